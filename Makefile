@@ -23,6 +23,13 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) -Ilib
 ALL_LDFLAGS	 = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+PCI_CFLAGS	:= $(shell pkg-config --cflags libpci 2>/dev/null)
+PCI_LIBS	:= $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
+XEN_PKGS	:= xenstore xenevtchn xengnttab libevent
+XEN_CFLAGS	:= $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
+XEN_LIBS	:= $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null || \
+		    echo -lxenstore -lxenevtchn -lxengnttab -levent)
+YACC		?= yacc
 
 LIB_SRCS	:= $(sort $(wildcard lib/*.c))
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/%.o)
@@ -36,14 +43,38 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
+DAEMON_SRCS	:= $(sort $(wildcard daemon/*.c))
+DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/parse.o
+PCIBACKD	:= $(B)/pcibackd
+DEMO_CORE	:= $(B)/demo-core
+
 .PHONY: all check check-gcc check-clang check-asan unit fuzz coverage \
 	deps install clean demo
 
-all: $(LIB) $(UNIT_BINS)
+all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
 
 $(B)/%.o: %.c $(wildcard lib/*.h tests/support/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/support -c -o $@ $<
+
+$(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(PCI_CFLAGS) $(XEN_CFLAGS) -c -o $@ $<
+
+$(PCIBACKD): $(DAEMON_OBJS) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(LIB) $(ALL_LDFLAGS) \
+	    $(XEN_LIBS) $(PCI_LIBS)
+
+$(B)/daemon/parse.c: daemon/parse.y
+	@mkdir -p $(@D)
+	$(YACC) -o $@ $<
+
+$(B)/daemon/parse.o: $(B)/daemon/parse.c $(wildcard lib/*.h daemon/*.h)
+	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+
+$(DEMO_CORE): tests/demo/demo-core.c $(B)/daemon/emul.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(PCI_CFLAGS) -o $@ $< $(B)/daemon/emul.o \
+	    $(LIB) $(ALL_LDFLAGS) $(PCI_LIBS)
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -56,8 +87,13 @@ $(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h
 	    $(ALL_LDFLAGS) $(CMOCKA_LIBS)
 
 # Run every unit test binary; tests/run-unit prints one summary line.
-unit: all
+unit: $(LIB) $(UNIT_BINS)
 	@sh tests/run-unit $(UNIT_BINS)
+
+# The README's main command: the core on emulated devices, for now.
+demo: deps
+	$(MAKE) CC=gcc B=build/gcc build/gcc/demo-core
+	@sh tests/demo/demo.sh build/gcc/demo-core
 
 # The README's test command.  Each variant is a separate object tree.
 check: deps
@@ -90,8 +126,9 @@ fuzz:
 	        -o build/fuzz/$$n $$f $(LIB_SRCS) $(SUPPORT_SRCS); \
 	    mkdir -p build/fuzz/corpus-$$n; \
 	    echo "fuzz: running $$n for $(FUZZ_SECONDS)s"; \
+	    seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
 	    build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        build/fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>build/fuzz/$$n.log \
+	        build/fuzz/corpus-$$n $$seeds 2>build/fuzz/$$n.log \
 	        || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log | \
 	        sed "s/^/fuzz: $$n: /"; \
@@ -108,8 +145,10 @@ coverage:
 deps:
 	@sh build-aux/deps.sh
 
-install: all
-	@echo "install: nothing to install yet (the daemon comes with the daemon issue)"
+install: $(PCIBACKD)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/examples/pcibackd
+	install -m 755 $(PCIBACKD) $(DESTDIR)$(PREFIX)/sbin/pcibackd
+	install -m 644 etc/pcibackd.conf $(DESTDIR)$(PREFIX)/share/examples/pcibackd/
 
 clean:
 	rm -rf build
