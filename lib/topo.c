@@ -150,14 +150,52 @@ topo_add_root(struct topo *t, const struct bdf *host, char **cause)
 	return 0;
 }
 
-int
-topo_add(struct topo *t, const struct bdf *host,
-    const struct topo_devinfo *info, void *user, struct bdf *guest,
-    char **cause)
+/* Where a device goes: *want if given (adoption), else the usual choice. */
+static int
+topo_place(struct topo *t, const struct bdf *host, unsigned int flags,
+    const struct bdf *want, struct bdf *guest, char **cause)
+{
+	int	slot;
+
+	if (t->t_mode == TOPO_PASSTHROUGH) {
+		if (want != NULL && !bdf_equal(want, host)) {
+			topo_fail(cause, host, "guest address must be the "
+			    "host address in passthrough mode");
+			return -1;
+		}
+		*guest = *host;
+		return 0;
+	}
+	if (want != NULL) {
+		if (want->b_seg != 0 || want->b_bus != 0 ||
+		    want->b_fn != host->b_fn || want->b_dev >= TOPO_SLOTS ||
+		    topo_find_guest(t, 0, 0, BDF_DEVFN(want)) != NULL) {
+			topo_fail(cause, host, "cannot keep guest address "
+			    "%02x:%02x.%x", want->b_bus, want->b_dev,
+			    want->b_fn);
+			return -1;
+		}
+		*guest = *want;
+		return 0;
+	}
+	if ((slot = topo_vslot(t, host, flags)) == -1) {
+		topo_fail(cause, host, "no more space on root virtual PCI bus");
+		return -1;
+	}
+	memset(guest, 0, sizeof(*guest));
+	guest->b_dev = (uint8_t)slot;
+	guest->b_fn = host->b_fn;
+	return 0;
+}
+
+static int
+topo_insert(struct topo *t, const struct bdf *host,
+    const struct topo_devinfo *info, void *user, const struct bdf *want,
+    struct bdf *guest, char **cause)
 {
 	struct topo_entry	*e;
 	struct topo_devinfo	 none = { 0, 0, 0 };
-	int			 slot;
+	struct bdf		 where;
 
 	if (info == NULL)
 		info = &none;
@@ -173,29 +211,36 @@ topo_add(struct topo *t, const struct bdf *host,
 		topo_fail(cause, host, "too many devices (%d)", TOPO_MAX_DEVS);
 		return -1;
 	}
-	e = &t->t_ent[t->t_nent];
+	if (topo_place(t, host, info->td_flags, want, &where, cause) == -1)
+		return -1;
+	if (t->t_mode == TOPO_PASSTHROUGH &&
+	    topo_add_root(t, host, cause) == -1)
+		return -1;
+	e = &t->t_ent[t->t_nent++];
 	memset(e, 0, sizeof(*e));
 	e->te_host = *host;
+	e->te_guest = where;
 	e->te_info = *info;
 	e->te_user = user;
-	if (t->t_mode == TOPO_PASSTHROUGH) {
-		if (topo_add_root(t, host, cause) == -1)
-			return -1;
-		e->te_guest = *host;
-	} else {
-		slot = topo_vslot(t, host, info->td_flags);
-		if (slot == -1) {
-			topo_fail(cause, host,
-			    "no more space on root virtual PCI bus");
-			return -1;
-		}
-		e->te_guest.b_dev = (uint8_t)slot;
-		e->te_guest.b_fn = host->b_fn;
-	}
-	t->t_nent++;
 	if (guest != NULL)
-		*guest = e->te_guest;
+		*guest = where;
 	return 0;
+}
+
+int
+topo_add(struct topo *t, const struct bdf *host,
+    const struct topo_devinfo *info, void *user, struct bdf *guest,
+    char **cause)
+{
+	return topo_insert(t, host, info, user, NULL, guest, cause);
+}
+
+int
+topo_adopt(struct topo *t, const struct bdf *host,
+    const struct topo_devinfo *info, void *user, const struct bdf *guest,
+    char **cause)
+{
+	return topo_insert(t, host, info, user, guest, NULL, cause);
 }
 
 int

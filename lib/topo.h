@@ -86,6 +86,14 @@ int		 topo_init(struct topo *, int);
  */
 int		 topo_add(struct topo *, const struct bdf *,
 		    const struct topo_devinfo *, void *, struct bdf *, char **);
+/*
+ * Export at a guest address the guest already knows (vdev-N written by a
+ * previous run of the daemon, §2.8): the address must be free and valid
+ * for the mode.  0, or -1 with *cause set.
+ */
+int		 topo_adopt(struct topo *, const struct bdf *,
+		    const struct topo_devinfo *, void *, const struct bdf *,
+		    char **);
 /* Forget a device; its user pointer goes to *user (may be NULL). 0 or -1. */
 int		 topo_remove(struct topo *, const struct bdf *, void **);
 

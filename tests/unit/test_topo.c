@@ -490,6 +490,60 @@ test_topo_entry_keeps_devinfo(void **state)
 	assert_int_equal(e->te_info.td_subbus, 9);
 }
 
+/* Restart: a device goes back to the slot the guest already knows. */
+static void
+test_adopt_keeps_guest_address(void **state)
+{
+	struct topo	 t;
+	struct bdf	 host = mk(0, 3, 0, 1), want = mk(0, 0, 7, 1), g;
+	struct topo_entry *e;
+
+	(void)state;
+	topo_init(&t, TOPO_VIRTUAL);
+	assert_int_equal(topo_adopt(&t, &host, NULL, NULL, &want, NULL), 0);
+	e = topo_find_guest(&t, 0, 0, (7 << 3) | 1);
+	assert_non_null(e);
+	assert_true(bdf_equal(&e->te_host, &host));
+	/* A new device still takes the lowest free slot. */
+	g = add_ok(&t, mk(0, 4, 0, 0), 0);
+	assert_guest(g, 0, 0);
+}
+
+static void
+test_adopt_refuses_taken_or_invalid_address(void **state)
+{
+	struct topo	 t;
+	struct bdf	 a = mk(0, 3, 0, 0), b = mk(0, 4, 0, 0);
+	struct bdf	 at0 = mk(0, 0, 0, 0), wrongfn = mk(0, 0, 5, 2);
+	struct bdf	 badbus = mk(0, 1, 5, 0), badslot = mk(0, 0, 32, 0);
+	char		*cause = NULL;
+
+	(void)state;
+	topo_init(&t, TOPO_VIRTUAL);
+	assert_int_equal(topo_adopt(&t, &a, NULL, NULL, &at0, NULL), 0);
+	assert_int_equal(topo_adopt(&t, &b, NULL, NULL, &at0, &cause), -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "cannot keep guest address"));
+	free(cause);
+	assert_int_equal(topo_adopt(&t, &b, NULL, NULL, &wrongfn, NULL), -1);
+	assert_int_equal(topo_adopt(&t, &b, NULL, NULL, &badbus, NULL), -1);
+	assert_int_equal(topo_adopt(&t, &b, NULL, NULL, &badslot, NULL), -1);
+	assert_int_equal(topo_count(&t), 1);
+}
+
+static void
+test_adopt_passthrough_requires_host_address(void **state)
+{
+	struct topo	t;
+	struct bdf	host = mk(0, 3, 0, 0), other = mk(0, 0, 1, 0);
+
+	(void)state;
+	topo_init(&t, TOPO_PASSTHROUGH);
+	assert_int_equal(topo_adopt(&t, &host, NULL, NULL, &other, NULL), -1);
+	assert_int_equal(topo_adopt(&t, &host, NULL, NULL, &host, NULL), 0);
+	assert_int_equal(topo_nroots(&t), 1);
+}
+
 int
 main(void)
 {
@@ -518,6 +572,9 @@ main(void)
 		cmocka_unit_test(test_passthrough_table_and_roots_full),
 		cmocka_unit_test(test_topo_iteration_in_export_order),
 		cmocka_unit_test(test_topo_entry_keeps_devinfo),
+		cmocka_unit_test(test_adopt_keeps_guest_address),
+		cmocka_unit_test(test_adopt_refuses_taken_or_invalid_address),
+		cmocka_unit_test(test_adopt_passthrough_requires_host_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
