@@ -48,7 +48,7 @@ DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/parse.o
 PCIBACKD	:= $(B)/pcibackd
 DEMO_CORE	:= $(B)/demo-core
 
-.PHONY: all check check-gcc check-clang check-asan unit fuzz coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config fuzz coverage \
 	deps install clean demo
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
@@ -69,8 +69,9 @@ $(B)/daemon/parse.c: daemon/parse.y
 	@mkdir -p $(@D)
 	$(YACC) -o $@ $<
 
+# yacc's %destructor code ignores one of its parameters.
 $(B)/daemon/parse.o: $(B)/daemon/parse.c $(wildcard lib/*.h daemon/*.h)
-	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-unused-parameter -Idaemon -c -o $@ $<
 
 $(DEMO_CORE): tests/demo/demo-core.c $(B)/daemon/emul.o $(LIB)
 	$(CC) $(ALL_CFLAGS) -Idaemon $(PCI_CFLAGS) -o $@ $< $(B)/daemon/emul.o \
@@ -90,6 +91,10 @@ $(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h
 unit: $(LIB) $(UNIT_BINS)
 	@sh tests/run-unit $(UNIT_BINS)
 
+# pcibackd -n/-nv on pass and fail configurations.
+config: $(PCIBACKD)
+	@sh tests/config/run.sh $(PCIBACKD)
+
 # The README's main command: the core on emulated devices, for now.
 demo: deps
 	$(MAKE) CC=gcc B=build/gcc build/gcc/demo-core
@@ -103,15 +108,15 @@ check: deps
 	@echo "make check: all variants passed"
 
 check-gcc:
-	$(MAKE) unit CC=gcc B=build/gcc
+	$(MAKE) all unit config CC=gcc B=build/gcc
 
 check-clang:
-	$(MAKE) unit CC=clang B=build/clang
+	$(MAKE) all unit config CC=clang B=build/clang
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) unit CC=clang B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) all unit config CC=clang B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 

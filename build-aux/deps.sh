@@ -3,7 +3,8 @@
 # root; otherwise name what is missing and fail.
 set -u
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libxen-dev
-libevent-dev libpci-dev pciutils libcmocka-dev gcovr mandoc"
+libevent-dev libpci-dev pciutils libcmocka-dev gcovr mandoc byacc
+xenstore-utils"
 
 missing=""
 for p in $PKGS; do

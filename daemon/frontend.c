@@ -1,0 +1,637 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * One PV PCI connection per guest: read what xenstore says now, let
+ * lib/xbstate decide, do what it says.  Nothing here trusts a cached
+ * value of a node the toolstack or the guest can write.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <event2/event.h>
+#include <xenstore.h>
+#include <xen/io/xenbus.h>
+
+#include "pcibackd.h"
+#include "xbstate.h"
+
+#define FRONTEND_MAX_ROUNDS	8	/* re-evaluations per event */
+#define FRONTEND_LOG_RATE	5	/* guest-caused lines per second */
+#define FRONTEND_LOG_BURST	20
+
+struct frontend_ctx {
+	struct frontend		*fc_fe;
+	struct xbstate_in	 fc_in;
+	struct xbstate_out	 fc_out;
+};
+
+/* Read a node under the backend dir; NULL if missing.  Free the result. */
+static char *
+frontend_read(struct frontend *fe, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static char *
+frontend_read(struct frontend *fe, const char *fmt, ...)
+{
+	char		path[256], key[128];
+	unsigned int	len;
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(key, sizeof(key), fmt, ap);
+	va_end(ap);
+	if (key[0] == '/')
+		snprintf(path, sizeof(path), "%s", key);
+	else
+		snprintf(path, sizeof(path), "%s/%s", fe->fe_bepath, key);
+	return xs_read(fe->fe_env->pb_xs, XBT_NULL, path, &len);
+}
+
+static int
+frontend_write(struct frontend *fe, const char *key, const char *val)
+{
+	char	path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", fe->fe_bepath, key);
+	if (!xs_write(fe->fe_env->pb_xs, XBT_NULL, path, val, strlen(val))) {
+		log_warn("%s: write %s", fe->fe_name, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* dev-N as a host address, or -1. */
+static int
+frontend_dev(struct frontend *fe, int n, struct bdf *b)
+{
+	char	*s;
+	int	 rc;
+
+	if ((s = frontend_read(fe, "dev-%d", n)) == NULL)
+		return -1;
+	rc = bdf_parse_dev(s, b, NULL);
+	free(s);
+	return rc;
+}
+
+static int
+frontend_owns(struct frontend *fe, const struct bdf *b)
+{
+	return topo_find_host(&fe->fe_topo, b) != NULL;
+}
+
+static int
+frontend_state_of(struct frontend *fe, const char *path)
+{
+	char	*s;
+	int	 st;
+
+	s = frontend_read(fe, "%s", path);
+	st = xbstate_parse_state(s);
+	free(s);
+	return st;
+}
+
+/* Fill the decision's input from what xenstore holds now. */
+static void
+frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
+{
+	char		*s;
+	int		 n;
+	struct bdf	 b;
+
+	xbstate_in_init(in);
+	s = frontend_read(fe, "%s", fe->fe_bepath);
+	in->xi_be_exists = s != NULL;
+	free(s);
+	in->xi_be_state = frontend_state_of(fe, "state");
+	in->xi_fe_state = 0;
+	if (fe->fe_fepath[0] != '\0') {
+		char path[sizeof(fe->fe_fepath) + 8];
+
+		snprintf(path, sizeof(path), "%s/state", fe->fe_fepath);
+		in->xi_fe_state = frontend_state_of(fe, path);
+	}
+	s = frontend_read(fe, "online");
+	in->xi_online = s != NULL && strcmp(s, "1") == 0;
+	free(s);
+	in->xi_dying = fe->fe_dying;
+	in->xi_restarted = fe->fe_restarted;
+	in->xi_connected = fe->fe_connected;
+	in->xi_held = (int)topo_count(&fe->fe_topo);
+	s = frontend_read(fe, "num_devs");
+	in->xi_num_devs = xbstate_parse_num_devs(s);
+	free(s);
+	for (n = 0; n < in->xi_num_devs; n++) {
+		s = frontend_read(fe, "state-%d", n);
+		in->xi_dev[n].xd_state = xbstate_parse_state(s);
+		free(s);
+		in->xi_dev[n].xd_dev_ok = frontend_dev(fe, n, &b) == 0;
+		in->xi_dev[n].xd_exported = in->xi_dev[n].xd_dev_ok &&
+		    frontend_owns(fe, &b);
+	}
+}
+
+static int
+frontend_fail(struct frontend *fe, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * xenbus_dev_fatal's convention (§1.4): "<errno> <message>" in
+ * error/<backend path>/error, then Closing.
+ */
+static int
+frontend_fail(struct frontend *fe, int err, const char *fmt, ...)
+{
+	char		 msg[256], val[300], path[256];
+	va_list		 ap;
+	const char	*be = fe->fe_bepath;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s", fe->fe_name, msg);
+	/* Relative to our domain: strip "/local/domain/<self>/". */
+	if (strncmp(be, "/local/domain/", 14) == 0 &&
+	    (be = strchr(be + 14, '/')) != NULL)
+		be++;
+	else
+		be = fe->fe_bepath;
+	snprintf(path, sizeof(path), "/local/domain/%u/error/%s/error",
+	    fe->fe_env->pb_domid, be);
+	snprintf(val, sizeof(val), "%d %s", err, msg);
+	if (!xs_write(fe->fe_env->pb_xs, XBT_NULL, path, val, strlen(val)))
+		log_warn("%s: write %s", fe->fe_name, path);
+	return -1;
+}
+
+/*
+ * Write the backend state only if it still reads `from`, in a
+ * transaction, never creating the node (§2.2.2).  1 written, 0 the node
+ * changed under us, -1 error.
+ */
+static int
+frontend_switch(struct frontend *fe, int from, int to)
+{
+	struct xs_handle	*xs = fe->fe_env->pb_xs;
+	xs_transaction_t	 t;
+	char			 path[256], val[8], *s;
+	unsigned int		 len;
+	int			 cur, tries;
+
+	snprintf(path, sizeof(path), "%s/state", fe->fe_bepath);
+	snprintf(val, sizeof(val), "%d", to);
+	for (tries = 0; tries < 8; tries++) {
+		if ((t = xs_transaction_start(xs)) == XBT_NULL)
+			return -1;
+		s = xs_read(xs, t, path, &len);
+		cur = s != NULL ? xbstate_parse_state(s) : -2;
+		free(s);
+		if (cur != from) {
+			xs_transaction_end(xs, t, true);
+			return 0;
+		}
+		if (!xs_write(xs, t, path, val, strlen(val))) {
+			xs_transaction_end(xs, t, true);
+			return -1;
+		}
+		if (xs_transaction_end(xs, t, false))
+			break;
+		if (errno != EAGAIN)
+			return -1;
+	}
+	log_debug("%s: %s -> %s", fe->fe_name, xbstate_name(from),
+	    xbstate_name(to));
+	return 1;
+}
+
+/*
+ * Put the device on the guest's bus.  Adopting after a restart, keep the
+ * address the guest already uses (vdev-N); the guest must not notice.
+ */
+static int
+frontend_place(struct frontend *fe, int n, int adopt, const struct bdf *host,
+    struct heldev *hd, char **cause)
+{
+	struct bdf	 want, guest;
+	char		*s;
+	int		 rc = -1;
+
+	if (adopt && (s = frontend_read(fe, "vdev-%d", n)) != NULL) {
+		if (bdf_parse_vdev(s, &want, NULL) == 0)
+			rc = topo_adopt(&fe->fe_topo, host, NULL, &hd->hd_pciop,
+			    &want, cause);
+		free(s);
+		if (rc == 0)
+			return 0;
+		free(*cause);
+		*cause = NULL;
+	}
+	return topo_add(&fe->fe_topo, host, NULL, &hd->hd_pciop, &guest,
+	    cause);
+}
+
+static int
+frontend_export(struct frontend *fe, int n, int adopt)
+{
+	struct heldev	*hd;
+	struct bdf	 host, guest;
+	char		 addr[BDF_XL_MAX], vdev[BDF_XL_MAX], key[32], *cause;
+
+	if (frontend_dev(fe, n, &host) != 0)
+		return frontend_fail(fe, EINVAL, "dev-%d: not a PCI address",
+		    n);
+	bdf_format_dev(&host, addr, sizeof(addr));
+	if ((hd = device_find(fe->fe_env, &host)) == NULL)
+		return frontend_fail(fe, ENODEV, "%s: not held by pcibackd "
+		    "(add it to pcibackd.conf)", addr);
+	cause = NULL;
+	if (device_claim(hd, fe->fe_domid, &cause) != 0) {
+		frontend_fail(fe, EBUSY, "%s: %s", addr,
+		    cause != NULL ? cause : "cannot claim");
+		free(cause);
+		return -1;
+	}
+	if (topo_find_host(&fe->fe_topo, &host) == NULL &&
+	    frontend_place(fe, n, adopt, &host, hd, &cause) != 0) {
+		device_release(hd, 0);
+		frontend_fail(fe, ENOSPC, "%s: %s", addr,
+		    cause != NULL ? cause : "no room");
+		free(cause);
+		return -1;
+	}
+	guest = topo_find_host(&fe->fe_topo, &host)->te_guest;
+	bdf_format_vdev(&guest, vdev, sizeof(vdev));
+	snprintf(key, sizeof(key), "vdev-%d", n);
+	if (frontend_write(fe, key, vdev) != 0)
+		return -1;
+	if (!adopt) {
+		snprintf(key, sizeof(key), "state-%d", n);
+		if (frontend_write(fe, key, "3") != 0)
+			return -1;
+	}
+	log_info("%s %s: %s as %s", fe->fe_name, addr,
+	    adopt ? "adopted" : "exported", vdev);
+	return 0;
+}
+
+static void
+frontend_release(struct frontend *fe, int n)
+{
+	struct bdf	 host;
+	void		*user;
+	struct heldev	*hd;
+
+	if (frontend_dev(fe, n, &host) != 0)
+		return;
+	if (topo_remove(&fe->fe_topo, &host, &user) != 0)
+		return;
+	if ((hd = device_find(fe->fe_env, &host)) != NULL)
+		device_release(hd, 1);
+}
+
+static void
+frontend_release_all(struct frontend *fe)
+{
+	struct topo_entry	*te;
+	struct heldev		*hd;
+	struct bdf		 host;
+
+	while (topo_count(&fe->fe_topo) > 0) {
+		te = topo_entry(&fe->fe_topo, 0);
+		host = te->te_host;
+		(void)topo_remove(&fe->fe_topo, &host, NULL);
+		if ((hd = device_find(fe->fe_env, &host)) != NULL)
+			device_release(hd, 1);
+	}
+}
+
+/* Append the roots the guest does not have yet (§2.3 step 3). */
+static int
+frontend_publish_roots(struct frontend *fe)
+{
+	char		*s, key[32], val[16];
+	int		 have, k, dup;
+	size_t		 i;
+	uint16_t	 seg, rseg;
+	uint8_t		 bus, rbus;
+
+	s = frontend_read(fe, "root_num");
+	have = s != NULL ? xbstate_parse_num_devs(s) : 0;
+	free(s);
+	if (have < 0)
+		have = 0;
+	for (i = 0; i < topo_nroots(&fe->fe_topo); i++) {
+		if (topo_root(&fe->fe_topo, i, &seg, &bus) != 0)
+			continue;
+		for (dup = 0, k = 0; k < have && !dup; k++) {
+			s = frontend_read(fe, "root-%d", k);
+			dup = s != NULL && bdf_parse_root(s, &rseg, &rbus,
+			    NULL) == 0 && rseg == seg && rbus == bus;
+			free(s);
+		}
+		if (dup)
+			continue;
+		bdf_format_root(seg, bus, val, sizeof(val));
+		snprintf(key, sizeof(key), "root-%d", have);
+		if (frontend_write(fe, key, val) != 0)
+			return -1;
+		have++;
+	}
+	snprintf(val, sizeof(val), "%d", have);
+	return frontend_write(fe, "root_num", val);
+}
+
+static int
+frontend_connect(struct frontend *fe, int adopt)
+{
+	char		*ref, *port, *magic, path[256], *cause = NULL;
+	const char	*why = NULL;
+	int		 rc;
+
+	snprintf(path, sizeof(path), "%s/pci-op-ref", fe->fe_fepath);
+	ref = frontend_read(fe, "%s", path);
+	snprintf(path, sizeof(path), "%s/event-channel", fe->fe_fepath);
+	port = frontend_read(fe, "%s", path);
+	snprintf(path, sizeof(path), "%s/magic", fe->fe_fepath);
+	magic = frontend_read(fe, "%s", path);
+	rc = xbstate_parse_connect(ref, port, magic, &fe->fe_gref,
+	    &fe->fe_remote_port, &why);
+	free(ref);
+	free(port);
+	free(magic);
+	if (rc != 0)
+		return frontend_fail(fe, EINVAL, "%s", why != NULL ? why :
+		    "bad connect keys");
+	if (opserve_connect(fe, &cause) != 0) {
+		frontend_fail(fe, EINVAL, "%s", cause != NULL ? cause :
+		    "cannot connect");
+		free(cause);
+		return -1;
+	}
+	log_info("%s: %s (grant %u, port %u)", fe->fe_name,
+	    adopt ? "adopted a connected guest" : "connected", fe->fe_gref,
+	    fe->fe_remote_port);
+	if (adopt)
+		opserve_kick(fe);
+	return 0;
+}
+
+/* Forget the instance: nothing is written, devices go back to the pool. */
+static void
+frontend_teardown(struct frontend *fe)
+{
+	struct pcibackd	*env = fe->fe_env;
+
+	log_info("%s: gone, releasing its devices", fe->fe_name);
+	opserve_disconnect(fe);
+	frontend_release_all(fe);
+	(void)watch_frontend(env, fe, 0);
+	TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+	frontend_free(fe);
+}
+
+/* Perform one action list; 1 re-evaluate, 0 done, -1 instance gone. */
+static int
+frontend_perform(struct frontend *fe, const struct xbstate_out *out)
+{
+	const struct xbstate_action	*a;
+	size_t				 i;
+	int				 rc, wrote = 0;
+
+	for (i = 0; i < out->xo_n; i++) {
+		a = &out->xo_act[i];
+		switch (a->xa_type) {
+		case XBSTATE_A_EXPORT:
+		case XBSTATE_A_ADOPT_DEV:
+			if (frontend_export(fe, a->xa_dev,
+			    a->xa_type == XBSTATE_A_ADOPT_DEV) != 0 &&
+			    a->xa_type == XBSTATE_A_EXPORT)
+				goto fatal;
+			break;
+		case XBSTATE_A_RELEASE:
+			frontend_release(fe, a->xa_dev);
+			break;
+		case XBSTATE_A_PUBLISH_ROOTS:
+			if (frontend_publish_roots(fe) != 0)
+				goto fatal;
+			break;
+		case XBSTATE_A_CONNECT:
+		case XBSTATE_A_ADOPT:
+			if (frontend_connect(fe,
+			    a->xa_type == XBSTATE_A_ADOPT) != 0 &&
+			    a->xa_type == XBSTATE_A_CONNECT)
+				goto fatal;
+			break;
+		case XBSTATE_A_DISCONNECT:
+			opserve_disconnect(fe);
+			break;
+		case XBSTATE_A_SWITCH:
+			rc = frontend_switch(fe, a->xa_from, a->xa_state);
+			if (rc <= 0)
+				return 1;
+			wrote = 1;
+			break;
+		case XBSTATE_A_FATAL:
+			frontend_fail(fe, out->xo_errno, "%s", out->xo_reason);
+			if (a->xa_state != -1)
+				(void)frontend_switch(fe, a->xa_from,
+				    a->xa_state);
+			return 0;
+		case XBSTATE_A_TEARDOWN:
+			frontend_teardown(fe);
+			return -1;
+		}
+	}
+	return wrote;
+fatal:
+	/* The error node is written; go to Closing from where we are. */
+	(void)frontend_switch(fe, frontend_state_of(fe, "state"),
+	    XenbusStateClosing);
+	return 0;
+}
+
+static void
+frontend_run(struct frontend *fe)
+{
+	struct frontend_ctx	*fc;
+	char			 line[256];
+	int			 round, rc;
+
+	if ((fc = calloc(1, sizeof(*fc))) == NULL) {
+		log_warn("%s", __func__);
+		return;
+	}
+	for (round = 0; round < FRONTEND_MAX_ROUNDS; round++) {
+		frontend_snapshot(fe, &fc->fc_in);
+		if (xbstate_step(&fc->fc_in, &fc->fc_out) != 0 ||
+		    fc->fc_out.xo_n == 0)
+			break;
+		if (log_getverbose() > 0) {
+			xbstate_format(&fc->fc_out, line, sizeof(line));
+			log_debug("%s: be %s fe %s: %s", fe->fe_name,
+			    xbstate_name(fc->fc_in.xi_be_state),
+			    xbstate_name(fc->fc_in.xi_fe_state), line);
+		}
+		if ((rc = frontend_perform(fe, &fc->fc_out)) <= 0)
+			break;
+	}
+	free(fc);
+}
+
+static struct frontend *
+frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
+    int restarted)
+{
+	struct frontend	*fe;
+	char		*s;
+	int		 mode;
+
+	if ((fe = calloc(1, sizeof(*fe))) == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	fe->fe_env = env;
+	fe->fe_domid = domid;
+	fe->fe_devid = devid;
+	fe->fe_restarted = restarted;
+	snprintf(fe->fe_name, sizeof(fe->fe_name), "dom%u", domid);
+	snprintf(fe->fe_bepath, sizeof(fe->fe_bepath), "%s/%u/%u",
+	    env->pb_root, domid, devid);
+	log_ratelimit_init(&fe->fe_lr, FRONTEND_LOG_RATE, FRONTEND_LOG_BURST);
+	mode = env->pb_conf->c_mode == CONF_MODE_PASSTHROUGH ?
+	    TOPO_PASSTHROUGH : TOPO_VIRTUAL;
+	topo_init(&fe->fe_topo, mode);
+	fe->fe_guest.pg_topo = &fe->fe_topo;
+
+	/* The toolstack names the frontend; it must be this guest's. */
+	s = frontend_read(fe, "frontend");
+	if (s != NULL && strncmp(s, "/local/domain/", 14) == 0 &&
+	    strlen(s) < sizeof(fe->fe_fepath))
+		snprintf(fe->fe_fepath, sizeof(fe->fe_fepath), "%s", s);
+	free(s);
+	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
+	if (fe->fe_fepath[0] == '\0')
+		frontend_fail(fe, ENOENT, "frontend path missing or invalid");
+	else if (watch_frontend(env, fe, 1) != 0)
+		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);
+	log_debug("%s: new instance %s%s", fe->fe_name, fe->fe_bepath,
+	    restarted ? " (adopting)" : "");
+	return fe;
+}
+
+struct frontend *
+frontend_find(struct pcibackd *env, unsigned int domid, unsigned int devid)
+{
+	struct frontend	*fe;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		if (fe->fe_domid == domid && fe->fe_devid == devid)
+			return fe;
+	return NULL;
+}
+
+void
+frontend_update(struct pcibackd *env, unsigned int domid, unsigned int devid)
+{
+	struct frontend	*fe;
+	char		 path[128], *s;
+	unsigned int	 len;
+	int		 st;
+
+	if ((fe = frontend_find(env, domid, devid)) == NULL) {
+		snprintf(path, sizeof(path), "%s/%u/%u/state", env->pb_root,
+		    domid, devid);
+		s = xs_read(env->pb_xs, XBT_NULL, path, &len);
+		st = xbstate_parse_state(s);
+		free(s);
+		/* A new instance starts at 1; others only at start-up (§2.2.5). */
+		if (st == 0 || (st != XenbusStateInitialising &&
+		    !env->pb_starting))
+			return;
+		fe = frontend_new(env, domid, devid,
+		    st != XenbusStateInitialising);
+		if (fe == NULL)
+			return;
+	}
+	frontend_run(fe);
+}
+
+/* Every instance under the backend root: at start-up, and on a rescan. */
+void
+frontend_scan(struct pcibackd *env)
+{
+	char		**doms, **devs, path[128];
+	unsigned int	  ndoms, ndevs, i, j, domid, devid;
+
+	doms = xs_directory(env->pb_xs, XBT_NULL, env->pb_root, &ndoms);
+	for (i = 0; doms != NULL && i < ndoms; i++) {
+		if (sscanf(doms[i], "%u", &domid) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", env->pb_root, doms[i]);
+		devs = xs_directory(env->pb_xs, XBT_NULL, path, &ndevs);
+		for (j = 0; devs != NULL && j < ndevs; j++)
+			if (sscanf(devs[j], "%u", &devid) == 1)
+				frontend_update(env, domid, devid);
+		free(devs);
+	}
+	free(doms);
+}
+
+/* @releaseDomain: find the instances whose guest is gone. */
+void
+frontend_release_domains(struct pcibackd *env)
+{
+	struct frontend	*fe, *next;
+
+	for (fe = TAILQ_FIRST(&env->pb_frontends); fe != NULL; fe = next) {
+		next = TAILQ_NEXT(fe, fe_entry);
+		if (xs_is_domain_introduced(env->pb_xs, fe->fe_domid))
+			continue;
+		fe->fe_dying = 1;
+		frontend_run(fe);
+	}
+}
+
+void
+frontend_free(struct frontend *fe)
+{
+	if (fe->fe_delay != NULL)
+		event_free(fe->fe_delay);
+	free(fe);
+}
+
+/*
+ * Daemon exit: leave every guest as it is, connected, so the next start
+ * adopts it (§2.8).  Only our own bindings and mappings go.
+ */
+void
+frontend_shutdown(struct pcibackd *env)
+{
+	struct frontend	*fe;
+
+	while ((fe = TAILQ_FIRST(&env->pb_frontends)) != NULL) {
+		TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+		opserve_disconnect(fe);
+		frontend_free(fe);
+	}
+}

@@ -1,0 +1,256 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Serving ops from the shared page (PROTOCOL.md §3.4).  One event channel
+ * handle and one grant handle serve every guest.  Per event: copy the op
+ * once, let lib/pciop act on the copy, write back only the reply, clear
+ * the active bit, notify — and only then unmask, so a guest's events are
+ * never processed faster than its ops are served (XSA-332).  A guest that
+ * notifies faster than FRONTEND_EVENTS_MAX per window is served late,
+ * from a timer, with its port still masked.
+ */
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xen/io/pciif.h>
+
+#include "pcibackd.h"
+
+#define OPSERVE_EVENTS_MAX	2000	/* per guest per window */
+#define OPSERVE_WINDOW_MS	100
+#define OPSERVE_DELAY_MS	20	/* back-off for a flooding guest */
+#define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
+
+static struct frontend *
+opserve_find_port(struct pcibackd *env, uint32_t port)
+{
+	struct frontend	*fe;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		if (fe->fe_connected && fe->fe_port == port)
+			return fe;
+	return NULL;
+}
+
+static int
+opserve_active(struct xen_pci_sharedinfo *sh)
+{
+	return (__atomic_load_n(&sh->flags, __ATOMIC_ACQUIRE) &
+	    XEN_PCIF_active) != 0;
+}
+
+/* Serve what is posted; returns ops served. */
+static unsigned int
+opserve_serve(struct frontend *fe)
+{
+	struct xen_pci_sharedinfo	*sh = fe->fe_page;
+	struct xen_pci_op		 copy;
+	struct pciop_reply		 reply;
+	unsigned int			 n;
+
+	for (n = 0; n < OPSERVE_MAX_LOOP && opserve_active(sh); n++) {
+		pciop_copy_in(&copy, &sh->op);
+		pciop_serve(&fe->fe_guest, &copy, &reply);
+		pciop_reply_write(&reply, &sh->op);
+		__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIF_active,
+		    __ATOMIC_RELEASE);
+		/* The frontend sleeps until notified: notify after the clear. */
+		(void)xenevtchn_notify(fe->fe_env->pb_xce, fe->fe_port);
+		fe->fe_ops++;
+		if (reply.pr_err != 0)
+			log_limited(&fe->fe_lr, LOG_DEBUG, "%s: op %u on "
+			    "%04x:%02x:%02x.%x offset %d size %d: err %d",
+			    fe->fe_name, copy.cmd, copy.domain, copy.bus,
+			    copy.devfn >> 3, copy.devfn & 7, copy.offset,
+			    copy.size, reply.pr_err);
+	}
+	return n;
+}
+
+static void
+opserve_finish(struct frontend *fe)
+{
+	if (fe->fe_connected)
+		(void)opserve_serve(fe);
+	fe->fe_busy = 0;
+	if (fe->fe_connected)
+		(void)xenevtchn_unmask(fe->fe_env->pb_xce, fe->fe_port);
+}
+
+static void
+opserve_delayed(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	opserve_finish(arg);
+}
+
+/* Over budget in this window?  Counts the event. */
+static int
+opserve_flooding(struct frontend *fe)
+{
+	struct timespec	now;
+	long		ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - fe->fe_window.tv_sec) * 1000 +
+	    (now.tv_nsec - fe->fe_window.tv_nsec) / 1000000;
+	if (ms >= OPSERVE_WINDOW_MS || ms < 0) {
+		fe->fe_window = now;
+		fe->fe_events = 0;
+	}
+	return ++fe->fe_events > OPSERVE_EVENTS_MAX;
+}
+
+static void
+opserve_event(evutil_socket_t fd, short events, void *arg)
+{
+	struct pcibackd	*env = arg;
+	struct frontend	*fe;
+	struct timeval	 tv = { 0, OPSERVE_DELAY_MS * 1000 };
+	xenevtchn_port_or_error_t port;
+
+	(void)fd;
+	(void)events;
+	if ((port = xenevtchn_pending(env->pb_xce)) < 0)
+		return;
+	if ((fe = opserve_find_port(env, (uint32_t)port)) == NULL) {
+		(void)xenevtchn_unmask(env->pb_xce, (evtchn_port_t)port);
+		return;
+	}
+	if (fe->fe_busy)
+		return;		/* already scheduled; stays masked */
+	if (opserve_flooding(fe)) {
+		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
+		    "serving it at most every %d ms", fe->fe_name,
+		    OPSERVE_DELAY_MS);
+		fe->fe_busy = 1;
+		if (fe->fe_delay == NULL)
+			fe->fe_delay = evtimer_new(env->pb_base,
+			    opserve_delayed, fe);
+		if (fe->fe_delay != NULL && evtimer_add(fe->fe_delay, &tv) == 0)
+			return;
+		fe->fe_busy = 0;
+	}
+	opserve_finish(fe);
+}
+
+int
+opserve_init(struct pcibackd *env)
+{
+	if ((env->pb_xce = xenevtchn_open(NULL,
+	    0)) == NULL) {
+		log_warn("cannot open the event channel device");
+		return -1;
+	}
+	if ((env->pb_xgt = xengnttab_open(NULL,
+	    0)) == NULL) {
+		log_warn("cannot open the grant table device");
+		return -1;
+	}
+	env->pb_xceev = event_new(env->pb_base, xenevtchn_fd(env->pb_xce),
+	    EV_READ | EV_PERSIST, opserve_event, env);
+	if (env->pb_xceev == NULL || event_add(env->pb_xceev, NULL) != 0) {
+		log_warnx("cannot watch the event channel device");
+		return -1;
+	}
+	return 0;
+}
+
+int
+opserve_connect(struct frontend *fe, char **cause)
+{
+	struct pcibackd			*env = fe->fe_env;
+	xenevtchn_port_or_error_t	 port;
+
+	if (fe->fe_connected)
+		return 0;
+	fe->fe_page = xengnttab_map_grant_ref(env->pb_xgt, fe->fe_domid,
+	    fe->fe_gref, PROT_READ | PROT_WRITE);
+	if (fe->fe_page == NULL) {
+		if (asprintf(cause, "cannot map grant %u of dom%u: %s",
+		    fe->fe_gref, fe->fe_domid, strerror(errno)) == -1)
+			*cause = NULL;
+		return -1;
+	}
+	port = xenevtchn_bind_interdomain(env->pb_xce, fe->fe_domid,
+	    fe->fe_remote_port);
+	if (port < 0) {
+		if (asprintf(cause, "cannot bind event channel %u of dom%u: "
+		    "%s", fe->fe_remote_port, fe->fe_domid,
+		    strerror(errno)) == -1)
+			*cause = NULL;
+		(void)xengnttab_unmap(env->pb_xgt, fe->fe_page, 1);
+		fe->fe_page = NULL;
+		return -1;
+	}
+	fe->fe_port = (uint32_t)port;
+	fe->fe_connected = 1;
+	return 0;
+}
+
+/* Serve an op a previous daemon left in flight (§2.8), then notify. */
+void
+opserve_kick(struct frontend *fe)
+{
+	if (!fe->fe_connected)
+		return;
+	(void)opserve_serve(fe);
+	(void)xenevtchn_notify(fe->fe_env->pb_xce, fe->fe_port);
+}
+
+void
+opserve_disconnect(struct frontend *fe)
+{
+	struct pcibackd	*env = fe->fe_env;
+
+	if (fe->fe_delay != NULL)
+		evtimer_del(fe->fe_delay);
+	fe->fe_busy = 0;
+	if (!fe->fe_connected)
+		return;
+	(void)xenevtchn_unbind(env->pb_xce, fe->fe_port);
+	(void)xengnttab_unmap(env->pb_xgt, fe->fe_page, 1);
+	fe->fe_page = NULL;
+	fe->fe_connected = 0;
+	log_debug("%s: disconnected", fe->fe_name);
+}
+
+void
+opserve_shutdown(struct pcibackd *env)
+{
+	if (env->pb_xceev != NULL)
+		event_free(env->pb_xceev);
+	env->pb_xceev = NULL;
+	if (env->pb_xce != NULL)
+		xenevtchn_close(env->pb_xce);
+	if (env->pb_xgt != NULL)
+		xengnttab_close(env->pb_xgt);
+	env->pb_xce = NULL;
+	env->pb_xgt = NULL;
+}

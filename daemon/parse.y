@@ -1,0 +1,695 @@
+%{
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * pcibackd.conf(5): a small grammar in the OpenBSD manner.  Comments,
+ * macros, include, backslash line continuation; every error is reported
+ * as file:line and parsing goes on, so one run shows all of them.
+ */
+
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bdf.h"
+#include "log.h"
+#include "pcibackd.h"
+
+#define PARSE_MAXDEPTH	8	/* include nesting */
+
+struct file {
+	TAILQ_ENTRY(file)	 entry;
+	FILE			*stream;
+	char			*name;
+	int			 lineno;
+	int			 errors;
+};
+
+struct sym {
+	TAILQ_ENTRY(sym)	 entry;
+	int			 used;
+	int			 persist;	/* from -D: not overridden */
+	char			*nam;
+	char			*val;
+};
+
+/*
+ * The parser state.  yacc's interface is global by nature; it is
+ * confined to this file and reset by parse_config().
+ */
+static TAILQ_HEAD(files, file)	 files = TAILQ_HEAD_INITIALIZER(files);
+static TAILQ_HEAD(symhead, sym)	 symhead = TAILQ_HEAD_INITIALIZER(symhead);
+static struct file		*file, *topfile;
+static struct pcibackd_conf	*conf;
+static struct conf_device	*curdev;
+static int			 errors;
+
+static int	 yyerror(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static int	 yylex(void);
+static int	 yyparse(void);
+static struct file *pushfile(const char *);
+static int	 popfile(void);
+static int	 symset(const char *, const char *, int);
+static char	*symget(const char *);
+static int	 kw_cmp(const void *, const void *);
+static int	 lookup(char *);
+static int	 lgetc(int);
+static int	 lungetc(int);
+static int	 findeol(void);
+static struct conf_device *device_new(const char *);
+
+typedef struct {
+	union {
+		int64_t	 number;
+		char	*string;
+	} v;
+	int lineno;
+} YYSTYPE;
+%}
+
+%token	BARS DEVICE EMULATE INCLUDE MODE NAME NO PASSTHROUGH PERMISSIVE
+%token	VIRTUAL YES ERROR
+%token	<v.string>	STRING
+%type	<v.number>	yesno
+%type	<v.string>	optbars
+/*
+ * Strings yacc drops while recovering from an error.  Actions that free a
+ * string set it to NULL, so a later discard cannot free it again.
+ */
+%destructor	{ free($$); }	STRING optbars
+
+%%
+
+grammar		: /* empty */
+		| grammar '\n'
+		| grammar include '\n'
+		| grammar varset '\n'
+		| grammar main '\n'
+		| grammar device '\n'
+		| grammar error '\n'		{ file->errors++; }
+		;
+
+include		: INCLUDE STRING {
+			struct file	*nfile;
+
+			if ((nfile = pushfile($2)) == NULL) {
+				yyerror("failed to include file %s", $2);
+				free($2);
+				$2 = NULL;
+				YYERROR;
+			}
+			free($2);
+			$2 = NULL;
+			file = nfile;
+			lungetc('\n');
+		}
+		;
+
+varset		: STRING '=' STRING {
+			char	*s;
+
+			for (s = $1; *s != '\0'; s++)
+				if (!isalnum((unsigned char)*s) && *s != '_') {
+					yyerror("macro name \"%s\" may only "
+					    "hold letters, digits and _", $1);
+					free($1);
+					$1 = NULL;
+					free($3);
+					$3 = NULL;
+					YYERROR;
+				}
+			if (symset($1, $3, 0) == -1)
+				fatal("cannot store variable");
+			free($1);
+			$1 = NULL;
+			free($3);
+			$3 = NULL;
+		}
+		;
+
+yesno		: YES		{ $$ = 1; }
+		| NO		{ $$ = 0; }
+		;
+
+optbars		: /* empty */	{ $$ = NULL; }
+		| BARS STRING	{ $$ = $2; }
+		;
+
+main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
+		| MODE PASSTHROUGH	{ conf->c_mode = CONF_MODE_PASSTHROUGH; }
+		| PERMISSIVE yesno	{ conf->c_permissive = (int)$2; }
+		| EMULATE STRING optbars {
+			struct conf_source	*cs;
+
+			if (strncmp($2, "dump:", 5) != 0 &&
+			    strncmp($2, "sysfs:", 6) != 0) {
+				yyerror("emulate \"%s\": want \"dump:FILE\" or "
+				    "\"sysfs:DIR\"", $2);
+				free($2);
+				$2 = NULL;
+				free($3);
+				$3 = NULL;
+				YYERROR;
+			}
+			if ((cs = calloc(1, sizeof(*cs))) == NULL)
+				fatal("calloc");
+			cs->cs_source = $2;
+			cs->cs_bars = $3;
+			TAILQ_INSERT_TAIL(&conf->c_sources, cs, cs_entry);
+		}
+		;
+
+device		: DEVICE STRING {
+			if ((curdev = device_new($2)) == NULL) {
+				free($2);
+				$2 = NULL;
+				YYERROR;
+			}
+			free($2);
+			$2 = NULL;
+		} devopts {
+			TAILQ_INSERT_TAIL(&conf->c_devices, curdev, cd_entry);
+			curdev = NULL;
+		}
+		;
+
+devopts		: /* empty */
+		| '{' optnl devoptsl '}'
+		;
+
+devoptsl	: /* empty */
+		| devoptsl devopt optnl
+		;
+
+devopt		: PERMISSIVE yesno	{ curdev->cd_permissive = (int)$2; }
+		| NAME STRING {
+			if (strlen($2) >= sizeof(curdev->cd_name)) {
+				yyerror("name \"%s\" too long (max %zu)", $2,
+				    sizeof(curdev->cd_name) - 1);
+				free($2);
+				$2 = NULL;
+				YYERROR;
+			}
+			memcpy(curdev->cd_name, $2, strlen($2) + 1);
+			free($2);
+			$2 = NULL;
+		}
+		;
+
+optnl		: '\n' optnl
+		| /* empty */
+		;
+
+%%
+
+struct keywords {
+	const char	*k_name;
+	int		 k_val;
+};
+
+static int
+yyerror(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[512];
+
+	file->errors++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s:%d: %s", file->name, yylval.lineno, msg);
+	return 0;
+}
+
+static int
+kw_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct keywords *)e)->k_name);
+}
+
+static int
+lookup(char *s)
+{
+	/* Sorted: bsearch. */
+	static const struct keywords keywords[] = {
+		{ "bars",		BARS },
+		{ "device",		DEVICE },
+		{ "emulate",		EMULATE },
+		{ "include",		INCLUDE },
+		{ "mode",		MODE },
+		{ "name",		NAME },
+		{ "no",			NO },
+		{ "passthrough",	PASSTHROUGH },
+		{ "permissive",		PERMISSIVE },
+		{ "virtual",		VIRTUAL },
+		{ "yes",		YES },
+	};
+	const struct keywords	*p;
+
+	p = bsearch(s, keywords, sizeof(keywords) / sizeof(keywords[0]),
+	    sizeof(keywords[0]), kw_cmp);
+	return p != NULL ? p->k_val : STRING;
+}
+
+#define START_EXPAND	1
+#define DONE_EXPAND	2
+
+/* Pushed-back characters, and macro text being expanded. */
+static unsigned char	*parsebuf;
+static int		 parseindex;
+static unsigned char	 pushback_buffer[1024];
+static int		 pushback_index;
+
+static int
+lgetc(int quotec)
+{
+	int	c, next;
+
+	if (parsebuf != NULL) {
+		/* Read characters from the macro being expanded. */
+		if (parseindex >= 0) {
+			c = parsebuf[parseindex++];
+			if (c != '\0')
+				return c;
+			parsebuf = NULL;
+		} else
+			parseindex++;
+	}
+	if (pushback_index > 0)
+		return pushback_buffer[--pushback_index];
+	if (quotec) {
+		if ((c = getc(file->stream)) == EOF) {
+			yyerror("reached end of file while parsing a quoted "
+			    "string");
+			if (file == topfile || popfile() == EOF)
+				return EOF;
+			return quotec;
+		}
+		return c;
+	}
+	while ((c = getc(file->stream)) == '\\') {
+		next = getc(file->stream);
+		if (next != '\n') {
+			c = next;
+			break;
+		}
+		yylval.lineno = file->lineno;
+		file->lineno++;
+	}
+	while (c == EOF) {
+		if (file == topfile || popfile() == EOF)
+			return EOF;
+		c = getc(file->stream);
+	}
+	return c;
+}
+
+static int
+lungetc(int c)
+{
+	if (c == EOF)
+		return EOF;
+	if (parsebuf != NULL) {
+		parseindex--;
+		if (parseindex >= 0)
+			return c;
+	}
+	if (pushback_index + 1 >= (int)sizeof(pushback_buffer))
+		return EOF;
+	pushback_buffer[pushback_index++] = (unsigned char)c;
+	return c;
+}
+
+/* Skip the rest of a line after an error. */
+static int
+findeol(void)
+{
+	int	c;
+
+	parsebuf = NULL;
+	for (;;) {
+		if (pushback_index > 0)
+			c = pushback_buffer[--pushback_index];
+		else
+			c = lgetc(0);
+		/* Leave the newline: it ends the erroneous line for yacc. */
+		if (c == '\n') {
+			lungetc(c);
+			break;
+		}
+		if (c == EOF)
+			break;
+	}
+	return ERROR;
+}
+
+/* Characters that may appear in an unquoted word: PCI addresses too. */
+static int
+allowed_in_string(int x)
+{
+	if (isalnum(x))
+		return 1;
+	switch (x) {
+	case '-': case '_': case '.': case ':': case '/': case '*': case '+':
+		return 1;
+	}
+	return 0;
+}
+
+static int
+lex_quoted(int quotec)
+{
+	char	 buf[8096], *p = buf;
+	int	 c, next;
+
+	for (;;) {
+		if ((c = lgetc(quotec)) == EOF)
+			return 0;
+		if (c == '\n') {
+			file->lineno++;
+			continue;
+		}
+		if (c == '\\') {
+			if ((next = lgetc(quotec)) == EOF)
+				return 0;
+			if (next == quotec || next == ' ' || next == '\t' ||
+			    next == '\\')
+				c = next;
+			else if (next == '\n') {
+				file->lineno++;
+				continue;
+			} else
+				lungetc(next);
+		} else if (c == quotec)
+			break;
+		else if (c == '\0') {
+			yyerror("syntax error: NUL in a string");
+			return findeol();
+		}
+		if (p + 1 >= buf + sizeof(buf) - 1) {
+			yyerror("string too long");
+			return findeol();
+		}
+		*p++ = (char)c;
+	}
+	*p = '\0';
+	if ((yylval.v.string = strdup(buf)) == NULL)
+		fatal("%s", __func__);
+	return STRING;
+}
+
+static int
+lex_macro(void)
+{
+	char	 buf[8096], *p = buf, *val;
+	int	 c;
+
+	while ((c = lgetc(0)) != EOF && (isalnum(c) || c == '_')) {
+		if (p + 1 >= buf + sizeof(buf) - 1) {
+			yyerror("macro name too long");
+			return findeol();
+		}
+		*p++ = (char)c;
+	}
+	*p = '\0';
+	lungetc(c);
+	if ((val = symget(buf)) == NULL) {
+		yyerror("macro '%s' not defined", buf);
+		return findeol();
+	}
+	parsebuf = (unsigned char *)val;
+	parseindex = 0;
+	return START_EXPAND;
+}
+
+static int
+yylex(void)
+{
+	char	 buf[8096], *p;
+	int	 c, token;
+
+top:
+	p = buf;
+	while ((c = lgetc(0)) == ' ' || c == '\t')
+		;
+	yylval.lineno = file->lineno;
+	if (c == '#')
+		while ((c = lgetc(0)) != '\n' && c != EOF)
+			;
+	if (c == '$' && parsebuf == NULL) {
+		if (lex_macro() == START_EXPAND)
+			goto top;
+		return ERROR;
+	}
+	switch (c) {
+	case '\'':
+	case '"':
+		return lex_quoted(c);
+	}
+	if (allowed_in_string(c)) {
+		do {
+			*p++ = (char)c;
+			if ((size_t)(p - buf) >= sizeof(buf)) {
+				yyerror("string too long");
+				return findeol();
+			}
+		} while ((c = lgetc(0)) != EOF && allowed_in_string(c));
+		lungetc(c);
+		*p = '\0';
+		if ((token = lookup(buf)) == STRING)
+			if ((yylval.v.string = strdup(buf)) == NULL)
+				fatal("%s", __func__);
+		return token;
+	}
+	if (c == '\n') {
+		yylval.lineno = file->lineno;
+		file->lineno++;
+	}
+	if (c == EOF)
+		return 0;
+	return c;
+}
+
+static struct file *
+pushfile(const char *name)
+{
+	struct file	*nfile;
+	int		 depth = 0;
+
+	TAILQ_FOREACH(nfile, &files, entry)
+		depth++;
+	if (depth >= PARSE_MAXDEPTH) {
+		log_warnx("%s: includes nested deeper than %d", name,
+		    PARSE_MAXDEPTH);
+		return NULL;
+	}
+	if ((nfile = calloc(1, sizeof(*nfile))) == NULL)
+		return NULL;
+	if ((nfile->name = strdup(name)) == NULL) {
+		free(nfile);
+		return NULL;
+	}
+	if ((nfile->stream = fopen(nfile->name, "r")) == NULL) {
+		log_warn("%s", nfile->name);
+		free(nfile->name);
+		free(nfile);
+		return NULL;
+	}
+	nfile->lineno = 1;
+	TAILQ_INSERT_TAIL(&files, nfile, entry);
+	return nfile;
+}
+
+static int
+popfile(void)
+{
+	struct file	*prev;
+
+	if ((prev = TAILQ_PREV(file, files, entry)) != NULL)
+		prev->errors += file->errors;
+	TAILQ_REMOVE(&files, file, entry);
+	fclose(file->stream);
+	free(file->name);
+	free(file);
+	file = prev;
+	return file != NULL ? 0 : EOF;
+}
+
+static struct conf_device *
+device_new(const char *addr)
+{
+	struct conf_device	*cd;
+	struct bdf_error	 err;
+	const struct conf_device *old;
+
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		fatal("calloc");
+	if (bdf_parse_xl(addr, &cd->cd_addr, &err) != 0) {
+		yyerror("device %s", err.be_msg);
+		free(cd);
+		return NULL;
+	}
+	TAILQ_FOREACH(old, &conf->c_devices, cd_entry)
+		if (old->cd_addr.bp_allfn == cd->cd_addr.bp_allfn &&
+		    bdf_equal(&old->cd_addr.bp_bdf, &cd->cd_addr.bp_bdf)) {
+			yyerror("device %s already defined at %s:%d", addr,
+			    old->cd_file, old->cd_line);
+			free(cd);
+			return NULL;
+		}
+	cd->cd_permissive = conf->c_permissive;
+	snprintf(cd->cd_file, sizeof(cd->cd_file), "%s", file->name);
+	cd->cd_line = yylval.lineno;
+	return cd;
+}
+
+void
+conf_free(struct pcibackd_conf *c)
+{
+	struct conf_source	*cs;
+	struct conf_device	*cd;
+
+	if (c == NULL)
+		return;
+	while ((cs = TAILQ_FIRST(&c->c_sources)) != NULL) {
+		TAILQ_REMOVE(&c->c_sources, cs, cs_entry);
+		free(cs->cs_source);
+		free(cs->cs_bars);
+		free(cs);
+	}
+	while ((cd = TAILQ_FIRST(&c->c_devices)) != NULL) {
+		TAILQ_REMOVE(&c->c_devices, cd, cd_entry);
+		free(cd);
+	}
+	free(c);
+}
+
+const struct conf_device *
+conf_find_device(const struct pcibackd_conf *c, const struct bdf *b)
+{
+	const struct conf_device	*cd;
+
+	TAILQ_FOREACH(cd, &c->c_devices, cd_entry)
+		if (bdf_match(&cd->cd_addr, b))
+			return cd;
+	return NULL;
+}
+
+struct pcibackd_conf *
+parse_config(const char *filename)
+{
+	struct sym	*sym, *next;
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		fatal("calloc");
+	conf->c_mode = CONF_MODE_VIRTUAL;
+	TAILQ_INIT(&conf->c_sources);
+	TAILQ_INIT(&conf->c_devices);
+	errors = 0;
+	if ((file = pushfile(filename)) == NULL) {
+		conf_free(conf);
+		return NULL;
+	}
+	topfile = file;
+	yyparse();
+	errors = file->errors;
+	popfile();
+
+	/* Drop the macros of this file; keep the -D ones for a reload. */
+	for (sym = TAILQ_FIRST(&symhead); sym != NULL; sym = next) {
+		next = TAILQ_NEXT(sym, entry);
+		if (sym->persist)
+			continue;
+		TAILQ_REMOVE(&symhead, sym, entry);
+		free(sym->nam);
+		free(sym->val);
+		free(sym);
+	}
+	if (errors) {
+		conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+static int
+symset(const char *nam, const char *val, int persist)
+{
+	struct sym	*sym;
+
+	TAILQ_FOREACH(sym, &symhead, entry)
+		if (strcmp(nam, sym->nam) == 0)
+			break;
+	if (sym != NULL) {
+		if (sym->persist)
+			return 0;
+		TAILQ_REMOVE(&symhead, sym, entry);
+		free(sym->nam);
+		free(sym->val);
+		free(sym);
+	}
+	if ((sym = calloc(1, sizeof(*sym))) == NULL)
+		return -1;
+	sym->nam = strdup(nam);
+	sym->val = strdup(val);
+	if (sym->nam == NULL || sym->val == NULL) {
+		free(sym->nam);
+		free(sym->val);
+		free(sym);
+		return -1;
+	}
+	sym->persist = persist;
+	TAILQ_INSERT_TAIL(&symhead, sym, entry);
+	return 0;
+}
+
+int
+cmdline_symset(const char *s)
+{
+	const char	*val;
+	char		*sym;
+	int		 rc;
+
+	if ((val = strchr(s, '=')) == NULL)
+		return -1;
+	if ((sym = strndup(s, (size_t)(val - s))) == NULL)
+		fatal("%s", __func__);
+	rc = symset(sym, val + 1, 1);
+	free(sym);
+	return rc;
+}
+
+static char *
+symget(const char *nam)
+{
+	struct sym	*sym;
+
+	TAILQ_FOREACH(sym, &symhead, entry)
+		if (strcmp(nam, sym->nam) == 0) {
+			sym->used = 1;
+			return sym->val;
+		}
+	return NULL;
+}

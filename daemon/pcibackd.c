@@ -1,0 +1,213 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * pcibackd: the Xen PCI backend, in userspace.  main() is a checklist;
+ * the work is in device.c (what we hold), watch.c (xenstore),
+ * frontend.c (one connection per guest) and opserve.c (the shared page).
+ */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "emul.h"
+#include "pcibackd.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file] "
+	    "[-p pidfile]\n", __progname);
+	exit(1);
+}
+
+/* Make sure fds 0-2 exist, so no socket or device lands on them. */
+static void
+pcibackd_stdfds(void)
+{
+	int	fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+static void
+pcibackd_dump(struct pcibackd *env)
+{
+	struct heldev	*hd;
+	struct frontend	*fe;
+	char		 addr[BDF_XL_MAX];
+
+	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+		if (hd->hd_owner == -1)
+			log_info("%s: free", addr);
+		else
+			log_info("%s: owned by dom%d", addr, hd->hd_owner);
+	}
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		log_info("%s: %s, %zu devices, %llu ops", fe->fe_name,
+		    fe->fe_connected ? "connected" : "not connected",
+		    topo_count(&fe->fe_topo), (unsigned long long)fe->fe_ops);
+}
+
+static void
+pcibackd_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct pcibackd	*env = arg;
+
+	(void)events;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("exiting on signal %d; guests stay connected",
+		    (int)sig);
+		env->pb_exiting = 1;
+		event_base_loopbreak(env->pb_base);
+		break;
+	case SIGHUP:
+		log_warnx("reload is not supported yet; restart instead "
+		    "(guests do not notice)");
+		break;
+	case SIGUSR1:
+		pcibackd_dump(env);
+		break;
+	}
+}
+
+static void
+pcibackd_pidfile(const char *path)
+{
+	FILE	*f;
+
+	if (path == NULL)
+		return;
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("%s", path);
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pcibackd	 env;
+	struct event	*sigev[4];
+	const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	const char	*pidfile = NULL;
+	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
+
+	memset(&env, 0, sizeof(env));
+	env.pb_conffile = PCIBACKD_CONF;
+	TAILQ_INIT(&env.pb_devices);
+	TAILQ_INIT(&env.pb_frontends);
+	log_init(1, LOG_DAEMON);
+
+	while ((ch = getopt(argc, argv, "D:df:np:v")) != -1) {
+		switch (ch) {
+		case 'D':
+			if (cmdline_symset(optarg) < 0)
+				fatalx("could not parse macro definition %s",
+				    optarg);
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			env.pb_conffile = optarg;
+			break;
+		case 'n':
+			noaction++;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc != optind)
+		usage();
+	log_setverbose(verbose);
+	pcibackd_stdfds();
+
+	if ((env.pb_conf = parse_config(env.pb_conffile)) == NULL)
+		fatalx("%s: configuration not loaded", env.pb_conffile);
+	if (noaction) {
+		if (verbose)
+			print_config(env.pb_conf);
+		else
+			fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+
+	log_init(debug, LOG_DAEMON);
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	pcibackd_pidfile(pidfile);
+	signal(SIGPIPE, SIG_IGN);
+	if ((env.pb_base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	for (i = 0; i < 4; i++) {
+		sigev[i] = evsignal_new(env.pb_base, sigs[i], pcibackd_signal,
+		    &env);
+		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) != 0)
+			fatalx("cannot set up signal %d", sigs[i]);
+	}
+
+	device_init(&env);
+	if (opserve_init(&env) != 0)
+		fatalx("no event channel or grant device: is this a Xen dom0?");
+	if (watch_init(&env) != 0)
+		fatalx("no xenstore: is xenstored running?");
+	env.pb_starting = 1;
+	frontend_scan(&env);
+	env.pb_starting = 0;
+	log_info("started, holding %d devices", device_count(&env));
+
+	event_base_dispatch(env.pb_base);
+
+	frontend_shutdown(&env);
+	watch_shutdown(&env);
+	opserve_shutdown(&env);
+	device_shutdown(&env);
+	for (i = 0; i < 4; i++)
+		event_free(sigev[i]);
+	event_base_free(env.pb_base);
+	conf_free(env.pb_conf);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	return 0;
+}

@@ -1,0 +1,174 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#ifndef PCIBACKD_H
+#define PCIBACKD_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include "bdf.h"
+#include "cfgspace.h"
+#include "log.h"
+#include "pciop.h"
+#include "topo.h"
+
+#define PCIBACKD_CONF		"/etc/pcibackd.conf"
+#define PCIBACKD_NAME_MAX	64
+
+enum conf_mode {
+	CONF_MODE_VIRTUAL,	/* guest sees one virtual bus (xen-pciback default) */
+	CONF_MODE_PASSTHROUGH	/* guest sees the host addresses */
+};
+
+/* Where emulated devices come from ("emulate" lines). */
+struct conf_source {
+	TAILQ_ENTRY(conf_source) cs_entry;
+	char			*cs_source;	/* dump:FILE or sysfs:DIR */
+	char			*cs_bars;	/* .bars sidecar, or NULL */
+};
+
+/* A "device" block: what the daemon holds and how. */
+struct conf_device {
+	TAILQ_ENTRY(conf_device) cd_entry;
+	struct bdf_pattern	 cd_addr;
+	int			 cd_permissive;
+	char			 cd_name[PCIBACKD_NAME_MAX];
+	char			 cd_file[256];	/* where it was defined */
+	int			 cd_line;
+};
+
+struct pcibackd_conf {
+	enum conf_mode			 c_mode;
+	int				 c_permissive;
+	TAILQ_HEAD(, conf_source)	 c_sources;
+	TAILQ_HEAD(, conf_device)	 c_devices;
+};
+
+struct event_base;
+struct event;
+struct xs_handle;
+struct emul_dev;
+struct emul_set;
+struct frontend;
+struct xenevtchn_handle;
+struct xengntdev_handle;
+
+/* A device the daemon holds, whoever it is given to. */
+struct heldev {
+	TAILQ_ENTRY(heldev)	 hd_entry;
+	struct bdf		 hd_bdf;
+	char			 hd_name[PCIBACKD_NAME_MAX];
+	int			 hd_permissive;
+	struct emul_dev		*hd_emul;	/* provider: emulated */
+	const struct cfgdev_ops	*hd_ops;
+	void			*hd_arg;
+	struct cfgdev_info	 hd_info;
+	struct pciop_dev	 hd_pciop;	/* pd_cs is the config space */
+	int			 hd_owner;	/* domid, or -1 when free */
+};
+
+/* One PV PCI connection: backend/pci/<domid>/<devid>. */
+struct frontend {
+	TAILQ_ENTRY(frontend)	 fe_entry;
+	struct pcibackd		*fe_env;
+	unsigned int		 fe_domid;
+	unsigned int		 fe_devid;
+	char			 fe_bepath[128];
+	char			 fe_fepath[128];	/* from "frontend" */
+	char			 fe_name[32];		/* "dom5" for logs */
+	int			 fe_restarted;	/* adopted at start-up */
+	int			 fe_dying;
+	int			 fe_watching;	/* FE state watch set */
+	/* Connection. */
+	int			 fe_connected;
+	uint32_t		 fe_remote_port;
+	uint32_t		 fe_port;	/* local port, when bound */
+	uint32_t		 fe_gref;
+	void			*fe_page;	/* struct xen_pci_sharedinfo */
+	struct event		*fe_delay;	/* rate limit: serve later */
+	int			 fe_busy;
+	struct timespec		 fe_window;	/* event rate window start */
+	unsigned int		 fe_events;	/* events in the window */
+	/* What the guest sees. */
+	struct topo		 fe_topo;
+	struct pciop_guest	 fe_guest;
+	struct log_ratelimit	 fe_lr;
+	uint64_t		 fe_ops;
+};
+
+struct pcibackd {
+	struct event_base	*pb_base;
+	struct pcibackd_conf	*pb_conf;
+	const char		*pb_conffile;
+	struct xs_handle	*pb_xs;
+	struct event		*pb_xsev;
+	struct xenevtchn_handle	*pb_xce;
+	struct event		*pb_xceev;
+	struct xengntdev_handle	*pb_xgt;
+	unsigned int		 pb_domid;	/* our own */
+	char			 pb_root[64];	/* .../backend/pci */
+	TAILQ_HEAD(, heldev)	 pb_devices;
+	struct emul_set		*pb_emul;	/* emulated device sources */
+	size_t			 pb_nemul;
+	TAILQ_HEAD(, frontend)	 pb_frontends;
+	int			 pb_starting;	/* first scan: adopt */
+	int			 pb_exiting;
+};
+
+/* device.c */
+int		 device_init(struct pcibackd *);
+int		 device_count(struct pcibackd *);
+void		 device_shutdown(struct pcibackd *);
+struct heldev	*device_find(struct pcibackd *, const struct bdf *);
+int		 device_claim(struct heldev *, unsigned int, char **);
+void		 device_release(struct heldev *, int);
+
+/* watch.c */
+int		 watch_init(struct pcibackd *);
+void		 watch_shutdown(struct pcibackd *);
+int		 watch_frontend(struct pcibackd *, struct frontend *, int);
+
+/* frontend.c */
+struct frontend	*frontend_find(struct pcibackd *, unsigned int,
+		    unsigned int);
+void		 frontend_scan(struct pcibackd *);
+void		 frontend_update(struct pcibackd *, unsigned int,
+		    unsigned int);
+void		 frontend_release_domains(struct pcibackd *);
+void		 frontend_shutdown(struct pcibackd *);
+void		 frontend_free(struct frontend *);
+
+/* opserve.c */
+int		 opserve_init(struct pcibackd *);
+void		 opserve_shutdown(struct pcibackd *);
+int		 opserve_connect(struct frontend *, char **);
+void		 opserve_disconnect(struct frontend *);
+void		 opserve_kick(struct frontend *);
+
+/* parse.y */
+struct pcibackd_conf	*parse_config(const char *);
+int			 cmdline_symset(const char *);
+void			 conf_free(struct pcibackd_conf *);
+const struct conf_device *conf_find_device(const struct pcibackd_conf *,
+			    const struct bdf *);
+
+/* printconf.c */
+void			 print_config(const struct pcibackd_conf *);
+
+#endif /* PCIBACKD_H */

@@ -1,0 +1,54 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/* Print the parsed configuration back, for -nv and the tests. */
+
+#include <stdio.h>
+
+#include "pcibackd.h"
+
+static const char *
+printconf_yesno(int v)
+{
+	return v ? "yes" : "no";
+}
+
+void
+print_config(const struct pcibackd_conf *c)
+{
+	const struct conf_source	*cs;
+	const struct conf_device	*cd;
+	char				 addr[BDF_XL_MAX];
+
+	printf("mode %s\n", c->c_mode == CONF_MODE_PASSTHROUGH ?
+	    "passthrough" : "virtual");
+	printf("permissive %s\n", printconf_yesno(c->c_permissive));
+	TAILQ_FOREACH(cs, &c->c_sources, cs_entry) {
+		printf("emulate \"%s\"", cs->cs_source);
+		if (cs->cs_bars != NULL)
+			printf(" bars \"%s\"", cs->cs_bars);
+		printf("\n");
+	}
+	TAILQ_FOREACH(cd, &c->c_devices, cd_entry) {
+		bdf_format_pattern(&cd->cd_addr, addr, sizeof(addr));
+		printf("device %s {\n", addr);
+		printf("\tpermissive %s\n", printconf_yesno(cd->cd_permissive));
+		if (cd->cd_name[0] != '\0')
+			printf("\tname \"%s\"\n", cd->cd_name);
+		printf("}\n");
+	}
+}

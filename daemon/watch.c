@@ -1,0 +1,192 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * xenstore: the connection, the watches and their dispatch.  Every watch
+ * event only names an instance; what to do is decided from a fresh read
+ * (frontend.c), since events are level-triggered and can be merged.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <xenstore.h>
+
+#include "pcibackd.h"
+
+#define WATCH_TOKEN_BACKEND	"be"
+#define WATCH_TOKEN_RELEASE	"rel"
+#define WATCH_TOKEN_FRONTEND	"fe:"	/* fe:<domid>:<devid> */
+#define WATCH_MAX_BATCH		256	/* events per wake-up, then yield */
+
+/* "<n>" with nothing else, n < limit. */
+static int
+watch_parse_uint(const char *s, size_t len, unsigned int limit,
+    unsigned int *out)
+{
+	unsigned long	v = 0;
+	size_t		i;
+
+	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v >= limit)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* <root>/<domid>/<devid>[/...] names an instance; <root> alone a rescan. */
+static void
+watch_backend_event(struct pcibackd *env, const char *path)
+{
+	size_t		 rlen = strlen(env->pb_root);
+	const char	*p, *slash;
+	unsigned int	 domid, devid;
+
+	if (strncmp(path, env->pb_root, rlen) != 0)
+		return;
+	p = path + rlen;
+	if (*p == '\0') {
+		frontend_scan(env);
+		return;
+	}
+	if (*p++ != '/' || (slash = strchr(p, '/')) == NULL)
+		return;
+	if (watch_parse_uint(p, (size_t)(slash - p), 0x7ff0, &domid) != 0)
+		return;
+	p = slash + 1;
+	slash = strchrnul(p, '/');
+	if (watch_parse_uint(p, (size_t)(slash - p), 1024, &devid) != 0)
+		return;
+	frontend_update(env, domid, devid);
+}
+
+static void
+watch_frontend_event(struct pcibackd *env, const char *token)
+{
+	unsigned int	domid, devid;
+
+	if (sscanf(token, WATCH_TOKEN_FRONTEND "%u:%u", &domid, &devid) != 2)
+		return;
+	frontend_update(env, domid, devid);
+}
+
+static void
+watch_dispatch(evutil_socket_t fd, short events, void *arg)
+{
+	struct pcibackd	*env = arg;
+	char		**vec;
+	int		  n = 0;
+
+	(void)fd;
+	(void)events;
+	while (n++ < WATCH_MAX_BATCH &&
+	    (vec = xs_check_watch(env->pb_xs)) != NULL) {
+		const char *path = vec[XS_WATCH_PATH];
+		const char *token = vec[XS_WATCH_TOKEN];
+
+		log_debug("%s: %s (%s)", __func__, path, token);
+		if (strcmp(token, WATCH_TOKEN_BACKEND) == 0)
+			watch_backend_event(env, path);
+		else if (strcmp(token, WATCH_TOKEN_RELEASE) == 0)
+			frontend_release_domains(env);
+		else if (strncmp(token, WATCH_TOKEN_FRONTEND,
+		    strlen(WATCH_TOKEN_FRONTEND)) == 0)
+			watch_frontend_event(env, token);
+		free(vec);
+	}
+}
+
+/* Our own domid: dom0 unless xenstore says otherwise (driver domains). */
+static unsigned int
+watch_own_domid(struct pcibackd *env)
+{
+	char		*s;
+	unsigned int	 len, domid = 0;
+
+	if ((s = xs_read(env->pb_xs, XBT_NULL, "domid", &len)) != NULL) {
+		if (watch_parse_uint(s, len, 0x7ff0, &domid) != 0)
+			domid = 0;
+		free(s);
+	}
+	return domid;
+}
+
+int
+watch_init(struct pcibackd *env)
+{
+	if ((env->pb_xs = xs_open(0)) == NULL) {
+		log_warn("cannot connect to xenstored");
+		return -1;
+	}
+	env->pb_domid = watch_own_domid(env);
+	snprintf(env->pb_root, sizeof(env->pb_root),
+	    "/local/domain/%u/backend/pci", env->pb_domid);
+	if (!xs_watch(env->pb_xs, env->pb_root, WATCH_TOKEN_BACKEND) ||
+	    !xs_watch(env->pb_xs, "@releaseDomain", WATCH_TOKEN_RELEASE)) {
+		log_warn("xenstore watch %s", env->pb_root);
+		return -1;
+	}
+	env->pb_xsev = event_new(env->pb_base, xs_fileno(env->pb_xs),
+	    EV_READ | EV_PERSIST, watch_dispatch, env);
+	if (env->pb_xsev == NULL || event_add(env->pb_xsev, NULL) != 0) {
+		log_warnx("cannot watch the xenstore connection");
+		return -1;
+	}
+	log_debug("%s: dom%u, watching %s", __func__, env->pb_domid,
+	    env->pb_root);
+	return 0;
+}
+
+int
+watch_frontend(struct pcibackd *env, struct frontend *fe, int on)
+{
+	char	path[sizeof(fe->fe_fepath) + 8], token[48];
+
+	snprintf(path, sizeof(path), "%s/state", fe->fe_fepath);
+	snprintf(token, sizeof(token), WATCH_TOKEN_FRONTEND "%u:%u",
+	    fe->fe_domid, fe->fe_devid);
+	if (on && !fe->fe_watching) {
+		if (!xs_watch(env->pb_xs, path, token))
+			return -1;
+		fe->fe_watching = 1;
+	} else if (!on && fe->fe_watching) {
+		(void)xs_unwatch(env->pb_xs, path, token);
+		fe->fe_watching = 0;
+	}
+	return 0;
+}
+
+void
+watch_shutdown(struct pcibackd *env)
+{
+	if (env->pb_xsev != NULL)
+		event_free(env->pb_xsev);
+	env->pb_xsev = NULL;
+	if (env->pb_xs != NULL)
+		xs_close(env->pb_xs);
+	env->pb_xs = NULL;
+}
