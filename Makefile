@@ -48,7 +48,10 @@ DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/parse.o
 PCIBACKD	:= $(B)/pcibackd
 DEMO_CORE	:= $(B)/demo-core
 
-.PHONY: all check check-gcc check-clang check-asan unit config fuzz coverage \
+# Keep the test support objects make would otherwise delete.
+.SECONDARY:
+
+.PHONY: all check check-gcc check-clang check-asan unit config manlint fuzz coverage \
 	deps install clean demo
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
@@ -91,6 +94,12 @@ $(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h
 unit: $(LIB) $(UNIT_BINS)
 	@sh tests/run-unit $(UNIT_BINS)
 
+MANPAGES	:= daemon/pcibackd.8 daemon/pcibackd.conf.5
+
+# Manual pages must be mandoc -Tlint clean.
+manlint:
+	mandoc -Tlint -W warning $(MANPAGES)
+
 # pcibackd -n/-nv on pass and fail configurations.
 config: $(PCIBACKD)
 	@sh tests/config/run.sh $(PCIBACKD)
@@ -105,6 +114,7 @@ check: deps
 	$(MAKE) check-gcc
 	$(MAKE) check-clang
 	$(MAKE) check-asan
+	$(MAKE) manlint
 	@echo "make check: all variants passed"
 
 check-gcc:
@@ -143,9 +153,8 @@ coverage:
 	rm -rf build/cov
 	$(MAKE) unit CC=gcc B=build/cov CFLAGS="-O0 -g --coverage" \
 	    EXTRA_LDFLAGS="--coverage"
-	gcovr -r . --object-directory build/cov --filter 'lib/' \
-	    --exclude-unreachable-branches --print-summary \
-	    --html-details -o build/cov/index.html | tail -n 40
+	gcovr -r . --filter 'lib/' --exclude-unreachable-branches \
+	    --print-summary build/cov/lib
 
 deps:
 	@sh build-aux/deps.sh
@@ -154,6 +163,9 @@ install: $(PCIBACKD)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/examples/pcibackd
 	install -m 755 $(PCIBACKD) $(DESTDIR)$(PREFIX)/sbin/pcibackd
 	install -m 644 etc/pcibackd.conf $(DESTDIR)$(PREFIX)/share/examples/pcibackd/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 daemon/pcibackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 daemon/pcibackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 clean:
 	rm -rf build
