@@ -97,6 +97,8 @@ struct cfgspace_stats {
 	uint64_t	css_refused;	/* writes answered with an error */
 };
 
+#define CFGSPACE_MAX_QUIRKS	256	/* per device */
+
 /* cfgspace_write() result when the write was silently dropped. */
 #define CFGSPACE_DROPPED	1
 
@@ -130,11 +132,29 @@ uint8_t		 cfgspace_header_type(const struct cfgspace *);
 unsigned int	 cfgspace_cap(const struct cfgspace *, uint8_t);
 unsigned int	 cfgspace_ecap(const struct cfgspace *, uint16_t);
 
-/* Hardware state the op layer checks before acting (MSI, XSA-157). */
+/*
+ * Hardware state the op layer checks before acting (MSI, XSA-157):
+ * 1 or 0, or a negative errno if the hardware read failed.  The table
+ * size is 0 when there is no MSI-X capability or the read failed.
+ */
 int		 cfgspace_mem_decoding(struct cfgspace *);
 int		 cfgspace_msi_enabled(struct cfgspace *);
 int		 cfgspace_msix_enabled(struct cfgspace *);
 unsigned int	 cfgspace_msix_table_size(struct cfgspace *);
+
+/*
+ * The engine's own "device enabled" state: set when the guest turned
+ * decoding on through the command register, cleared when it turned it
+ * off (Linux's enable_intx bookkeeping).  Initialised from hardware.
+ */
+int		 cfgspace_enabled(const struct cfgspace *);
+
+/*
+ * The i-th field by offset, for listings and tests: 0, or -1 past the
+ * last one.  Fields never overlap.
+ */
+int		 cfgspace_field(const struct cfgspace *, size_t, unsigned int *,
+		    unsigned int *, const char **);
 
 const struct cfgspace_stats *cfgspace_stats(const struct cfgspace *);
 
