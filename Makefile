@@ -51,7 +51,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config manlint fuzz coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config manlint xensim-check fuzz coverage \
 	deps install clean demo
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
@@ -100,6 +100,11 @@ MANPAGES	:= daemon/pcibackd.8 daemon/pcibackd.conf.5
 manlint:
 	mandoc -Tlint -W warning $(MANPAGES)
 
+# The simulated Xen (the real xenstored under a preload) checks itself.
+xensim-check:
+	sh tests/xensim/build.sh
+	sh tests/xensim/test-xensim.sh
+
 # pcibackd -n/-nv on pass and fail configurations.
 config: $(PCIBACKD)
 	@sh tests/config/run.sh $(PCIBACKD)
@@ -115,6 +120,7 @@ check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-asan
 	$(MAKE) manlint
+	$(MAKE) xensim-check
 	@echo "make check: all variants passed"
 
 check-gcc:

@@ -1,0 +1,462 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * LD_PRELOAD library: the libxenctrl, libxenevtchn and libxengnttab calls
+ * that xenstored and a backend daemon make, over the file model of
+ * model.c. Every process using it is dom0. The handles are opaque in
+ * Xen's headers, so the structs below are ours.
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "model.h"
+
+#define XENSIM_SELF	0	/* the domain of every preloaded process */
+
+struct xc_interface_core {
+	char	xh_dir[PATH_MAX];
+};
+
+struct xenevtchn_handle {
+	char	eh_dir[PATH_MAX];
+	char	eh_fifo[PATH_MAX];
+	int	eh_fd;
+};
+
+/* One mapping made through a gnttab handle, for close and unmap. */
+struct xensim_map {
+	void			*mp_addr;
+	uint32_t		 mp_count;
+	struct xensim_map	*mp_next;
+};
+
+struct xengntdev_handle {
+	char			 gh_dir[PATH_MAX];
+	struct xensim_map	*gh_maps;
+};
+
+xc_interface *
+xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dlogger,
+    unsigned open_flags)
+{
+	xc_interface	*xch;
+
+	(void)logger;
+	(void)dlogger;
+	(void)open_flags;
+	if ((xch = calloc(1, sizeof *xch)) == NULL)
+		return NULL;
+	if (xensim_dir(xch->xh_dir, sizeof xch->xh_dir) == -1) {
+		free(xch);
+		return NULL;
+	}
+	return xch;
+}
+
+int
+xc_interface_close(xc_interface *xch)
+{
+	free(xch);
+	return 0;
+}
+
+/* Only the fields xenstored reads are filled in. */
+int
+xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
+    unsigned int max_doms, xc_dominfo_t *info)
+{
+	char		state[32];
+	unsigned int	n, dom;
+
+	for (n = 0; n < max_doms; n++) {
+		if (xensim_dom_find(xch->xh_dir, first_domid, &dom, state,
+		    sizeof state) == -1)
+			break;
+		memset(&info[n], 0, sizeof info[n]);
+		info[n].domid = dom;
+		info[n].dying = strcmp(state, "dying") == 0;
+		info[n].shutdown = strcmp(state, "shutdown") == 0;
+		info[n].crashed = strcmp(state, "crashed") == 0;
+		info[n].running = strcmp(state, "running") == 0;
+		info[n].nr_online_vcpus = 1;
+		first_domid = dom + 1;
+	}
+	return (int)n;
+}
+
+static xenevtchn_handle *
+xensim_evtchn_new(void)
+{
+	xenevtchn_handle	*xce;
+
+	if ((xce = calloc(1, sizeof *xce)) == NULL)
+		return NULL;
+	if (xensim_dir(xce->eh_dir, sizeof xce->eh_dir) == -1) {
+		free(xce);
+		return NULL;
+	}
+	return xce;
+}
+
+xenevtchn_handle *
+xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
+{
+	xenevtchn_handle	*xce;
+
+	(void)logger;
+	if ((xce = xensim_evtchn_new()) == NULL)
+		return NULL;
+	xce->eh_fd = xensim_fifo_open(xce->eh_dir, xce->eh_fifo,
+	    sizeof xce->eh_fifo, !(flags & XENEVTCHN_NO_CLOEXEC));
+	if (xce->eh_fd == -1) {
+		free(xce);
+		return NULL;
+	}
+	return xce;
+}
+
+/* Re-adopt an inherited handle FIFO (xenstored's live update). */
+xenevtchn_handle *
+xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
+    unsigned open_flags)
+{
+	xenevtchn_handle	*xce;
+	char			 link[64];
+	ssize_t			 n;
+
+	(void)logger;
+	(void)open_flags;
+	if ((xce = xensim_evtchn_new()) == NULL)
+		return NULL;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, xce->eh_fifo, sizeof xce->eh_fifo - 1);
+	if (n <= 0) {
+		free(xce);
+		return NULL;
+	}
+	xce->eh_fifo[n] = '\0';
+	xce->eh_fd = fd;
+	return xce;
+}
+
+int
+xenevtchn_close(xenevtchn_handle *xce)
+{
+	if (xce == NULL)
+		return 0;
+	xensim_fifo_close(xce->eh_dir, xce->eh_fifo, xce->eh_fd);
+	free(xce);
+	return 0;
+}
+
+int
+xenevtchn_fd(xenevtchn_handle *xce)
+{
+	return xce->eh_fd;
+}
+
+int
+xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	return xensim_notify(xce->eh_dir, XENSIM_SELF, port, xce->eh_fifo);
+}
+
+xenevtchn_port_or_error_t
+xenevtchn_bind_unbound_port(xenevtchn_handle *xce, uint32_t domid)
+{
+	return xensim_bind_unbound(xce->eh_dir, XENSIM_SELF, xce->eh_fifo,
+	    domid);
+}
+
+xenevtchn_port_or_error_t
+xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
+    evtchn_port_t remote_port)
+{
+	return xensim_bind_interdomain(xce->eh_dir, XENSIM_SELF, xce->eh_fifo,
+	    domid, remote_port);
+}
+
+xenevtchn_port_or_error_t
+xenevtchn_bind_virq(xenevtchn_handle *xce, unsigned int virq)
+{
+	return xensim_bind_virq(xce->eh_dir, XENSIM_SELF, xce->eh_fifo, virq);
+}
+
+int
+xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	return xensim_unbind(xce->eh_dir, XENSIM_SELF, port, xce->eh_fifo);
+}
+
+/*
+ * One queued event per call; blocks if none, as the Linux driver does.
+ * Unlike Xen, repeated notifies are not merged while the port is masked.
+ */
+xenevtchn_port_or_error_t
+xenevtchn_pending(xenevtchn_handle *xce)
+{
+	uint32_t	port;
+	ssize_t		n;
+
+	do {
+		n = read(xce->eh_fd, &port, sizeof port);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	if (n != (ssize_t)sizeof port) {
+		errno = EIO;
+		return -1;
+	}
+	return (xenevtchn_port_or_error_t)port;
+}
+
+/* Nothing is ever masked in the model. */
+int
+xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	(void)xce;
+	(void)port;
+	return 0;
+}
+
+int
+xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
+{
+	(void)xce;
+	(void)domid;
+	return 0;
+}
+
+xengnttab_handle *
+xengnttab_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+	xengnttab_handle	*xgt;
+
+	(void)logger;
+	(void)open_flags;
+	if ((xgt = calloc(1, sizeof *xgt)) == NULL)
+		return NULL;
+	if (xensim_dir(xgt->gh_dir, sizeof xgt->gh_dir) == -1) {
+		free(xgt);
+		return NULL;
+	}
+	return xgt;
+}
+
+/* Closing the handle unmaps everything still mapped, as in Xen. */
+int
+xengnttab_close(xengnttab_handle *xgt)
+{
+	struct xensim_map	*mp;
+
+	if (xgt == NULL)
+		return 0;
+	while ((mp = xgt->gh_maps) != NULL) {
+		xgt->gh_maps = mp->mp_next;
+		munmap(mp->mp_addr, (size_t)mp->mp_count * XENSIM_PAGE_SIZE);
+		free(mp);
+	}
+	free(xgt);
+	return 0;
+}
+
+/* There is no device behind the handle. */
+int
+xengnttab_fd(xengnttab_handle *xgt)
+{
+	(void)xgt;
+	errno = ENOSYS;
+	return -1;
+}
+
+int
+xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
+{
+	(void)xgt;
+	(void)nr_grants;
+	return 0;
+}
+
+static void *
+xensim_remember(xengnttab_handle *xgt, void *addr, uint32_t count)
+{
+	struct xensim_map	*mp;
+
+	if ((mp = malloc(sizeof *mp)) == NULL) {
+		munmap(addr, (size_t)count * XENSIM_PAGE_SIZE);
+		return NULL;
+	}
+	mp->mp_addr = addr;
+	mp->mp_count = count;
+	mp->mp_next = xgt->gh_maps;
+	xgt->gh_maps = mp;
+	return addr;
+}
+
+void *
+xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count,
+    uint32_t *domids, uint32_t *refs, int prot)
+{
+	uint8_t		*base;
+	uint32_t	 i;
+
+	if (count == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Reserve a contiguous range, then put each page in its slot. */
+	base = mmap(NULL, (size_t)count * XENSIM_PAGE_SIZE, PROT_NONE,
+	    MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		if (xensim_grant_map(xgt->gh_dir, domids[i], refs[i], prot,
+		    base + (size_t)i * XENSIM_PAGE_SIZE) == NULL) {
+			munmap(base, (size_t)count * XENSIM_PAGE_SIZE);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	return xensim_remember(xgt, base, count);
+}
+
+void *
+xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count,
+    uint32_t domid, uint32_t *refs, int prot)
+{
+	uint32_t	*domids;
+	void		*p;
+	uint32_t	 i;
+
+	if ((domids = calloc(count ? count : 1, sizeof *domids)) == NULL)
+		return NULL;
+	for (i = 0; i < count; i++)
+		domids[i] = domid;
+	p = xengnttab_map_grant_refs(xgt, count, domids, refs, prot);
+	free(domids);
+	return p;
+}
+
+void *
+xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref,
+    int prot)
+{
+	return xengnttab_map_grant_refs(xgt, 1, &domid, &ref, prot);
+}
+
+/* Unmap notifications are not modelled: refuse rather than ignore them. */
+void *
+xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid,
+    uint32_t ref, int prot, uint32_t notify_offset, evtchn_port_t notify_port)
+{
+	if (notify_offset != (uint32_t)-1 || notify_port != (evtchn_port_t)-1) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return xengnttab_map_grant_ref(xgt, domid, ref, prot);
+}
+
+int
+xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
+{
+	struct xensim_map	**mpp, *mp;
+
+	for (mpp = &xgt->gh_maps; (mp = *mpp) != NULL; mpp = &mp->mp_next) {
+		if (mp->mp_addr != start_address || mp->mp_count != count)
+			continue;
+		*mpp = mp->mp_next;
+		munmap(mp->mp_addr, (size_t)count * XENSIM_PAGE_SIZE);
+		free(mp);
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static int
+xensim_open_xsd_port(const char *dir)
+{
+	char	path[PATH_MAX];
+	int	n;
+
+	if (xensim_xsd_port(dir) == -1)
+		return -1;
+	n = snprintf(path, sizeof path, "%s/xsd_port", dir);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, O_RDONLY|O_CLOEXEC);
+}
+
+static int
+xensim_open_xsd_kva(const char *dir, int flags)
+{
+	char	path[PATH_MAX];
+
+	if (xensim_xsd_kva(dir, path, sizeof path) == -1)
+		return -1;
+	return open(path, flags);
+}
+
+/* xenstored reads its own port and ring from /proc/xen; all else passes. */
+int
+open(const char *path, int flags, ...)
+{
+	int		(*real_open)(const char *, int, ...);
+	char		dir[PATH_MAX];
+	unsigned int	mode = 0;
+	va_list		ap;
+
+	if (flags & (O_CREAT|O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	if (strcmp(path, "/proc/xen/xsd_port") == 0) {
+		if (xensim_dir(dir, sizeof dir) == -1)
+			return -1;
+		return xensim_open_xsd_port(dir);
+	}
+	if (strcmp(path, "/proc/xen/xsd_kva") == 0) {
+		if (xensim_dir(dir, sizeof dir) == -1)
+			return -1;
+		return xensim_open_xsd_kva(dir, flags);
+	}
+	*(void **)&real_open = dlsym(RTLD_NEXT, "open");
+	if (real_open == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real_open(path, flags, mode);
+}
