@@ -172,6 +172,11 @@ install: $(PCIBACKD)
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 daemon/pcibackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 daemon/pcibackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 644 etc/systemd/pcibackd.service \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 755 etc/rc.d/pcibackd \
+	    $(DESTDIR)$(PREFIX)/share/examples/pcibackd/rc.d-pcibackd
 
 clean:
 	rm -rf build
