@@ -120,31 +120,11 @@ const struct cfgdev_ops emul_cfgdev_ops = {
 static void
 emul_fill_bars(struct emul_dev *ed, const struct pci_dev *pd)
 {
-	struct cfgdev_bar	*bar;
-	unsigned int		 i, rom;
-	uint32_t		 lo;
+	unsigned int	i;
 
-	for (i = 0; i < CFGDEV_NBARS; i++) {
-		bar = &ed->ed_info.ci_bar[i];
-		lo = emul_get(ed, 0x10 + 4 * i, 4);
-		bar->cb_size = pd->size[i];
-		if (lo & 0x1) {
-			bar->cb_flags = CFGDEV_BAR_IO;
-			bar->cb_start = lo & ~0x3u;
-			continue;
-		}
-		bar->cb_start = lo & ~0xfu;
-		if (lo & 0x8)
-			bar->cb_flags |= CFGDEV_BAR_PREFETCH;
-		if ((lo & 0x6) == 0x4 && i + 1 < CFGDEV_NBARS) {
-			bar->cb_flags |= CFGDEV_BAR_MEM64;
-			bar->cb_start |=
-			    (uint64_t)emul_get(ed, 0x10 + 4 * (i + 1), 4) << 32;
-			i++;
-		}
-	}
-	rom = (ed->ed_cfg[0x0e] & 0x7f) == 1 ? 0x38 : 0x30;
-	ed->ed_info.ci_bar[CFGDEV_ROM].cb_start = emul_get(ed, rom, 4) & ~0x7ffu;
+	cfgspace_decode_bars(ed->ed_cfg, &ed->ed_info);
+	for (i = 0; i < CFGDEV_NBARS; i++)
+		ed->ed_info.ci_bar[i].cb_size = pd->size[i];
 	ed->ed_info.ci_bar[CFGDEV_ROM].cb_size = pd->rom_size;
 }
 

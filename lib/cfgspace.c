@@ -1524,3 +1524,44 @@ cfgspace_stats(const struct cfgspace *cs)
 {
 	return &cs->cs_stats;
 }
+
+static uint32_t
+cfgspace_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+void
+cfgspace_decode_bars(const uint8_t *cfg, struct cfgdev_info *ci)
+{
+	struct cfgdev_bar	*bar;
+	unsigned int		 i, nbars, rom;
+	uint32_t		 lo;
+
+	nbars = (cfg[HDR_TYPE] & 0x7f) == 1 ? 2 : CFGDEV_NBARS;
+	rom = (cfg[HDR_TYPE] & 0x7f) == 1 ? 0x38 : 0x30;
+	for (i = 0; i <= CFGDEV_NBARS; i++) {
+		ci->ci_bar[i].cb_start = 0;
+		ci->ci_bar[i].cb_flags = 0;
+	}
+	for (i = 0; i < nbars; i++) {
+		bar = &ci->ci_bar[i];
+		lo = cfgspace_le32(cfg + 0x10 + 4 * i);
+		if (lo & 0x1) {
+			bar->cb_flags = CFGDEV_BAR_IO;
+			bar->cb_start = lo & ~BAR_IO_MASK;
+			continue;
+		}
+		bar->cb_start = lo & ~BAR_MEM_MASK;
+		if (lo & 0x8)
+			bar->cb_flags |= CFGDEV_BAR_PREFETCH;
+		if ((lo & 0x6) == 0x4 && i + 1 < nbars) {
+			bar->cb_flags |= CFGDEV_BAR_MEM64;
+			bar->cb_start |=
+			    (uint64_t)cfgspace_le32(cfg + 0x14 + 4 * i) << 32;
+			i++;
+		}
+	}
+	ci->ci_bar[CFGDEV_ROM].cb_start = cfgspace_le32(cfg + rom) & ~ROM_MASK;
+}

@@ -104,6 +104,15 @@ struct cfgspace_stats {
 
 struct cfgspace;
 
+/*
+ * Fill cb_start and cb_flags of ci_bar[] from the BAR and ROM registers
+ * of raw config space bytes (at least CFGSPACE_CONV_SIZE), as firmware
+ * left them: six BARs for a type-0 header, two and the ROM at 0x38 for a
+ * bridge.  The upper slot of a 64-bit BAR stays empty; sizes are left to
+ * the caller, who alone knows them.
+ */
+void		 cfgspace_decode_bars(const uint8_t *, struct cfgdev_info *);
+
 struct cfgspace	*cfgspace_new(const struct cfgdev_ops *, void *,
 		    const struct cfgdev_info *, const struct cfgspace_policy *,
 		    char **);

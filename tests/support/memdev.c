@@ -227,8 +227,7 @@ void
 memdev_from_dump(struct memdev *md, const struct dumpdev *d,
     const uint64_t *sizes, uint32_t irq)
 {
-	unsigned int	 i, reg;
-	uint32_t	 lo, hi;
+	unsigned int	 i;
 	struct cfgdev_bar *bar;
 
 	memset(md, 0, sizeof(*md));
@@ -239,31 +238,14 @@ memdev_from_dump(struct memdev *md, const struct dumpdev *d,
 	md->md_info.ci_size = d->dd_len > CFGSPACE_CONV_SIZE ?
 	    CFGSPACE_EXT_SIZE : CFGSPACE_CONV_SIZE;
 	md->md_info.ci_irq = irq;
+	cfgspace_decode_bars(md->md_cfg, &md->md_info);
+	/* A BAR given no size is absent. */
 	for (i = 0; i <= CFGDEV_NBARS; i++) {
 		bar = &md->md_info.ci_bar[i];
 		if (sizes == NULL || sizes[i] == 0)
-			continue;
-		if (i == CFGDEV_ROM) {
-			reg = (md->md_cfg[0x0e] & 0x7f) == 1 ? 0x38 : 0x30;
-			bar->cb_start = memdev_get(md, reg, 4) & ~0x7ffu;
+			memset(bar, 0, sizeof(*bar));
+		else
 			bar->cb_size = sizes[i];
-			continue;
-		}
-		lo = memdev_get(md, 0x10 + 4 * i, 4);
-		bar->cb_size = sizes[i];
-		if (lo & 0x1) {
-			bar->cb_flags = CFGDEV_BAR_IO;
-			bar->cb_start = lo & ~0x3u;
-			continue;
-		}
-		bar->cb_start = lo & ~0xfu;
-		if (lo & 0x8)
-			bar->cb_flags |= CFGDEV_BAR_PREFETCH;
-		if ((lo & 0x6) == 0x4 && i + 1 < CFGDEV_NBARS) {
-			hi = memdev_get(md, 0x10 + 4 * (i + 1), 4);
-			bar->cb_flags |= CFGDEV_BAR_MEM64;
-			bar->cb_start |= (uint64_t)hi << 32;
-		}
 	}
 }
 

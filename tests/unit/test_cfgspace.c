@@ -2007,6 +2007,67 @@ test_stats_counted(void **state)
 	free(md);
 }
 
+static void
+put32(uint8_t *cfg, unsigned int off, uint32_t v)
+{
+	cfg[off] = (uint8_t)v;
+	cfg[off + 1] = (uint8_t)(v >> 8);
+	cfg[off + 2] = (uint8_t)(v >> 16);
+	cfg[off + 3] = (uint8_t)(v >> 24);
+}
+
+/* Type 0: I/O, 64-bit prefetchable memory across two slots, ROM at 0x30. */
+static void
+test_decode_bars_type0(void **state)
+{
+	uint8_t			cfg[CFGSPACE_CONV_SIZE];
+	struct cfgdev_info	ci;
+
+	(void)state;
+	memset(cfg, 0, sizeof(cfg));
+	memset(&ci, 0xa5, sizeof(ci));
+	put32(cfg, 0x10, 0x0000c081);			/* I/O */
+	put32(cfg, 0x14, 0xfe00000c);			/* 64-bit, pref */
+	put32(cfg, 0x18, 0x00000002);			/* upper half */
+	put32(cfg, 0x1c, 0xfeb00000);			/* 32-bit memory */
+	put32(cfg, 0x30, 0xfea00001);			/* ROM, enabled */
+	cfgspace_decode_bars(cfg, &ci);
+	assert_int_equal(ci.ci_bar[0].cb_flags, CFGDEV_BAR_IO);
+	assert_int_equal(ci.ci_bar[0].cb_start, 0xc080);
+	assert_int_equal(ci.ci_bar[1].cb_flags,
+	    CFGDEV_BAR_MEM64 | CFGDEV_BAR_PREFETCH);
+	assert_int_equal(ci.ci_bar[1].cb_start, 0x2fe000000ULL);
+	assert_int_equal(ci.ci_bar[2].cb_start, 0);	/* upper slot empty */
+	assert_int_equal(ci.ci_bar[2].cb_flags, 0);
+	assert_int_equal(ci.ci_bar[3].cb_start, 0xfeb00000);
+	assert_int_equal(ci.ci_bar[3].cb_flags, 0);
+	assert_int_equal(ci.ci_bar[CFGDEV_ROM].cb_start, 0xfea00000);
+	/* Sizes are the caller's: untouched. */
+	assert_int_equal(ci.ci_bar[0].cb_size, 0xa5a5a5a5a5a5a5a5ULL);
+}
+
+/* A bridge has two BARs; 0x18.. are bus numbers and windows. */
+static void
+test_decode_bars_bridge(void **state)
+{
+	uint8_t			cfg[CFGSPACE_CONV_SIZE];
+	struct cfgdev_info	ci;
+
+	(void)state;
+	memset(cfg, 0, sizeof(cfg));
+	memset(&ci, 0, sizeof(ci));
+	cfg[0x0e] = 0x81;				/* type 1, multi-fn */
+	put32(cfg, 0x10, 0xfe800000);
+	put32(cfg, 0x18, 0x00020100);			/* bus numbers */
+	put32(cfg, 0x30, 0xfd00fc00);			/* I/O upper: no ROM */
+	put32(cfg, 0x38, 0xfe700000);			/* ROM */
+	cfgspace_decode_bars(cfg, &ci);
+	assert_int_equal(ci.ci_bar[0].cb_start, 0xfe800000);
+	assert_int_equal(ci.ci_bar[2].cb_start, 0);
+	assert_int_equal(ci.ci_bar[2].cb_flags, 0);
+	assert_int_equal(ci.ci_bar[CFGDEV_ROM].cb_start, 0xfe700000);
+}
+
 int
 main(void)
 {
@@ -2082,6 +2143,8 @@ main(void)
 		cmocka_unit_test(test_new_refuses_bad_quirk),
 		cmocka_unit_test(test_op_layer_helpers),
 		cmocka_unit_test(test_stats_counted),
+		cmocka_unit_test(test_decode_bars_type0),
+		cmocka_unit_test(test_decode_bars_bridge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
