@@ -51,7 +51,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config manlint xensim-check fuzz coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config manlint shim shim-clean xensim-check fuzz coverage \
 	deps install clean demo
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
@@ -85,7 +85,8 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h tests/support/*.h)
+$(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h tests/support/*.h) \
+    $(wildcard shim-driver/*.h shim-driver/pcishim_check.c)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/support -o $@ $< $(SUPPORT_OBJS) $(LIB) \
 	    $(ALL_LDFLAGS) $(CMOCKA_LIBS)
@@ -99,6 +100,17 @@ MANPAGES	:= daemon/pcibackd.8 daemon/pcibackd.conf.5
 # Manual pages must be mandoc -Tlint clean.
 manlint:
 	mandoc -Tlint -W warning $(MANPAGES)
+
+# The Linux shim, against the newest Debian kernel headers installed.
+KHDR		?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+		    sort -V | tail -n 1)
+shim:
+	@test -n "$(KHDR)" || { echo "shim: no linux-headers-*-amd64" \
+	    "(make deps)"; exit 1; }
+	$(MAKE) -C $(KHDR) M=$(CURDIR)/shim-driver modules W=1 ccflags-y=-Werror
+
+shim-clean:
+	@test -z "$(KHDR)" || $(MAKE) -C $(KHDR) M=$(CURDIR)/shim-driver clean
 
 # The simulated Xen (the real xenstored under a preload) checks itself.
 xensim-check:
@@ -120,6 +132,7 @@ check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-asan
 	$(MAKE) manlint
+	$(MAKE) shim
 	$(MAKE) xensim-check
 	@echo "make check: all variants passed"
 
@@ -178,5 +191,5 @@ install: $(PCIBACKD)
 	install -m 755 etc/rc.d/pcibackd \
 	    $(DESTDIR)$(PREFIX)/share/examples/pcibackd/rc.d-pcibackd
 
-clean:
+clean: shim-clean
 	rm -rf build

@@ -1,0 +1,83 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * pcishim_check.h: the shim's pure validation and parsing helpers.  They
+ * use no kernel or libc facility beyond types and errno values, so the
+ * same file builds into the module and into the userspace unit tests.
+ */
+
+#ifndef PCISHIM_CHECK_H
+#define PCISHIM_CHECK_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#else
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#endif
+
+#include "pcishim_io.h"
+
+/* A slot as written to new_slot, remove_slot or hide=. */
+struct pcishim_slot {
+	uint32_t	ps_seg;
+	uint32_t	ps_bus;
+	uint32_t	ps_dev;
+	uint32_t	ps_fn;		/* PCISHIM_SLOT_ANYFN for ".*" */
+};
+#define PCISHIM_SLOT_ANYFN	0xffffffffU
+
+/*
+ * A bounded queue of event records.  When only one place is left, an
+ * OVERFLOW record takes it and later events are dropped until the reader
+ * has taken that record, so the reader always learns that it lost some.
+ */
+struct pcishim_ring {
+	struct pcishim_event	*rg_buf;
+	uint32_t		 rg_size;	/* records at rg_buf, >= 2 */
+	uint32_t		 rg_head;	/* index of the oldest record */
+	uint32_t		 rg_count;	/* records queued */
+	uint32_t		 rg_overflow;	/* OVERFLOW record queued */
+};
+
+int pcishim_check_argsz(uint32_t argsz, size_t minsz);
+int pcishim_check_flags(uint32_t flags, uint32_t known);
+int pcishim_check_cfg(uint32_t offset, uint32_t size, uint32_t cfgsize);
+int pcishim_check_domid(uint32_t domid);
+int pcishim_check_msix_nvec(uint32_t nvec);
+int pcishim_check_msix_entry(uint32_t entry);
+size_t pcishim_copyout_len(uint32_t argsz, size_t kernsz);
+
+int pcishim_parse_slot(const char *s, size_t len, int allow_anyfn,
+		       struct pcishim_slot *slot);
+int pcishim_parse_hide(const char *s,
+		       int (*cb)(const struct pcishim_slot *slot, void *arg),
+		       void *arg);
+int pcishim_slot_match(const struct pcishim_slot *slot, uint32_t bdf);
+int pcishim_slot_equal(const struct pcishim_slot *a,
+		       const struct pcishim_slot *b);
+uint32_t pcishim_slot_bdf(const struct pcishim_slot *slot);
+
+void pcishim_ring_init(struct pcishim_ring *rg, struct pcishim_event *buf,
+		       uint32_t size);
+int pcishim_ring_push(struct pcishim_ring *rg, const struct pcishim_event *ev);
+int pcishim_ring_pop(struct pcishim_ring *rg, struct pcishim_event *ev);
+
+#endif /* PCISHIM_CHECK_H */

@@ -1,0 +1,783 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * pcishim_dev.c: /dev/pcishim, the daemon's handle on the held devices.
+ * Ioctls give raw mechanism (config access, reset, owner, MSI/MSI-X);
+ * read() and poll() deliver fixed-size event records.  The ABI is in
+ * pcishim_io.h.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include <xen/xen.h>
+#include <xen/pci.h>
+#include <xen/events.h>
+
+#include "pcishim.h"
+
+/* Per-open state: the event queue. */
+struct pcishim_file {
+	struct list_head	pf_entry;
+	struct pcishim_ring	pf_ring;
+	wait_queue_head_t	pf_wait;
+	struct pcishim_event	pf_buf[PCISHIM_EVQ_LEN];
+};
+
+/* Events are posted from probe, remove and sysfs, all process context. */
+static DEFINE_SPINLOCK(pcishim_evlock);
+static LIST_HEAD(pcishim_files);
+static u64 pcishim_evseq;
+
+void pcishim_event(u32 type, u32 flags, u32 bdf, u32 op, int error)
+{
+	struct pcishim_event ev = {
+		.pe_type = type,
+		.pe_flags = flags,
+		.pe_bdf = bdf,
+		.pe_op = op,
+		.pe_error = error,
+	};
+	struct pcishim_file *pf;
+
+	spin_lock(&pcishim_evlock);
+	ev.pe_seq = ++pcishim_evseq;
+	list_for_each_entry(pf, &pcishim_files, pf_entry) {
+		if (pcishim_ring_push(&pf->pf_ring, &ev) >= 0)
+			wake_up_interruptible(&pf->pf_wait);
+	}
+	spin_unlock(&pcishim_evlock);
+}
+
+/*
+ * Copy in an extensible argument: refuse callers older than the first
+ * version (argsz < minsz) and read only what this module knows.
+ */
+static int pcishim_copyin(void *karg, size_t minsz, const void __user *uarg)
+{
+	u32 argsz;
+
+	if (get_user(argsz, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (pcishim_check_argsz(argsz, minsz))
+		return -EINVAL;
+	if (copy_from_user(karg, uarg, minsz))
+		return -EFAULT;
+	return 0;
+}
+
+static int pcishim_copyout(void __user *uarg, const void *karg, u32 argsz,
+			   size_t ksz)
+{
+	return copy_to_user(uarg, karg, pcishim_copyout_len(argsz, ksz)) ?
+	    -EFAULT : 0;
+}
+
+/* Called with pcishim_mtx held; the error when bdf is not held. */
+static struct pcishim_dev *pcishim_lookup(u32 bdf, int *error)
+{
+	struct pcishim_dev *pd = pcishim_dev_find(bdf);
+
+	*error = pd ? 0 : -ENODEV;
+	return pd;
+}
+
+static long pcishim_ioc_version(void __user *uarg)
+{
+	struct pcishim_version v = {
+		.pv_abi = PCISHIM_ABI_VERSION,
+		.pv_evsize = sizeof(struct pcishim_event),
+	};
+
+	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long pcishim_ioc_list(void __user *uarg)
+{
+	struct pcishim_list l;
+	struct pcishim_dev *pd;
+	u32 __user *ubdfs;
+	u32 n = 0;
+	int error;
+
+	error = pcishim_copyin(&l, sizeof(l), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(l.pl_flags, 0))
+		return -EINVAL;
+	ubdfs = u64_to_user_ptr(l.pl_bdfs);
+	mutex_lock(&pcishim_mtx);
+	list_for_each_entry(pd, &pcishim_devs, pd_entry) {
+		if (n < l.pl_count && put_user(pd->pd_bdf, ubdfs + n)) {
+			error = -EFAULT;
+			break;
+		}
+		n++;
+	}
+	mutex_unlock(&pcishim_mtx);
+	if (error)
+		return error;
+	l.pl_count = n;
+	return pcishim_copyout(uarg, &l, l.pl_argsz, sizeof(l));
+}
+
+static void pcishim_fill_bar(struct pcishim_bar *pb, const struct resource *r,
+			     bool rom)
+{
+	if (!(r->flags & (IORESOURCE_IO | IORESOURCE_MEM)))
+		return;
+	pb->pb_start = r->start;
+	pb->pb_size = resource_size(r);
+	if (r->flags & IORESOURCE_IO)
+		pb->pb_flags |= PCISHIM_BAR_IO;
+	if (r->flags & IORESOURCE_MEM)
+		pb->pb_flags |= PCISHIM_BAR_MEM;
+	if (r->flags & IORESOURCE_MEM_64)
+		pb->pb_flags |= PCISHIM_BAR_MEM64;
+	if (r->flags & IORESOURCE_PREFETCH)
+		pb->pb_flags |= PCISHIM_BAR_PREFETCH;
+	if (rom)
+		pb->pb_flags |= PCISHIM_BAR_ROM;
+}
+
+/* Called with pcishim_mtx held. */
+static void pcishim_fill_info(struct pcishim_info *pi, struct pcishim_dev *pd)
+{
+	struct pci_dev *pdev = pd->pd_pdev;
+	int i, n;
+
+	pi->pi_state = (pd->pd_domid != PCISHIM_DOMID_NONE ?
+			PCISHIM_ST_ASSIGNED : 0) |
+	    (pd->pd_permissive ? PCISHIM_ST_PERMISSIVE : 0) |
+	    (pd->pd_intctl ? PCISHIM_ST_INTCTL : 0) |
+	    (pci_is_enabled(pdev) ? PCISHIM_ST_ENABLED : 0) |
+	    (pdev->msi_enabled ? PCISHIM_ST_MSI : 0) |
+	    (pdev->msix_enabled ? PCISHIM_ST_MSIX : 0) |
+	    (pd->pd_msix_prep ? PCISHIM_ST_MSIX_PREP : 0);
+	pi->pi_vendor = pdev->vendor;
+	pi->pi_device = pdev->device;
+	pi->pi_subvendor = pdev->subsystem_vendor;
+	pi->pi_subdevice = pdev->subsystem_device;
+	pi->pi_class = pdev->class;
+	pi->pi_revision = pdev->revision;
+	pi->pi_hdrtype = pdev->hdr_type;
+	pi->pi_pin = pdev->pin;
+	pi->pi_cfgsize = pdev->cfg_size;
+	pi->pi_irq = pd->pd_irq;
+	pi->pi_domid = pd->pd_domid;
+	pi->pi_msicap = pdev->msi_cap;
+	pi->pi_msixcap = pdev->msix_cap;
+	n = pdev->msix_cap ? pci_msix_vec_count(pdev) : 0;
+	pi->pi_msixsize = n > 0 ? n : 0;
+	pi->pi_reset = pcishim_reset_method(pdev);
+	pi->pi_nbars = PCISHIM_NBARS;
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		pcishim_fill_bar(&pi->pi_bar[i], &pdev->resource[i], false);
+	pcishim_fill_bar(&pi->pi_bar[PCI_ROM_RESOURCE],
+			 &pdev->resource[PCI_ROM_RESOURCE], true);
+}
+
+static long pcishim_ioc_info(void __user *uarg)
+{
+	struct pcishim_info pi;
+	struct pcishim_dev *pd;
+	u32 argsz, bdf;
+	int error;
+
+	error = pcishim_copyin(&pi, sizeof(pi), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(pi.pi_flags, 0))
+		return -EINVAL;
+	argsz = pi.pi_argsz;
+	bdf = pi.pi_bdf;
+	memset(&pi, 0, sizeof(pi));
+	pi.pi_argsz = argsz;
+	pi.pi_bdf = bdf;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(bdf, &error);
+	if (pd)
+		pcishim_fill_info(&pi, pd);
+	mutex_unlock(&pcishim_mtx);
+	if (error)
+		return error;
+	return pcishim_copyout(uarg, &pi, argsz, sizeof(pi));
+}
+
+/* The user variants wait out a reset instead of reading all-ones. */
+static int pcishim_cfg_read(struct pci_dev *pdev, u32 off, u32 size, u32 *val)
+{
+	u8 b;
+	u16 w;
+	int error;
+
+	switch (size) {
+	case 1:
+		error = pci_user_read_config_byte(pdev, off, &b);
+		*val = b;
+		break;
+	case 2:
+		error = pci_user_read_config_word(pdev, off, &w);
+		*val = w;
+		break;
+	default:
+		error = pci_user_read_config_dword(pdev, off, val);
+		break;
+	}
+	return error ? pcibios_err_to_errno(error) : 0;
+}
+
+static int pcishim_cfg_write(struct pci_dev *pdev, u32 off, u32 size, u32 val)
+{
+	int error;
+
+	switch (size) {
+	case 1:
+		error = pci_user_write_config_byte(pdev, off, val);
+		break;
+	case 2:
+		error = pci_user_write_config_word(pdev, off, val);
+		break;
+	default:
+		error = pci_user_write_config_dword(pdev, off, val);
+		break;
+	}
+	return error ? pcibios_err_to_errno(error) : 0;
+}
+
+static long pcishim_ioc_cfg(void __user *uarg, bool write)
+{
+	struct pcishim_cfg pc;
+	struct pcishim_dev *pd;
+	int error;
+
+	error = pcishim_copyin(&pc, sizeof(pc), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(pc.pc_flags, 0))
+		return -EINVAL;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(pc.pc_bdf, &error);
+	if (pd)
+		error = pcishim_check_cfg(pc.pc_offset, pc.pc_size,
+					  pd->pd_pdev->cfg_size);
+	if (!error && write)
+		error = pcishim_cfg_write(pd->pd_pdev, pc.pc_offset,
+					  pc.pc_size, pc.pc_value);
+	else if (!error)
+		error = pcishim_cfg_read(pd->pd_pdev, pc.pc_offset,
+					 pc.pc_size, &pc.pc_value);
+	mutex_unlock(&pcishim_mtx);
+	if (error || write)
+		return error;
+	return pcishim_copyout(uarg, &pc, pc.pc_argsz, sizeof(pc));
+}
+
+/*
+ * RESET and RELEASE need the device lock.  Only try it: remove() holds it
+ * while waiting for pcishim_mtx, which we hold.  Busy means EAGAIN.
+ */
+static long pcishim_ioc_reset(void __user *uarg, bool giveback)
+{
+	struct pcishim_devop op;
+	struct pcishim_dev *pd;
+	struct pci_dev *pdev;
+	int error;
+
+	error = pcishim_copyin(&op, sizeof(op), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(op.pd_flags, 0))
+		return -EINVAL;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(op.pd_bdf, &error);
+	if (!pd)
+		goto out;
+	pdev = pd->pd_pdev;
+	if (!device_trylock(&pdev->dev)) {
+		error = -EAGAIN;
+		goto out;
+	}
+	if (giveback)
+		error = pcishim_dev_giveback(pd, &op.pd_result);
+	else
+		error = pcishim_dev_reset(pd, false, &op.pd_result);
+	device_unlock(&pdev->dev);
+out:
+	mutex_unlock(&pcishim_mtx);
+	if (error)
+		return error;
+	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
+}
+
+static long pcishim_ioc_assign(void __user *uarg)
+{
+	struct pcishim_assign pa;
+	struct pcishim_dev *pd;
+	int error;
+
+	error = pcishim_copyin(&pa, sizeof(pa), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(pa.pa_flags, 0) ||
+	    pcishim_check_domid(pa.pa_domid))
+		return -EINVAL;
+	/* Only a Xen dom0 has device owners and pirqs. */
+	if (!xen_initial_domain())
+		return -ENODEV;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(pa.pa_bdf, &error);
+	if (pd && pd->pd_domid != PCISHIM_DOMID_NONE)
+		error = -EBUSY;
+	if (!error) {
+		error = xen_register_device_domain_owner(pd->pd_pdev,
+							 pa.pa_domid);
+		/* Someone else registered an owner for this device. */
+		if (error == -EEXIST)
+			error = -EBUSY;
+	}
+	if (!error)
+		pd->pd_domid = pa.pa_domid;
+	mutex_unlock(&pcishim_mtx);
+	return error;
+}
+
+static long pcishim_ioc_enable(void __user *uarg, bool enable)
+{
+	struct pcishim_devop op;
+	struct pcishim_dev *pd;
+	struct pci_dev *pdev;
+	int error;
+
+	error = pcishim_copyin(&op, sizeof(op), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(op.pd_flags,
+				PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER))
+		return -EINVAL;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(op.pd_bdf, &error);
+	if (!pd)
+		goto out;
+	pdev = pd->pd_pdev;
+	/* pci_enable_device() counts; keep the count at 0 or 1. */
+	if (enable && (op.pd_flags & PCISHIM_EN_DEVICE) &&
+	    !pci_is_enabled(pdev))
+		error = pci_enable_device(pdev);
+	if (!error && enable && (op.pd_flags & PCISHIM_EN_MASTER))
+		pci_set_master(pdev);
+	if (!enable && (op.pd_flags & PCISHIM_EN_MASTER))
+		pci_clear_master(pdev);
+	if (!enable && (op.pd_flags & PCISHIM_EN_DEVICE) &&
+	    pci_is_enabled(pdev))
+		pci_disable_device(pdev);
+out:
+	mutex_unlock(&pcishim_mtx);
+	return error;
+}
+
+/* Called with pcishim_mtx held: the device must be assigned and quiet. */
+static int pcishim_msi_ready(struct pcishim_dev *pd)
+{
+	/* Without an owner, Linux would map the pirqs into dom0. */
+	if (pd->pd_domid == PCISHIM_DOMID_NONE)
+		return -EPERM;
+	if (pd->pd_pdev->msi_enabled || pd->pd_pdev->msix_enabled)
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * With the owner registered, Linux's Xen MSI code maps the vector as a
+ * pirq of the guest; the Linux IRQ it returns just names that pirq.
+ */
+static long pcishim_ioc_msi_enable(void __user *uarg)
+{
+	struct pcishim_devop op;
+	struct pcishim_dev *pd;
+	int error, pirq;
+
+	error = pcishim_copyin(&op, sizeof(op), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(op.pd_flags, 0))
+		return -EINVAL;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(op.pd_bdf, &error);
+	if (pd)
+		error = pcishim_msi_ready(pd);
+	if (!error) {
+		error = pci_alloc_irq_vectors(pd->pd_pdev, 1, 1, PCI_IRQ_MSI);
+		error = error < 0 ? error : 0;
+	}
+	if (!error) {
+		pirq = xen_pirq_from_irq(pci_irq_vector(pd->pd_pdev, 0));
+		if (pirq <= 0) {
+			pci_disable_msi(pd->pd_pdev);
+			error = -EIO;
+		}
+		op.pd_result = pirq;
+	}
+	mutex_unlock(&pcishim_mtx);
+	if (error)
+		return error;
+	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
+}
+
+static long pcishim_ioc_msi_disable(void __user *uarg, bool msix)
+{
+	struct pcishim_devop op;
+	struct pcishim_dev *pd;
+	int error;
+
+	error = pcishim_copyin(&op, sizeof(op), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(op.pd_flags, 0))
+		return -EINVAL;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(op.pd_bdf, &error);
+	if (pd && msix && pd->pd_pdev->msix_enabled)
+		pci_disable_msix(pd->pd_pdev);
+	if (pd && !msix && pd->pd_pdev->msi_enabled)
+		pci_disable_msi(pd->pd_pdev);
+	mutex_unlock(&pcishim_mtx);
+	return error;
+}
+
+/* Read and check the caller's table indices. */
+static struct msix_entry *pcishim_msix_getents(const struct pcishim_msix *pm,
+					       struct pcishim_msix_entry *ue)
+{
+	struct msix_entry *ents;
+	u32 i;
+
+	if (copy_from_user(ue, u64_to_user_ptr(pm->pm_entries),
+			   pm->pm_nvec * sizeof(*ue)))
+		return ERR_PTR(-EFAULT);
+	ents = kcalloc(pm->pm_nvec, sizeof(*ents), GFP_KERNEL);
+	if (!ents)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < pm->pm_nvec; i++) {
+		if (pcishim_check_msix_entry(ue[i].me_entry)) {
+			kfree(ents);
+			return ERR_PTR(-EINVAL);
+		}
+		ents[i].entry = ue[i].me_entry;
+	}
+	return ents;
+}
+
+/* Called with pcishim_mtx held; fills ue[].me_pirq on success. */
+static int pcishim_msix_enable(struct pcishim_dev *pd,
+			       const struct pcishim_msix *pm,
+			       struct pcishim_msix_entry *ue)
+{
+	struct msix_entry *ents;
+	int error, pirq;
+	u32 i;
+
+	ents = pcishim_msix_getents(pm, ue);
+	if (IS_ERR(ents))
+		return PTR_ERR(ents);
+	/* Exactly nvec or nothing: the guest asked for these entries. */
+	error = pci_enable_msix_range(pd->pd_pdev, ents, pm->pm_nvec,
+				      pm->pm_nvec);
+	error = error < 0 ? error : 0;
+	for (i = 0; !error && i < pm->pm_nvec; i++) {
+		pirq = xen_pirq_from_irq(ents[i].vector);
+		if (pirq <= 0)
+			error = -EIO;
+		ue[i].me_pirq = pirq;
+	}
+	if (error && pd->pd_pdev->msix_enabled)
+		pci_disable_msix(pd->pd_pdev);
+	kfree(ents);
+	return error;
+}
+
+static long pcishim_ioc_msix_enable(void __user *uarg)
+{
+	struct pcishim_msix pm;
+	struct pcishim_msix_entry *ue;
+	struct pcishim_dev *pd;
+	int error;
+
+	error = pcishim_copyin(&pm, sizeof(pm), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(pm.pm_flags, 0) ||
+	    pcishim_check_msix_nvec(pm.pm_nvec))
+		return -EINVAL;
+	ue = kcalloc(pm.pm_nvec, sizeof(*ue), GFP_KERNEL);
+	if (!ue)
+		return -ENOMEM;
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(pm.pm_bdf, &error);
+	if (pd)
+		error = pcishim_msi_ready(pd);
+	if (!error)
+		error = pcishim_msix_enable(pd, &pm, ue);
+	/* Undo if the pirqs cannot be handed back. */
+	if (!error && copy_to_user(u64_to_user_ptr(pm.pm_entries), ue,
+				   pm.pm_nvec * sizeof(*ue))) {
+		pci_disable_msix(pd->pd_pdev);
+		error = -EFAULT;
+	}
+	mutex_unlock(&pcishim_mtx);
+	kfree(ue);
+	return error;
+}
+
+/*
+ * Dispatch.  Commands are matched without their size field, so that a
+ * later, bigger struct keeps its number and argsz tells the versions
+ * apart; the size must still cover the first version.
+ */
+struct pcishim_ioc {
+	unsigned int	pi_cmd;
+	bool		pi_write;	/* changes a device: FMODE_WRITE */
+};
+
+static const struct pcishim_ioc pcishim_iocs[] = {
+	{ PCISHIM_IOC_VERSION,		false },
+	{ PCISHIM_IOC_LIST,		false },
+	{ PCISHIM_IOC_INFO,		false },
+	{ PCISHIM_IOC_CFG_READ,		false },
+	{ PCISHIM_IOC_CFG_WRITE,	true },
+	{ PCISHIM_IOC_RESET,		true },
+	{ PCISHIM_IOC_ASSIGN,		true },
+	{ PCISHIM_IOC_RELEASE,		true },
+	{ PCISHIM_IOC_ENABLE,		true },
+	{ PCISHIM_IOC_DISABLE,		true },
+	{ PCISHIM_IOC_MSI_ENABLE,	true },
+	{ PCISHIM_IOC_MSI_DISABLE,	true },
+	{ PCISHIM_IOC_MSIX_ENABLE,	true },
+	{ PCISHIM_IOC_MSIX_DISABLE,	true },
+};
+
+#define PCISHIM_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/* Returns the canonical command, 0 if unknown (ENOTTY) or not allowed. */
+static unsigned int pcishim_ioc_check(struct file *fp, unsigned int cmd,
+				      int *error)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pcishim_iocs); i++) {
+		const struct pcishim_ioc *ioc = &pcishim_iocs[i];
+
+		if (PCISHIM_IOC_NOSIZE(cmd) != PCISHIM_IOC_NOSIZE(ioc->pi_cmd))
+			continue;
+		if (_IOC_SIZE(cmd) < _IOC_SIZE(ioc->pi_cmd))
+			break;
+		if (ioc->pi_write && !(fp->f_mode & FMODE_WRITE)) {
+			*error = -EBADF;
+			return 0;
+		}
+		return ioc->pi_cmd;
+	}
+	*error = -ENOTTY;
+	return 0;
+}
+
+static long pcishim_ioctl(struct file *fp, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	int error;
+
+	switch (pcishim_ioc_check(fp, cmd, &error)) {
+	case PCISHIM_IOC_VERSION:
+		return pcishim_ioc_version(uarg);
+	case PCISHIM_IOC_LIST:
+		return pcishim_ioc_list(uarg);
+	case PCISHIM_IOC_INFO:
+		return pcishim_ioc_info(uarg);
+	case PCISHIM_IOC_CFG_READ:
+		return pcishim_ioc_cfg(uarg, false);
+	case PCISHIM_IOC_CFG_WRITE:
+		return pcishim_ioc_cfg(uarg, true);
+	case PCISHIM_IOC_RESET:
+		return pcishim_ioc_reset(uarg, false);
+	case PCISHIM_IOC_ASSIGN:
+		return pcishim_ioc_assign(uarg);
+	case PCISHIM_IOC_RELEASE:
+		return pcishim_ioc_reset(uarg, true);
+	case PCISHIM_IOC_ENABLE:
+		return pcishim_ioc_enable(uarg, true);
+	case PCISHIM_IOC_DISABLE:
+		return pcishim_ioc_enable(uarg, false);
+	case PCISHIM_IOC_MSI_ENABLE:
+		return pcishim_ioc_msi_enable(uarg);
+	case PCISHIM_IOC_MSI_DISABLE:
+		return pcishim_ioc_msi_disable(uarg, false);
+	case PCISHIM_IOC_MSIX_ENABLE:
+		return pcishim_ioc_msix_enable(uarg);
+	case PCISHIM_IOC_MSIX_DISABLE:
+		return pcishim_ioc_msi_disable(uarg, true);
+	default:
+		return error;
+	}
+}
+
+static int pcishim_open(struct inode *inode, struct file *fp)
+{
+	struct pcishim_file *pf;
+
+	/* The node is 0600, but device control should not follow a chmod. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	pcishim_ring_init(&pf->pf_ring, pf->pf_buf, PCISHIM_EVQ_LEN);
+	init_waitqueue_head(&pf->pf_wait);
+	spin_lock(&pcishim_evlock);
+	list_add_tail(&pf->pf_entry, &pcishim_files);
+	spin_unlock(&pcishim_evlock);
+	fp->private_data = pf;
+	return stream_open(inode, fp);
+}
+
+static int pcishim_release(struct inode *inode, struct file *fp)
+{
+	struct pcishim_file *pf = fp->private_data;
+
+	spin_lock(&pcishim_evlock);
+	list_del(&pf->pf_entry);
+	spin_unlock(&pcishim_evlock);
+	kfree(pf);
+	return 0;
+}
+
+static bool pcishim_evpending(struct pcishim_file *pf)
+{
+	bool pending;
+
+	spin_lock(&pcishim_evlock);
+	pending = pf->pf_ring.rg_count != 0;
+	spin_unlock(&pcishim_evlock);
+	return pending;
+}
+
+/* Records taken per copy_to_user, to bound the stack buffer. */
+#define PCISHIM_READ_BATCH	8
+
+/*
+ * Move up to want records to ubuf; returns how many, or -EFAULT if none
+ * could be copied.  A record that fails to copy out is lost.
+ */
+static ssize_t pcishim_drain(struct pcishim_file *pf, char __user *ubuf,
+			     size_t want)
+{
+	struct pcishim_event evs[PCISHIM_READ_BATCH];
+	size_t done = 0, n = 0;
+
+	while (done < want) {
+		spin_lock(&pcishim_evlock);
+		for (n = 0; n < PCISHIM_READ_BATCH && done + n < want; n++)
+			if (pcishim_ring_pop(&pf->pf_ring, &evs[n]) != 0)
+				break;
+		spin_unlock(&pcishim_evlock);
+		if (n == 0)
+			break;
+		if (copy_to_user(ubuf + done * sizeof(evs[0]), evs,
+				 n * sizeof(evs[0])))
+			break;
+		done += n;
+	}
+	if (done == 0 && n != 0)
+		return -EFAULT;
+	return done;
+}
+
+/* Whole records only, blocking until at least one is queued. */
+static ssize_t pcishim_read(struct file *fp, char __user *ubuf, size_t count,
+			    loff_t *ppos)
+{
+	struct pcishim_file *pf = fp->private_data;
+	size_t want = count / sizeof(struct pcishim_event);
+	ssize_t got;
+	int error;
+
+	if (want == 0)
+		return -EINVAL;
+	for (;;) {
+		got = pcishim_drain(pf, ubuf, want);
+		if (got != 0)
+			break;
+		/* Empty, or another reader of this file was faster. */
+		if (fp->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		error = wait_event_interruptible(pf->pf_wait,
+						 pcishim_evpending(pf));
+		if (error)
+			return error;
+	}
+	if (got < 0)
+		return got;
+	return got * sizeof(struct pcishim_event);
+}
+
+static __poll_t pcishim_poll(struct file *fp, poll_table *pt)
+{
+	struct pcishim_file *pf = fp->private_data;
+
+	poll_wait(fp, &pf->pf_wait, pt);
+	return pcishim_evpending(pf) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static const struct file_operations pcishim_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pcishim_open,
+	.release	= pcishim_release,
+	.read		= pcishim_read,
+	.poll		= pcishim_poll,
+	.unlocked_ioctl	= pcishim_ioctl,
+	/* Every argument has the same layout for 32-bit callers. */
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice pcishim_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= PCISHIM_DEVNAME,
+	.fops	= &pcishim_fops,
+	.mode	= 0600,
+};
+
+int pcishim_cdev_init(void)
+{
+	return misc_register(&pcishim_misc);
+}
+
+void pcishim_cdev_exit(void)
+{
+	misc_deregister(&pcishim_misc);
+}

@@ -1,0 +1,641 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Unit tests of the shim's ABI checks and parsers.  pcishim_check.c is
+ * written to build both in the kernel and here, so it is compiled into
+ * this test directly, as the module compiles it.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../../shim-driver/pcishim_check.c"
+
+/* The layout is the ABI: offsets the daemon and module rely on. */
+_Static_assert(offsetof(struct pcishim_list, pl_bdfs) == 16, "pl_bdfs");
+_Static_assert(offsetof(struct pcishim_info, pi_bdf) == 8, "pi_bdf");
+_Static_assert(offsetof(struct pcishim_info, pi_vendor) == 16, "pi_vendor");
+_Static_assert(offsetof(struct pcishim_info, pi_class) == 24, "pi_class");
+_Static_assert(offsetof(struct pcishim_info, pi_cfgsize) == 32, "pi_cfgsize");
+_Static_assert(offsetof(struct pcishim_info, pi_msicap) == 44, "pi_msicap");
+_Static_assert(offsetof(struct pcishim_info, pi_reset) == 52, "pi_reset");
+_Static_assert(offsetof(struct pcishim_info, pi_bar) == 64, "pi_bar");
+_Static_assert(offsetof(struct pcishim_cfg, pc_value) == 20, "pc_value");
+_Static_assert(offsetof(struct pcishim_devop, pd_result) == 12, "pd_result");
+_Static_assert(offsetof(struct pcishim_msix, pm_entries) == 16, "pm_entries");
+_Static_assert(offsetof(struct pcishim_event, pe_error) == 16, "pe_error");
+_Static_assert(offsetof(struct pcishim_event, pe_seq) == 24, "pe_seq");
+
+static int
+hide_count(const struct pcishim_slot *slot, void *arg)
+{
+	struct pcishim_slot *got = arg;
+	size_t i;
+
+	for (i = 0; got[i].ps_seg != 0xdead; i++)
+		;
+	got[i] = *slot;
+	got[i + 1].ps_seg = 0xdead;
+	return 0;
+}
+
+static int
+hide_fail_second(const struct pcishim_slot *slot, void *arg)
+{
+	int *calls = arg;
+
+	(void)slot;
+	return ++*calls == 2 ? -ENOMEM : 0;
+}
+
+static int
+parse(const char *s, int anyfn, struct pcishim_slot *slot)
+{
+	return pcishim_parse_slot(s, strlen(s), anyfn, slot);
+}
+
+static struct pcishim_event
+ev(uint32_t type, uint64_t seq)
+{
+	struct pcishim_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.pe_type = type;
+	e.pe_seq = seq;
+	return e;
+}
+
+static void
+argsz_below_minsz_is_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_argsz(0, sizeof(struct pcishim_cfg)),
+	    -EINVAL);
+	assert_int_equal(pcishim_check_argsz(sizeof(struct pcishim_cfg) - 1,
+	    sizeof(struct pcishim_cfg)), -EINVAL);
+}
+
+static void
+argsz_at_or_above_minsz_is_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_argsz(sizeof(struct pcishim_cfg),
+	    sizeof(struct pcishim_cfg)), 0);
+	assert_int_equal(pcishim_check_argsz(4096,
+	    sizeof(struct pcishim_cfg)), 0);
+}
+
+static void
+copyout_len_is_the_smaller_size(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_copyout_len(16, 232), 16);
+	assert_int_equal(pcishim_copyout_len(232, 232), 232);
+	assert_int_equal(pcishim_copyout_len(1000, 232), 232);
+}
+
+static void
+unknown_flags_are_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_flags(0, 0), 0);
+	assert_int_equal(pcishim_check_flags(1, 0), -EINVAL);
+	assert_int_equal(pcishim_check_flags(PCISHIM_EN_DEVICE |
+	    PCISHIM_EN_MASTER, PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER), 0);
+	assert_int_equal(pcishim_check_flags(0x4,
+	    PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER), -EINVAL);
+	assert_int_equal(pcishim_check_flags(0x80000000U, 0x3), -EINVAL);
+}
+
+static void
+cfg_sizes_other_than_1_2_4_are_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_cfg(0, 1, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0, 2, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0, 4, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0, 0, 256), -EINVAL);
+	assert_int_equal(pcishim_check_cfg(0, 3, 256), -EINVAL);
+	assert_int_equal(pcishim_check_cfg(0, 8, 256), -EINVAL);
+	assert_int_equal(pcishim_check_cfg(0, 0xffffffffU, 256), -EINVAL);
+}
+
+static void
+cfg_misaligned_access_is_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_cfg(0x3d, 1, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0x3e, 2, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0x3d, 2, 256), -EINVAL);
+	assert_int_equal(pcishim_check_cfg(0x3e, 4, 256), -EINVAL);
+	assert_int_equal(pcishim_check_cfg(0x41, 4, 256), -EINVAL);
+}
+
+static void
+cfg_last_bytes_of_config_space_are_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_cfg(0xfc, 4, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0xff, 1, 256), 0);
+	assert_int_equal(pcishim_check_cfg(0xffc, 4, 4096), 0);
+	assert_int_equal(pcishim_check_cfg(0xfff, 1, 4096), 0);
+}
+
+static void
+cfg_past_config_space_is_erange(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_cfg(0x100, 4, 256), -ERANGE);
+	assert_int_equal(pcishim_check_cfg(0x100, 1, 256), -ERANGE);
+	assert_int_equal(pcishim_check_cfg(0x1000, 4, 4096), -ERANGE);
+	/* No wrap-around at the top of the offset range. */
+	assert_int_equal(pcishim_check_cfg(0xfffffffcU, 4, 4096), -ERANGE);
+	assert_int_equal(pcishim_check_cfg(0xffffffffU, 1, 4096), -ERANGE);
+	/* A function without config space (size 0) allows nothing. */
+	assert_int_equal(pcishim_check_cfg(0, 1, 0), -ERANGE);
+}
+
+static void
+domid_zero_and_reserved_are_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_domid(0), -EINVAL);
+	assert_int_equal(pcishim_check_domid(1), 0);
+	assert_int_equal(pcishim_check_domid(PCISHIM_DOMID_MAX), 0);
+	assert_int_equal(pcishim_check_domid(PCISHIM_DOMID_MAX + 1), -EINVAL);
+	assert_int_equal(pcishim_check_domid(0x7ff0), -EINVAL);	/* IO */
+	assert_int_equal(pcishim_check_domid(PCISHIM_DOMID_NONE), -EINVAL);
+}
+
+static void
+msix_nvec_outside_1_to_2048_is_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_msix_nvec(0), -EINVAL);
+	assert_int_equal(pcishim_check_msix_nvec(1), 0);
+	assert_int_equal(pcishim_check_msix_nvec(128), 0);
+	assert_int_equal(pcishim_check_msix_nvec(2048), 0);
+	assert_int_equal(pcishim_check_msix_nvec(2049), -EINVAL);
+	assert_int_equal(pcishim_check_msix_nvec(0xffffffffU), -EINVAL);
+}
+
+static void
+msix_entry_that_would_truncate_is_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_msix_entry(0), 0);
+	assert_int_equal(pcishim_check_msix_entry(2047), 0);
+	assert_int_equal(pcishim_check_msix_entry(2048), -EINVAL);
+	assert_int_equal(pcishim_check_msix_entry(0x10000), -EINVAL);
+}
+
+static void
+slot_full_form_parses(void **state)
+{
+	struct pcishim_slot s;
+
+	(void)state;
+	assert_int_equal(parse("0001:0a:1f.7", 0, &s), 0);
+	assert_int_equal(s.ps_seg, 1);
+	assert_int_equal(s.ps_bus, 0x0a);
+	assert_int_equal(s.ps_dev, 0x1f);
+	assert_int_equal(s.ps_fn, 7);
+	assert_int_equal(parse("ffff:FF:00.0", 0, &s), 0);
+	assert_int_equal(s.ps_seg, 0xffff);
+	assert_int_equal(s.ps_bus, 0xff);
+}
+
+static void
+slot_short_form_means_segment_0(void **state)
+{
+	struct pcishim_slot s;
+
+	(void)state;
+	assert_int_equal(parse("03:00.1", 0, &s), 0);
+	assert_int_equal(s.ps_seg, 0);
+	assert_int_equal(s.ps_bus, 3);
+	assert_int_equal(s.ps_dev, 0);
+	assert_int_equal(s.ps_fn, 1);
+}
+
+static void
+slot_libxl_format_with_newline_parses(void **state)
+{
+	struct pcishim_slot s;
+
+	(void)state;
+	/* libxl writes "%04x:%02x:%02x.%01x"; echo adds a newline. */
+	assert_int_equal(parse("0000:00:02.0", 0, &s), 0);
+	assert_int_equal(parse("0000:00:02.0\n", 0, &s), 0);
+	assert_int_equal(parse("  0000:00:02.0 \n", 0, &s), 0);
+	assert_int_equal(s.ps_dev, 2);
+}
+
+static void
+slot_wildcard_only_where_allowed(void **state)
+{
+	struct pcishim_slot s;
+
+	(void)state;
+	assert_int_equal(parse("0000:05:00.*", 1, &s), 0);
+	assert_int_equal(s.ps_fn, PCISHIM_SLOT_ANYFN);
+	assert_int_equal(parse("0000:05:00.*", 0, &s), -EINVAL);
+}
+
+static void
+slot_fields_out_of_range_are_rejected(void **state)
+{
+	struct pcishim_slot s;
+
+	(void)state;
+	assert_int_equal(parse("10000:00:00.0", 0, &s), -EINVAL);
+	assert_int_equal(parse("0000:100:00.0", 0, &s), -EINVAL);
+	assert_int_equal(parse("0000:00:20.0", 0, &s), -EINVAL);
+	assert_int_equal(parse("0000:00:00.8", 0, &s), -EINVAL);
+	assert_int_equal(parse("0000:00:00.f", 0, &s), -EINVAL);
+	/* More digits than fit are refused before they can overflow. */
+	assert_int_equal(parse("100000000:00:00.0", 0, &s), -EINVAL);
+	assert_int_equal(parse("000000001:00:00.0", 0, &s), -EINVAL);
+	assert_int_equal(parse("00000001:00:00.0", 0, &s), 0);
+}
+
+static void
+slot_malformed_text_is_rejected(void **state)
+{
+	static const char *const bad[] = {
+		"", "\n", ":", ".", "00.0", "0000:00:00", "0000:00:00.",
+		"0000:00:00.00", "0000:00:00.0x", "0:0:0:0.0", "0000::00.0",
+		":00:00.0", "0000:00:00.0 junk", "-1:00.0", "0x00:00.0",
+		"00:00,0", "00:g0.0", "00:00.**", "(00:00.0)",
+	};
+	struct pcishim_slot s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i], 1, &s) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	}
+}
+
+static void
+slot_parse_stops_at_len(void **state)
+{
+	struct pcishim_slot s;
+	const char buf[] = "00:01.2XYZ";
+
+	(void)state;
+	/* sysfs buffers are counted, not NUL-terminated at the end. */
+	assert_int_equal(pcishim_parse_slot(buf, 7, 0, &s), 0);
+	assert_int_equal(s.ps_fn, 2);
+	assert_int_equal(pcishim_parse_slot(buf, 8, 0, &s), -EINVAL);
+	assert_int_equal(pcishim_parse_slot(buf, 6, 0, &s), -EINVAL);
+	assert_int_equal(pcishim_parse_slot(buf, 0, 0, &s), -EINVAL);
+}
+
+static void
+hide_list_parses_every_form(void **state)
+{
+	struct pcishim_slot got[8];
+
+	(void)state;
+	got[0].ps_seg = 0xdead;
+	assert_int_equal(pcishim_parse_hide(
+	    "(0000:03:00.0)(04:00.1)(0002:05:1f.*)", hide_count, got), 0);
+	assert_int_equal(got[0].ps_bus, 3);
+	assert_int_equal(got[0].ps_fn, 0);
+	assert_int_equal(got[1].ps_seg, 0);
+	assert_int_equal(got[1].ps_bus, 4);
+	assert_int_equal(got[1].ps_fn, 1);
+	assert_int_equal(got[2].ps_seg, 2);
+	assert_int_equal(got[2].ps_dev, 0x1f);
+	assert_int_equal(got[2].ps_fn, PCISHIM_SLOT_ANYFN);
+	assert_int_equal(got[3].ps_seg, 0xdead);
+}
+
+static void
+hide_list_empty_or_unset_holds_nothing(void **state)
+{
+	struct pcishim_slot got[2];
+
+	(void)state;
+	got[0].ps_seg = 0xdead;
+	assert_int_equal(pcishim_parse_hide(NULL, hide_count, got), 0);
+	assert_int_equal(pcishim_parse_hide("", hide_count, got), 0);
+	assert_int_equal(pcishim_parse_hide(" \n", hide_count, got), 0);
+	assert_int_equal(got[0].ps_seg, 0xdead);
+}
+
+static void
+hide_list_allows_white_space_between_entries(void **state)
+{
+	struct pcishim_slot got[4];
+
+	(void)state;
+	got[0].ps_seg = 0xdead;
+	assert_int_equal(pcishim_parse_hide(" (00:01.0) (00:02.0)\n",
+	    hide_count, got), 0);
+	assert_int_equal(got[0].ps_dev, 1);
+	assert_int_equal(got[1].ps_dev, 2);
+	assert_int_equal(got[2].ps_seg, 0xdead);
+}
+
+static void
+hide_list_syntax_error_calls_back_nothing(void **state)
+{
+	static const char *const bad[] = {
+		"(0000:03:00.0)(junk)", "(00:01.0", "((00:01.0))",
+		"00:01.0", "(00:01.0)x", "()", "(00:01.0)(", ")(00:01.0)",
+		"(00:01.0)(00:01.8)",
+	};
+	struct pcishim_slot got[8];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		got[0].ps_seg = 0xdead;
+		if (pcishim_parse_hide(bad[i], hide_count, got) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_int_equal(got[0].ps_seg, 0xdead);
+	}
+}
+
+static void
+hide_list_callback_error_is_returned(void **state)
+{
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(pcishim_parse_hide("(00:01.0)(00:02.0)(00:03.0)",
+	    hide_fail_second, &calls), -ENOMEM);
+	assert_int_equal(calls, 2);
+}
+
+static void
+slot_matches_its_function_or_any_with_wildcard(void **state)
+{
+	struct pcishim_slot s;
+
+	(void)state;
+	assert_int_equal(parse("0001:02:03.4", 0, &s), 0);
+	assert_true(pcishim_slot_match(&s, PCISHIM_BDF(1, 2, 3, 4)));
+	assert_false(pcishim_slot_match(&s, PCISHIM_BDF(1, 2, 3, 5)));
+	assert_false(pcishim_slot_match(&s, PCISHIM_BDF(0, 2, 3, 4)));
+	assert_false(pcishim_slot_match(&s, PCISHIM_BDF(1, 3, 3, 4)));
+	assert_false(pcishim_slot_match(&s, PCISHIM_BDF(1, 2, 4, 4)));
+	assert_int_equal(parse("0001:02:03.*", 1, &s), 0);
+	assert_true(pcishim_slot_match(&s, PCISHIM_BDF(1, 2, 3, 0)));
+	assert_true(pcishim_slot_match(&s, PCISHIM_BDF(1, 2, 3, 7)));
+	assert_false(pcishim_slot_match(&s, PCISHIM_BDF(1, 2, 4, 0)));
+}
+
+static void
+slot_equality_includes_the_wildcard(void **state)
+{
+	struct pcishim_slot a, b;
+
+	(void)state;
+	assert_int_equal(parse("00:03.0", 1, &a), 0);
+	assert_int_equal(parse("0000:00:03.0\n", 1, &b), 0);
+	assert_true(pcishim_slot_equal(&a, &b));
+	assert_int_equal(parse("00:03.*", 1, &b), 0);
+	assert_false(pcishim_slot_equal(&a, &b));
+}
+
+static void
+bdf_packing_round_trips(void **state)
+{
+	struct pcishim_slot s;
+	uint32_t bdf = PCISHIM_BDF(0xabcd, 0xef, 0x1f, 7);
+
+	(void)state;
+	assert_int_equal(bdf, 0xabcdefffU);
+	assert_int_equal(PCISHIM_BDF_SEG(bdf), 0xabcd);
+	assert_int_equal(PCISHIM_BDF_BUS(bdf), 0xef);
+	assert_int_equal(PCISHIM_BDF_DEV(bdf), 0x1f);
+	assert_int_equal(PCISHIM_BDF_FN(bdf), 7);
+	assert_int_equal(PCISHIM_BDF_DEVFN(bdf), 0xff);
+	assert_int_equal(parse("0002:03:04.*", 1, &s), 0);
+	assert_int_equal(pcishim_slot_bdf(&s), PCISHIM_BDF(2, 3, 4, 0));
+	assert_int_equal(parse("0002:03:04.5", 0, &s), 0);
+	assert_int_equal(pcishim_slot_bdf(&s), PCISHIM_BDF(2, 3, 4, 5));
+}
+
+static void
+ring_returns_records_in_order(void **state)
+{
+	struct pcishim_event buf[4], out;
+	struct pcishim_ring rg;
+	struct pcishim_event e1 = ev(PCISHIM_EV_BOUND, 1);
+	struct pcishim_event e2 = ev(PCISHIM_EV_UNBOUND, 2);
+
+	(void)state;
+	pcishim_ring_init(&rg, buf, 4);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), -EAGAIN);
+	assert_int_equal(pcishim_ring_push(&rg, &e1), 0);
+	assert_int_equal(pcishim_ring_push(&rg, &e2), 0);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_type, PCISHIM_EV_BOUND);
+	assert_int_equal(out.pe_seq, 1);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_type, PCISHIM_EV_UNBOUND);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), -EAGAIN);
+}
+
+static void
+ring_wraps_around(void **state)
+{
+	struct pcishim_event buf[3], out, e;
+	struct pcishim_ring rg;
+	uint64_t seq;
+
+	(void)state;
+	pcishim_ring_init(&rg, buf, 3);
+	for (seq = 1; seq <= 10; seq++) {
+		e = ev(PCISHIM_EV_BOUND, seq);
+		assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+		assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+		assert_int_equal(out.pe_seq, seq);
+	}
+}
+
+static void
+ring_full_queues_one_overflow_then_drops(void **state)
+{
+	struct pcishim_event buf[3], out, e;
+	struct pcishim_ring rg;
+
+	(void)state;
+	pcishim_ring_init(&rg, buf, 3);
+	e = ev(PCISHIM_EV_BOUND, 1);
+	assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+	e = ev(PCISHIM_EV_BOUND, 2);
+	assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+	e = ev(PCISHIM_EV_BOUND, 3);
+	assert_int_equal(pcishim_ring_push(&rg, &e), 1);
+	e = ev(PCISHIM_EV_BOUND, 4);
+	assert_int_equal(pcishim_ring_push(&rg, &e), -ENOSPC);
+	assert_int_equal(rg.rg_count, 3);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_seq, 1);
+	/* Room again, but the reader has not seen the overflow yet. */
+	e = ev(PCISHIM_EV_BOUND, 5);
+	assert_int_equal(pcishim_ring_push(&rg, &e), -ENOSPC);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_seq, 2);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_type, PCISHIM_EV_OVERFLOW);
+	assert_int_equal(out.pe_seq, 3);
+}
+
+static void
+ring_accepts_again_after_overflow_is_read(void **state)
+{
+	struct pcishim_event buf[2], out, e;
+	struct pcishim_ring rg;
+
+	(void)state;
+	pcishim_ring_init(&rg, buf, 2);
+	e = ev(PCISHIM_EV_BOUND, 1);
+	assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+	e = ev(PCISHIM_EV_BOUND, 2);
+	assert_int_equal(pcishim_ring_push(&rg, &e), 1);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_type, PCISHIM_EV_OVERFLOW);
+	e = ev(PCISHIM_EV_UNBOUND, 9);
+	assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_type, PCISHIM_EV_UNBOUND);
+	assert_int_equal(out.pe_seq, 9);
+}
+
+static void
+ioctl_directions_and_sizes_match_the_structs(void **state)
+{
+	(void)state;
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_VERSION), _IOC_READ);
+	assert_int_equal(_IOC_NR(PCISHIM_IOC_VERSION), 0);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_LIST), _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_INFO), _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_CFG_READ),
+	    _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_CFG_WRITE), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_RESET), _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_ASSIGN), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_RELEASE),
+	    _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_ENABLE), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_DISABLE), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSI_ENABLE),
+	    _IOC_READ | _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSI_DISABLE), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSIX_ENABLE), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSIX_DISABLE), _IOC_WRITE);
+	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_VERSION),
+	    sizeof(struct pcishim_version));
+	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_INFO),
+	    sizeof(struct pcishim_info));
+	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_MSIX_ENABLE),
+	    sizeof(struct pcishim_msix));
+	assert_int_equal(_IOC_TYPE(PCISHIM_IOC_CFG_READ), PCISHIM_IOC_MAGIC);
+}
+
+static void
+ioctl_numbers_are_distinct(void **state)
+{
+	static const unsigned long cmds[] = {
+		PCISHIM_IOC_VERSION, PCISHIM_IOC_LIST, PCISHIM_IOC_INFO,
+		PCISHIM_IOC_CFG_READ, PCISHIM_IOC_CFG_WRITE, PCISHIM_IOC_RESET,
+		PCISHIM_IOC_ASSIGN, PCISHIM_IOC_RELEASE, PCISHIM_IOC_ENABLE,
+		PCISHIM_IOC_DISABLE, PCISHIM_IOC_MSI_ENABLE,
+		PCISHIM_IOC_MSI_DISABLE, PCISHIM_IOC_MSIX_ENABLE,
+		PCISHIM_IOC_MSIX_DISABLE,
+	};
+	size_t i, j, n = sizeof(cmds) / sizeof(cmds[0]);
+
+	(void)state;
+	/* The module matches numbers with the size masked out. */
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			assert_int_not_equal(_IOC_NR(cmds[i]),
+			    _IOC_NR(cmds[j]));
+}
+
+static void
+event_record_is_fixed_and_8_aligned(void **state)
+{
+	struct pcishim_version v;
+
+	(void)state;
+	assert_int_equal(sizeof(struct pcishim_event), 32);
+	assert_int_equal(sizeof(struct pcishim_event) % 8, 0);
+	assert_int_equal(offsetof(struct pcishim_event, pe_seq) % 8, 0);
+	assert_int_equal(sizeof(v), 8);
+	assert_int_equal(sizeof(struct pcishim_info) % 8, 0);
+	assert_int_equal(offsetof(struct pcishim_info, pi_bar) % 8, 0);
+	assert_int_equal(sizeof(((struct pcishim_info *)0)->pi_bar) /
+	    sizeof(struct pcishim_bar), PCISHIM_NBARS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(argsz_below_minsz_is_rejected),
+		cmocka_unit_test(argsz_at_or_above_minsz_is_accepted),
+		cmocka_unit_test(copyout_len_is_the_smaller_size),
+		cmocka_unit_test(unknown_flags_are_rejected),
+		cmocka_unit_test(cfg_sizes_other_than_1_2_4_are_rejected),
+		cmocka_unit_test(cfg_misaligned_access_is_rejected),
+		cmocka_unit_test(cfg_last_bytes_of_config_space_are_accepted),
+		cmocka_unit_test(cfg_past_config_space_is_erange),
+		cmocka_unit_test(domid_zero_and_reserved_are_rejected),
+		cmocka_unit_test(msix_nvec_outside_1_to_2048_is_rejected),
+		cmocka_unit_test(msix_entry_that_would_truncate_is_rejected),
+		cmocka_unit_test(slot_full_form_parses),
+		cmocka_unit_test(slot_short_form_means_segment_0),
+		cmocka_unit_test(slot_libxl_format_with_newline_parses),
+		cmocka_unit_test(slot_wildcard_only_where_allowed),
+		cmocka_unit_test(slot_fields_out_of_range_are_rejected),
+		cmocka_unit_test(slot_malformed_text_is_rejected),
+		cmocka_unit_test(slot_parse_stops_at_len),
+		cmocka_unit_test(hide_list_parses_every_form),
+		cmocka_unit_test(hide_list_empty_or_unset_holds_nothing),
+		cmocka_unit_test(hide_list_allows_white_space_between_entries),
+		cmocka_unit_test(hide_list_syntax_error_calls_back_nothing),
+		cmocka_unit_test(hide_list_callback_error_is_returned),
+		cmocka_unit_test(slot_matches_its_function_or_any_with_wildcard),
+		cmocka_unit_test(slot_equality_includes_the_wildcard),
+		cmocka_unit_test(bdf_packing_round_trips),
+		cmocka_unit_test(ring_returns_records_in_order),
+		cmocka_unit_test(ring_wraps_around),
+		cmocka_unit_test(ring_full_queues_one_overflow_then_drops),
+		cmocka_unit_test(ring_accepts_again_after_overflow_is_read),
+		cmocka_unit_test(ioctl_directions_and_sizes_match_the_structs),
+		cmocka_unit_test(ioctl_numbers_are_distinct),
+		cmocka_unit_test(event_record_is_fixed_and_8_aligned),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
