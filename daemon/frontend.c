@@ -518,6 +518,9 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	snprintf(fe->fe_bepath, sizeof(fe->fe_bepath), "%s/%u/%u",
 	    env->pb_root, domid, devid);
 	log_ratelimit_init(&fe->fe_lr, FRONTEND_LOG_RATE, FRONTEND_LOG_BURST);
+	/* A scan's "not found" replies must not starve fe_lr's warnings. */
+	log_ratelimit_init(&fe->fe_oplr, FRONTEND_LOG_RATE,
+	    FRONTEND_LOG_BURST);
 	mode = env->pb_conf->c_mode == CONF_MODE_PASSTHROUGH ?
 	    TOPO_PASSTHROUGH : TOPO_VIRTUAL;
 	topo_init(&fe->fe_topo, mode);

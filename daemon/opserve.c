@@ -83,7 +83,7 @@ opserve_serve(struct frontend *fe)
 		(void)xenevtchn_notify(fe->fe_env->pb_xce, fe->fe_port);
 		fe->fe_ops++;
 		if (reply.pr_err != 0)
-			log_limited(&fe->fe_lr, LOG_DEBUG, "%s: op %u on "
+			log_limited(&fe->fe_oplr, LOG_DEBUG, "%s: op %u on "
 			    "%04x:%02x:%02x.%x offset %d size %d: err %d",
 			    fe->fe_name, copy.cmd, copy.domain, copy.bus,
 			    copy.devfn >> 3, copy.devfn & 7, copy.offset,

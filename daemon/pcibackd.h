@@ -109,6 +109,7 @@ struct frontend {
 	struct topo		 fe_topo;
 	struct pciop_guest	 fe_guest;
 	struct log_ratelimit	 fe_lr;
+	struct log_ratelimit	 fe_oplr;	/* per-op messages, apart */
 	uint64_t		 fe_ops;
 };
 

@@ -36,6 +36,7 @@
 #define WATCH_TOKEN_RELEASE	"rel"
 #define WATCH_TOKEN_FRONTEND	"fe:"	/* fe:<domid>:<devid> */
 #define WATCH_MAX_BATCH		256	/* events per wake-up, then yield */
+#define WATCH_MAX_DIRTY		64	/* instances per evaluation round */
 
 /* "<n>" with nothing else, n < limit. */
 static int
@@ -58,9 +59,58 @@ watch_parse_uint(const char *s, size_t len, unsigned int limit,
 	return 0;
 }
 
+/*
+ * What one batch of events asks for.  Decisions read everything afresh
+ * (level-triggered), so a storm of events for one instance needs one
+ * evaluation, not one per event: a guest writing its state node in a
+ * loop must not starve the other guests' ops.
+ */
+struct watch_batch {
+	int		wb_scan;
+	int		wb_release;
+	size_t		wb_n;
+	struct {
+		unsigned int	wd_domid;
+		unsigned int	wd_devid;
+	}		wb_dirty[WATCH_MAX_DIRTY];
+};
+
+static void
+watch_run(struct pcibackd *env, struct watch_batch *wb)
+{
+	size_t	i;
+
+	if (wb->wb_scan)
+		frontend_scan(env);
+	for (i = 0; i < wb->wb_n; i++)
+		frontend_update(env, wb->wb_dirty[i].wd_domid,
+		    wb->wb_dirty[i].wd_devid);
+	if (wb->wb_release)
+		frontend_release_domains(env);
+	memset(wb, 0, sizeof(*wb));
+}
+
+static void
+watch_mark(struct pcibackd *env, struct watch_batch *wb, unsigned int domid,
+    unsigned int devid)
+{
+	size_t	i;
+
+	for (i = 0; i < wb->wb_n; i++)
+		if (wb->wb_dirty[i].wd_domid == domid &&
+		    wb->wb_dirty[i].wd_devid == devid)
+			return;
+	if (wb->wb_n == WATCH_MAX_DIRTY)
+		watch_run(env, wb);
+	wb->wb_dirty[wb->wb_n].wd_domid = domid;
+	wb->wb_dirty[wb->wb_n].wd_devid = devid;
+	wb->wb_n++;
+}
+
 /* <root>/<domid>/<devid>[/...] names an instance; <root> alone a rescan. */
 static void
-watch_backend_event(struct pcibackd *env, const char *path)
+watch_backend_event(struct pcibackd *env, struct watch_batch *wb,
+    const char *path)
 {
 	size_t		 rlen = strlen(env->pb_root);
 	const char	*p, *slash;
@@ -70,7 +120,7 @@ watch_backend_event(struct pcibackd *env, const char *path)
 		return;
 	p = path + rlen;
 	if (*p == '\0') {
-		frontend_scan(env);
+		wb->wb_scan = 1;
 		return;
 	}
 	if (*p++ != '/' || (slash = strchr(p, '/')) == NULL)
@@ -81,43 +131,59 @@ watch_backend_event(struct pcibackd *env, const char *path)
 	slash = strchrnul(p, '/');
 	if (watch_parse_uint(p, (size_t)(slash - p), 1024, &devid) != 0)
 		return;
-	frontend_update(env, domid, devid);
+	watch_mark(env, wb, domid, devid);
 }
 
 static void
-watch_frontend_event(struct pcibackd *env, const char *token)
+watch_frontend_event(struct pcibackd *env, struct watch_batch *wb,
+    const char *token)
 {
 	unsigned int	domid, devid;
 
 	if (sscanf(token, WATCH_TOKEN_FRONTEND "%u:%u", &domid, &devid) != 2)
 		return;
-	frontend_update(env, domid, devid);
+	watch_mark(env, wb, domid, devid);
 }
 
+/* Take in what libxenstore has queued, up to max events. */
 static void
-watch_dispatch(evutil_socket_t fd, short events, void *arg)
+watch_drain(struct pcibackd *env, struct watch_batch *wb, int max)
 {
-	struct pcibackd	*env = arg;
-	char		**vec;
-	int		  n = 0;
+	char	**vec;
+	int	  n = 0;
 
-	(void)fd;
-	(void)events;
-	while (n++ < WATCH_MAX_BATCH &&
-	    (vec = xs_check_watch(env->pb_xs)) != NULL) {
+	while (n++ < max && (vec = xs_check_watch(env->pb_xs)) != NULL) {
 		const char *path = vec[XS_WATCH_PATH];
 		const char *token = vec[XS_WATCH_TOKEN];
 
 		log_debug("%s: %s (%s)", __func__, path, token);
 		if (strcmp(token, WATCH_TOKEN_BACKEND) == 0)
-			watch_backend_event(env, path);
+			watch_backend_event(env, wb, path);
 		else if (strcmp(token, WATCH_TOKEN_RELEASE) == 0)
-			frontend_release_domains(env);
+			wb->wb_release = 1;
 		else if (strncmp(token, WATCH_TOKEN_FRONTEND,
 		    strlen(WATCH_TOKEN_FRONTEND)) == 0)
-			watch_frontend_event(env, token);
+			watch_frontend_event(env, wb, token);
 		free(vec);
 	}
+}
+
+/*
+ * Events left over stay queued in libxenstore, and its watch pipe
+ * (xs_fileno) stays readable, so the rest comes next round, after the
+ * event channel had its turn.
+ */
+static void
+watch_dispatch(evutil_socket_t fd, short events, void *arg)
+{
+	struct pcibackd		*env = arg;
+	struct watch_batch	 wb;
+
+	(void)fd;
+	(void)events;
+	memset(&wb, 0, sizeof(wb));
+	watch_drain(env, &wb, WATCH_MAX_BATCH);
+	watch_run(env, &wb);
 }
 
 /* Our own domid: dom0 unless xenstore says otherwise (driver domains). */
