@@ -51,7 +51,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config manlint shim shim-clean xensim-check fuzz coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check fuzz coverage \
 	deps install clean demo
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
@@ -121,10 +121,25 @@ xensim-check:
 config: $(PCIBACKD)
 	@sh tests/config/run.sh $(PCIBACKD)
 
-# The README's main command: the core on emulated devices, for now.
+# The README's main command: pcibackd on the simulated Xen.
 demo: deps
+	$(MAKE) CC=gcc B=build/gcc all
+	sh tests/integration/build.sh build/sim
+	PCIBACKD=build/gcc/pcibackd SIM_BUILD=build/sim sh tests/demo/sim-demo.sh
+
+# The core alone, on two emulated devices, no Xen at all.
+demo-core:
 	$(MAKE) CC=gcc B=build/gcc build/gcc/demo-core
 	@sh tests/demo/demo.sh build/gcc/demo-core
+
+# End-to-end on the simulated Xen: the real xenstored, the pcibackd of
+# this variant, a toolstack stand-in and Linux-like guests.  The
+# simulators are built without sanitizers (the preload runs inside
+# xenstored); the daemon is the variant's own.
+integration: $(PCIBACKD)
+	sh tests/integration/build.sh $(B)/sim
+	ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	PCIBACKD=$(PCIBACKD) SIM_BUILD=$(B)/sim sh tests/integration/run.sh
 
 # The README's test command.  Each variant is a separate object tree.
 check: deps
@@ -137,7 +152,7 @@ check: deps
 	@echo "make check: all variants passed"
 
 check-gcc:
-	$(MAKE) all unit config CC=gcc B=build/gcc
+	$(MAKE) all unit config integration CC=gcc B=build/gcc
 
 check-clang:
 	$(MAKE) all unit config CC=clang B=build/clang
@@ -145,7 +160,7 @@ check-clang:
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) all unit config CC=clang B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) all unit config integration CC=clang B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 

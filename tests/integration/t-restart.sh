@@ -1,0 +1,133 @@
+#!/bin/sh
+# (d) Daemon restart while a guest reads config space in a loop (§2.8):
+# SIGTERM then restart, SIGKILL then restart.  No read is answered
+# wrongly, at most the op in flight per restart times out, the backend
+# state never leaves Connected (no state write at all after the first
+# connect), and the adopted instance still does hot-plug afterwards.
+. "$(dirname "$0")/lib.sh"
+
+# Writes of the backend state node in xenstored's trace.
+state_writes() {
+	grep -c "^IN .* WRITE (/local/domain/0/backend/pci/$1/0/state " \
+	    "$XENSIM_DIR/xenstored/trace"
+}
+
+t_setup
+daemon_start
+
+guest_start g 5 --paused --loop-ms 7000 --run-ms 30000
+wait_domain 5
+xl attach 5 0000:00:03.0 --starting
+xl attach 5 0000:00:05.0 --starting
+guest_unpause g
+check "guest connects" wait_event g connected
+w0=$(state_writes 5)
+sleep 1
+pid=$DAEMON_PID
+daemon_stop TERM
+check "SIGTERM: daemon exits" not_running "$pid"
+check "SIGTERM: log says guests stay connected" \
+    log_has 'exiting on signal 15; guests stay connected'
+check "backend still Connected while no daemon runs" be_state_is 5 4
+sleep 0.3
+daemon_start
+check "restart 1: connection adopted" \
+    wait_until 5 log_has 'dom5: adopted a connected guest'
+check "restart 1: both devices adopted at their guest addresses" \
+    sh -c 'test "$(grep -c "dom5 0000:00:0[35].0: adopted as 0000:00:0[01].00" "$1")" -eq 2' \
+    x "$T/daemon.log"
+sleep 1.5
+daemon_stop KILL
+check "backend still Connected after SIGKILL" be_state_is 5 4
+sleep 0.3
+daemon_start
+check "restart 2: connection adopted" \
+    wait_until 5 sh -c 'test "$(grep -c "dom5: adopted a connected guest" "$1")" -eq 2' \
+    x "$T/daemon.log"
+check "guest finishes its read loop" wait_event g loop-done 1 20
+
+check "backend state never written after the first connect" \
+    test "$(state_writes 5)" -eq "$w0"
+check "no error node" test -z "$(error_node 5)"
+
+# The adopted instance works like a fresh one.
+check "hot-attach after the restarts" xl attach 5 0000:00:02.0
+check "guest reconfigures" wait_event g reconfigured
+check "guest sees three devices" \
+    test "$(gval g devices)" = 00:00.0,00:01.0,00:02.0
+check "hot-detach of an adopted device" xl detach 5 0000:00:05.0
+check "adopted device released" wait_until 5 log_has '0000:00:05.0: released by dom5'
+
+# Restarts in the middle of a reconfiguration: the toolstack and the
+# guest move on while no daemon runs; the next one finishes the pass.
+daemon_stop KILL
+check "hot-attach while no daemon runs" xl attach 5 0000:00:05.0
+check "guest answered the toolstack (Reconfiguring)" wait_until 5 \
+    xs_is /local/domain/5/device/pci/0/state 7
+daemon_start
+check "restarted daemon finishes the attach" wait_event g reconfigured 3
+check "guest sees the device again" \
+    test "$(gval g devices)" = 00:00.0,00:01.0,00:02.0
+daemon_stop KILL
+xl -w 8000 detach 5 0000:00:02.0 &
+xlpid=$!
+t_pids="$t_pids $xlpid"
+check "hot-detach while no daemon runs: guest lets go first" \
+    wait_until 5 xs_is /local/domain/5/device/pci/0/state 7
+daemon_start
+check "hot-detach survives a restart in its middle" exited_ok "$xlpid" 10
+check "guest let 00:02.0 go" wait_event g reconfigured 4
+check "0000:00:02.0 released after the restart" \
+    wait_until 5 log_has '0000:00:02.0: released by dom5'
+check "num_devs 2 at the end" xs_is "$(be 5)/num_devs" 2
+
+# Restart while a guest is still booting (backend Initialised, frontend
+# not published yet): the next daemon takes the instance over, and
+# connects the guest when it comes.
+guest_start h 6 --paused --run-ms 30000
+wait_domain 6
+xl attach 6 0000:00:04.0 --starting
+check "booting guest: backend Initialised" wait_until 5 be_state_is 6 3
+daemon_stop KILL
+daemon_start
+guest_unpause h
+check "booting guest: connects through the new daemon" wait_event h connected
+check "booting guest: sees its device at 00:00.0" test "$(gval h devices)" = 00:00.0
+
+# Restart after an orderly shutdown (both Closed, devices still owned):
+# the next daemon must still release them at destroy.
+guest_start c 7 --shutdown --linger --run-ms 30000
+wait_domain 7
+xl attach 7 0000:00:02.0 --starting
+check "closed guest: shut down" wait_event c shutdown 1 15
+daemon_stop TERM
+daemon_start
+check "closed guest: backend left Closed" be_state_is 7 6
+xl -w 300 destroy 7
+check "closed guest: device released by the new daemon at destroy" \
+    wait_until 5 log_has '0000:00:02.0: released by dom7'
+guest_stop c
+
+# A guest dies and is destroyed while no daemon runs: the next daemon
+# finds its stale backend dir and frees the device.
+daemon_stop TERM
+guest_stop h
+xl -w 300 destroy 6
+daemon_start
+check "guest gone while down: stale instance dropped at start" \
+    wait_until 5 log_has 'dom6: gone, releasing its devices'
+check "guest gone while down: its device is free" \
+    dump_has 0000:00:04.0 free
+check "guest gone while down: no error node" test -z "$(error_node 6)"
+check "booting guest: no unexpected replies" test "$(gval h errors)" = 0
+
+guest_stop g
+ops=$(gval g loop_ops)
+note "loop: $ops reads, $(gval g loop_timeouts) timed out, max latency $(gval g loop_maxlat_ms) ms"
+check "the loop ran ($ops reads)" test "${ops:-0}" -gt 500
+check "no read answered wrongly" test "$(gval g loop_wrong)" = 0
+check "at most one op per restart timed out" test "$(gval g loop_timeouts)" -le 2
+check "backend seen Connected at every check" test "$(gval g loop_be_not4)" = 0
+check "guest: no unexpected replies" test "$(gval g errors)" = 0
+check "daemon still running" daemon_alive
+t_done
