@@ -111,6 +111,27 @@ frontend_state_of(struct frontend *fe, const char *path)
 	return st;
 }
 
+/*
+ * The frontend's state as the guest wrote it.  Unknown (0) means the node
+ * is gone, i.e. the guest was destroyed, and tears the instance down; a
+ * guest that writes "0" itself is not destroyed, so that is an invalid
+ * value like any other, not a way to make us release its devices early.
+ */
+static int
+frontend_guest_state(struct frontend *fe)
+{
+	char	 path[sizeof(fe->fe_fepath) + 8], *s;
+	int	 st;
+
+	snprintf(path, sizeof(path), "%s/state", fe->fe_fepath);
+	s = frontend_read(fe, "%s", path);
+	st = xbstate_parse_state(s);
+	if (s != NULL && st == XenbusStateUnknown)
+		st = XBSTATE_INVALID;
+	free(s);
+	return st;
+}
+
 /* Fill the decision's input from what xenstore holds now. */
 static void
 frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
@@ -125,12 +146,8 @@ frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
 	free(s);
 	in->xi_be_state = frontend_state_of(fe, "state");
 	in->xi_fe_state = 0;
-	if (fe->fe_fepath[0] != '\0') {
-		char path[sizeof(fe->fe_fepath) + 8];
-
-		snprintf(path, sizeof(path), "%s/state", fe->fe_fepath);
-		in->xi_fe_state = frontend_state_of(fe, path);
-	}
+	if (fe->fe_fepath[0] != '\0')
+		in->xi_fe_state = frontend_guest_state(fe);
 	s = frontend_read(fe, "online");
 	in->xi_online = s != NULL && strcmp(s, "1") == 0;
 	free(s);

@@ -70,6 +70,22 @@ check "banana: daemon alive, witness served" witness_served
 xl -w 300 destroy 13
 guest_stop g13
 
+# A guest that writes "0" (Unknown) as its state is not destroyed: that is
+# an invalid value, not a reason to release its devices behind libxl.
+guest_start g16 16 --run-ms 20000
+wait_domain 16
+xl attach 16 0000:00:03.0 --starting
+check "state 0: guest connected first" wait_event g16 connected
+xenstore-write /local/domain/16/device/pci/0/state 0
+check "state 0: backend goes Closing" wait_until 5 state_written 16 5
+check "state 0: error node" error_like 16 '71 frontend state: invalid value'
+check "state 0: device still owned by dom16" \
+    dump_has 0000:00:03.0 'owned by dom16'
+xl -w 300 destroy 16
+guest_stop g16
+check "state 0: released once the guest is destroyed" \
+    wait_until 5 dump_has 0000:00:03.0 free
+
 # A frontend that never connects: the backend waits in Initialised.
 guest_start g14 14 --run-ms 20000 --hostile never-connect
 wait_domain 14
