@@ -51,7 +51,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check fuzz coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e fuzz coverage \
 	deps install clean demo
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
@@ -111,6 +111,16 @@ shim:
 
 shim-clean:
 	@test -z "$(KHDR)" || $(MAKE) -C $(KHDR) M=$(CURDIR)/shim-driver clean
+
+# End-to-end on a real Xen under QEMU (TCG); root; about 3 minutes with
+# a warm cache (build/e2e/cache), under a minute more when cold.
+e2e-prepare:
+	sh tests/e2e/prepare.sh
+
+e2e-baseline: e2e-prepare
+	sh tests/e2e/run.sh baseline
+
+e2e: e2e-baseline
 
 # The simulated Xen (the real xenstored under a preload) checks itself.
 xensim-check:

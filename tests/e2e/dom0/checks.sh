@@ -1,0 +1,184 @@
+# The end-to-end check sequence, the same for every backend (bash;
+# sourced by /init after lib.sh and the scenario).  The scenario supplies
+# backend_up and backend_down; everything else is xl, exactly as a user
+# would run it, and the guest's own checks (guest/guest.sh).
+
+# name:BDF of the passed-through devices (params.sh gives the BDFs).
+DEVICES="edu:$BDF_EDU e1000e:$BDF_E1000E e1000:$BDF_E1000 nvme:$BDF_NVME"
+COLDPLUG="$BDF_EDU $BDF_E1000E $BDF_E1000"
+
+guest_cfg() {
+	local pci='' b
+	for b in $COLDPLUG; do
+		pci="$pci${pci:+, }\"$b\""
+	done
+	cat >/e2e/guest.cfg <<-EOF
+	name = "$GUEST"
+	type = "pv"
+	kernel = "/e2e/vmlinuz"
+	ramdisk = "/e2e/guest.cpio"
+	extra = "console=hvc0 iommu=soft loglevel=1 e2e.md5=$NVME_MD5"
+	memory = 512
+	vcpus = 1
+	pci = [ $pci ]
+	on_poweroff = "destroy"
+	on_reboot = "destroy"
+	on_crash = "destroy"
+	EOF
+}
+
+assignable_count() {
+	xl pci-assignable-list 2>/dev/null | grep -c '^0000:'
+}
+
+# wait_assignable N SECONDS: until xl lists N assignable devices.
+wait_assignable() {
+	local end
+	now_ms
+	end=$((MS + $2 * 1000))
+	while [ "$(assignable_count)" -ne "$1" ]; do
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.5
+	done
+}
+
+assign_all() {
+	local d
+	for d in $DEVICES; do
+		dump "dom0-${d%%:*}" "${d#*:}"
+		check "xl pci-assignable-add ${d#*:} (${d%%:*})" \
+		    run "assignable-add-${d%%:*}" xl pci-assignable-add "${d#*:}"
+	done
+	check "xl pci-assignable-list lists the 4 devices" \
+	    [ "$(assignable_count)" -eq 4 ]
+}
+
+# Coldplug: create the guest with edu, e1000e, e1000; the guest checks
+# them and measures; dom0 times create -> devices visible in the guest.
+create_guest() {
+	local t0 t1
+	guest_cfg
+	now_ms
+	t0=$MS
+	if ! run create xl create /e2e/guest.cfg; then
+		not_ok "xl create with pci=[edu, e1000e, e1000]"
+		return 1
+	fi
+	now_ms
+	t1=$MS
+	ok "xl create with pci=[edu, e1000e, e1000] ($(secs $((t1 - t0))) s)"
+	metric xl_create_returns "$(secs $((t1 - t0)))" s
+	DOMID=$(xl domid "$GUEST")
+	follow_until visible 120 || return 1
+	t1=${MARK_MS[visible]}
+	metric create_to_visible "$(secs $((t1 - t0)))" s
+	note "xl create -> devices visible in the guest:" \
+	    "$(secs $((t1 - t0))) s (dom0 clock)"
+	follow_until phase1-done 240 || return 1
+	check "backend reports Connected (backend/pci/$DOMID/0/state = 4)" \
+	    [ "$(xenstore-read "/local/domain/0/backend/pci/$DOMID/0/state" \
+	    2>/dev/null)" = 4 ]
+}
+
+hot_attach() {
+	local t0 t1
+	now_ms
+	t0=$MS
+	if ! run attach xl pci-attach "$GUEST" "$BDF_NVME"; then
+		not_ok "xl pci-attach nvme $BDF_NVME"
+		return 1
+	fi
+	ok "xl pci-attach nvme $BDF_NVME"
+	follow_until nvme-visible 90 || return 1
+	t1=${MARK_MS[nvme-visible]}
+	metric attach_to_visible "$(secs $((t1 - t0)))" s
+	follow_until phase2-done 180
+}
+
+hot_detach() {
+	local t0
+	now_ms
+	t0=$MS
+	if ! run detach xl pci-detach "$GUEST" "$BDF_EDU"; then
+		not_ok "xl pci-detach edu $BDF_EDU"
+		return 1
+	fi
+	now_ms
+	ok "xl pci-detach edu $BDF_EDU ($(secs $((MS - t0))) s)"
+	metric xl_pci_detach_returns "$(secs $((MS - t0)))" s
+	follow_until phase3-done 90 || return 1
+	check "xl pci-list shows e1000e, e1000, nvme and not edu" \
+	    eval '[ "$(xl pci-list "$GUEST" | grep -c "0000:")" -eq 3 ] &&
+	    ! xl pci-list "$GUEST" | grep -q "$BDF_EDU"'
+	follow_until guest-done 120
+}
+
+gone() {
+	! guest_alive
+}
+
+wait_gone() {
+	local end
+	now_ms
+	end=$((MS + $1 * 1000))
+	while guest_alive; do
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.5
+	done
+}
+
+# Orderly shutdown first; xl destroy only if the guest will not go.
+shutdown_guest() {
+	local t0
+	now_ms
+	t0=$MS
+	run shutdown timeout 120 xl shutdown -w "$GUEST"
+	if wait_gone 60; then
+		now_ms
+		ok "xl shutdown -w: guest gone ($(secs $((MS - t0))) s)"
+		metric xl_shutdown "$(secs $((MS - t0)))" s
+	else
+		not_ok "xl shutdown -w: guest gone within 180 s"
+		run destroy xl destroy "$GUEST"
+		check "xl destroy: guest gone" wait_gone 60
+	fi
+	follow_read all
+}
+
+release_all() {
+	local d
+	check "all 4 devices assignable again after the guest is gone" \
+	    wait_assignable 4 60
+	for d in $DEVICES; do
+		check "xl pci-assignable-remove ${d#*:} (${d%%:*})" \
+		    run "assignable-remove-${d%%:*}" \
+		    xl pci-assignable-remove "${d#*:}"
+		dump "dom0-after-${d%%:*}" "${d#*:}"
+	done
+	check "xl pci-assignable-list is empty" [ "$(assignable_count)" -eq 0 ]
+}
+
+# dom0 reading a device's config directly: the floor for the guest's cost.
+dom0_latency() {
+	local r
+	r=$(/e2e/e2etool cfgread "/sys/bus/pci/devices/$BDF_E1000E/config" \
+	    256 32 7) && metric dom0_cfgread256_e1000e "${r%% *}" us/4B-access
+}
+
+checks_main() {
+	if ! backend_up; then
+		not_ok "backend '$SCENARIO' comes up"
+		return
+	fi
+	ok "backend '$SCENARIO' comes up"
+	dom0_latency
+	assign_all
+	if create_guest; then
+		hot_attach && hot_detach
+	fi
+	guest_alive && shutdown_guest
+	release_all
+	check "backend '$SCENARIO' goes down" backend_down
+}

@@ -1,0 +1,179 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * e2etool: the two things the end-to-end guest (a static busybox
+ * initramfs) cannot do from the shell, linked statically so it needs no
+ * libc in the guest.
+ *
+ *   e2etool cfgread FILE BYTES COUNT REPS
+ *	time COUNT preads of BYTES at offset 0 of FILE (a sysfs config
+ *	file), REPS times; print the median and the minimum cost of one
+ *	4-byte access in microseconds, then each repetition's.  The kernel
+ *	splits each read into BYTES/4 dword accesses, each one a frontend
+ *	round trip.  The minimum is the steadiest figure on a loaded host.
+ *   e2etool mmio32 FILE OFFSET [VALUE]
+ *	map FILE (a sysfs resourceN), optionally write the 32-bit VALUE at
+ *	OFFSET, then print the 32-bit value read there as 0x%08x.
+ *
+ * Exit status: 0 done, 1 failed, 2 usage.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define E2ETOOL_MAXREPS		16
+#define E2ETOOL_MAXBYTES	4096
+
+static _Noreturn void	e2etool_usage(void);
+static int	e2etool_number(const char *, unsigned long *);
+static double	e2etool_now_us(void);
+static int	e2etool_cmp(const void *, const void *);
+static int	e2etool_cfgread(int, char **);
+static int	e2etool_mmio32(int, char **);
+
+static _Noreturn void
+e2etool_usage(void)
+{
+	fprintf(stderr, "usage: e2etool cfgread FILE BYTES COUNT REPS\n"
+	    "       e2etool mmio32 FILE OFFSET [VALUE]\n");
+	exit(2);
+}
+
+/* Decimal or 0x-prefixed; anything else is a usage error. */
+static int
+e2etool_number(const char *s, unsigned long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	if (errno != 0 || end == s || *end != '\0')
+		return (-1);
+	return (0);
+}
+
+static double
+e2etool_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e6 + ts.tv_nsec / 1e3);
+}
+
+static int
+e2etool_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+static int
+e2etool_cfgread(int argc, char **argv)
+{
+	unsigned long	 bytes, count, reps, i, r;
+	double		 per[E2ETOOL_MAXREPS], sorted[E2ETOOL_MAXREPS], t0;
+	char		 buf[E2ETOOL_MAXBYTES];
+	ssize_t		 n;
+	int		 fd, rc = 1;
+
+	if (argc != 6 || e2etool_number(argv[3], &bytes) != 0 ||
+	    e2etool_number(argv[4], &count) != 0 ||
+	    e2etool_number(argv[5], &reps) != 0)
+		e2etool_usage();
+	if (bytes < 4 || bytes > sizeof(buf) || bytes % 4 != 0 ||
+	    count == 0 || reps == 0 || reps > E2ETOOL_MAXREPS)
+		e2etool_usage();
+	if ((fd = open(argv[2], O_RDONLY)) == -1) {
+		fprintf(stderr, "e2etool: %s: %s\n", argv[2], strerror(errno));
+		return (1);
+	}
+	for (r = 0; r < reps; r++) {
+		t0 = e2etool_now_us();
+		for (i = 0; i < count; i++) {
+			n = pread(fd, buf, bytes, 0);
+			if (n != (ssize_t)bytes) {
+				fprintf(stderr, "e2etool: %s: short read %zd\n",
+				    argv[2], n);
+				goto out;
+			}
+		}
+		per[r] = (e2etool_now_us() - t0) / (count * (bytes / 4));
+	}
+	memcpy(sorted, per, reps * sizeof(per[0]));
+	qsort(sorted, reps, sizeof(sorted[0]), e2etool_cmp);
+	printf("%.1f %.1f", sorted[reps / 2], sorted[0]);
+	for (r = 0; r < reps; r++)
+		printf(" %.1f", per[r]);
+	printf("\n");
+	rc = 0;
+out:
+	close(fd);
+	return (rc);
+}
+
+static int
+e2etool_mmio32(int argc, char **argv)
+{
+	unsigned long		 off, val = 0;
+	volatile uint32_t	*reg;
+	void			*map;
+	long			 pg = sysconf(_SC_PAGESIZE);
+	int			 fd;
+
+	if (argc < 4 || argc > 5 || e2etool_number(argv[3], &off) != 0 ||
+	    (argc == 5 && e2etool_number(argv[4], &val) != 0) ||
+	    off % 4 != 0 || off + 4 > (unsigned long)pg)
+		e2etool_usage();
+	if ((fd = open(argv[2], O_RDWR | O_SYNC)) == -1) {
+		fprintf(stderr, "e2etool: %s: %s\n", argv[2], strerror(errno));
+		return (1);
+	}
+	map = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "e2etool: mmap %s: %s\n", argv[2],
+		    strerror(errno));
+		return (1);
+	}
+	reg = (volatile uint32_t *)((char *)map + off);
+	if (argc == 5)
+		*reg = (uint32_t)val;
+	printf("0x%08x\n", (unsigned int)*reg);
+	munmap(map, pg);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2)
+		e2etool_usage();
+	if (strcmp(argv[1], "cfgread") == 0)
+		return (e2etool_cfgread(argc, argv));
+	if (strcmp(argv[1], "mmio32") == 0)
+		return (e2etool_mmio32(argc, argv));
+	e2etool_usage();
+}

@@ -1,0 +1,319 @@
+#!/bin/sh
+# Checks run inside the PV guest (busybox ash).  Every result goes to the
+# console as a line starting "E2E "; dom0 follows the console log and
+# forwards those lines.  The guest cannot see what dom0 does, so each
+# phase ends with a "mark" line that dom0 waits for before acting, and
+# the guest then waits (against a deadline) for the effect: a device
+# appearing or disappearing.
+#
+# Results: "E2E ok - ...", "E2E not ok - ...", "E2E # note",
+# "E2E metric NAME VALUE UNIT", "E2E mark NAME",
+# "E2E dump NAME BDF OFFSET BYTES..." (config space, 16 bytes a line).
+
+T=/e2e/e2etool
+SYS=/sys/bus/pci/devices
+# dom0's NIC answers on 169.254.1.1 (e1000e's net) and 169.254.2.1 (e1000's).
+NET_E1000E=169.254.1
+NET_E1000=169.254.2
+
+say() {
+	echo "E2E $*"
+}
+
+ok() {
+	say "ok - guest: $*"
+}
+
+not_ok() {
+	say "not ok - guest: $*"
+}
+
+note() {
+	say "# $*"
+}
+
+# check DESCRIPTION COMMAND...
+check() {
+	c_desc=$1
+	shift
+	if "$@"; then
+		ok "$c_desc"
+	else
+		not_ok "$c_desc"
+	fi
+}
+
+# NOW: centiseconds since boot, read without forking.
+now() {
+	read -r n_up _ </proc/uptime
+	NOW=$((${n_up%.*} * 100 + 1${n_up#*.} - 100))
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND until it succeeds or the
+# deadline passes.  WAITED is the time it took, in centiseconds.
+wait_for() {
+	now
+	w_start=$NOW
+	w_end=$((NOW + $1 * 100))
+	shift
+	while :; do
+		if "$@"; then
+			now
+			WAITED=$((NOW - w_start))
+			return 0
+		fi
+		now
+		[ "$NOW" -ge "$w_end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# find_dev VENDOR DEVICE: DEV is the sysfs directory of that device.
+find_dev() {
+	DEV=
+	for f_d in "$SYS"/*; do
+		[ -r "$f_d/vendor" ] || continue
+		read -r f_v <"$f_d/vendor"
+		read -r f_i <"$f_d/device"
+		if [ "$f_v:$f_i" = "0x$1:0x$2" ]; then
+			DEV=$f_d
+			return 0
+		fi
+	done
+	return 1
+}
+
+gone_dev() {
+	! find_dev "$1" "$2"
+}
+
+all_visible() {
+	find_dev 1234 11e8 && find_dev 8086 10d3 && find_dev 8086 100e
+}
+
+has_driver() {
+	[ -e "$1/driver" ]
+}
+
+# dump NAME DIR: the whole config file as the guest reads it.
+dump() {
+	hexdump -v -e "\"E2E dump $1 ${2##*/} %03_ax\" 16/1 \" %02x\" \"\\n\"" \
+	    "$2/config"
+}
+
+# IRQS: the Linux irqs of device DIR (its MSI/MSI-X vectors, or its INTx).
+irqs_of() {
+	IRQS=
+	for i_f in "$1"/msi_irqs/*; do
+		[ -e "$i_f" ] && IRQS="$IRQS ${i_f##*/}"
+	done
+	if [ -z "$IRQS" ]; then
+		read -r IRQS <"$1/irq"
+	fi
+}
+
+# MODE: how the device interrupts, from the Xen pirq type that
+# /proc/interrupts shows for its irqs (msi-x, msi, ioapic-*).
+irq_mode() {
+	irqs_of "$1"
+	MODE=$(awk -v irqs="$IRQS" '
+	    BEGIN { n = split(irqs, a, " "); for (i = 1; i <= n; i++) want[a[i] ":"] = 1 }
+	    ($1 in want) { if ($0 ~ /msi-x/) m = "MSI-X"; else if ($0 ~ /msi/) m = "MSI"; else m = "INTx" }
+	    END { print (m == "" ? "none" : m) }' /proc/interrupts)
+}
+
+# COUNT: interrupts delivered so far to device DIR, all CPUs.
+irq_count() {
+	irqs_of "$1"
+	COUNT=$(awk -v irqs="$IRQS" '
+	    BEGIN { n = split(irqs, a, " "); for (i = 1; i <= n; i++) want[a[i] ":"] = 1 }
+	    ($1 in want) { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i }
+	    END { print s + 0 }' /proc/interrupts)
+}
+
+# IFACE: the network interface of device DIR.
+iface_of() {
+	IFACE=
+	for n_f in "$1"/net/*; do
+		[ -e "$n_f" ] && IFACE=${n_f##*/}
+	done
+	[ -n "$IFACE" ]
+}
+
+carrier() {
+	read -r c_v <"/sys/class/net/$1/carrier" 2>/dev/null && [ "$c_v" = 1 ]
+}
+
+# net_up DIR ADDR: configure the NIC of DIR; IFACE is its name.
+net_up() {
+	iface_of "$1" || return 1
+	ip link set "$IFACE" up &&
+	    ip addr add "$2/24" dev "$IFACE" &&
+	    wait_for 30 carrier "$IFACE"
+}
+
+# ping_rtt IFACE ADDR COUNT: RTT is "min/avg/max" in ms.
+ping_rtt() {
+	RTT=$(ping -c "$3" -i 0.2 -w 20 -I "$1" "$2" 2>&1 |
+	    sed -n 's|.*min/avg/max = \([^ ]*\) ms.*|\1|p')
+	[ -n "$RTT" ]
+}
+
+edu_checks() {
+	d=$1
+	# No driver binds edu: enable memory decoding through the frontend
+	# so the BAR0 mapping reaches the device.
+	echo 1 >"$d/enable" 2>/dev/null
+	v=$("$T" mmio32 "$d/resource0" 0 2>&1)
+	check "edu BAR0 ident register reads 0x010000ed (got $v)" \
+	    [ "$v" = 0x010000ed ]
+	v=$("$T" mmio32 "$d/resource0" 4 0x12345678 2>&1)
+	check "edu BAR0 liveness register inverts 0x12345678 (got $v)" \
+	    [ "$v" = 0xedcba987 ]
+}
+
+# nic_checks NAME DIR DRIVER WANTMODE NET ADDR
+nic_checks() {
+	name=$1 d=$2
+	if ! wait_for 30 has_driver "$d"; then
+		not_ok "$name: driver $3 binds"
+		return
+	fi
+	drv=$(readlink "$d/driver")
+	check "$name: driver ${drv##*/} binds (want $3)" [ "${drv##*/}" = "$3" ]
+	if ! net_up "$d" "$5.$6"; then
+		not_ok "$name: link up with $5.$6/24"
+		return
+	fi
+	ok "$name: $IFACE link up with $5.$6/24"
+	irq_mode "$d"
+	check "$name: interrupts by $MODE (want $4)" [ "$MODE" = "$4" ]
+	irq_count "$d"
+	before=$COUNT
+	if ping_rtt "$IFACE" "$5.1" 10; then
+		ok "$name: $IFACE pings dom0 $5.1 (rtt min/avg/max $RTT ms)"
+		say "metric ping_rtt_$name $RTT ms"
+	else
+		not_ok "$name: $IFACE pings dom0 $5.1"
+	fi
+	irq_count "$d"
+	check "$name: $MODE interrupt count rises during ping ($before -> $COUNT)" \
+	    [ "$COUNT" -gt "$before" ]
+}
+
+# cfg_latency NAME DIR: µs per 4-byte config access through the frontend,
+# as 256-byte reads (64 accesses each) and as single 4-byte reads.
+cfg_latency() {
+	c_ok=0
+	for c_spec in 256:16 4:128; do
+		c_bytes=${c_spec%:*}
+		c_r=$("$T" cfgread "$2/config" "$c_bytes" "${c_spec#*:}" 7) ||
+		    continue
+		c_med=${c_r%% *}
+		c_min=${c_r#* }
+		c_min=${c_min%% *}
+		say "metric cfgread${c_bytes}_$1 $c_med us/4B-access (min $c_min)"
+		c_ok=$((c_ok + 1))
+	done
+	check "$1: config read latency measured (median of 7)" [ "$c_ok" -eq 2 ]
+}
+
+phase_coldplug() {
+	if wait_for 90 all_visible; then
+		say "mark visible"
+		ok "edu, e1000e, e1000 visible (waited $((WAITED * 10)) ms after insmod)"
+	else
+		say "mark visible"
+		not_ok "edu, e1000e, e1000 visible within 90 s"
+	fi
+	set -- edu 1234 11e8 e1000e 8086 10d3 e1000 8086 100e
+	while [ $# -ge 3 ]; do
+		if find_dev "$2" "$3"; then
+			ok "$1 ($2:$3) at ${DEV##*/}"
+			dump "$1" "$DEV"
+		else
+			not_ok "$1 ($2:$3) present"
+		fi
+		shift 3
+	done
+	find_dev 1234 11e8 && edu_checks "$DEV"
+	find_dev 8086 10d3 && E1000E=$DEV &&
+	    nic_checks e1000e "$DEV" e1000e MSI-X "$NET_E1000E" 2
+	find_dev 8086 100e && nic_checks e1000 "$DEV" e1000 INTx "$NET_E1000" 3
+	[ -n "${E1000E:-}" ] && cfg_latency e1000e "$E1000E"
+	find_dev 1234 11e8 && cfg_latency edu "$DEV"
+	say "mark phase1-done"
+}
+
+nvme_ready() {
+	has_driver "$1" && [ -b /dev/nvme0n1 ]
+}
+
+phase_hotplug() {
+	if ! wait_for 60 find_dev 1b36 0010; then
+		say "mark nvme-visible"
+		not_ok "nvme (1b36:0010) appears after xl pci-attach"
+		say "mark phase2-done"
+		return
+	fi
+	say "mark nvme-visible"
+	d=$DEV
+	ok "nvme (1b36:0010) appears at ${d##*/} after xl pci-attach"
+	dump nvme "$d"
+	if ! wait_for 60 nvme_ready "$d"; then
+		not_ok "nvme: driver binds and /dev/nvme0n1 appears"
+		say "mark phase2-done"
+		return
+	fi
+	ok "nvme: driver binds, /dev/nvme0n1 appears"
+	irq_count "$d"
+	before=$COUNT
+	want=$(sed -n 's/.*e2e\.md5=\([0-9a-f]*\).*/\1/p' /proc/cmdline)
+	sum=$(md5sum </dev/nvme0n1)
+	sum=${sum%% *}
+	check "nvme: whole-disk md5 $sum matches the image (${want:-?})" \
+	    [ "${want:-none}" = "$sum" ]
+	irq_mode "$d"
+	irq_count "$d"
+	say "metric nvme_irq_mode $MODE"
+	note "nvme interrupts by $MODE (stock pciback: INTx, MSI-X is refused)"
+	check "nvme: $MODE interrupt count rises during the read ($before -> $COUNT)" \
+	    [ "$COUNT" -gt "$before" ]
+	say "mark phase2-done"
+}
+
+phase_hotunplug() {
+	if wait_for 30 gone_dev 1234 11e8; then
+		ok "edu disappears after xl pci-detach ($((WAITED * 10)) ms)"
+	else
+		not_ok "edu disappears within 30 s of xl pci-detach"
+	fi
+	check "e1000e and e1000 still present after the detach" \
+	    eval 'find_dev 8086 10d3 && find_dev 8086 100e'
+	if find_dev 8086 10d3 && iface_of "$DEV" &&
+	    ping_rtt "$IFACE" "$NET_E1000E.1" 3; then
+		ok "e1000e still pings dom0 after the detach"
+	else
+		not_ok "e1000e still pings dom0 after the detach"
+	fi
+	say "mark phase3-done"
+}
+
+# Replay what the kernel said about PCI and interrupts, for the report.
+kernel_notes() {
+	dmesg | grep -i -e pcifront -e 'pci ' -e msi -e nvme -e e1000 \
+	    -e 'xen pci' | tail -n 60 | while IFS= read -r l; do
+		note "dmesg: $l"
+	done
+}
+
+main() {
+	say "mark guest-up"
+	phase_coldplug
+	phase_hotplug
+	phase_hotunplug
+	kernel_notes
+	say "mark guest-done"
+}
+
+main
