@@ -145,7 +145,12 @@ opserve_event(evutil_socket_t fd, short events, void *arg)
 	}
 	if (fe->fe_busy)
 		return;		/* already scheduled; stays masked */
-	if (opserve_flooding(fe)) {
+	/*
+	 * Only events with no op posted count against the budget: a guest
+	 * has one op in flight at a time, so real ops limit themselves,
+	 * and a fast boot scan must never be throttled.
+	 */
+	if (!opserve_active(fe->fe_page) && opserve_flooding(fe)) {
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
 		    "serving it at most every %d ms", fe->fe_name,
 		    OPSERVE_DELAY_MS);
