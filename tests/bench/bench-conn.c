@@ -36,8 +36,6 @@
 #include "bench.h"
 #include "guest.h"
 
-#define BENCH_FE_DIR	"device/pci/0"
-#define BENCH_TX_TRIES	16
 
 int
 bench_guest_create(struct bench_guest *bg, unsigned int domid,
@@ -65,32 +63,11 @@ bench_guest_create(struct bench_guest *bg, unsigned int domid,
 static int
 bench_publish_keys(struct gsim *gs)
 {
-	char		ref[16], port[16];
-	uint32_t	tx;
-	int		rc = -EAGAIN, tries;
+	char	ref[16], port[16];
 
 	snprintf(ref, sizeof(ref), "%u", gs->gs_gref);
 	snprintf(port, sizeof(port), "%d", gs->gs_port);
-	for (tries = 0; tries < BENCH_TX_TRIES && rc == -EAGAIN; tries++) {
-		if ((rc = xensim_guest_transaction_start(gs->gs_guest,
-		    &tx)) < 0)
-			return rc;
-		rc = xensim_guest_write(gs->gs_guest, tx,
-		    BENCH_FE_DIR "/pci-op-ref", ref);
-		if (rc == 0)
-			rc = xensim_guest_write(gs->gs_guest, tx,
-			    BENCH_FE_DIR "/event-channel", port);
-		if (rc == 0)
-			rc = xensim_guest_write(gs->gs_guest, tx,
-			    BENCH_FE_DIR "/magic", XEN_PCI_MAGIC);
-		if (rc < 0) {
-			(void)xensim_guest_transaction_end(gs->gs_guest, tx,
-			    0);
-			return rc;
-		}
-		rc = xensim_guest_transaction_end(gs->gs_guest, tx, 1);
-	}
-	return rc;
+	return gsim_write_keys(gs, ref, port, XEN_PCI_MAGIC, 0);
 }
 
 /* Frontend dir seen: page, port, keys, Initialised, watch the backend. */

@@ -216,3 +216,40 @@ gsim_wait_be(struct gsim *gs, int want, long timeout_ms)
 			free(tok);
 	}
 }
+
+/*
+ * The connect keys in one transaction (§2.3 step 4), retried on
+ * conflict.  magic NULL leaves it out; initialised also writes state 3
+ * inside the transaction, as NetBSD xpci does (Linux writes it after).
+ */
+int
+gsim_write_keys(struct gsim *gs, const char *ref, const char *port,
+    const char *magic, int initialised)
+{
+	uint32_t	tx;
+	int		rc = -EAGAIN, tries;
+
+	for (tries = 0; tries < 32 && rc == -EAGAIN; tries++) {
+		if ((rc = xensim_guest_transaction_start(gs->gs_guest,
+		    &tx)) < 0)
+			return rc;
+		rc = xensim_guest_write(gs->gs_guest, tx,
+		    GSIM_FE_DIR "/pci-op-ref", ref);
+		if (rc == 0)
+			rc = xensim_guest_write(gs->gs_guest, tx,
+			    GSIM_FE_DIR "/event-channel", port);
+		if (rc == 0 && magic != NULL)
+			rc = xensim_guest_write(gs->gs_guest, tx,
+			    GSIM_FE_DIR "/magic", magic);
+		if (rc == 0 && initialised)
+			rc = xensim_guest_write(gs->gs_guest, tx,
+			    GSIM_FE_DIR "/state", "3");
+		if (rc < 0) {
+			(void)xensim_guest_transaction_end(gs->gs_guest, tx,
+			    0);
+			return rc;
+		}
+		rc = xensim_guest_transaction_end(gs->gs_guest, tx, 1);
+	}
+	return rc;
+}

@@ -143,6 +143,8 @@ int	 gsim_switch(struct gsim *, int);
 int	 gsim_watch_event(struct gsim *, int, char **);
 int	 gsim_wait_fe_dir(struct gsim *, long);
 int	 gsim_wait_be(struct gsim *, int, long);
+int	 gsim_write_keys(struct gsim *, const char *, const char *,
+	    const char *, int);
 
 /* gsim-op.c: the shared page. */
 int	 gsim_page_alloc(struct gsim *);

@@ -231,8 +231,7 @@ gsim_publish_keys(struct gsim *gs)
 {
 	char		ref[16], port[16];
 	const char	*magic = XEN_PCI_MAGIC;
-	uint32_t	tx;
-	int		rc, tries;
+	int		rc;
 
 	snprintf(ref, sizeof(ref), "%u", gsim_is_hostile(gs, "bad-gref") ?
 	    gs->gs_gref + 1000 : gs->gs_gref);
@@ -240,30 +239,9 @@ gsim_publish_keys(struct gsim *gs)
 	    gs->gs_port + 100 : gs->gs_port);
 	if (gsim_is_hostile(gs, "magic-wrong"))
 		magic = "6";
-	for (tries = 0; tries < 16; tries++) {
-		if ((rc = xensim_guest_transaction_start(gs->gs_guest,
-		    &tx)) < 0)
-			return rc;
-		rc = xensim_guest_write(gs->gs_guest, tx,
-		    GSIM_FE_DIR "/pci-op-ref", ref);
-		if (rc == 0)
-			rc = xensim_guest_write(gs->gs_guest, tx,
-			    GSIM_FE_DIR "/event-channel", port);
-		if (rc == 0 && !gsim_is_hostile(gs, "magic-missing"))
-			rc = xensim_guest_write(gs->gs_guest, tx,
-			    GSIM_FE_DIR "/magic", magic);
-		if (rc == 0 && gs->gs_netbsd)
-			rc = xensim_guest_write(gs->gs_guest, tx,
-			    GSIM_FE_DIR "/state", "3");
-		if (rc < 0) {
-			(void)xensim_guest_transaction_end(gs->gs_guest, tx,
-			    0);
-			return rc;
-		}
-		rc = xensim_guest_transaction_end(gs->gs_guest, tx, 1);
-		if (rc != -EAGAIN)
-			break;
-	}
+	if (gsim_is_hostile(gs, "magic-missing"))
+		magic = NULL;
+	rc = gsim_write_keys(gs, ref, port, magic, gs->gs_netbsd);
 	if (rc == 0 && gs->gs_netbsd)
 		gs->gs_state = XenbusStateInitialised;
 	return rc;
