@@ -46,6 +46,7 @@ FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 DAEMON_SRCS	:= $(sort $(wildcard daemon/*.c))
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/parse.o
 PCIBACKD	:= $(B)/pcibackd
+PCIBACKCTL	:= $(B)/pcibackctl
 DEMO_CORE	:= $(B)/demo-core
 
 # Keep the test support objects make would otherwise delete.
@@ -54,7 +55,7 @@ DEMO_CORE	:= $(B)/demo-core
 .PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e bench fuzz coverage \
 	deps install clean demo
 
-all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(DEMO_CORE)
+all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(PCIBACKCTL) $(DEMO_CORE)
 
 $(B)/%.o: %.c $(wildcard lib/*.h tests/support/*.h)
 	@mkdir -p $(@D)
@@ -67,6 +68,15 @@ $(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h)
 $(PCIBACKD): $(DAEMON_OBJS) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(LIB) $(ALL_LDFLAGS) \
 	    $(XEN_LIBS) $(PCI_LIBS)
+
+# Not under $(B)/pcibackctl/: that path is the binary.
+$(B)/ctl/pcibackctl.o: pcibackctl/pcibackctl.c daemon/control_proto.h \
+    $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
+
+$(PCIBACKCTL): $(B)/ctl/pcibackctl.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(B)/ctl/pcibackctl.o $(LIB) $(ALL_LDFLAGS)
 
 $(B)/daemon/parse.c: daemon/parse.y
 	@mkdir -p $(@D)
@@ -95,7 +105,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h
 unit: $(LIB) $(UNIT_BINS)
 	@sh tests/run-unit $(UNIT_BINS)
 
-MANPAGES	:= daemon/pcibackd.8 daemon/pcibackd.conf.5
+MANPAGES	:= daemon/pcibackd.8 daemon/pcibackd.conf.5 pcibackctl/pcibackctl.8
 
 # Manual pages must be mandoc -Tlint clean.
 manlint:
@@ -152,7 +162,7 @@ demo-core:
 # this variant, a toolstack stand-in and Linux-like guests.  The
 # simulators are built without sanitizers (the preload runs inside
 # xenstored); the daemon is the variant's own.
-integration: $(PCIBACKD)
+integration: $(PCIBACKD) $(PCIBACKCTL)
 	sh tests/integration/build.sh $(B)/sim
 	ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	PCIBACKD=$(PCIBACKD) SIM_BUILD=$(B)/sim sh tests/integration/run.sh
@@ -209,12 +219,14 @@ coverage:
 deps:
 	@sh build-aux/deps.sh
 
-install: $(PCIBACKD)
+install: $(PCIBACKD) $(PCIBACKCTL)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/examples/pcibackd
 	install -m 755 $(PCIBACKD) $(DESTDIR)$(PREFIX)/sbin/pcibackd
+	install -m 755 $(PCIBACKCTL) $(DESTDIR)$(PREFIX)/sbin/pcibackctl
 	install -m 644 etc/pcibackd.conf $(DESTDIR)$(PREFIX)/share/examples/pcibackd/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 644 daemon/pcibackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 daemon/pcibackd.8 pcibackctl/pcibackctl.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 daemon/pcibackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 644 etc/systemd/pcibackd.service \

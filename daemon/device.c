@@ -206,3 +206,68 @@ device_release(struct heldev *hd, int reset)
 		log_info("%s: released by dom%d", addr, hd->hd_owner);
 	hd->hd_owner = -1;
 }
+
+/*
+ * Permissive on or off, live: the guest's next write sees the new policy.
+ * The caller logs, naming who asked.
+ */
+int
+device_set_permissive(struct heldev *hd, int on, char **cause)
+{
+	struct cfgspace_policy	pol;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.cp_permissive = on;
+	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, cause) != 0)
+		return -1;
+	hd->hd_permissive = on;
+	return 0;
+}
+
+/*
+ * Hold one more device, found in the sources loaded at start-up (a reload
+ * or pcibackctl hold).  cd gives its name and policy.
+ */
+int
+device_add(struct pcibackd *env, const struct bdf *b,
+    const struct conf_device *cd, char **cause)
+{
+	struct emul_dev	*ed = NULL;
+	size_t		 i;
+
+	*cause = NULL;
+	if (device_find(env, b) != NULL) {
+		if (asprintf(cause, "already held") == -1)
+			*cause = NULL;
+		return -1;
+	}
+	for (i = 0; i < env->pb_nemul && ed == NULL; i++)
+		ed = emul_find(&env->pb_emul[i], b);
+	if (ed == NULL) {
+		if (asprintf(cause, "not found in any device source") == -1)
+			*cause = NULL;
+		return -1;
+	}
+	if (device_hold(env, ed, cd) != 0) {
+		if (asprintf(cause, "cannot hold it (see the log)") == -1)
+			*cause = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop holding a device no guest owns. */
+int
+device_remove(struct pcibackd *env, struct heldev *hd)
+{
+	char	addr[BDF_XL_MAX];
+
+	if (hd->hd_owner != -1)
+		return -1;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	TAILQ_REMOVE(&env->pb_devices, hd, hd_entry);
+	cfgspace_free(hd->hd_pciop.pd_cs);
+	free(hd);
+	log_info("%s: no longer held", addr);
+	return 0;
+}

@@ -26,6 +26,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ static int	 lgetc(int);
 static int	 lungetc(int);
 static int	 findeol(void);
 static struct conf_device *device_new(const char *);
+static int	 conf_sockgroup(const char *);
 
 typedef struct {
 	union {
@@ -89,8 +91,8 @@ typedef struct {
 } YYSTYPE;
 %}
 
-%token	BARS DEVICE EMULATE INCLUDE MODE NAME NO PASSTHROUGH PERMISSIVE
-%token	VIRTUAL YES ERROR
+%token	BARS DEVICE EMULATE GROUP INCLUDE MODE NAME NO PASSTHROUGH PERMISSIVE
+%token	SOCKET VIRTUAL YES ERROR
 %token	<v.string>	STRING
 %type	<v.number>	yesno
 %type	<v.string>	optbars
@@ -179,6 +181,27 @@ main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 			cs->cs_bars = $3;
 			TAILQ_INSERT_TAIL(&conf->c_sources, cs, cs_entry);
 		}
+		| SOCKET STRING {
+			if ($2[0] != '/')
+				yyerror("socket \"%s\": want an absolute path",
+				    $2);
+			else if (strlen($2) >= sizeof(conf->c_socket))
+				yyerror("socket \"%s\": path too long "
+				    "(max %zu)", $2, sizeof(conf->c_socket) - 1);
+			else
+				memcpy(conf->c_socket, $2, strlen($2) + 1);
+			free($2);
+			$2 = NULL;
+		}
+		| SOCKET GROUP STRING {
+			if (conf_sockgroup($3) != 0) {
+				free($3);
+				$3 = NULL;
+				YYERROR;
+			}
+			free($3);
+			$3 = NULL;
+		}
 		;
 
 device		: DEVICE STRING {
@@ -257,12 +280,14 @@ lookup(char *s)
 		{ "bars",		BARS },
 		{ "device",		DEVICE },
 		{ "emulate",		EMULATE },
+		{ "group",		GROUP },
 		{ "include",		INCLUDE },
 		{ "mode",		MODE },
 		{ "name",		NAME },
 		{ "no",			NO },
 		{ "passthrough",	PASSTHROUGH },
 		{ "permissive",		PERMISSIVE },
+		{ "socket",		SOCKET },
 		{ "virtual",		VIRTUAL },
 		{ "yes",		YES },
 	};
@@ -565,6 +590,34 @@ device_new(const char *addr)
 	return cd;
 }
 
+/* A group by name, or by number as in chown(8). */
+static int
+conf_sockgroup(const char *name)
+{
+	struct group	*gr;
+	char		*end;
+	unsigned long	 gid;
+
+	if (strlen(name) >= sizeof(conf->c_sockgroup)) {
+		yyerror("socket group \"%s\": name too long", name);
+		return -1;
+	}
+	if ((gr = getgrnam(name)) != NULL)
+		gid = gr->gr_gid;
+	else {
+		errno = 0;
+		gid = strtoul(name, &end, 10);
+		if (!isdigit((unsigned char)name[0]) || *end != '\0' ||
+		    errno != 0 || gid >= (gid_t)-1) {
+			yyerror("socket group \"%s\": no such group", name);
+			return -1;
+		}
+	}
+	conf->c_sockgid = (gid_t)gid;
+	memcpy(conf->c_sockgroup, name, strlen(name) + 1);
+	return 0;
+}
+
 void
 conf_free(struct pcibackd_conf *c)
 {
@@ -605,6 +658,9 @@ parse_config(const char *filename)
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		fatal("calloc");
 	conf->c_mode = CONF_MODE_VIRTUAL;
+	snprintf(conf->c_socket, sizeof(conf->c_socket), "%s",
+	    CONTROL_SOCKET);
+	conf->c_sockgid = (gid_t)-1;
 	TAILQ_INIT(&conf->c_sources);
 	TAILQ_INIT(&conf->c_devices);
 	errors = 0;

@@ -19,11 +19,13 @@
 #define PCIBACKD_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <stdint.h>
 
 #include "bdf.h"
 #include "cfgspace.h"
+#include "control_proto.h"
 #include "log.h"
 #include "pciop.h"
 #include "topo.h"
@@ -58,10 +60,14 @@ struct pcibackd_conf {
 	int				 c_permissive;
 	TAILQ_HEAD(, conf_source)	 c_sources;
 	TAILQ_HEAD(, conf_device)	 c_devices;
+	char				 c_socket[CONTROL_PATH_MAX];
+	char				 c_sockgroup[PCIBACKD_NAME_MAX];
+	gid_t				 c_sockgid;	/* -1: no group */
 };
 
 struct event_base;
 struct event;
+struct control;
 struct xs_handle;
 struct emul_dev;
 struct emul_set;
@@ -128,6 +134,7 @@ struct pcibackd {
 	struct emul_set		*pb_emul;	/* emulated device sources */
 	size_t			 pb_nemul;
 	TAILQ_HEAD(, frontend)	 pb_frontends;
+	struct control		*pb_control;	/* the control socket */
 	int			 pb_starting;	/* first scan: adopt */
 	int			 pb_exiting;
 };
@@ -139,6 +146,10 @@ void		 device_shutdown(struct pcibackd *);
 struct heldev	*device_find(struct pcibackd *, const struct bdf *);
 int		 device_claim(struct heldev *, unsigned int, char **);
 void		 device_release(struct heldev *, int);
+int		 device_set_permissive(struct heldev *, int, char **);
+int		 device_add(struct pcibackd *, const struct bdf *,
+		    const struct conf_device *, char **);
+int		 device_remove(struct pcibackd *, struct heldev *);
 
 /* watch.c */
 int		 watch_init(struct pcibackd *);
@@ -154,6 +165,16 @@ void		 frontend_update(struct pcibackd *, unsigned int,
 void		 frontend_release_domains(struct pcibackd *);
 void		 frontend_shutdown(struct pcibackd *);
 void		 frontend_free(struct frontend *);
+
+/* pcibackd.c */
+/* The report's level is "info" (applied) or "warning" (not applied). */
+int		 pcibackd_reload(struct pcibackd *,
+		    void (*)(void *, const char *, const char *), void *);
+
+/* control.c */
+void		 control_init(struct pcibackd *);
+void		 control_listen(struct pcibackd *);
+void		 control_shutdown(struct pcibackd *);
 
 /* opserve.c */
 int		 opserve_init(struct pcibackd *);

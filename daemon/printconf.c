@@ -18,6 +18,7 @@
 /* Print the parsed configuration back, for -nv and the tests. */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "pcibackd.h"
 
@@ -37,6 +38,11 @@ print_config(const struct pcibackd_conf *c)
 	printf("mode %s\n", c->c_mode == CONF_MODE_PASSTHROUGH ?
 	    "passthrough" : "virtual");
 	printf("permissive %s\n", printconf_yesno(c->c_permissive));
+	/* The socket only when it is not the default, as it rarely is. */
+	if (strcmp(c->c_socket, CONTROL_SOCKET) != 0)
+		printf("socket \"%s\"\n", c->c_socket);
+	if (c->c_sockgroup[0] != '\0')
+		printf("socket group \"%s\"\n", c->c_sockgroup);
 	TAILQ_FOREACH(cs, &c->c_sources, cs_entry) {
 		printf("emulate \"%s\"", cs->cs_source);
 		if (cs->cs_bars != NULL)

@@ -193,6 +193,7 @@ t_setup() {
 t_conf() {
 	cat >"$T/pcibackd.conf" <<EOF
 mode virtual
+socket "$T/pcibackd.sock"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$DATA/qemu-e1000e.bars"
 emulate "dump:$DATA/qemu-nvme.txt" bars "$DATA/qemu-nvme.bars"
 emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
