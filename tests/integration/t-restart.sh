@@ -68,6 +68,9 @@ daemon_start
 check "restarted daemon finishes the attach" wait_event g reconfigured 3
 check "guest sees the device again" \
     test "$(gval g devices)" = 00:00.0,00:01.0,00:02.0
+# The guest's Reconnected (4) must reach the daemon before it dies, or
+# the backend stays Reconfigured and libxl's detach waits for "4".
+check "backend back to Connected" wait_until 5 be_state_is 5 4
 daemon_stop KILL
 xl -w 8000 detach 5 0000:00:02.0 &
 xlpid=$!
