@@ -4,7 +4,7 @@
 set -u
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libxen-dev
 libevent-dev libpci-dev pciutils libcmocka-dev gcovr mandoc byacc
-xenstore-utils linux-headers-amd64"
+xenstore-utils linux-headers-amd64 python3"
 
 missing=""
 for p in $PKGS; do
