@@ -63,11 +63,12 @@ $(B)/%.o: %.c $(wildcard lib/*.h tests/support/*.h)
 
 $(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idaemon $(PCI_CFLAGS) $(XEN_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Idaemon -Ishim-driver $(PCI_CFLAGS) $(XEN_CFLAGS) \
+	    -pthread -c -o $@ $<
 
 $(PCIBACKD): $(DAEMON_OBJS) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(LIB) $(ALL_LDFLAGS) \
-	    $(XEN_LIBS) $(PCI_LIBS)
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(DAEMON_OBJS) $(LIB) \
+	    $(ALL_LDFLAGS) $(XEN_LIBS) $(PCI_LIBS)
 
 # Not under $(B)/pcibackctl/: that path is the binary.
 $(B)/ctl/pcibackctl.o: pcibackctl/pcibackctl.c daemon/control_proto.h \

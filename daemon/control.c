@@ -113,6 +113,10 @@ static int	control_explain(struct control_conn *, char **);
 static int	control_reload(struct control_conn *, char **);
 static int	control_hold(struct control_conn *, char **);
 static int	control_release(struct control_conn *, char **);
+static int	control_quirk_add(struct control_conn *, char **);
+static int	control_quirk_del(struct control_conn *, char **);
+static int	control_log_level(struct control_conn *, char **);
+static int	control_reset(struct control_conn *, char **);
 
 static const struct control_cmd control_cmds[] = {
 	{ CONTROL_CMD_SHOW_DEVICES, "show devices", 0, control_show_devices },
@@ -125,7 +129,17 @@ static const struct control_cmd control_cmds[] = {
 	{ CONTROL_CMD_RELOAD, "reload", 0, control_reload },
 	{ CONTROL_CMD_HOLD, "hold", 1, control_hold },
 	{ CONTROL_CMD_RELEASE, "release", 1, control_release },
+	{ CONTROL_CMD_QUIRK_ADD, "quirk add", 4, control_quirk_add },
+	{ CONTROL_CMD_QUIRK_DEL, "quirk del", 2, control_quirk_del },
+	{ CONTROL_CMD_LOG_LEVEL, "log level", 1, control_log_level },
+	{ CONTROL_CMD_RESET, "reset", 1, control_reset },
 };
+
+/*
+ * The provider's reset comes with the shim (device.c); until a build has
+ * it, the daemon says reset is not supported.
+ */
+#pragma weak device_reset
 
 /* ---- connections --------------------------------------------------- */
 
@@ -631,6 +645,8 @@ control_show_stats(struct control_conn *cc, char **argv)
 	control_fieldn(cc, "control_clients", ctl->ctl_nconns);
 	control_field(cc, CONTROL_F_STRING, "log",
 	    log_getverbose() > 0 ? "verbose" : "brief");
+	control_field(cc, CONTROL_F_STRING, "log_level",
+	    conf_loglevel_name(log_getlevel()));
 	control_emit(cc);
 	return 0;
 }
@@ -754,6 +770,60 @@ control_explain_unheld(struct control_conn *cc, const struct bdf *b)
 }
 
 static void
+control_explain_quirks(struct control_conn *cc, struct heldev *hd)
+{
+	const struct cfgspace_quirk	*q;
+	size_t				 i;
+
+	for (i = 0; i < hd->hd_nquirks; i++) {
+		q = &hd->hd_quirks[i];
+		control_reason(cc, "info", "quirk: the guest may write bits "
+		    "0x%x of the %u-byte register at 0x%03x", q->cq_mask,
+		    q->cq_size, q->cq_offset);
+	}
+}
+
+static void
+control_explain_reset(struct control_conn *cc, struct heldev *hd)
+{
+	const struct conf_device	*cd;
+	const char			*m;
+
+	cd = conf_find_device(cc->cc_ctl->ctl_env->pb_conf, &hd->hd_bdf);
+	if (hd->hd_emul != NULL)
+		control_reason(cc, "info", "reset: none, an emulated device "
+		    "has nothing to reset between guests");
+	else if ((m = device_reset_method(hd)) == NULL ||
+	    strcmp(m, "none") == 0)
+		control_reason(cc, "warning", "reset: no method known");
+	else
+		control_reason(cc, "info", "reset: %s", m);
+	if (cd != NULL && cd->cd_reset[0] != '\0')
+		control_reason(cc, "info", "reset methods to try, from %s:%d: "
+		    "%s", cd->cd_file, cd->cd_line, cd->cd_reset);
+}
+
+static void
+control_share_reason(void *arg, int allowed, const char *text)
+{
+	struct control_conn	*cc = arg;
+
+	control_reason(cc, allowed ? "warning" : "blocks", "%s%s", text,
+	    allowed ? "" : " (XSA-461)");
+}
+
+/* XSA-461, for the guest that owns it or, free, for any guest. */
+static void
+control_explain_share(struct control_conn *cc, struct heldev *hd)
+{
+	if (share_list(cc->cc_ctl->ctl_env, hd, hd->hd_owner,
+	    control_share_reason, cc) < 0)
+		control_reason(cc, "blocks", "cannot list the host's PCI "
+		    "functions to check for a shared INTx line or BAR page "
+		    "(XSA-461)");
+}
+
+static void
 control_explain_held(struct control_conn *cc, struct heldev *hd)
 {
 	struct cfgspace	*cs = hd->hd_pciop.pd_cs;
@@ -789,11 +859,9 @@ control_explain_held(struct control_conn *cc, struct heldev *hd)
 			control_reason(cc, "info", "%s %d is unassigned or "
 			    "disabled: the guest reads it as 0",
 			    i == CFGDEV_ROM ? "ROM BAR" : "BAR", i);
-	if (hd->hd_emul != NULL)
-		control_reason(cc, "info", "reset: none, an emulated device "
-		    "has nothing to reset between guests");
-	else
-		control_reason(cc, "warning", "reset: no method known");
+	control_explain_quirks(cc, hd);
+	control_explain_reset(cc, hd);
+	control_explain_share(cc, hd);
 }
 
 static int
@@ -813,7 +881,8 @@ control_explain(struct control_conn *cc, char **argv)
 	control_field(cc, CONTROL_F_STRING, "name",
 	    hd != NULL ? hd->hd_name : "");
 	control_fieldb(cc, "held", hd != NULL);
-	control_fieldb(cc, "assignable", hd != NULL && hd->hd_owner == -1);
+	control_fieldb(cc, "assignable", hd != NULL && hd->hd_owner == -1 &&
+	    share_list(cc->cc_ctl->ctl_env, hd, -1, NULL, NULL) == 0);
 	control_emit(cc);
 	if (hd == NULL)
 		control_explain_unheld(cc, &b);
@@ -901,6 +970,193 @@ control_release(struct control_conn *cc, char **argv)
 		return control_fail(cc, EBUSY, "%s: cannot release it", addr);
 	control_begin(cc, "released");
 	control_field(cc, CONTROL_F_STRING, "address", addr);
+	control_emit(cc);
+	return 0;
+}
+
+/* A number as pcibackctl sends it: decimal or 0x hex.  0 or -1. */
+static int
+control_number(const char *s, uint32_t *v)
+{
+	unsigned long long	 n;
+	char			*end;
+
+	errno = 0;
+	n = strtoull(s, &end, 0);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    n > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+static void
+control_quirk_record(struct control_conn *cc, struct heldev *hd,
+    const struct cfgspace_quirk *q, const char *action)
+{
+	char	addr[BDF_XL_MAX];
+
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	control_begin(cc, "quirk");
+	control_field(cc, CONTROL_F_STRING, "address", addr);
+	control_field(cc, CONTROL_F_STRING, "action", action);
+	control_fields(cc, "offset", "0x%03x", q->cq_offset);
+	control_fieldn(cc, "size", q->cq_size);
+	control_fields(cc, "mask", "0x%x", q->cq_mask);
+	control_fieldn(cc, "quirks", hd->hd_nquirks);
+	control_emit(cc);
+}
+
+/* The quirks of hd become q[0..n), live, or nothing changes. */
+static int
+control_quirks_set(struct control_conn *cc, struct heldev *hd,
+    const struct cfgspace_quirk *q, size_t n, const char *addr)
+{
+	struct cfgspace_policy	 pol;
+	char			*cause = NULL;
+	int			 err;
+
+	conf_heldev_policy(hd, &pol);
+	pol.cp_quirks = n > 0 ? q : NULL;
+	pol.cp_nquirks = n;
+	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, &cause) != 0) {
+		err = control_fail(cc, EINVAL, "%s: %s", addr,
+		    cause != NULL ? cause : "quirks refused");
+		free(cause);
+		return err;
+	}
+	memmove(hd->hd_quirks, q, n * sizeof(*q));
+	hd->hd_nquirks = n;
+	return 0;
+}
+
+/* Make bits of a register guest-writable, until the next reload. */
+static int
+control_quirk_add(struct control_conn *cc, char **argv)
+{
+	struct cfgspace_quirk	 q[CONF_QUIRKS_MAX];
+	struct heldev		*hd;
+	char			 addr[BDF_XL_MAX], msg[256];
+	uint32_t		 off, size, mask;
+	size_t			 i, n;
+	int			 err;
+
+	if ((hd = control_held(cc, argv[0], &err)) == NULL)
+		return err;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	if (control_number(argv[1], &off) != 0 || off > 0xffff)
+		return control_fail(cc, EINVAL, "quirk add: bad offset \"%s\"",
+		    argv[1]);
+	if (control_number(argv[2], &size) != 0 || size > 0xff)
+		return control_fail(cc, EINVAL, "quirk add: bad size \"%s\"",
+		    argv[2]);
+	if (control_number(argv[3], &mask) != 0)
+		return control_fail(cc, EINVAL, "quirk add: bad mask \"%s\"",
+		    argv[3]);
+	n = hd->hd_nquirks;
+	memcpy(q, hd->hd_quirks, n * sizeof(q[0]));
+	memset(&q[n], 0, sizeof(q[n]));
+	q[n].cq_offset = (uint16_t)off;
+	q[n].cq_size = (uint8_t)size;
+	q[n].cq_mask = mask;
+	if (conf_quirk_check(&q[n], msg, sizeof(msg)) != 0)
+		return control_fail(cc, EINVAL, "quirk add: %s", msg);
+	for (i = 0; i < n; i++)
+		if (q[i].cq_offset == off)
+			return control_fail(cc, EEXIST, "%s: a quirk at 0x%03x "
+			    "is in force already (quirk del it first)", addr,
+			    off);
+	if (n == CONF_QUIRKS_MAX)
+		return control_fail(cc, ENOSPC, "%s: %d quirks already", addr,
+		    CONF_QUIRKS_MAX);
+	if ((err = control_quirks_set(cc, hd, q, n + 1, addr)) != 0)
+		return err;
+	log_warnx("%s: quirk added by %s: %s may write bits 0x%x of the "
+	    "%u-byte register at 0x%03x", addr, cc->cc_name,
+	    hd->hd_owner != -1 ? "its guest" : "the next guest", mask, size,
+	    off);
+	control_quirk_record(cc, hd, &q[n], "added");
+	return 0;
+}
+
+static int
+control_quirk_del(struct control_conn *cc, char **argv)
+{
+	struct cfgspace_quirk	 q[CONF_QUIRKS_MAX], gone;
+	struct heldev		*hd;
+	char			 addr[BDF_XL_MAX];
+	uint32_t		 off;
+	size_t			 i, n;
+	int			 err;
+
+	if ((hd = control_held(cc, argv[0], &err)) == NULL)
+		return err;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	if (control_number(argv[1], &off) != 0 || off > 0xffff)
+		return control_fail(cc, EINVAL, "quirk del: bad offset \"%s\"",
+		    argv[1]);
+	n = hd->hd_nquirks;
+	for (i = 0; i < n && hd->hd_quirks[i].cq_offset != off; i++)
+		;
+	if (i == n)
+		return control_fail(cc, ENOENT, "%s: no quirk at 0x%03x", addr,
+		    off);
+	gone = hd->hd_quirks[i];
+	memcpy(q, hd->hd_quirks, i * sizeof(q[0]));
+	memcpy(q + i, hd->hd_quirks + i + 1, (n - i - 1) * sizeof(q[0]));
+	if ((err = control_quirks_set(cc, hd, q, n - 1, addr)) != 0)
+		return err;
+	log_info("%s: quirk at 0x%03x removed by %s", addr, off, cc->cc_name);
+	control_quirk_record(cc, hd, &gone, "removed");
+	return 0;
+}
+
+static int
+control_log_level(struct control_conn *cc, char **argv)
+{
+	int	pri;
+
+	if ((pri = conf_loglevel_parse(argv[0])) == -1)
+		return control_fail(cc, EINVAL, "log level: want warning, info "
+		    "or debug, not \"%s\"", argv[0]);
+	/* Said before a lower level could hide it. */
+	log_warnx("log level %s, by %s", argv[0], cc->cc_name);
+	log_setlevel(pri);
+	control_begin(cc, "log");
+	control_field(cc, CONTROL_F_STRING, "log_level", argv[0]);
+	control_field(cc, CONTROL_F_STRING, "log",
+	    log_getverbose() > 0 ? "verbose" : "brief");
+	control_emit(cc);
+	return 0;
+}
+
+/* Reset a free device now, by its provider. */
+static int
+control_reset(struct control_conn *cc, char **argv)
+{
+	struct heldev	*hd;
+	char		 addr[BDF_XL_MAX], *cause = NULL;
+	int		 err;
+
+	if ((hd = control_held(cc, argv[0], &err)) == NULL)
+		return err;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	if (hd->hd_owner != -1)
+		return control_fail(cc, EBUSY, "%s: owned by dom%d: detach it "
+		    "from that guest first", addr, hd->hd_owner);
+	if (hd->hd_emul != NULL || device_reset == NULL)
+		return control_fail(cc, EOPNOTSUPP, "%s: reset: not supported "
+		    "by the emulated provider", addr);
+	log_info("%s: reset asked by %s", addr, cc->cc_name);
+	if (device_reset(hd, &cause) != 0) {
+		err = control_fail(cc, EIO, "%s: reset: %s", addr,
+		    cause != NULL ? cause : "failed");
+		free(cause);
+		return err;
+	}
+	control_begin(cc, "reset");
+	control_field(cc, CONTROL_F_STRING, "address", addr);
+	control_field(cc, CONTROL_F_STRING, "method", device_reset_method(hd));
 	control_emit(cc);
 	return 0;
 }

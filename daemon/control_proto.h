@@ -39,7 +39,8 @@
  *				CONTROL_F_BOOL ("0" or "1").  The first
  *				field is always the string "record" naming
  *				the kind of record ("device", "guest",
- *				"stats", "explain", "reason", "result").
+ *				"stats", "explain", "reason", "quirk",
+ *				"log", "reload", "released", "reset").
  *   CONTROL_MSG_END		exactly one.  ch_arg: 0, or an errno
  *				saying why the request failed.  Payload:
  *				a NUL-terminated message ("" on success).
@@ -93,5 +94,9 @@ struct control_hdr {
 #define CONTROL_CMD_RELOAD		8	/* no arguments */
 #define CONTROL_CMD_HOLD		9	/* address */
 #define CONTROL_CMD_RELEASE		10	/* address */
+#define CONTROL_CMD_QUIRK_ADD		11	/* address, offset, size, mask */
+#define CONTROL_CMD_QUIRK_DEL		12	/* address, offset */
+#define CONTROL_CMD_LOG_LEVEL		13	/* "warning"|"info"|"debug" */
+#define CONTROL_CMD_RESET		14	/* address */
 
 #endif /* PCIBACKD_CONTROL_PROTO_H */

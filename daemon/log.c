@@ -27,6 +27,7 @@
 /* The one piece of process-wide state logging needs, as in OpenBSD. */
 static int		 log_debug_mode;
 static int		 log_verbose;
+static int		 log_level = LOG_INFO;
 static const char	*log_procname = "pcibackd";
 
 void
@@ -58,8 +59,34 @@ log_getverbose(void)
 }
 
 void
+log_setlevel(int pri)
+{
+	/* Errors and warnings always go out. */
+	if (pri < LOG_WARNING)
+		pri = LOG_WARNING;
+	if (pri > LOG_DEBUG)
+		pri = LOG_DEBUG;
+	log_level = pri;
+}
+
+int
+log_getlevel(void)
+{
+	return log_level;
+}
+
+/* The priority up to which messages go out: -v means debug. */
+static int
+log_threshold(void)
+{
+	return log_verbose > 0 ? LOG_DEBUG : log_level;
+}
+
+void
 vlog(int pri, const char *fmt, va_list ap)
 {
+	if (pri > log_threshold())
+		return;
 	if (log_debug_mode) {
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
@@ -126,7 +153,7 @@ log_debug(const char *fmt, ...)
 {
 	va_list	ap;
 
-	if (log_verbose < 1)
+	if (log_threshold() < LOG_DEBUG)
 		return;
 	va_start(ap, fmt);
 	vlog(LOG_DEBUG, fmt, ap);
@@ -167,6 +194,16 @@ log_ratelimit_init(struct log_ratelimit *lr, unsigned int rate,
 	clock_gettime(CLOCK_MONOTONIC, &lr->lr_last);
 }
 
+void
+log_ratelimit_set(struct log_ratelimit *lr, unsigned int rate,
+    unsigned int burst)
+{
+	lr->lr_rate = rate;
+	lr->lr_burst = burst;
+	if (lr->lr_tokens > burst)
+		lr->lr_tokens = burst;
+}
+
 static int
 log_ratelimit_take(struct log_ratelimit *lr)
 {
@@ -194,7 +231,8 @@ log_limited(struct log_ratelimit *lr, int pri, const char *fmt, ...)
 	char	msg[1024];
 	va_list	ap;
 
-	if (pri == LOG_DEBUG && log_verbose < 1)
+	/* What would not be logged must not use up the bucket. */
+	if (pri > log_threshold())
 		return 0;
 	if (!log_ratelimit_take(lr))
 		return 0;

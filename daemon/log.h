@@ -41,6 +41,9 @@ void	log_init(int, int);
 void	log_procinit(const char *);
 void	log_setverbose(int);
 int	log_getverbose(void);
+/* The configured level, a syslog priority; -v raises it to debug. */
+void	log_setlevel(int);
+int	log_getlevel(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -53,6 +56,8 @@ __attribute__((noreturn, format(printf, 1, 2)))
 void	fatalx(const char *, ...);
 
 void	log_ratelimit_init(struct log_ratelimit *, unsigned int, unsigned int);
+/* New rate and burst for a bucket in use; the tokens it has stay. */
+void	log_ratelimit_set(struct log_ratelimit *, unsigned int, unsigned int);
 /* Log at priority if the bucket allows; returns 1 if logged. */
 int	log_limited(struct log_ratelimit *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -21,7 +21,7 @@
  * once, let lib/pciop act on the copy, write back only the reply, clear
  * the active bit, notify — and only then unmask, so a guest's events are
  * never processed faster than its ops are served (XSA-332).  A guest that
- * notifies faster than FRONTEND_EVENTS_MAX per window is served late,
+ * notifies faster than "ratelimit events" allows is served late,
  * from a timer, with its port still masked.
  */
 
@@ -41,7 +41,7 @@
 
 #include "pcibackd.h"
 
-#define OPSERVE_EVENTS_MAX	2000	/* per guest per window */
+/* Per guest per window: "ratelimit events" (per second) / 10. */
 #define OPSERVE_WINDOW_MS	100
 #define OPSERVE_DELAY_MS	20	/* back-off for a flooding guest */
 #define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
@@ -124,7 +124,8 @@ opserve_flooding(struct frontend *fe)
 		fe->fe_window = now;
 		fe->fe_events = 0;
 	}
-	return ++fe->fe_events > OPSERVE_EVENTS_MAX;
+	return ++fe->fe_events >
+	    fe->fe_env->pb_conf->c_evrate * OPSERVE_WINDOW_MS / 1000;
 }
 
 static void
@@ -216,6 +217,11 @@ opserve_connect(struct frontend *fe, char **cause)
 	}
 	fe->fe_port = (uint32_t)port;
 	fe->fe_connected = 1;
+	/* "ratelimit log" of the configuration (frontend_new's defaults). */
+	log_ratelimit_set(&fe->fe_lr, env->pb_conf->c_lograte,
+	    env->pb_conf->c_logburst);
+	log_ratelimit_set(&fe->fe_oplr, env->pb_conf->c_lograte,
+	    env->pb_conf->c_logburst);
 	return 0;
 }
 

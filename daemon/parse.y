@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "bdf.h"
 #include "log.h"
@@ -81,6 +82,10 @@ static int	 lungetc(int);
 static int	 findeol(void);
 static struct conf_device *device_new(const char *);
 static int	 conf_sockgroup(const char *);
+static int	 conf_number(const char *, const char *, uint64_t, uint64_t,
+		    uint64_t *);
+static int	 conf_quirk(int64_t, int64_t, int64_t);
+static int	 conf_ratelimit(int, int64_t, int64_t);
 
 typedef struct {
 	union {
@@ -91,10 +96,11 @@ typedef struct {
 } YYSTYPE;
 %}
 
-%token	BARS DEVICE EMULATE GROUP INCLUDE MODE NAME NO PASSTHROUGH PERMISSIVE
-%token	SOCKET VIRTUAL YES ERROR
+%token	ALLOW BARS BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
+%token	NAME NO PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
+%token	SHAREDBARPAGE SHAREDIRQ SHIM SOCKET VIRTUAL YES ERROR
 %token	<v.string>	STRING
-%type	<v.number>	yesno
+%type	<v.number>	yesno number optburst
 %type	<v.string>	optbars
 /*
  * Strings yacc drops while recovering from an error.  Actions that free a
@@ -159,6 +165,26 @@ optbars		: /* empty */	{ $$ = NULL; }
 		| BARS STRING	{ $$ = $2; }
 		;
 
+/*
+ * Decimal or 0x hex, as a word; -1 once reported, so that the line's
+ * other errors are reported too and a device block goes on parsing.
+ */
+number		: STRING {
+			uint64_t	v;
+
+			if (conf_number("number", $1, 0, UINT32_MAX, &v) != 0)
+				$$ = -1;
+			else
+				$$ = (int64_t)v;
+			free($1);
+			$1 = NULL;
+		}
+		;
+
+optburst	: /* empty */		{ $$ = -1; }
+		| BURST number		{ $$ = $2 == -1 ? -2 : $2; }
+		;
+
 main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 		| MODE PASSTHROUGH	{ conf->c_mode = CONF_MODE_PASSTHROUGH; }
 		| PERMISSIVE yesno	{ conf->c_permissive = (int)$2; }
@@ -202,6 +228,37 @@ main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 			free($3);
 			$3 = NULL;
 		}
+		| LOG LEVEL STRING {
+			int	pri;
+
+			if ((pri = conf_loglevel_parse($3)) == -1)
+				yyerror("log level \"%s\": want warning, info "
+				    "or debug", $3);
+			else
+				conf->c_loglevel = pri;
+			free($3);
+			$3 = NULL;
+		}
+		| SHIM STRING {
+			if ($2[0] != '/')
+				yyerror("shim \"%s\": want an absolute path",
+				    $2);
+			else if (strlen($2) >= sizeof(conf->c_shimdev))
+				yyerror("shim \"%s\": path too long (max %zu)",
+				    $2, sizeof(conf->c_shimdev) - 1);
+			else
+				memcpy(conf->c_shimdev, $2, strlen($2) + 1);
+			free($2);
+			$2 = NULL;
+		}
+		| RATELIMIT EVENTS number PERSECOND {
+			if ($3 != -1)
+				conf_ratelimit(EVENTS, $3, -1);
+		}
+		| RATELIMIT LOG number PERSECOND optburst {
+			if ($3 != -1 && $5 != -2)
+				conf_ratelimit(LOG, $3, $5);
+		}
 		;
 
 device		: DEVICE STRING {
@@ -239,6 +296,23 @@ devopt		: PERMISSIVE yesno	{ curdev->cd_permissive = (int)$2; }
 			free($2);
 			$2 = NULL;
 		}
+		| QUIRK number number number {
+			if ($2 != -1 && $3 != -1 && $4 != -1)
+				conf_quirk($2, $3, $4);
+		}
+		| RESET STRING {
+			char	msg[256];
+
+			/* Reported, not YYERROR: the block goes on. */
+			if (conf_reset_check($2, msg, sizeof(msg)) != 0)
+				yyerror("%s", msg);
+			else
+				memcpy(curdev->cd_reset, $2, strlen($2) + 1);
+			free($2);
+			$2 = NULL;
+		}
+		| ALLOW SHAREDIRQ	{ curdev->cd_shared_irq = 1; }
+		| ALLOW SHAREDBARPAGE	{ curdev->cd_shared_page = 1; }
 		;
 
 optnl		: '\n' optnl
@@ -277,16 +351,28 @@ lookup(char *s)
 {
 	/* Sorted: bsearch. */
 	static const struct keywords keywords[] = {
+		{ "allow",		ALLOW },
 		{ "bars",		BARS },
+		{ "burst",		BURST },
 		{ "device",		DEVICE },
 		{ "emulate",		EMULATE },
+		{ "events",		EVENTS },
 		{ "group",		GROUP },
 		{ "include",		INCLUDE },
+		{ "level",		LEVEL },
+		{ "log",		LOG },
 		{ "mode",		MODE },
 		{ "name",		NAME },
 		{ "no",			NO },
 		{ "passthrough",	PASSTHROUGH },
+		{ "per-second",		PERSECOND },
 		{ "permissive",		PERMISSIVE },
+		{ "quirk",		QUIRK },
+		{ "ratelimit",		RATELIMIT },
+		{ "reset",		RESET },
+		{ "shared-bar-page",	SHAREDBARPAGE },
+		{ "shared-irq",		SHAREDIRQ },
+		{ "shim",		SHIM },
 		{ "socket",		SOCKET },
 		{ "virtual",		VIRTUAL },
 		{ "yes",		YES },
@@ -618,6 +704,100 @@ conf_sockgroup(const char *name)
 	return 0;
 }
 
+/* A number in [min, max], decimal or 0x hex; what names it for errors. */
+static int
+conf_number(const char *what, const char *s, uint64_t min, uint64_t max,
+    uint64_t *v)
+{
+	char	*end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0) {
+		yyerror("\"%s\": want a number (decimal or 0x hex)", s);
+		return -1;
+	}
+	if (*v < min || *v > max) {
+		yyerror("%s %s: out of range (%llu to %llu)", what, s,
+		    (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_quirk(int64_t off, int64_t size, int64_t mask)
+{
+	struct cfgspace_quirk	 q;
+	const struct cfgspace_quirk *o;
+	char			 msg[256];
+	size_t			 i;
+
+	if (curdev->cd_nquirks == CONF_QUIRKS_MAX) {
+		yyerror("more than %d quirks for one device", CONF_QUIRKS_MAX);
+		return -1;
+	}
+	if (off >= CFGSPACE_EXT_SIZE) {
+		yyerror("quirk offset 0x%llx: beyond config space (max 0x%x)",
+		    (unsigned long long)off, CFGSPACE_EXT_SIZE - 1);
+		return -1;
+	}
+	if (size > 4) {
+		yyerror("quirk size %lld: want 1, 2 or 4", (long long)size);
+		return -1;
+	}
+	memset(&q, 0, sizeof(q));
+	q.cq_offset = (uint16_t)off;
+	q.cq_size = (uint8_t)size;
+	q.cq_mask = (uint32_t)mask;
+	if (conf_quirk_check(&q, msg, sizeof(msg)) != 0) {
+		yyerror("%s", msg);
+		return -1;
+	}
+	for (i = 0; i < curdev->cd_nquirks; i++) {
+		o = &curdev->cd_quirks[i];
+		if (q.cq_offset < o->cq_offset + o->cq_size &&
+		    o->cq_offset < q.cq_offset + q.cq_size) {
+			yyerror("quirk 0x%x: overlaps the quirk at 0x%x",
+			    q.cq_offset, o->cq_offset);
+			return -1;
+		}
+	}
+	curdev->cd_quirks[curdev->cd_nquirks++] = q;
+	return 0;
+}
+
+/* "ratelimit events|log N per-second [burst M]"; burst -1: 4 * N. */
+static int
+conf_ratelimit(int what, int64_t rate, int64_t burst)
+{
+	if (what == EVENTS) {
+		/* Counted in 100 ms windows: 10 is one event per window. */
+		if (rate < 10 || rate > 10000000) {
+			yyerror("ratelimit events %lld: out of range (10 to "
+			    "10000000)", (long long)rate);
+			return -1;
+		}
+		conf->c_evrate = (unsigned int)rate;
+		return 0;
+	}
+	if (rate < 1 || rate > 10000) {
+		yyerror("ratelimit log %lld: out of range (1 to 10000)",
+		    (long long)rate);
+		return -1;
+	}
+	if (burst == -1)
+		burst = 4 * rate;
+	if (burst < 1 || burst > 100000) {
+		yyerror("ratelimit log burst %lld: out of range (1 to 100000)",
+		    (long long)burst);
+		return -1;
+	}
+	conf->c_lograte = (unsigned int)rate;
+	conf->c_logburst = (unsigned int)burst;
+	return 0;
+}
+
 void
 conf_free(struct pcibackd_conf *c)
 {
@@ -661,6 +841,10 @@ parse_config(const char *filename)
 	snprintf(conf->c_socket, sizeof(conf->c_socket), "%s",
 	    CONTROL_SOCKET);
 	conf->c_sockgid = (gid_t)-1;
+	conf->c_loglevel = LOG_INFO;
+	conf->c_evrate = CONF_EVENTS_RATE;
+	conf->c_lograte = CONF_LOG_RATE;
+	conf->c_logburst = CONF_LOG_BURST;
 	TAILQ_INIT(&conf->c_sources);
 	TAILQ_INIT(&conf->c_devices);
 	errors = 0;

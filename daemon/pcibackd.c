@@ -163,16 +163,53 @@ pcibackd_reload_global(struct pcibackd_report *pr, struct pcibackd_conf *old,
 	}
 }
 
+/*
+ * The device line's quirks replace those in force, pcibackctl's too, as
+ * for permissive; refused ones leave the old set.
+ */
+static void
+pcibackd_reload_quirks(struct pcibackd_report *pr,
+    const struct conf_device *cd, struct heldev *hd, const char *addr)
+{
+	struct cfgspace_policy	 pol;
+	char			*cause = NULL;
+
+	if (conf_quirks_equal(cd->cd_quirks, cd->cd_nquirks, hd->hd_quirks,
+	    hd->hd_nquirks))
+		return;
+	conf_heldev_policy(hd, &pol);
+	pol.cp_quirks = cd->cd_quirks;
+	pol.cp_nquirks = cd->cd_nquirks;
+	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, &cause) != 0) {
+		pcibackd_report(pr, "warning", "%s: quirks not changed: %s",
+		    addr, cause != NULL ? cause : "refused");
+		free(cause);
+		return;
+	}
+	memcpy(hd->hd_quirks, cd->cd_quirks, sizeof(hd->hd_quirks));
+	hd->hd_nquirks = cd->cd_nquirks;
+	pcibackd_report(pr, "info", "%s: %zu quirk%s in force", addr,
+	    hd->hd_nquirks, hd->hd_nquirks == 1 ? "" : "s");
+}
+
 /* A held device: dropped, renamed, permissive changed, or left alone. */
 static void
 pcibackd_reload_held(struct pcibackd *env, struct pcibackd_report *pr,
     struct pcibackd_conf *new, struct heldev *hd)
 {
 	const struct conf_device	*cd;
+	struct conf_device		 dflt;
 	char				 addr[BDF_XL_MAX], *cause = NULL;
 
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
-	if ((cd = conf_find_device(new, &hd->hd_bdf)) == NULL) {
+	/* The toolstack decides what the shim holds; the file only names. */
+	if ((cd = conf_find_device(new, &hd->hd_bdf)) == NULL &&
+	    hd->hd_shim != NULL) {
+		memset(&dflt, 0, sizeof(dflt));
+		dflt.cd_permissive = new->c_permissive;
+		cd = &dflt;
+	}
+	if (cd == NULL) {
 		if (device_remove(env, hd) == 0)
 			pcibackd_report(pr, "info", "%s: no longer held", addr);
 		else
@@ -186,8 +223,10 @@ pcibackd_reload_held(struct pcibackd *env, struct pcibackd_report *pr,
 		pcibackd_report(pr, "info", "%s: name \"%s\"", addr,
 		    hd->hd_name);
 	}
-	if (cd->cd_permissive == hd->hd_permissive)
+	if (cd->cd_permissive == hd->hd_permissive) {
+		pcibackd_reload_quirks(pr, cd, hd, addr);
 		return;
+	}
 	if (device_set_permissive(hd, cd->cd_permissive, &cause) != 0) {
 		pcibackd_report(pr, "warning", "%s: permissive not changed: "
 		    "%s", addr, cause != NULL ? cause : strerror(errno));
@@ -198,6 +237,7 @@ pcibackd_reload_held(struct pcibackd *env, struct pcibackd_report *pr,
 		    "(XSA-124)", addr);
 	else
 		pcibackd_report(pr, "info", "%s: permissive off", addr);
+	pcibackd_reload_quirks(pr, cd, hd, addr);
 }
 
 /* Devices the new configuration names that the sources have. */
@@ -229,6 +269,37 @@ pcibackd_reload_new(struct pcibackd *env, struct pcibackd_report *pr,
 	}
 }
 
+/* Log level and rate limits: at once, for every guest. */
+static void
+pcibackd_reload_limits(struct pcibackd *env, struct pcibackd_report *pr,
+    const struct pcibackd_conf *old, const struct pcibackd_conf *new)
+{
+	struct frontend	*fe;
+
+	if (old->c_loglevel != new->c_loglevel ||
+	    log_getlevel() != new->c_loglevel) {
+		log_setlevel(new->c_loglevel);
+		pcibackd_report(pr, "info", "log level %s%s",
+		    conf_loglevel_name(new->c_loglevel),
+		    log_getverbose() > 0 ? " (debug while -v or pcibackctl "
+		    "log verbose)" : "");
+	}
+	if (old->c_evrate != new->c_evrate)
+		pcibackd_report(pr, "info", "ratelimit events %u per-second",
+		    new->c_evrate);
+	if (old->c_lograte == new->c_lograte &&
+	    old->c_logburst == new->c_logburst)
+		return;
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry) {
+		log_ratelimit_set(&fe->fe_lr, new->c_lograte,
+		    new->c_logburst);
+		log_ratelimit_set(&fe->fe_oplr, new->c_lograte,
+		    new->c_logburst);
+	}
+	pcibackd_report(pr, "info", "ratelimit log %u per-second burst %u",
+	    new->c_lograte, new->c_logburst);
+}
+
 /*
  * SIGHUP or pcibackctl reload: parse the configuration again and apply
  * what can change under running guests.  0, or -1 if it did not parse
@@ -253,6 +324,7 @@ pcibackd_reload(struct pcibackd *env,
 		pcibackd_reload_held(env, &pr, new, hd);
 	}
 	pcibackd_reload_new(env, &pr, new);
+	pcibackd_reload_limits(env, &pr, env->pb_conf, new);
 	conf_free(env->pb_conf);
 	env->pb_conf = new;
 	log_info("reload: %s loaded, holding %d devices", env->pb_conffile,
@@ -344,6 +416,7 @@ main(int argc, char *argv[])
 
 	if ((env.pb_conf = parse_config(env.pb_conffile)) == NULL)
 		fatalx("%s: configuration not loaded", env.pb_conffile);
+	log_setlevel(env.pb_conf->c_loglevel);
 	if (noaction) {
 		if (verbose)
 			print_config(env.pb_conf);
@@ -375,6 +448,7 @@ main(int argc, char *argv[])
 	env.pb_starting = 1;
 	frontend_scan(&env);
 	env.pb_starting = 0;
+	device_adopted(&env);
 	control_listen(&env);
 	log_info("started, holding %d devices", device_count(&env));
 

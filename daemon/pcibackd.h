@@ -32,6 +32,12 @@
 
 #define PCIBACKD_CONF		"/etc/pcibackd.conf"
 #define PCIBACKD_NAME_MAX	64
+#define CONF_QUIRKS_MAX		32	/* "quirk" lines per device */
+#define CONF_RESET_MAX		64	/* the "reset" string */
+/* Defaults of the "ratelimit" lines: per guest, per second. */
+#define CONF_EVENTS_RATE	20000	/* event-channel notifications */
+#define CONF_LOG_RATE		5	/* log lines a guest causes */
+#define CONF_LOG_BURST		20
 
 enum conf_mode {
 	CONF_MODE_VIRTUAL,	/* guest sees one virtual bus (xen-pciback default) */
@@ -53,6 +59,14 @@ struct conf_device {
 	char			 cd_name[PCIBACKD_NAME_MAX];
 	char			 cd_file[256];	/* where it was defined */
 	int			 cd_line;
+	/* "quirk" lines: registers made guest-writable, mask bits only. */
+	struct cfgspace_quirk	 cd_quirks[CONF_QUIRKS_MAX];
+	size_t			 cd_nquirks;
+	/* "reset": Linux reset_method names, space-separated; "" = any. */
+	char			 cd_reset[CONF_RESET_MAX];
+	/* XSA-461: sharing refused unless "allow shared-..." says so. */
+	int			 cd_shared_irq;
+	int			 cd_shared_page;
 };
 
 struct pcibackd_conf {
@@ -63,6 +77,15 @@ struct pcibackd_conf {
 	char				 c_socket[CONTROL_PATH_MAX];
 	char				 c_sockgroup[PCIBACKD_NAME_MAX];
 	gid_t				 c_sockgid;	/* -1: no group */
+	/*
+	 * The kernel shim's device node.  Empty: /dev/pcishim, used only
+	 * when there are no "emulate" sources.
+	 */
+	char				 c_shimdev[256];
+	int				 c_loglevel;	/* LOG_WARNING..LOG_DEBUG */
+	unsigned int			 c_evrate;	/* events per second */
+	unsigned int			 c_lograte;	/* log lines per second */
+	unsigned int			 c_logburst;
 };
 
 struct event_base;
@@ -72,21 +95,31 @@ struct xs_handle;
 struct emul_dev;
 struct emul_set;
 struct frontend;
+struct shim;
+struct shimdev;
 struct xenevtchn_handle;
 struct xengntdev_handle;
 
 /* A device the daemon holds, whoever it is given to. */
 struct heldev {
 	TAILQ_ENTRY(heldev)	 hd_entry;
+	struct pcibackd		*hd_env;
 	struct bdf		 hd_bdf;
 	char			 hd_name[PCIBACKD_NAME_MAX];
 	int			 hd_permissive;
-	struct emul_dev		*hd_emul;	/* provider: emulated */
+	struct emul_dev		*hd_emul;	/* provider: emulated, */
+	struct shimdev		*hd_shim;	/* ... or the kernel shim */
+	int			 hd_intctl;	/* allow_interrupt_control */
+	int			 hd_resetting;	/* no claims until it is done */
+	int			 hd_gone;	/* the shim let go; a guest has it */
 	const struct cfgdev_ops	*hd_ops;
 	void			*hd_arg;
 	struct cfgdev_info	 hd_info;
 	struct pciop_dev	 hd_pciop;	/* pd_cs is the config space */
 	int			 hd_owner;	/* domid, or -1 when free */
+	/* The quirks in force: the device line's, then pcibackctl's. */
+	struct cfgspace_quirk	 hd_quirks[CONF_QUIRKS_MAX];
+	size_t			 hd_nquirks;
 };
 
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */
@@ -132,6 +165,7 @@ struct pcibackd {
 	char			 pb_root[64];	/* .../backend/pci */
 	TAILQ_HEAD(, heldev)	 pb_devices;
 	struct emul_set		*pb_emul;	/* emulated device sources */
+	struct shim		*pb_shim;	/* the kernel shim, if used */
 	size_t			 pb_nemul;
 	TAILQ_HEAD(, frontend)	 pb_frontends;
 	struct control		*pb_control;	/* the control socket */
@@ -146,10 +180,14 @@ void		 device_shutdown(struct pcibackd *);
 struct heldev	*device_find(struct pcibackd *, const struct bdf *);
 int		 device_claim(struct heldev *, unsigned int, char **);
 void		 device_release(struct heldev *, int);
+void		 device_adopted(struct pcibackd *);
+const char	*device_reset_method(const struct heldev *);
 int		 device_set_permissive(struct heldev *, int, char **);
 int		 device_add(struct pcibackd *, const struct bdf *,
 		    const struct conf_device *, char **);
 int		 device_remove(struct pcibackd *, struct heldev *);
+/* Reset a free device now, by its provider; -1 and a cause if not. */
+int		 device_reset(struct heldev *, char **);
 
 /* watch.c */
 int		 watch_init(struct pcibackd *);
@@ -189,6 +227,26 @@ int			 cmdline_symset(const char *);
 void			 conf_free(struct pcibackd_conf *);
 const struct conf_device *conf_find_device(const struct pcibackd_conf *,
 			    const struct bdf *);
+
+/* conf.c */
+void			 conf_device_policy(const struct conf_device *, int,
+			    struct cfgspace_policy *);
+void			 conf_heldev_policy(const struct heldev *,
+			    struct cfgspace_policy *);
+int			 conf_quirk_check(const struct cfgspace_quirk *,
+			    char *, size_t);
+int			 conf_quirks_equal(const struct cfgspace_quirk *,
+			    size_t, const struct cfgspace_quirk *, size_t);
+int			 conf_reset_check(const char *, char *, size_t);
+const char		*conf_loglevel_name(int);
+int			 conf_loglevel_parse(const char *);
+
+/* share.c */
+int			 share_check(struct pcibackd *, const struct heldev *,
+			    unsigned int, char **);
+/* Every sharing problem, allowed or not, to fn(arg, allowed, text). */
+int			 share_list(struct pcibackd *, const struct heldev *,
+			    int, void (*)(void *, int, const char *), void *);
 
 /* printconf.c */
 void			 print_config(const struct pcibackd_conf *);

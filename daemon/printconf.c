@@ -19,6 +19,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "pcibackd.h"
 
@@ -34,6 +35,7 @@ print_config(const struct pcibackd_conf *c)
 	const struct conf_source	*cs;
 	const struct conf_device	*cd;
 	char				 addr[BDF_XL_MAX];
+	size_t				 i;
 
 	printf("mode %s\n", c->c_mode == CONF_MODE_PASSTHROUGH ?
 	    "passthrough" : "virtual");
@@ -43,6 +45,16 @@ print_config(const struct pcibackd_conf *c)
 		printf("socket \"%s\"\n", c->c_socket);
 	if (c->c_sockgroup[0] != '\0')
 		printf("socket group \"%s\"\n", c->c_sockgroup);
+	/* Like the socket: only what differs from the default. */
+	if (c->c_loglevel != LOG_INFO)
+		printf("log level %s\n", conf_loglevel_name(c->c_loglevel));
+	if (c->c_shimdev[0] != '\0')
+		printf("shim \"%s\"\n", c->c_shimdev);
+	if (c->c_evrate != CONF_EVENTS_RATE)
+		printf("ratelimit events %u per-second\n", c->c_evrate);
+	if (c->c_lograte != CONF_LOG_RATE || c->c_logburst != CONF_LOG_BURST)
+		printf("ratelimit log %u per-second burst %u\n", c->c_lograte,
+		    c->c_logburst);
 	TAILQ_FOREACH(cs, &c->c_sources, cs_entry) {
 		printf("emulate \"%s\"", cs->cs_source);
 		if (cs->cs_bars != NULL)
@@ -55,6 +67,16 @@ print_config(const struct pcibackd_conf *c)
 		printf("\tpermissive %s\n", printconf_yesno(cd->cd_permissive));
 		if (cd->cd_name[0] != '\0')
 			printf("\tname \"%s\"\n", cd->cd_name);
+		for (i = 0; i < cd->cd_nquirks; i++)
+			printf("\tquirk 0x%03x %u 0x%x\n",
+			    cd->cd_quirks[i].cq_offset, cd->cd_quirks[i].cq_size,
+			    cd->cd_quirks[i].cq_mask);
+		if (cd->cd_reset[0] != '\0')
+			printf("\treset \"%s\"\n", cd->cd_reset);
+		if (cd->cd_shared_irq)
+			printf("\tallow shared-irq\n");
+		if (cd->cd_shared_page)
+			printf("\tallow shared-bar-page\n");
 		printf("}\n");
 	}
 }

@@ -37,7 +37,8 @@
 /*
  * A held device.  Listed on pcishim_devs from the end of probe to the start
  * of remove; every field is read and written under pcishim_mtx while it is
- * listed.  Operations that reset the device also hold its device lock.
+ * listed.  Operations that reset the device hold its device lock and set
+ * pd_busy, and may drop pcishim_mtx while they run.
  */
 struct pcishim_dev {
 	struct list_head	 pd_entry;
@@ -49,6 +50,7 @@ struct pcishim_dev {
 	bool			 pd_permissive;
 	bool			 pd_intctl;
 	bool			 pd_msix_prep;	/* Xen accepted prepare_msix */
+	bool			 pd_busy;	/* RESET/RELEASE running */
 };
 
 /* Serialises the slot list, the device list and the ioctls. */

@@ -100,11 +100,16 @@ static int pcishim_copyout(void __user *uarg, const void *karg, u32 argsz,
 }
 
 /* Called with pcishim_mtx held; the error when bdf is not held. */
+/* A device being reset answers EAGAIN until the reset is over. */
 static struct pcishim_dev *pcishim_lookup(u32 bdf, int *error)
 {
 	struct pcishim_dev *pd = pcishim_dev_find(bdf);
 
 	*error = pd ? 0 : -ENODEV;
+	if (pd && pd->pd_busy) {
+		*error = -EAGAIN;
+		pd = NULL;
+	}
 	return pd;
 }
 
@@ -301,7 +306,11 @@ static long pcishim_ioc_cfg(void __user *uarg, bool write)
 
 /*
  * RESET and RELEASE need the device lock.  Only try it: remove() holds it
- * while waiting for pcishim_mtx, which we hold.  Busy means EAGAIN.
+ * while waiting for pcishim_mtx, which we hold.  Busy means EAGAIN.  The
+ * reset itself runs without pcishim_mtx, so that a slow reset (an FLR
+ * waits 100 ms, a bus reset a second) stalls no other device: pd_busy
+ * keeps other ioctls off this one, and the device lock keeps remove()
+ * from freeing pd meanwhile.
  */
 static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 {
@@ -317,20 +326,28 @@ static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 		return -EINVAL;
 	mutex_lock(&pcishim_mtx);
 	pd = pcishim_lookup(op.pd_bdf, &error);
-	if (!pd)
-		goto out;
-	pdev = pd->pd_pdev;
-	if (!device_trylock(&pdev->dev)) {
+	if (pd && !device_trylock(&pd->pd_pdev->dev)) {
 		error = -EAGAIN;
-		goto out;
+		pd = NULL;
 	}
+	if (pd) {
+		pd->pd_busy = true;
+		/* The next guest's flags, written during the reset, stay. */
+		if (giveback)
+			pd->pd_permissive = pd->pd_intctl = false;
+	}
+	mutex_unlock(&pcishim_mtx);
+	if (!pd)
+		return error;
+	pdev = pd->pd_pdev;
 	if (giveback)
 		error = pcishim_dev_giveback(pd, &op.pd_result);
 	else
 		error = pcishim_dev_reset(pd, false, &op.pd_result);
-	device_unlock(&pdev->dev);
-out:
+	mutex_lock(&pcishim_mtx);
+	pd->pd_busy = false;
 	mutex_unlock(&pcishim_mtx);
+	device_unlock(&pdev->dev);
 	if (error)
 		return error;
 	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));

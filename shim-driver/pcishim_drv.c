@@ -343,8 +343,6 @@ int pcishim_dev_giveback(struct pcishim_dev *pd, u32 *method)
 	pcishim_dev_unassign(pd);
 	error = pcishim_dev_reset(pd, true, method);
 	pcishim_dev_quiesce(pd->pd_pdev);
-	pd->pd_permissive = false;
-	pd->pd_intctl = false;
 	return error;
 }
 
@@ -672,9 +670,8 @@ static struct pci_driver pcishim_driver = {
 	.id_table	= NULL,
 	.probe		= pcishim_probe,
 	.remove		= pcishim_remove,
-	.driver		= {
-		.groups	= pcishim_drv_groups,
-	},
+	/* pci_register_driver() copies this over driver.groups. */
+	.groups		= pcishim_drv_groups,
 };
 
 static int __init pcishim_init(void)

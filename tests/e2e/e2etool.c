@@ -51,12 +51,14 @@ static double	e2etool_now_us(void);
 static int	e2etool_cmp(const void *, const void *);
 static int	e2etool_cfgread(int, char **);
 static int	e2etool_mmio32(int, char **);
+static int	e2etool_cfgwatch(int, char **);
 
 static _Noreturn void
 e2etool_usage(void)
 {
 	fprintf(stderr, "usage: e2etool cfgread FILE BYTES COUNT REPS\n"
-	    "       e2etool mmio32 FILE OFFSET [VALUE]\n");
+	    "       e2etool mmio32 FILE OFFSET [VALUE]\n"
+	    "       e2etool cfgwatch FILE SECONDS\n");
 	exit(2);
 }
 
@@ -166,6 +168,54 @@ e2etool_mmio32(int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Read the first 64 bytes of config space in a loop for SECONDS and
+ * compare the registers that never change (IDs, class, BAR0) with the
+ * first read.  A failed config read reaches a sysfs reader as all-ones,
+ * so any backend hiccup shows as a mismatch.  Prints "reads N bad M
+ * maxus X", X the slowest single 64-byte read.
+ */
+static int
+e2etool_cfgwatch(int argc, char **argv)
+{
+	static const unsigned int	 stable[] = { 0x00, 0x08, 0x10 };
+	unsigned long			 secs, reads = 0, bad = 0;
+	uint32_t			 ref[16], cur[16];
+	double				 end, t0, dt, worst = 0;
+	size_t				 i;
+	int				 fd;
+
+	if (argc != 4 || e2etool_number(argv[3], &secs) != 0 || secs == 0)
+		e2etool_usage();
+	if ((fd = open(argv[2], O_RDONLY)) == -1) {
+		fprintf(stderr, "e2etool: %s: %s\n", argv[2], strerror(errno));
+		return (1);
+	}
+	if (pread(fd, ref, sizeof(ref), 0) != (ssize_t)sizeof(ref)) {
+		fprintf(stderr, "e2etool: %s: short read\n", argv[2]);
+		close(fd);
+		return (1);
+	}
+	end = e2etool_now_us() + secs * 1e6;
+	while ((t0 = e2etool_now_us()) < end) {
+		memset(cur, 0xff, sizeof(cur));
+		if (pread(fd, cur, sizeof(cur), 0) != (ssize_t)sizeof(cur))
+			bad++;
+		else
+			for (i = 0; i < sizeof(stable) / sizeof(stable[0]); i++)
+				if (cur[stable[i] / 4] != ref[stable[i] / 4]) {
+					bad++;
+					break;
+				}
+		reads++;
+		if ((dt = e2etool_now_us() - t0) > worst)
+			worst = dt;
+	}
+	close(fd);
+	printf("reads %lu bad %lu maxus %.0f\n", reads, bad, worst);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -175,5 +225,7 @@ main(int argc, char **argv)
 		return (e2etool_cfgread(argc, argv));
 	if (strcmp(argv[1], "mmio32") == 0)
 		return (e2etool_mmio32(argc, argv));
+	if (strcmp(argv[1], "cfgwatch") == 0)
+		return (e2etool_cfgwatch(argc, argv));
 	e2etool_usage();
 }

@@ -84,10 +84,10 @@ guest_initrd() {
 # checks for them in dom0.
 project_files() {
 	o=$1
+	# Installed as an administrator would: make install.
 	if [ -x "$pcibackd" ]; then
-		install -D -m 755 "$pcibackd" "$o/usr/local/sbin/pcibackd"
-		install -D -m 644 "$top/etc/pcibackd.conf" \
-		    "$o/usr/local/share/examples/pcibackd/pcibackd.conf"
+		make -s -C "$top" install B="${pcibackd%/*}" DESTDIR="$o" \
+		    PREFIX=/usr/local >/dev/null || return 1
 	fi
 	for k in "$shimdir"/*.ko; do
 		[ -f "$k" ] || continue

@@ -299,6 +299,39 @@ phase_hotunplug() {
 	say "mark phase3-done"
 }
 
+# 24 s of traffic while dom0 restarts the backend (pcibackd: SIGTERM,
+# then SIGKILL; stock pciback: nothing happens): config reads, pings and
+# an nvme read must all go on as if nothing happened.
+phase_restart() {
+	if ! find_dev 8086 10d3 || ! iface_of "$DEV"; then
+		say "mark restart-window"
+		not_ok "restart window: e1000e present"
+		say "mark restart-done"
+		return
+	fi
+	ping -c 110 -i 0.2 -I "$IFACE" "$NET_E1000E.1" >/tmp/ping.log 2>&1 &
+	r_ping=$!
+	r_sum=
+	[ -b /dev/nvme0n1 ] && (md5sum </dev/nvme0n1 >/tmp/nvme.md5) &
+	r_nvme=$!
+	say "mark restart-window"
+	r=$("$T" cfgwatch "$DEV/config" 24)
+	wait "$r_ping" "$r_nvme"
+	say "metric restart_window_cfg_max $(echo "$r" | sed -n 's/.*maxus \([0-9]*\).*/\1/p') us"
+	check "restart window: e1000e config reads all right ($r)" \
+	    eval 'echo "$r" | grep -q " bad 0 "'
+	r_pl=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' /tmp/ping.log)
+	check "restart window: ping to dom0 loses nothing (${r_pl:-?}% loss)" \
+	    [ "${r_pl:-100}" = 0 ]
+	if [ -b /dev/nvme0n1 ]; then
+		read -r r_sum _ </tmp/nvme.md5
+		want=$(sed -n 's/.*e2e\.md5=\([0-9a-f]*\).*/\1/p' /proc/cmdline)
+		check "restart window: nvme reads the image again ($r_sum)" \
+		    [ "${want:-none}" = "$r_sum" ]
+	fi
+	say "mark restart-done"
+}
+
 # Replay what the kernel said about PCI and interrupts, for the report.
 kernel_notes() {
 	dmesg | grep -i -e pcifront -e 'pci ' -e msi -e nvme -e e1000 \
@@ -311,6 +344,7 @@ main() {
 	say "mark guest-up"
 	phase_coldplug
 	phase_hotplug
+	phase_restart
 	phase_hotunplug
 	kernel_notes
 	say "mark guest-done"

@@ -1,0 +1,569 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The kernel shim provider.  Every call but the reset is a short ioctl
+ * and runs on the event loop; a reset runs on a thread of its own, which
+ * owns nothing but its job and hands it back through a pipe.
+ */
+
+#include <sys/ioctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "pcishim_io.h"
+#include "shim.h"
+
+#define SHIM_CMD_DECODE		0x0003	/* I/O and memory space */
+#define SHIM_LIST_ROOM		256
+
+struct shim {
+	int			 sh_fd;
+	char			 sh_path[256];
+	struct event		*sh_ev;		/* event records */
+	int			 sh_pipe[2];	/* finished resets */
+	struct event		*sh_doneev;
+	struct shim_callbacks	 sh_cb;
+	unsigned int		 sh_resets;	/* on threads now */
+};
+
+/* One reset on its thread: copied in, copied back; no shared state. */
+struct shim_job {
+	int		 sj_fd;
+	int		 sj_pipe;
+	struct bdf	 sj_bdf;
+	uint32_t	 sj_packed;
+	int		 sj_error;
+	unsigned int	 sj_method;
+};
+
+static int
+shim_cause(char **cause, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+static int
+shim_cause(char **cause, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
+}
+
+static uint32_t
+shim_pack(const struct bdf *b)
+{
+	return PCISHIM_BDF(b->b_seg, b->b_bus, b->b_dev, b->b_fn);
+}
+
+static void
+shim_unpack(uint32_t v, struct bdf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->b_seg = (uint16_t)PCISHIM_BDF_SEG(v);
+	b->b_bus = (uint8_t)PCISHIM_BDF_BUS(v);
+	b->b_dev = (uint8_t)PCISHIM_BDF_DEV(v);
+	b->b_fn = (uint8_t)PCISHIM_BDF_FN(v);
+}
+
+const char *
+shim_reset_name(unsigned int method)
+{
+	static const char *const names[] = {
+		[PCISHIM_RESET_NONE] = "none",
+		[PCISHIM_RESET_FLR] = "flr",
+		[PCISHIM_RESET_PM] = "pm",
+		[PCISHIM_RESET_BUS] = "bus",
+		[PCISHIM_RESET_AF_FLR] = "af_flr",
+		[PCISHIM_RESET_ACPI] = "acpi",
+		[PCISHIM_RESET_DEVSPEC] = "device_specific",
+		[PCISHIM_RESET_OTHER] = "other",
+	};
+
+	if (method >= sizeof(names) / sizeof(names[0]))
+		return "other";
+	return names[method];
+}
+
+static void
+shim_read_events(evutil_socket_t fd, short what, void *arg)
+{
+	struct shim		*sh = arg;
+	struct pcishim_event	 evs[16];
+	struct bdf		 b;
+	ssize_t			 n;
+	size_t			 i;
+	enum shim_event		 ev;
+
+	(void)fd;
+	(void)what;
+	for (;;) {
+		n = read(sh->sh_fd, evs, sizeof(evs));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = 0; i < (size_t)n / sizeof(evs[0]); i++) {
+			shim_unpack(evs[i].pe_bdf, &b);
+			switch (evs[i].pe_type) {
+			case PCISHIM_EV_BOUND:
+				ev = SHIM_EV_BOUND;
+				break;
+			case PCISHIM_EV_UNBOUND:
+				ev = SHIM_EV_UNBOUND;
+				break;
+			case PCISHIM_EV_PERMISSIVE:
+				ev = SHIM_EV_PERMISSIVE;
+				break;
+			case PCISHIM_EV_INTCTL:
+				ev = SHIM_EV_INTCTL;
+				break;
+			case PCISHIM_EV_OVERFLOW:
+				ev = SHIM_EV_RESCAN;
+				break;
+			case PCISHIM_EV_ERROR:
+				log_warnx("%s: shim: operation %u failed: %s",
+				    sh->sh_path, evs[i].pe_op,
+				    strerror(-evs[i].pe_error));
+				continue;
+			default:	/* slots: libxl's business */
+				continue;
+			}
+			sh->sh_cb.sc_event(sh->sh_cb.sc_arg, ev, &b);
+		}
+	}
+	if (n == -1 && errno != EAGAIN)
+		log_warn("%s: read", sh->sh_path);
+}
+
+static void
+shim_reset_finished(evutil_socket_t fd, short what, void *arg)
+{
+	struct shim	*sh = arg;
+	struct shim_job	*job;
+	ssize_t		 n;
+
+	(void)what;
+	while ((n = read(fd, &job, sizeof(job))) == (ssize_t)sizeof(job)) {
+		sh->sh_resets--;
+		sh->sh_cb.sc_reset_done(sh->sh_cb.sc_arg, &job->sj_bdf,
+		    job->sj_error, job->sj_method);
+		free(job);
+	}
+}
+
+struct shim *
+shim_open(struct event_base *base, const char *path,
+    const struct shim_callbacks *cb, char **cause)
+{
+	struct shim		*sh;
+	struct pcishim_version	 v;
+
+	if ((sh = calloc(1, sizeof(*sh))) == NULL)
+		fatal("calloc");
+	sh->sh_pipe[0] = sh->sh_pipe[1] = -1;
+	sh->sh_cb = *cb;
+	snprintf(sh->sh_path, sizeof(sh->sh_path), "%s", path);
+	if ((sh->sh_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		shim_cause(cause, "%s: %s%s", path, strerror(errno),
+		    errno == ENOENT ? " (is the pcishim module loaded?)" : "");
+		goto fail;
+	}
+	memset(&v, 0, sizeof(v));
+	if (ioctl(sh->sh_fd, PCISHIM_IOC_VERSION, &v) == -1) {
+		shim_cause(cause, "%s: not the pcibackd shim: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (v.pv_abi != PCISHIM_ABI_VERSION ||
+	    v.pv_evsize != sizeof(struct pcishim_event)) {
+		shim_cause(cause, "%s: shim ABI %u (event size %u), this "
+		    "pcibackd speaks %u: install matching versions", path,
+		    v.pv_abi, v.pv_evsize, PCISHIM_ABI_VERSION);
+		goto fail;
+	}
+	if (pipe2(sh->sh_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe2");
+	sh->sh_ev = event_new(base, sh->sh_fd, EV_READ | EV_PERSIST,
+	    shim_read_events, sh);
+	sh->sh_doneev = event_new(base, sh->sh_pipe[0], EV_READ | EV_PERSIST,
+	    shim_reset_finished, sh);
+	if (sh->sh_ev == NULL || sh->sh_doneev == NULL ||
+	    event_add(sh->sh_ev, NULL) == -1 ||
+	    event_add(sh->sh_doneev, NULL) == -1)
+		fatalx("%s: cannot watch the shim", path);
+	return sh;
+fail:
+	shim_close(sh);
+	return NULL;
+}
+
+/*
+ * Resets still running finish in the kernel whatever we do; their jobs
+ * are lost with the process, which is what exiting means.
+ */
+void
+shim_close(struct shim *sh)
+{
+	if (sh == NULL)
+		return;
+	if (sh->sh_resets > 0)
+		log_info("%s: %u reset(s) still running", sh->sh_path,
+		    sh->sh_resets);
+	if (sh->sh_ev != NULL)
+		event_free(sh->sh_ev);
+	if (sh->sh_doneev != NULL)
+		event_free(sh->sh_doneev);
+	if (sh->sh_fd != -1)
+		close(sh->sh_fd);
+	if (sh->sh_pipe[0] != -1)
+		close(sh->sh_pipe[0]);
+	if (sh->sh_pipe[1] != -1)
+		close(sh->sh_pipe[1]);
+	free(sh);
+}
+
+int
+shim_list(struct shim *sh, struct bdf **out, size_t *nout, char **cause)
+{
+	struct pcishim_list	 pl;
+	uint32_t		*v = NULL;
+	size_t			 room = SHIM_LIST_ROOM, i;
+
+	for (;;) {
+		free(v);
+		if ((v = calloc(room, sizeof(*v))) == NULL)
+			fatal("calloc");
+		memset(&pl, 0, sizeof(pl));
+		pl.pl_argsz = sizeof(pl);
+		pl.pl_count = (uint32_t)room;
+		pl.pl_bdfs = (uint64_t)(uintptr_t)v;
+		if (ioctl(sh->sh_fd, PCISHIM_IOC_LIST, &pl) == -1) {
+			free(v);
+			return shim_cause(cause, "%s: list: %s", sh->sh_path,
+			    strerror(errno));
+		}
+		if (pl.pl_count <= room)
+			break;
+		room = pl.pl_count;
+	}
+	if ((*out = calloc(pl.pl_count + 1, sizeof(**out))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < pl.pl_count; i++)
+		shim_unpack(v[i], &(*out)[i]);
+	*nout = pl.pl_count;
+	free(v);
+	return 0;
+}
+
+static void
+shim_info_copy(struct shimdev *sd, const struct pcishim_info *pi)
+{
+	struct cfgdev_bar	*cb;
+	unsigned int		 i;
+
+	sd->sd_vendor = pi->pi_vendor;
+	sd->sd_device = pi->pi_device;
+	sd->sd_state = pi->pi_state;
+	sd->sd_domid = pi->pi_domid;
+	sd->sd_reset = pi->pi_reset;
+	sd->sd_enabled = (pi->pi_state & PCISHIM_ST_ENABLED) != 0;
+	memset(&sd->sd_info, 0, sizeof(sd->sd_info));
+	sd->sd_info.ci_size = pi->pi_cfgsize;
+	/* INTx is only worth routing when the function has a pin. */
+	sd->sd_info.ci_irq = pi->pi_pin != 0 ? pi->pi_irq : 0;
+	for (i = 0; i < PCISHIM_NBARS && i <= CFGDEV_ROM; i++) {
+		cb = &sd->sd_info.ci_bar[i];
+		cb->cb_start = pi->pi_bar[i].pb_start;
+		cb->cb_size = pi->pi_bar[i].pb_size;
+		if (pi->pi_bar[i].pb_flags & PCISHIM_BAR_IO)
+			cb->cb_flags |= CFGDEV_BAR_IO;
+		if (pi->pi_bar[i].pb_flags & PCISHIM_BAR_MEM64)
+			cb->cb_flags |= CFGDEV_BAR_MEM64;
+		if (pi->pi_bar[i].pb_flags & PCISHIM_BAR_PREFETCH)
+			cb->cb_flags |= CFGDEV_BAR_PREFETCH;
+		/* The kernel found no room for it: nothing to give out. */
+		if (cb->cb_size != 0 && cb->cb_start == 0)
+			cb->cb_flags |= CFGDEV_BAR_HIDDEN;
+	}
+}
+
+static int
+shim_info(struct shimdev *sd, char **cause)
+{
+	struct pcishim_info	pi;
+	char			addr[BDF_XL_MAX];
+
+	memset(&pi, 0, sizeof(pi));
+	pi.pi_argsz = sizeof(pi);
+	pi.pi_bdf = sd->sd_packed;
+	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_INFO, &pi) == -1) {
+		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
+		return shim_cause(cause, "%s: shim info: %s", addr,
+		    strerror(errno));
+	}
+	if (pi.pi_cfgsize != CFGSPACE_CONV_SIZE &&
+	    pi.pi_cfgsize != CFGSPACE_EXT_SIZE) {
+		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
+		return shim_cause(cause, "%s: config space of %u bytes",
+		    addr, pi.pi_cfgsize);
+	}
+	shim_info_copy(sd, &pi);
+	return 0;
+}
+
+struct shimdev *
+shim_dev_new(struct shim *sh, const struct bdf *b, char **cause)
+{
+	struct shimdev	*sd;
+
+	if ((sd = calloc(1, sizeof(*sd))) == NULL)
+		fatal("calloc");
+	sd->sd_shim = sh;
+	sd->sd_bdf = *b;
+	sd->sd_packed = shim_pack(b);
+	if (shim_info(sd, cause) != 0) {
+		free(sd);
+		return NULL;
+	}
+	return sd;
+}
+
+void
+shim_dev_free(struct shimdev *sd)
+{
+	free(sd);
+}
+
+static int
+shim_devop(struct shimdev *sd, unsigned long req, uint32_t flags,
+    uint32_t *result)
+{
+	struct pcishim_devop	op;
+
+	memset(&op, 0, sizeof(op));
+	op.pd_argsz = sizeof(op);
+	op.pd_flags = flags;
+	op.pd_bdf = sd->sd_packed;
+	if (ioctl(sd->sd_shim->sh_fd, req, &op) == -1)
+		return -errno;
+	if (result != NULL)
+		*result = op.pd_result;
+	return 0;
+}
+
+static int
+shim_cfg_read(void *arg, unsigned int off, unsigned int size, uint32_t *val)
+{
+	struct shimdev		*sd = arg;
+	struct pcishim_cfg	 pc;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.pc_argsz = sizeof(pc);
+	pc.pc_bdf = sd->sd_packed;
+	pc.pc_offset = off;
+	pc.pc_size = size;
+	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_CFG_READ, &pc) == -1)
+		return -errno;
+	*val = pc.pc_value;
+	return 0;
+}
+
+/*
+ * A write that turns decoding on is the guest enabling the device: let
+ * dom0's kernel enable it first, as it would for its own driver, so the
+ * legacy interrupt is routed and the bridges above forward.
+ */
+static int
+shim_cfg_write(void *arg, unsigned int off, unsigned int size, uint32_t val)
+{
+	struct shimdev		*sd = arg;
+	struct pcishim_cfg	 pc;
+	int			 error;
+
+	if (off == 0x04 && size >= 2 && (val & SHIM_CMD_DECODE) &&
+	    !sd->sd_enabled) {
+		if ((error = shim_devop(sd, PCISHIM_IOC_ENABLE,
+		    PCISHIM_EN_DEVICE, NULL)) != 0)
+			return error;
+		sd->sd_enabled = 1;
+	}
+	memset(&pc, 0, sizeof(pc));
+	pc.pc_argsz = sizeof(pc);
+	pc.pc_bdf = sd->sd_packed;
+	pc.pc_offset = off;
+	pc.pc_size = size;
+	pc.pc_value = val;
+	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_CFG_WRITE, &pc) == -1)
+		return -errno;
+	return 0;
+}
+
+const struct cfgdev_ops shim_cfgdev_ops = {
+	.cdo_read = shim_cfg_read,
+	.cdo_write = shim_cfg_write,
+};
+
+static int
+shim_enable_msi(void *arg, int *pirq)
+{
+	struct shimdev	*sd = arg;
+	uint32_t	 v = 0;
+	int		 error;
+
+	if ((error = shim_devop(sd, PCISHIM_IOC_MSI_ENABLE, 0, &v)) != 0)
+		return error;
+	*pirq = (int)v;
+	return 0;
+}
+
+static int
+shim_disable_msi(void *arg)
+{
+	return shim_devop(arg, PCISHIM_IOC_MSI_DISABLE, 0, NULL);
+}
+
+static int
+shim_enable_msix(void *arg, const uint16_t *entries, unsigned int n,
+    int *pirqs)
+{
+	struct shimdev			*sd = arg;
+	struct pcishim_msix		 pm;
+	struct pcishim_msix_entry	*me;
+	unsigned int			 i;
+	int				 error = 0;
+
+	if ((me = calloc(n, sizeof(*me))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		me[i].me_entry = entries[i];
+	memset(&pm, 0, sizeof(pm));
+	pm.pm_argsz = sizeof(pm);
+	pm.pm_bdf = sd->sd_packed;
+	pm.pm_nvec = n;
+	pm.pm_entries = (uint64_t)(uintptr_t)me;
+	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_MSIX_ENABLE, &pm) == -1)
+		error = -errno;
+	for (i = 0; error == 0 && i < n; i++)
+		pirqs[i] = (int)me[i].me_pirq;
+	free(me);
+	return error;
+}
+
+static int
+shim_disable_msix(void *arg)
+{
+	return shim_devop(arg, PCISHIM_IOC_MSIX_DISABLE, 0, NULL);
+}
+
+const struct pciop_irq_ops shim_irq_ops = {
+	.pio_enable_msi = shim_enable_msi,
+	.pio_disable_msi = shim_disable_msi,
+	.pio_enable_msix = shim_enable_msix,
+	.pio_disable_msix = shim_disable_msix,
+};
+
+/* A device the shim already gives to this guest (a restart) stays so. */
+int
+shim_assign(struct shimdev *sd, unsigned int domid, char **cause)
+{
+	struct pcishim_assign	pa;
+	char			addr[BDF_XL_MAX];
+
+	if (sd->sd_domid == domid)
+		return 0;
+	memset(&pa, 0, sizeof(pa));
+	pa.pa_argsz = sizeof(pa);
+	pa.pa_bdf = sd->sd_packed;
+	pa.pa_domid = domid;
+	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_ASSIGN, &pa) == -1) {
+		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
+		return shim_cause(cause, "shim cannot assign it to dom%u: %s",
+		    domid, strerror(errno));
+	}
+	sd->sd_domid = domid;
+	return 0;
+}
+
+/* The thread: one ioctl, retried while the device is briefly busy. */
+static void *
+shim_release_thread(void *arg)
+{
+	struct shim_job		*job = arg;
+	struct pcishim_devop	 op;
+	int			 tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		memset(&op, 0, sizeof(op));
+		op.pd_argsz = sizeof(op);
+		op.pd_bdf = job->sj_packed;
+		job->sj_error = 0;
+		if (ioctl(job->sj_fd, PCISHIM_IOC_RELEASE, &op) == 0)
+			break;
+		job->sj_error = errno;
+		if (errno != EAGAIN)
+			break;
+		usleep(100 * 1000);
+	}
+	job->sj_method = op.pd_result;
+	/* A pointer is far below PIPE_BUF: the write is whole or not at all. */
+	while (write(job->sj_pipe, &job, sizeof(job)) == -1 && errno == EINTR)
+		;
+	return NULL;
+}
+
+int
+shim_release_async(struct shimdev *sd, char **cause)
+{
+	struct shim_job	*job;
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	int		 error;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		fatal("calloc");
+	job->sj_fd = sd->sd_shim->sh_fd;
+	job->sj_pipe = sd->sd_shim->sh_pipe[1];
+	job->sj_bdf = sd->sd_bdf;
+	job->sj_packed = sd->sd_packed;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	error = pthread_create(&t, &attr, shim_release_thread, job);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		free(job);
+		return shim_cause(cause, "cannot start the reset: %s",
+		    strerror(error));
+	}
+	sd->sd_shim->sh_resets++;
+	sd->sd_domid = SHIM_NOBODY;
+	sd->sd_enabled = 0;
+	return 0;
+}
