@@ -219,6 +219,15 @@ pciop_disable_msi(struct pciop_dev *pd, const struct xen_pci_op *op,
 	if (cfgspace_msi_enabled(pd->pd_cs) > 0) {
 		pd->pd_stats.ps_irq_calls++;
 		(void)pd->pd_irq->pio_disable_msi(pd->pd_irq_ctx);
+	} else if (cfgspace_msix_enabled(pd->pd_cs) > 0) {
+		/*
+		 * Linux guests since 5.17 clear their MSI-X flag before the
+		 * teardown asks, so MSI-X goes away with "disable MSI".
+		 * Honour the intent, or the next enable_msix finds MSI-X
+		 * still on and the driver falls back to INTx.
+		 */
+		pd->pd_stats.ps_irq_calls++;
+		(void)pd->pd_irq->pio_disable_msix(pd->pd_irq_ctx);
 	} else
 		pd->pd_stats.ps_irq_refused++;
 	rep->pr_value = pd->pd_legacy_pirq;

@@ -688,13 +688,32 @@ test_xsa157_disable_when_off(void **state)
 	r = irqop(f, E1000E, XEN_PCI_OP_disable_msix, 0x99);
 	assert_int_equal(r.pr_err, XEN_PCI_ERR_success);
 	assert_int_equal(r.pr_value, LEGACY_PIRQ);
-	/* MSI-X on does not make disable_msi call back, nor vice versa. */
-	assert_int_equal(msix(f, E1000E, 1).pr_err, 0);
-	assert_int_equal(irqop(f, E1000E, XEN_PCI_OP_disable_msi, 0).pr_err,
-	    0);
 	assert_int_equal(f->fi[E1000E].fi_disable_msi, 0);
 	assert_int_equal(f->fi[E1000E].fi_disable_msix, 0);
-	assert_int_equal(f->pd[E1000E].pd_stats.ps_irq_refused, 3);
+	assert_int_equal(f->pd[E1000E].pd_stats.ps_irq_refused, 2);
+}
+
+/*
+ * Linux 5.17+ guests tear MSI-X down with "disable MSI" (their MSI-X flag
+ * is already clear): MSI-X goes off, and a new enable_msix works.
+ */
+static void
+test_disable_msi_turns_msix_off(void **state)
+{
+	struct fx		*f = *state;
+	struct pciop_reply	 r;
+
+	assert_int_equal(msix(f, E1000E, 1).pr_err, 0);
+	r = irqop(f, E1000E, XEN_PCI_OP_disable_msi, 0);
+	assert_int_equal(r.pr_err, XEN_PCI_ERR_success);
+	assert_int_equal(r.pr_value, LEGACY_PIRQ);
+	assert_int_equal(f->fi[E1000E].fi_disable_msi, 0);
+	assert_int_equal(f->fi[E1000E].fi_disable_msix, 1);
+	assert_int_equal(msix(f, E1000E, 2).pr_err, 0);
+	/* "disable MSI-X" still does its own job. */
+	assert_int_equal(irqop(f, E1000E, XEN_PCI_OP_disable_msix, 0).pr_err,
+	    0);
+	assert_int_equal(f->fi[E1000E].fi_disable_msix, 2);
 }
 
 static void
@@ -1223,6 +1242,7 @@ main(void)
 		T(test_xsa157_msix_while_msi),
 		T(test_xsa157_msix_mem_decode_off),
 		T(test_xsa157_disable_when_off),
+		T(test_disable_msi_turns_msix_off),
 		T(test_disable_msi_when_on),
 		T(test_disable_reports_zero_without_legacy_irq),
 		T(test_msix_success),
