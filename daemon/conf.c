@@ -31,7 +31,8 @@
 static const char *const conf_reset_names[] = {
 	"device_specific", "acpi", "flr", "af_flr", "pm", "bus",
 };
-#define CONF_NRESET	(sizeof(conf_reset_names) / sizeof(conf_reset_names[0]))
+#define CONF_NRESET \
+	(sizeof(conf_reset_names) / sizeof(conf_reset_names[0]))
 
 static const struct {
 	const char	*cl_name;
@@ -150,8 +151,8 @@ conf_reset_check(const char *s, char *msg, size_t len)
 			if (strcmp(word, conf_reset_names[i]) == 0)
 				break;
 		if (i == CONF_NRESET) {
-			snprintf(msg, len, "reset \"%s\": unknown method \"%s\" "
-			    "(want flr, pm, bus, af_flr, acpi or "
+			snprintf(msg, len, "reset \"%s\": unknown method "
+			    "\"%s\" (want flr, pm, bus, af_flr, acpi or "
 			    "device_specific)", s, word);
 			return -1;
 		}

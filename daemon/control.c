@@ -135,12 +135,6 @@ static const struct control_cmd control_cmds[] = {
 	{ CONTROL_CMD_RESET, "reset", 1, control_reset },
 };
 
-/*
- * The provider's reset comes with the shim (device.c); until a build has
- * it, the daemon says reset is not supported.
- */
-#pragma weak device_reset
-
 /* ---- connections --------------------------------------------------- */
 
 static void
@@ -1144,7 +1138,7 @@ control_reset(struct control_conn *cc, char **argv)
 	if (hd->hd_owner != -1)
 		return control_fail(cc, EBUSY, "%s: owned by dom%d: detach it "
 		    "from that guest first", addr, hd->hd_owner);
-	if (hd->hd_emul != NULL || device_reset == NULL)
+	if (hd->hd_emul != NULL)
 		return control_fail(cc, EOPNOTSUPP, "%s: reset: not supported "
 		    "by the emulated provider", addr);
 	log_info("%s: reset asked by %s", addr, cc->cc_name);

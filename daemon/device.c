@@ -51,9 +51,7 @@ device_cause(char **cause, const char *msg)
 static void
 device_policy(const struct heldev *hd, struct cfgspace_policy *pol)
 {
-	memset(pol, 0, sizeof(*pol));
-	pol->cp_permissive = hd->hd_permissive;
-	pol->cp_intx_control = hd->hd_intctl;
+	conf_heldev_policy(hd, pol);
 }
 
 /* What a device no "device" block names gets. */
@@ -80,6 +78,8 @@ device_hold(struct pcibackd *env, struct heldev *hd,
 	hd->hd_owner = -1;
 	hd->hd_permissive = cd->cd_permissive;
 	snprintf(hd->hd_name, sizeof(hd->hd_name), "%s", cd->cd_name);
+	memcpy(hd->hd_quirks, cd->cd_quirks, sizeof(hd->hd_quirks));
+	hd->hd_nquirks = cd->cd_nquirks;
 	device_policy(hd, &pol);
 	hd->hd_pciop.pd_cs = cfgspace_new(hd->hd_ops, hd->hd_arg,
 	    &hd->hd_info, &pol, &cause);
@@ -159,6 +159,11 @@ device_hold_shim(struct pcibackd *env, const struct bdf *b)
 		shim_dev_free(sd);
 		return -1;
 	}
+	if (cd->cd_reset[0] != '\0' &&
+	    shim_set_reset_methods(sd, cd->cd_reset, &cause) != 0)
+		log_warnx("%s", cause != NULL ? cause : "reset methods");
+	free(cause);
+	cause = NULL;
 	if (sd->sd_state & PCISHIM_ST_PERMISSIVE)
 		(void)device_set_permissive(hd, 1, &cause);
 	free(cause);
@@ -447,6 +452,10 @@ device_claim(struct heldev *hd, unsigned int domid, char **cause)
 	if (hd->hd_resetting)
 		return device_cause(cause, "still being reset after its "
 		    "last guest; attach it again in a moment");
+	/* A guest adopted after a restart already has it: never refuse. */
+	if (!hd->hd_env->pb_starting &&
+	    share_check(hd->hd_env, hd, domid, cause) != 0)
+		return -1;
 	if (hd->hd_shim != NULL && shim_assign(hd->hd_shim, domid, cause) != 0)
 		return -1;
 	hd->hd_owner = (int)domid;
@@ -490,6 +499,29 @@ device_release(struct heldev *hd, int reset)
 		return;
 	}
 	hd->hd_resetting = 1;
+}
+
+/*
+ * Reset a free device now (pcibackctl reset), on the shim's thread: it is
+ * the same give-back as after a guest, back to the state at seize.
+ */
+int
+device_reset(struct heldev *hd, char **cause)
+{
+	*cause = NULL;
+	if (hd->hd_owner != -1)
+		return device_cause(cause, "owned by a guest");
+	if (hd->hd_shim == NULL)
+		return device_cause(cause, "not supported by the emulated "
+		    "provider");
+	if (hd->hd_resetting)
+		return device_cause(cause, "a reset is already running");
+	if (hd->hd_gone)
+		return device_cause(cause, "no longer held by the shim");
+	if (shim_release_async(hd->hd_shim, cause) != 0)
+		return -1;
+	hd->hd_resetting = 1;
+	return 0;
 }
 
 /*

@@ -35,8 +35,6 @@
 #include "xbstate.h"
 
 #define FRONTEND_MAX_ROUNDS	8	/* re-evaluations per event */
-#define FRONTEND_LOG_RATE	5	/* guest-caused lines per second */
-#define FRONTEND_LOG_BURST	20
 
 struct frontend_ctx {
 	struct frontend		*fc_fe;
@@ -534,10 +532,11 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	snprintf(fe->fe_name, sizeof(fe->fe_name), "dom%u", domid);
 	snprintf(fe->fe_bepath, sizeof(fe->fe_bepath), "%s/%u/%u",
 	    env->pb_root, domid, devid);
-	log_ratelimit_init(&fe->fe_lr, FRONTEND_LOG_RATE, FRONTEND_LOG_BURST);
+	log_ratelimit_init(&fe->fe_lr, env->pb_conf->c_lograte,
+	    env->pb_conf->c_logburst);
 	/* A scan's "not found" replies must not starve fe_lr's warnings. */
-	log_ratelimit_init(&fe->fe_oplr, FRONTEND_LOG_RATE,
-	    FRONTEND_LOG_BURST);
+	log_ratelimit_init(&fe->fe_oplr, env->pb_conf->c_lograte,
+	    env->pb_conf->c_logburst);
 	mode = env->pb_conf->c_mode == CONF_MODE_PASSTHROUGH ?
 	    TOPO_PASSTHROUGH : TOPO_VIRTUAL;
 	topo_init(&fe->fe_topo, mode);

@@ -655,6 +655,9 @@ device_new(const char *addr)
 	struct bdf_error	 err;
 	const struct conf_device *old;
 
+	/* A block a syntax error left unfinished is dropped. */
+	free(curdev);
+	curdev = NULL;
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		fatal("calloc");
 	if (bdf_parse_xl(addr, &cd->cd_addr, &err) != 0) {
@@ -854,6 +857,8 @@ parse_config(const char *filename)
 	}
 	topfile = file;
 	yyparse();
+	free(curdev);
+	curdev = NULL;
 	errors = file->errors;
 	popfile();
 

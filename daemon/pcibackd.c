@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -375,8 +376,11 @@ main(int argc, char *argv[])
 	struct event	*sigev[4];
 	const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const char	*pidfile = NULL;
+	struct timespec	 t0, t1;
 	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
 
+	/* How long guests waited for a restarted daemon, for the log. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&env, 0, sizeof(env));
 	env.pb_conffile = PCIBACKD_CONF;
 	TAILQ_INIT(&env.pb_devices);
@@ -450,7 +454,10 @@ main(int argc, char *argv[])
 	env.pb_starting = 0;
 	device_adopted(&env);
 	control_listen(&env);
-	log_info("started, holding %d devices", device_count(&env));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("started in %lld ms, holding %d devices",
+	    (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000, device_count(&env));
 
 	event_base_dispatch(env.pb_base);
 

@@ -69,8 +69,8 @@ print_config(const struct pcibackd_conf *c)
 			printf("\tname \"%s\"\n", cd->cd_name);
 		for (i = 0; i < cd->cd_nquirks; i++)
 			printf("\tquirk 0x%03x %u 0x%x\n",
-			    cd->cd_quirks[i].cq_offset, cd->cd_quirks[i].cq_size,
-			    cd->cd_quirks[i].cq_mask);
+			    cd->cd_quirks[i].cq_offset,
+			    cd->cd_quirks[i].cq_size, cd->cd_quirks[i].cq_mask);
 		if (cd->cd_reset[0] != '\0')
 			printf("\treset \"%s\"\n", cd->cd_reset);
 		if (cd->cd_shared_irq)

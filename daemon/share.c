@@ -41,13 +41,13 @@
 
 #define SHARE_PAGE		4096ULL
 #define SHARE_PAGE_MASK		(~(SHARE_PAGE - 1))
-#define SHARE_MAX_FNS		4096	/* functions scanned, at most */
+#define SHARE_MAX_FNS		4096	/* functions scanned */
 #define SHARE_INTERRUPT_PIN	0x3d
 
 /* One PCI function, as far as sharing goes. */
 struct share_fn {
 	struct bdf		sf_bdf;
-	uint32_t		sf_irq;		/* dom0 IRQ (GSI); 0 if none */
+	uint32_t		sf_irq;		/* dom0 IRQ (GSI), or 0 */
 	uint8_t			sf_pin;		/* 0: no INTx */
 	struct cfgdev_bar	sf_bar[CFGDEV_NBARS];
 };
@@ -115,8 +115,15 @@ share_owner(struct share_ctx *sx, const struct bdf *b, char *buf,
 	*same = 0;
 	if ((o = device_find(sx->sx_env, b)) == NULL)
 		snprintf(buf, len, "dom0");
-	else if (o->hd_owner == -1)
+	else if (o->hd_owner == -1) {
+		/*
+		 * Not a conflict when claiming: the guest may be about to
+		 * claim it too (one attach, several dev-N), and if another
+		 * guest claims it later, that claim is the one refused.
+		 */
+		*same = sx->sx_domid >= 0;
 		snprintf(buf, len, "held by pcibackd, free");
+	}
 	else {
 		*same = sx->sx_domid >= 0 && o->hd_owner == sx->sx_domid;
 		snprintf(buf, len, "dom%d", o->hd_owner);
@@ -180,7 +187,7 @@ share_one(struct share_ctx *sx, const struct share_fn *me,
 			    sx->sx_cd->cd_shared_page, "shared-bar-page",
 			    "BAR page 0x%llx shared with %s (%s)",
 			    (unsigned long long)page, addr, owner);
-			return;		/* one page per function says it */
+			return;		/* one page per function */
 		}
 	}
 }

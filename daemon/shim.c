@@ -567,3 +567,31 @@ shim_release_async(struct shimdev *sd, char **cause)
 	sd->sd_enabled = 0;
 	return 0;
 }
+
+/*
+ * The reset methods are the kernel's to choose; Linux (5.15 and later)
+ * takes an ordered list in sysfs.  The shim's resets then follow it.
+ */
+int
+shim_set_reset_methods(struct shimdev *sd, const char *methods, char **cause)
+{
+	char	path[128], addr[BDF_XL_MAX];
+	FILE	*f;
+	int	 error = 0;
+
+	bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset_method",
+	    addr);
+	if ((f = fopen(path, "w")) == NULL)
+		return shim_cause(cause, "%s: reset \"%s\": %s: %s", addr,
+		    methods, path, strerror(errno));
+	if (fputs(methods, f) == EOF)
+		error = errno;
+	if (fclose(f) == EOF && error == 0)
+		error = errno;
+	if (error != 0)
+		return shim_cause(cause, "%s: reset \"%s\": the kernel "
+		    "refused it: %s", addr, methods, strerror(error));
+	log_info("%s: reset methods \"%s\"", addr, methods);
+	return 0;
+}

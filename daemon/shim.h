@@ -87,5 +87,8 @@ int		 shim_assign(struct shimdev *, unsigned int, char **);
  */
 int		 shim_release_async(struct shimdev *, char **);
 const char	*shim_reset_name(unsigned int);
+/* "flr pm ...": the methods the kernel may use, in that order. */
+int		 shim_set_reset_methods(struct shimdev *, const char *,
+		    char **);
 
 #endif /* PCIBACKD_SHIM_H */

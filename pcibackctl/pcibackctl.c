@@ -41,7 +41,7 @@
 #include "control_proto.h"
 
 #define CTL_WORDS_MAX	2
-#define CTL_ARGS_MAX	2
+#define CTL_ARGS_MAX	4
 #define CTL_FIELDS_MAX	64
 #define CTL_TIMEOUT_SEC	30
 
@@ -51,7 +51,11 @@ enum ctl_arg {
 	CTL_ARG_ADDR,		/* [DDDD:]BB:DD.F */
 	CTL_ARG_DOMID,
 	CTL_ARG_ONOFF,
-	CTL_ARG_LOGLEVEL
+	CTL_ARG_VERBOSE,	/* verbose|brief */
+	CTL_ARG_LEVEL,		/* warning|info|debug */
+	CTL_ARG_OFFSET,		/* decimal or 0x hex, < 4096 */
+	CTL_ARG_SIZE,		/* 1, 2 or 4 */
+	CTL_ARG_MASK		/* decimal or 0x hex, 32 bits */
 };
 
 struct ctl_field {
@@ -95,6 +99,8 @@ static void	ctl_print_explain(struct ctl *, const struct ctl_record *);
 static void	ctl_print_reload(struct ctl *, const struct ctl_record *);
 static void	ctl_print_hold(struct ctl *, const struct ctl_record *);
 static void	ctl_print_release(struct ctl *, const struct ctl_record *);
+static void	ctl_print_quirk(struct ctl *, const struct ctl_record *);
+static void	ctl_print_reset(struct ctl *, const struct ctl_record *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ { "show", "devices" }, CONTROL_CMD_SHOW_DEVICES, { 0 },
@@ -108,8 +114,10 @@ static const struct ctl_command ctl_commands[] = {
 	{ { "permissive" }, CONTROL_CMD_PERMISSIVE,
 	    { CTL_ARG_ADDR, CTL_ARG_ONOFF }, ctl_print_permissive,
 	    "address on|off" },
-	{ { "log" }, CONTROL_CMD_LOG, { CTL_ARG_LOGLEVEL }, ctl_print_log,
+	{ { "log" }, CONTROL_CMD_LOG, { CTL_ARG_VERBOSE }, ctl_print_log,
 	    "verbose|brief" },
+	{ { "log", "level" }, CONTROL_CMD_LOG_LEVEL, { CTL_ARG_LEVEL },
+	    ctl_print_log, "warning|info|debug" },
 	{ { "explain" }, CONTROL_CMD_EXPLAIN, { CTL_ARG_ADDR },
 	    ctl_print_explain, "address" },
 	{ { "reload" }, CONTROL_CMD_RELOAD, { 0 }, ctl_print_reload, "" },
@@ -117,6 +125,14 @@ static const struct ctl_command ctl_commands[] = {
 	    "address" },
 	{ { "release" }, CONTROL_CMD_RELEASE, { CTL_ARG_ADDR },
 	    ctl_print_release, "address" },
+	{ { "quirk", "add" }, CONTROL_CMD_QUIRK_ADD,
+	    { CTL_ARG_ADDR, CTL_ARG_OFFSET, CTL_ARG_SIZE, CTL_ARG_MASK },
+	    ctl_print_quirk, "address offset size mask" },
+	{ { "quirk", "del" }, CONTROL_CMD_QUIRK_DEL,
+	    { CTL_ARG_ADDR, CTL_ARG_OFFSET }, ctl_print_quirk,
+	    "address offset" },
+	{ { "reset" }, CONTROL_CMD_RESET, { CTL_ARG_ADDR }, ctl_print_reset,
+	    "address" },
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
@@ -193,6 +209,10 @@ ctl_match(int *alive, size_t w, const char *typed, char *alts, size_t len)
 	size_t		 i, j, tlen = strlen(typed);
 	int		 exact = 0, n = 0;
 
+	/* Commands with no word w are out: the user typed one. */
+	for (i = 0; i < CTL_NCOMMANDS; i++)
+		if (alive[i] && ctl_nwords(&ctl_commands[i]) <= w)
+			alive[i] = 0;
 	for (i = 0; i < CTL_NCOMMANDS; i++)
 		if (alive[i] && strcmp(ctl_commands[i].ct_words[w], typed) == 0)
 			exact = 1;
@@ -219,6 +239,33 @@ ctl_match(int *alive, size_t w, const char *typed, char *alts, size_t len)
 }
 
 /*
+ * A live command ends before word w, and no longer live command goes on
+ * with what the user typed there ("log verbose" is "log", "log level
+ * info" is "log level").
+ */
+static int
+ctl_done(const int *alive, size_t w, const char *typed)
+{
+	const char	*word;
+	size_t		 i, n;
+	int		 ends = 0;
+
+	for (i = 0; i < CTL_NCOMMANDS; i++) {
+		if (!alive[i])
+			continue;
+		if ((n = ctl_nwords(&ctl_commands[i])) == w)
+			ends = 1;
+		else if (n > w) {
+			word = ctl_commands[i].ct_words[w];
+			if (typed[0] != '\0' &&
+			    strncmp(word, typed, strlen(typed)) == 0)
+				return 0;
+		}
+	}
+	return ends;
+}
+
+/*
  * Word by word: an exact word wins, else a unique prefix among the
  * commands still in the running.  Exits on unknown, ambiguous or
  * incomplete input.
@@ -234,9 +281,8 @@ ctl_lookup(int argc, char *argv[], int *used)
 		alive[i] = 1;
 	for (w = 0; w < CTL_WORDS_MAX && (int)w < argc; w++) {
 		/* Done if a live command has no more words. */
-		for (i = 0; i < CTL_NCOMMANDS; i++)
-			if (alive[i] && ctl_nwords(&ctl_commands[i]) == w)
-				goto found;
+		if (ctl_done(alive, w, argv[w]))
+			goto found;
 		n = ctl_match(alive, w, argv[w], alts, sizeof(alts));
 		ctl_typed(typed, sizeof(typed), argc, argv, (int)w + 1);
 		if (n == 0) {
@@ -286,6 +332,28 @@ ctl_nargs(const struct ctl_command *ct)
 	return n;
 }
 
+/* A quirk's offset, size or mask; the daemon checks them together. */
+static void
+ctl_number(const struct ctl_command *ct, enum ctl_arg kind, const char *s)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v > 0xffffffffULL)
+		ctl_fatalx("%s: bad %s \"%s\": want a number, decimal or 0x "
+		    "hex", ctl_name(ct), kind == CTL_ARG_OFFSET ? "offset" :
+		    kind == CTL_ARG_SIZE ? "size" : "mask", s);
+	if (kind == CTL_ARG_OFFSET && v >= 4096)
+		ctl_fatalx("%s: bad offset \"%s\": beyond config space (max "
+		    "0xfff)", ctl_name(ct), s);
+	if (kind == CTL_ARG_SIZE && v != 1 && v != 2 && v != 4)
+		ctl_fatalx("%s: bad size \"%s\": want 1, 2 or 4",
+		    ctl_name(ct), s);
+}
+
 /* Check one argument; the canonical form goes to out. */
 static void
 ctl_arg(const struct ctl_command *ct, enum ctl_arg kind, const char *s,
@@ -320,10 +388,21 @@ ctl_arg(const struct ctl_command *ct, enum ctl_arg kind, const char *s,
 			ctl_fatalx("%s: want on or off, not \"%s\"",
 			    ctl_name(ct), s);
 		break;
-	case CTL_ARG_LOGLEVEL:
+	case CTL_ARG_VERBOSE:
 		if (strcmp(s, "verbose") != 0 && strcmp(s, "brief") != 0)
 			ctl_fatalx("%s: want verbose or brief, not \"%s\"",
 			    ctl_name(ct), s);
+		break;
+	case CTL_ARG_LEVEL:
+		if (strcmp(s, "warning") != 0 && strcmp(s, "info") != 0 &&
+		    strcmp(s, "debug") != 0)
+			ctl_fatalx("%s: want warning, info or debug, not "
+			    "\"%s\"", ctl_name(ct), s);
+		break;
+	case CTL_ARG_OFFSET:
+	case CTL_ARG_SIZE:
+	case CTL_ARG_MASK:
+		ctl_number(ct, kind, s);
 		break;
 	case CTL_ARG_NONE:
 		break;
@@ -711,8 +790,35 @@ static void
 ctl_print_log(struct ctl *c, const struct ctl_record *r)
 {
 	(void)c;
-	if (r != NULL)
+	if (r == NULL)
+		return;
+	if (ctl_get(r, "log_level")[0] == '\0')
 		printf("log %s\n", ctl_get(r, "log"));
+	else
+		printf("log level %s%s\n", ctl_get(r, "log_level"),
+		    strcmp(ctl_get(r, "log"), "verbose") == 0 ?
+		    " (log verbose: debug messages too)" : "");
+}
+
+static void
+ctl_print_quirk(struct ctl *c, const struct ctl_record *r)
+{
+	(void)c;
+	if (r == NULL)
+		return;
+	printf("%s: quirk at %s, %s byte%s, mask %s: %s; %s in force\n",
+	    ctl_get(r, "address"), ctl_get(r, "offset"), ctl_get(r, "size"),
+	    strcmp(ctl_get(r, "size"), "1") == 0 ? "" : "s",
+	    ctl_get(r, "mask"), ctl_get(r, "action"), ctl_get(r, "quirks"));
+}
+
+static void
+ctl_print_reset(struct ctl *c, const struct ctl_record *r)
+{
+	(void)c;
+	if (r != NULL)
+		printf("%s: reset (%s)\n", ctl_get(r, "address"),
+		    ctl_get(r, "method"));
 }
 
 static void

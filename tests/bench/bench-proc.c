@@ -37,7 +37,7 @@
 #include "bench.h"
 
 #define BENCH_XL_PARALLEL	8
-#define BENCH_STARTED		"started, holding"
+#define BENCH_STARTED		" ms, holding "
 
 extern char	**environ;
 

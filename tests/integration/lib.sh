@@ -213,7 +213,7 @@ EOF
 # daemon_start: pcibackd -d -v under the preload; waits for "started".
 daemon_start() {
 	touch "$T/daemon.log"
-	n=$(grep -c 'started, holding' "$T/daemon.log")
+	n=$(grep -c 'started in [0-9]* ms, holding' "$T/daemon.log")
 	LD_PRELOAD=$SIM/libxensim.so \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1} \
 	    "$PCIBACKD" -d -v -f "$T/pcibackd.conf" >>"$T/daemon.log" 2>&1 &
@@ -224,7 +224,7 @@ daemon_start() {
 }
 
 daemon_started_more() {
-	[ "$(grep -c 'started, holding' "$T/daemon.log")" -gt "$1" ]
+	[ "$(grep -c 'started in [0-9]* ms, holding' "$T/daemon.log")" -gt "$1" ]
 }
 
 # daemon_stop [SIGNAL]: default TERM.

@@ -4,7 +4,8 @@
 # and ambiguous commands); permission denied, by the file mode and by
 # the daemon's SO_PEERCRED check; the socket group; garbage and too many
 # clients; a daemon that is not running, a stale socket, a second
-# daemon; permissive turned on and off while a guest reads config space.
+# daemon; permissive turned on and off, and quirks added and removed,
+# while a guest reads config space; log level; reset refused.
 . "$(dirname "$0")/lib.sh"
 
 PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
@@ -230,6 +231,95 @@ check "show devices shows it off" \
 check "JSON shows it: permissive false" json_device 0000:00:03.0 permissive False
 check "the guest is still served" witness_served
 
+# --- quirks, live, while dom5 reads ----------------------------------
+check "quirk add: bits 0xffff of the register at 0x40 of 00:03.0" \
+    ctl_out '^0000:00:03.0: quirk at 0x040, 4 bytes, mask 0xffff: added; 1 in force$' \
+    quirk add 00:03.0 0x40 4 0xffff
+check "logged as a warning, with who asked" \
+    log_has '0000:00:03.0: quirk added by uid 0 pid [0-9]+: its guest may write bits 0xffff of the 4-byte register at 0x040'
+check "explain lists it" \
+    ctl_out '^  info: quirk: the guest may write bits 0xffff of the 4-byte register at 0x040$' \
+    explain 00:03.0
+check "a second quirk, decimal, one byte" \
+    ctl_out '^0000:00:03.0: quirk at 0x044, 1 byte, mask 0x3: added; 2 in force$' \
+    quir a 0000:00:03.0 68 1 3
+check "JSON of quirk add parses" json quirk add 00:03.0 0x48 2 0xff00
+check "... and says so" \
+    grep -q '"action": "added", "offset": "0x048", "size": 2, "mask": "0xff00", "quirks": 3' "$T/ctl.json"
+check "the guest is still served" witness_served
+check "quirk at an offset that has one: refused" \
+    ctl_err '^pcibackctl: 0000:00:03.0: a quirk at 0x040 is in force already \(quirk del it first\)$' \
+    quirk add 00:03.0 0x40 2 0xff
+check "quirk on a BAR: refused by the config space engine" \
+    ctl_err '^pcibackctl: 0000:00:03.0: quirk at 0x10: overlaps ' \
+    quirk add 00:03.0 0x10 4 0xffffffff
+check "quirk overlapping another: refused" \
+    ctl_err 'overlaps the quirk at 0x40' quirk add 00:03.0 0x42 1 0xff
+check "misaligned quirk: refused" \
+    ctl_err '^pcibackctl: quirk add: quirk offset 0x41: not aligned to its size 2$' \
+    quirk add 00:03.0 0x41 2 0xff
+check "mask wider than the size: refused" \
+    ctl_err '^pcibackctl: quirk add: quirk mask 0x1ff: wider than 1 byte$' \
+    quirk add 00:03.0 0x4c 1 0x1ff
+check "mask 0: refused" \
+    ctl_err 'quirk mask 0: makes nothing writable' quirk add 00:03.0 0x4c 1 0
+check "offset beyond config space: refused before sending" \
+    ctl_err '^pcibackctl: quirk add: bad offset "0x1000": beyond config space \(max 0xfff\)$' \
+    quirk add 00:03.0 0x1000 4 1
+check "size 3: refused before sending" \
+    ctl_err '^pcibackctl: quirk add: bad size "3": want 1, 2 or 4$' \
+    quirk add 00:03.0 0x40 3 1
+check "a word for a number: refused" \
+    ctl_err '^pcibackctl: quirk add: bad mask "all": want a number, decimal or 0x hex$' \
+    quirk add 00:03.0 0x40 4 all
+check "quirk on a device not held: refused" \
+    ctl_err '^pcibackctl: 0000:00:07.0: not held by pcibackd' \
+    quirk add 00:07.0 0x40 4 1
+check "quirk on a bad address: refused" \
+    ctl_err 'bad address' quirk add 00:0g.0 0x40 4 1
+check "quirk add with three arguments: refused" \
+    ctl_err '^pcibackctl: quirk add: 4 arguments expected$' \
+    quirk add 00:03.0 0x40 4
+check "quirk del of a quirk that does not exist: refused" \
+    ctl_err '^pcibackctl: 0000:00:03.0: no quirk at 0x04c$' quirk del 00:03.0 0x4c
+check "quirk del" \
+    ctl_out '^0000:00:03.0: quirk at 0x044, 1 byte, mask 0x3: removed; 2 in force$' \
+    quirk del 00:03.0 0x44
+check "the guest is still served" witness_served
+
+# --- log level -------------------------------------------------------
+check "log level warning: said, and that -v still shows debug" \
+    ctl_out '^log level warning \(log verbose: debug messages too\)$' \
+    log level warning
+check "logged, with who asked" \
+    log_has '^log level warning, by uid 0 pid [0-9]+$'
+check "show stats has it" ctl_out '^log_level +warning$' show stats
+check "log brief: warnings only now" ctl_out '^log brief$' log brief
+check "an info message is not logged" ctl quirk del 00:03.0 0x48
+check "... and a warning is" ctl quirk add 00:03.0 0x48 2 0xff00
+check "... in the log: the warning, not the info" \
+    sh -c '! grep -q "quirk at 0x048 removed" "$1" && grep -q "0000:00:03.0: quirk added by .* at 0x048" "$1"' \
+    x "$T/daemon.log"
+check "log level info" ctl_out '^log level info$' log level info
+check "an info message is logged again" ctl quirk del 00:03.0 0x48
+check "... in the log" log_has 'quirk at 0x048 removed by uid 0'
+check "log level with a bad level: refused" \
+    ctl_err '^pcibackctl: log level: want warning, info or debug, not "loud"$' \
+    log level loud
+check "JSON of log level parses" json log level info
+check "log verbose again" ctl_out '^log verbose$' log verbose
+
+# --- reset -------------------------------------------------------------
+check "reset an owned device: refused" \
+    ctl_err '^pcibackctl: 0000:00:03.0: owned by dom5: detach it from that guest first$' \
+    reset 00:03.0
+check "reset an emulated device: not supported" \
+    ctl_err '^pcibackctl: 0000:00:05.0: reset: not supported by the emulated provider$' \
+    reset 00:05.0
+check "reset a device not held: refused" \
+    ctl_err '^pcibackctl: 0000:00:07.0: not held by pcibackd' reset 00:07.0
+check "reset a bad address: refused" ctl_err 'bad address' reset 00:0g.0
+
 # --- JSON ------------------------------------------------------------
 for c in "show devices" "show guests" "show guest 5" "show stats" \
     "explain 00:03.0" "explain 00:07.0" "log verbose" \
@@ -328,7 +418,10 @@ check "unknown command: message and usage" \
     ctl_err '^pcibackctl: unknown command "frobnicate"$' frobnicate
 check "... the usage lists every command" \
     err_has '^usage: pcibackctl \[-j\] \[-s socket\] command \[argument \.\.\.\]$' &&
-    err_has '^	show guest domid$' && err_has '^	permissive address on\|off$'
+    err_has '^	show guest domid$' && err_has '^	permissive address on\|off$' &&
+    err_has '^	quirk add address offset size mask$' &&
+    err_has '^	quirk del address offset$' &&
+    err_has '^	log level warning\|info\|debug$' && err_has '^	reset address$'
 check "ambiguous prefix: 'show g' names two commands" \
     ctl_err '^pcibackctl: ambiguous command "show g": guests, guest\?$' \
     show g 5

@@ -1,0 +1,122 @@
+#!/bin/sh
+# (reload) SIGHUP and pcibackctl reload, ten of them, while a guest reads
+# config space in a loop: no read is lost or answered wrongly, and each
+# reload reports what it changed (permissive, quirks, log level, rate
+# limits).  A broken file changes nothing.  Removing the line of a
+# device the guest uses is reported and deferred: the device stays held
+# until the guest lets it go, and the next reload drops it.
+. "$(dirname "$0")/lib.sh"
+
+PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
+SOCK=
+
+ctl() {
+	"$PCIBACKCTL" -s "$SOCK" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
+}
+
+out_has() {
+	grep -Eq -- "$1" "$T/ctl.out" ||
+	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
+	    return 1; }
+}
+
+loaded() {
+	grep -c 'reload: .* loaded, holding' "$T/daemon.log"
+}
+
+loaded_more() {
+	[ "$(loaded)" -gt "$1" ]
+}
+
+# changed: the original, with 00:05.0 permissive, a quirk on 00:03.0,
+# another log level and other rate limits.
+changed() {
+	sed -e 's/{ name "nvme" }/{ name "nvme" permissive yes }/' \
+	    -e 's/{ name "e1000e" }/{ name "e1000e" quirk 0x40 4 0xffff }/' \
+	    "$T/pcibackd.conf.orig"
+	echo "log level warning"
+	echo "ratelimit events 4000 per-second"
+	echo "ratelimit log 2 per-second"
+}
+
+going() {
+	[ -n "$(gval g loop_ops)" ]
+}
+
+t_setup
+SOCK=$T/pcibackd.sock
+t_conf "socket \"$SOCK\""
+cp "$T/pcibackd.conf" "$T/pcibackd.conf.orig"
+daemon_start
+
+guest_start g 5 --paused --loop-ms 12000 --run-ms 60000
+wait_domain 5
+xl attach 5 0000:00:03.0 --starting
+xl attach 5 0000:00:05.0 --starting
+guest_unpause g
+check "guest connects" wait_event g connected
+check "guest reads in a loop" wait_until 10 going
+
+# --- ten reloads, by SIGHUP and by pcibackctl, while it reads ----------
+rl=1
+bad=0
+while [ $rl -le 10 ]; do
+	if [ $((rl % 2)) -eq 1 ]; then
+		changed >"$T/pcibackd.conf"
+	else
+		cp "$T/pcibackd.conf.orig" "$T/pcibackd.conf"
+	fi
+	n=$(loaded)
+	if [ $((rl % 4)) -lt 2 ]; then
+		kill -HUP "$DAEMON_PID"
+	else
+		ctl reload || bad=$((bad + 1))
+		cp "$T/ctl.out" "$T/reload.$rl"
+	fi
+	wait_until 5 loaded_more "$n" || bad=$((bad + 1))
+	sleep 0.2
+	rl=$((rl + 1))
+done
+check "ten reloads, each loaded" test "$bad" -eq 0
+check "pcibackctl reload reports the quirk" \
+    grep -qx 'info: 0000:00:03.0: 1 quirk in force' "$T/reload.3"
+check "... permissive turned on, as a warning" \
+    grep -q '^warning: 0000:00:05.0: permissive turned ON: .*XSA-124' "$T/reload.3"
+check "... the log level" grep -q '^info: log level warning' "$T/reload.3"
+check "... the rate limits" \
+    sh -c 'grep -qx "info: ratelimit events 4000 per-second" "$1" &&
+    grep -qx "info: ratelimit log 2 per-second burst 8" "$1"' x "$T/reload.3"
+check "the next one undoes them" \
+    sh -c 'grep -qx "info: 0000:00:03.0: 0 quirks in force" "$1" &&
+    grep -qx "info: 0000:00:05.0: permissive off" "$1" &&
+    grep -q "^info: log level info" "$1"' x "$T/reload.6"
+check "SIGHUP reloads report in the log" \
+    log_has 'reload: 0000:00:03.0: 1 quirk in force'
+
+# --- a file that does not parse ---------------------------------------
+echo "mode bogus" >>"$T/pcibackd.conf"
+ctl reload
+check "a broken file: refused, the running configuration stays" \
+    grep -q 'not loaded, the running configuration stays' "$T/ctl.err"
+cp "$T/pcibackd.conf.orig" "$T/pcibackd.conf"
+
+# --- removing a device the guest uses: deferred -------------------------
+grep -v 'name "e1000e"' "$T/pcibackd.conf.orig" >"$T/pcibackd.conf"
+check "reload without 00:03.0's line" ctl reload
+check "... reported: dom5 owns it, held until released" \
+    out_has '^warning: 0000:00:03.0: no device line names it, but dom5 owns it: held until it is released, then reload again$'
+check "... still held, still dom5's" ctl show devices
+check "... in show devices" out_has '^0000:00:03.0 +e1000e +8086:10d3 +dom5 '
+
+check "the read loop ends" wait_event g loop-done 1 30
+check "the backend stayed Connected" be_state_is 5 4
+check "hot-detach 00:03.0" xl detach 5 0000:00:03.0
+check "... released" wait_until 5 log_has '0000:00:03.0: released by dom5'
+check "the next reload drops it" ctl reload
+check "... and says so" out_has '^info: 0000:00:03.0: no longer held$'
+guest_stop g
+check "no read was answered wrongly" test "$(gval g loop_wrong)" = 0
+check "no read was lost" test "$(gval g loop_timeouts)" = 0
+check "no unexpected reply" test "$(gval g errors)" = 0
+check "reads were served throughout" test "$(gval g loop_ops)" -gt 1000
+t_done
