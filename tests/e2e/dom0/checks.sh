@@ -7,9 +7,10 @@
 DEVICES="edu:$BDF_EDU e1000e:$BDF_E1000E e1000:$BDF_E1000 nvme:$BDF_NVME"
 COLDPLUG="$BDF_EDU $BDF_E1000E $BDF_E1000"
 
+# guest_cfg "BDF ..." [KERNEL-ARGS]
 guest_cfg() {
 	local pci='' b
-	for b in $COLDPLUG; do
+	for b in $1; do
 		pci="$pci${pci:+, }\"$b\""
 	done
 	cat >/e2e/guest.cfg <<-EOF
@@ -17,7 +18,7 @@ guest_cfg() {
 	type = "pv"
 	kernel = "/e2e/vmlinuz"
 	ramdisk = "/e2e/guest.cpio"
-	extra = "console=hvc0 iommu=soft loglevel=1 e2e.md5=$NVME_MD5"
+	extra = "console=hvc0 iommu=soft loglevel=1 e2e.md5=$NVME_MD5${2:+ $2}"
 	memory = 512
 	vcpus = 1
 	pci = [ $pci ]
@@ -58,7 +59,7 @@ assign_all() {
 # them and measures; dom0 times create -> devices visible in the guest.
 create_guest() {
 	local t0 t1
-	guest_cfg
+	guest_cfg "$COLDPLUG"
 	now_ms
 	t0=$MS
 	if ! run create xl create /e2e/guest.cfg; then
@@ -159,6 +160,28 @@ shutdown_guest() {
 	follow_read all
 }
 
+# The devices, reset, go to a second guest (e1000e and nvme, coldplug),
+# which is then killed with xl destroy: they must come back again.
+next_guest() {
+	local t0
+	check "all 4 devices assignable again after the guest is gone" \
+	    wait_assignable 4 60
+	guest_cfg "$BDF_E1000E $BDF_NVME" e2e.mode=second
+	if ! run create2 xl create /e2e/guest.cfg; then
+		not_ok "xl create of a second guest with e1000e and nvme"
+		return 1
+	fi
+	ok "xl create of a second guest with e1000e and nvme"
+	follow_until second-done 180
+	now_ms
+	t0=$MS
+	run destroy2 xl destroy "$GUEST"
+	check "xl destroy: second guest gone" wait_gone 60
+	now_ms
+	metric xl_destroy "$(secs $((MS - t0)))" s
+	follow_read all
+}
+
 release_all() {
 	local d
 	check "all 4 devices assignable again after the guest is gone" \
@@ -191,6 +214,7 @@ checks_main() {
 		hot_attach && restart_window && hot_detach
 	fi
 	guest_alive && shutdown_guest
+	next_guest
 	release_all
 	check "backend '$SCENARIO' goes down" backend_down
 }

@@ -28,6 +28,12 @@ backend_up() {
 	# No udev here, so nothing loads xen-pciback by itself; both would
 	# register the PCI driver "pciback", so keep it out for good.
 	echo 'blacklist xen_pciback' >/etc/modprobe.d/e2e-pcibackd.conf
+	# Next to Linux's own backend the shim must refuse to load.
+	if modprobe xen-pciback 2>/dev/null; then
+		check "pcishim refuses to load next to xen-pciback" \
+		    eval '! insmod /e2e/shim/pcishim.ko 2>/dev/null'
+		note "dmesg: $(dmesg | grep -i pcishim | tail -n 1)"
+	fi
 	modprobe -r xen-pciback 2>/dev/null
 	if ! insmod /e2e/shim/pcishim.ko; then
 		note "insmod pcishim.ko failed: $(dmesg | tail -n 3)"
@@ -43,7 +49,7 @@ backend_up() {
 # SIGTERM, then SIGKILL, each followed by a new daemon, while the guest
 # pings and reads config space (guest.sh phase_restart).
 backend_restart() {
-	local t0 sig
+	local t0 t sig
 	for sig in TERM KILL; do
 		now_ms
 		t0=$MS
@@ -56,6 +62,10 @@ backend_restart() {
 		now_ms
 		ok "pcibackd restarted after SIG$sig ($((MS - t0)) ms to ready)"
 		metric "restart_sig${sig,,}_to_ready" "$((MS - t0))" ms
+		# The daemon's own count: exec to guests adopted.
+		t=$(grep -o 'started in [0-9]* ms' "$LOGDIR/pcibackd.log" |
+		    tail -n 1 | tr -dc 0-9)
+		metric "restart_sig${sig,,}_daemon_start" "${t:-?}" ms
 		nap 2
 	done
 }

@@ -1,0 +1,69 @@
+#!/bin/sh
+# make e2e: the same real-Xen scenario with the stock xen-pciback
+# (baseline) and with shim + pcibackd, then the comparison of what the
+# guest saw.  Ends with one line "e2e: N passed, N failed".  A machine
+# that cannot run the test says so loudly and fails: a skipped e2e must
+# never look like a passed one.
+#
+# usage: tests/e2e/all.sh     (root; make e2e)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/e2e
+cache=${E2E_CACHE:-$top/build/e2e/cache}
+res=${E2E_RESULTS:-$top/build/e2e/results}
+
+loud() {
+	echo "######################################################"
+	echo "# e2e NOT RUN: $*"
+	echo "######################################################"
+	echo "e2e: 0 passed, 1 failed"
+	exit 1
+}
+
+sh "$here/prepare.sh" || loud "prepare.sh failed (see above)"
+. "$cache/current.env"
+command -v qemu-system-x86_64 >/dev/null ||
+    loud "qemu-system-x86_64 is missing (prepare.sh installs it as root)"
+qemu-system-x86_64 -accel tcg -machine q35 -display none -S \
+    -nodefaults -monitor none -serial none -daemonize \
+    -pidfile /tmp/e2e-qemu-probe.$$ >/dev/null 2>&1 ||
+    loud "QEMU cannot start a q35 machine under TCG here"
+kill "$(cat /tmp/e2e-qemu-probe.$$)" 2>/dev/null
+rm -f /tmp/e2e-qemu-probe.$$
+
+# The shim must be built for exactly the dom0 kernel.
+kdir=/usr/src/linux-headers-$E2E_KABI
+if [ ! -d "$kdir" ] && [ "$(id -u)" -eq 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    "linux-headers-$E2E_KABI" >/dev/null ||
+	    loud "cannot install linux-headers-$E2E_KABI"
+fi
+[ -d "$kdir" ] || loud "no $kdir to build the shim for dom0"
+make -s -C "$top" shim KHDR="$kdir" >/dev/null ||
+    loud "the shim does not build against $kdir"
+make -s -C "$top" build/gcc/pcibackd build/gcc/pcibackctl >/dev/null ||
+    loud "pcibackd does not build"
+
+rc=0
+for s in baseline pcibackd; do
+	sh "$here/run.sh" "$s" || rc=1
+done
+echo
+echo "# ---- baseline vs pcibackd"
+sh "$here/compare.sh" baseline pcibackd
+cmp=$?
+[ "$cmp" -eq 0 ] || rc=1
+pass=0 fail=0
+for s in baseline pcibackd; do
+	f=$res/$s/results.txt
+	[ -f "$f" ] || { fail=$((fail + 1)); continue; }
+	pass=$((pass + $(grep -c '^ok' "$f")))
+	fail=$((fail + $(grep -c '^not ok' "$f")))
+done
+if [ "$cmp" -eq 0 ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+fi
+echo "e2e: $pass passed, $fail failed"
+exit $rc
