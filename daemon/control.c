@@ -419,9 +419,12 @@ control_device_fields(struct control_conn *cc, struct heldev *hd)
 	control_field(cc, CONTROL_F_STRING, "interrupts",
 	    control_irq_mode(hd));
 	control_fieldb(cc, "permissive", hd->hd_permissive);
-	/* Emulated devices have nothing to reset. */
-	control_field(cc, CONTROL_F_STRING, "reset",
-	    hd->hd_emul != NULL ? "none" : "unknown");
+	control_field(cc, CONTROL_F_STRING, "state", hd->hd_gone ? "gone" :
+	    hd->hd_resetting ? "resetting" :
+	    hd->hd_owner == -1 ? "ready" : "assigned");
+	control_field(cc, CONTROL_F_STRING, "provider",
+	    hd->hd_shim != NULL ? "shim" : "emulated");
+	control_field(cc, CONTROL_F_STRING, "reset", device_reset_method(hd));
 }
 
 /* The op and config-space counters of a device, since it was held. */

@@ -45,6 +45,8 @@
 #define OPSERVE_WINDOW_MS	100
 #define OPSERVE_DELAY_MS	20	/* back-off for a flooding guest */
 #define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
+#define OPSERVE_LINGER_NS	30000	/* watch for the next op this long */
+#define OPSERVE_LINGER_MAX_NS	500000	/* then give the others a turn */
 
 static struct frontend *
 opserve_find_port(struct pcibackd *env, uint32_t port)
@@ -93,10 +95,54 @@ opserve_serve(struct frontend *fe)
 }
 
 static void
+opserve_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t
+opserve_now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * A guest that just had an op answered usually posts the next one at
+ * once (a config-space scan, a sysfs read of 256 bytes).  Watching the
+ * page a little while, with the port still masked, answers it without the
+ * wake-up and the three system calls an event costs, which is most of
+ * an op's price in a PV dom0.  Bounded, and only right after real ops.
+ */
+static void
+opserve_linger(struct frontend *fe)
+{
+	int64_t		now = opserve_now_ns();
+	int64_t		end = now + OPSERVE_LINGER_NS;
+	int64_t		stop = now + OPSERVE_LINGER_MAX_NS;	/* fairness */
+
+	while (fe->fe_connected && (now = opserve_now_ns()) < end) {
+		if (!opserve_active(fe->fe_page)) {
+			opserve_relax();
+			continue;
+		}
+		if (opserve_serve(fe) == 0 || now >= stop)
+			break;
+		end = opserve_now_ns() + OPSERVE_LINGER_NS;
+	}
+}
+
+static void
 opserve_finish(struct frontend *fe)
 {
-	if (fe->fe_connected)
-		(void)opserve_serve(fe);
+	if (fe->fe_connected && opserve_serve(fe) > 0)
+		opserve_linger(fe);
 	fe->fe_busy = 0;
 	if (fe->fe_connected)
 		(void)xenevtchn_unmask(fe->fe_env->pb_xce, fe->fe_port);
