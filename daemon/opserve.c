@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,16 +124,27 @@ opserve_now_ns(void)
 static void
 opserve_linger(struct frontend *fe)
 {
-	int64_t		now = opserve_now_ns();
-	int64_t		end = now + OPSERVE_LINGER_NS;
-	int64_t		stop = now + OPSERVE_LINGER_MAX_NS;	/* fairness */
+	struct pollfd	pfd;
+	int64_t		now, end, stop;
 
+	/* Other guests' events are waiting: they come first. */
+	pfd.fd = xenevtchn_fd(fe->fe_env->pb_xce);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) != 0)
+		return;
+	now = opserve_now_ns();
+	end = now + OPSERVE_LINGER_NS;
+	stop = now + OPSERVE_LINGER_MAX_NS;
 	while (fe->fe_connected && (now = opserve_now_ns()) < end) {
 		if (!opserve_active(fe->fe_page)) {
 			opserve_relax();
 			continue;
 		}
-		if (opserve_serve(fe) == 0 || now >= stop)
+		if (opserve_serve(fe) == 0)
+			break;
+		/* Its notification is still to come: not a flood. */
+		fe->fe_early = 1;
+		if (now >= stop)
 			break;
 		end = opserve_now_ns() + OPSERVE_LINGER_NS;
 	}
@@ -197,7 +209,9 @@ opserve_event(evutil_socket_t fd, short events, void *arg)
 	 * has one op in flight at a time, so real ops limit themselves,
 	 * and a fast boot scan must never be throttled.
 	 */
-	if (!opserve_active(fe->fe_page) && opserve_flooding(fe)) {
+	if (!opserve_active(fe->fe_page) && fe->fe_early)
+		fe->fe_early = 0;
+	else if (!opserve_active(fe->fe_page) && opserve_flooding(fe)) {
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
 		    "serving it at most every %d ms", fe->fe_name,
 		    OPSERVE_DELAY_MS);

@@ -142,6 +142,7 @@ struct frontend {
 	void			*fe_page;	/* struct xen_pci_sharedinfo */
 	struct event		*fe_delay;	/* rate limit: serve later */
 	int			 fe_busy;
+	int			 fe_early;	/* served an op before its event */
 	struct timespec		 fe_window;	/* event rate window start */
 	unsigned int		 fe_events;	/* events in the window */
 	/* What the guest sees. */
