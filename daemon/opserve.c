@@ -127,11 +127,16 @@ opserve_linger(struct frontend *fe)
 	struct pollfd	pfd;
 	int64_t		now, end, stop;
 
-	/* Other guests' events are waiting: they come first. */
-	pfd.fd = xenevtchn_fd(fe->fe_env->pb_xce);
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 0) != 0)
-		return;
+	/*
+	 * Other guests' events are waiting: they come first.  Alone, there
+	 * is nobody to ask about, and no system call to pay for it.
+	 */
+	if (fe->fe_env->pb_nconnected > 1) {
+		pfd.fd = xenevtchn_fd(fe->fe_env->pb_xce);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 0)
+			return;
+	}
 	now = opserve_now_ns();
 	end = now + OPSERVE_LINGER_NS;
 	stop = now + OPSERVE_LINGER_MAX_NS;
@@ -277,6 +282,7 @@ opserve_connect(struct frontend *fe, char **cause)
 	}
 	fe->fe_port = (uint32_t)port;
 	fe->fe_connected = 1;
+	env->pb_nconnected++;
 	/* "ratelimit log" of the configuration (frontend_new's defaults). */
 	log_ratelimit_set(&fe->fe_lr, env->pb_conf->c_lograte,
 	    env->pb_conf->c_logburst);
@@ -309,6 +315,7 @@ opserve_disconnect(struct frontend *fe)
 	(void)xengnttab_unmap(env->pb_xgt, fe->fe_page, 1);
 	fe->fe_page = NULL;
 	fe->fe_connected = 0;
+	env->pb_nconnected--;
 	log_debug("%s: disconnected", fe->fe_name);
 }
 

@@ -169,6 +169,7 @@ struct pcibackd {
 	struct shim		*pb_shim;	/* the kernel shim, if used */
 	size_t			 pb_nemul;
 	TAILQ_HEAD(, frontend)	 pb_frontends;
+	unsigned int		 pb_nconnected;	/* frontends with a page */
 	struct control		*pb_control;	/* the control socket */
 	int			 pb_starting;	/* first scan: adopt */
 	int			 pb_exiting;
