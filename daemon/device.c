@@ -402,7 +402,7 @@ device_adopted(struct pcibackd *env)
 		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 		log_info("%s: dom%u no longer uses it", addr,
 		    hd->hd_shim->sd_domid);
-		device_release(hd, 1);
+		device_release(hd);
 	}
 }
 
@@ -468,12 +468,11 @@ device_claim(struct heldev *hd, unsigned int domid, char **cause)
  * claim it, and its virtual state is re-read when it is (reset_done).
  */
 void
-device_release(struct heldev *hd, int reset)
+device_release(struct heldev *hd)
 {
 	struct cfgspace	*cs = hd->hd_pciop.pd_cs;
 	char		 addr[BDF_XL_MAX], *cause = NULL;
 
-	(void)reset;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	if (hd->hd_owner != -1)
 		log_info("%s: released by dom%d", addr, hd->hd_owner);

@@ -47,6 +47,7 @@
 #define OPSERVE_DELAY_MS	20	/* back-off for a flooding guest */
 #define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
 #define OPSERVE_LINGER_NS	30000	/* watch for the next op this long */
+#define OPSERVE_EARLY_MAX	64	/* empty events forgiven, at most */
 #define OPSERVE_LINGER_MAX_NS	500000	/* then give the others a turn */
 
 static struct frontend *
@@ -93,6 +94,20 @@ opserve_serve(struct frontend *fe)
 			    copy.size, reply.pr_err);
 	}
 	return n;
+}
+
+/*
+ * Ops served before their event arrived: their notifications will find
+ * nothing posted, which must not count as a flood.  Xen folds the
+ * notifications of a masked port into one, so most credits are never
+ * used; a guest earns them only with real ops, and only so many.
+ */
+static void
+opserve_early(struct frontend *fe, unsigned int n)
+{
+	fe->fe_early += n;
+	if (fe->fe_early > OPSERVE_EARLY_MAX)
+		fe->fe_early = OPSERVE_EARLY_MAX;
 }
 
 static void
@@ -147,8 +162,7 @@ opserve_linger(struct frontend *fe)
 		}
 		if (opserve_serve(fe) == 0)
 			break;
-		/* Its notification is still to come: not a flood. */
-		fe->fe_early = 1;
+		opserve_early(fe, 1);
 		if (now >= stop)
 			break;
 		end = opserve_now_ns() + OPSERVE_LINGER_NS;
@@ -158,8 +172,13 @@ opserve_linger(struct frontend *fe)
 static void
 opserve_finish(struct frontend *fe)
 {
-	if (fe->fe_connected && opserve_serve(fe) > 0)
+	unsigned int	n;
+
+	if (fe->fe_connected && (n = opserve_serve(fe)) > 0) {
+		/* The event was for the first; the others' are to come. */
+		opserve_early(fe, n - 1);
 		opserve_linger(fe);
+	}
 	fe->fe_busy = 0;
 	if (fe->fe_connected)
 		(void)xenevtchn_unmask(fe->fe_env->pb_xce, fe->fe_port);
@@ -214,8 +233,8 @@ opserve_event(evutil_socket_t fd, short events, void *arg)
 	 * has one op in flight at a time, so real ops limit themselves,
 	 * and a fast boot scan must never be throttled.
 	 */
-	if (!opserve_active(fe->fe_page) && fe->fe_early)
-		fe->fe_early = 0;
+	if (!opserve_active(fe->fe_page) && fe->fe_early > 0)
+		fe->fe_early--;
 	else if (!opserve_active(fe->fe_page) && opserve_flooding(fe)) {
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
 		    "serving it at most every %d ms", fe->fe_name,

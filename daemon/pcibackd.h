@@ -142,7 +142,7 @@ struct frontend {
 	void			*fe_page;	/* struct xen_pci_sharedinfo */
 	struct event		*fe_delay;	/* rate limit: serve later */
 	int			 fe_busy;
-	int			 fe_early;	/* served an op before its event */
+	unsigned int		 fe_early;	/* ops served before their event */
 	struct timespec		 fe_window;	/* event rate window start */
 	unsigned int		 fe_events;	/* events in the window */
 	/* What the guest sees. */
@@ -181,7 +181,7 @@ int		 device_count(struct pcibackd *);
 void		 device_shutdown(struct pcibackd *);
 struct heldev	*device_find(struct pcibackd *, const struct bdf *);
 int		 device_claim(struct heldev *, unsigned int, char **);
-void		 device_release(struct heldev *, int);
+void		 device_release(struct heldev *);
 void		 device_adopted(struct pcibackd *);
 const char	*device_reset_method(const struct heldev *);
 int		 device_set_permissive(struct heldev *, int, char **);

@@ -35,4 +35,6 @@ check "no read timed out" test "$(gval g loop_timeouts)" = 0
 check "guest: no unexpected replies" test "$(gval g errors)" = 0
 check "both detached devices released" \
     test "$(grep -c 'released by dom5' "$T/daemon.log")" -ge 2
+check "a guest reading back to back is not taken for a flood" \
+    eval '! log_has "event flood"'
 t_done
