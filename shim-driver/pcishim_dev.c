@@ -113,6 +113,31 @@ static struct pcishim_dev *pcishim_lookup(u32 bdf, int *error)
 	return pd;
 }
 
+/*
+ * The prologue of the ioctls that take a struct pcishim_devop: copy it
+ * in, check its flags against allowed, find the device.  On success the
+ * caller holds pcishim_mtx and must drop it; on failure it does not.
+ */
+static struct pcishim_dev *pcishim_devop_begin(void __user *uarg,
+					       struct pcishim_devop *op,
+					       u32 allowed, int *error)
+{
+	struct pcishim_dev *pd;
+
+	*error = pcishim_copyin(op, sizeof(*op), uarg);
+	if (*error)
+		return NULL;
+	if (pcishim_check_flags(op->pd_flags, allowed)) {
+		*error = -EINVAL;
+		return NULL;
+	}
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_lookup(op->pd_bdf, error);
+	if (!pd)
+		mutex_unlock(&pcishim_mtx);
+	return pd;
+}
+
 static long pcishim_ioc_version(void __user *uarg)
 {
 	struct pcishim_version v = {
@@ -319,26 +344,18 @@ static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 	struct pci_dev *pdev;
 	int error;
 
-	error = pcishim_copyin(&op, sizeof(op), uarg);
-	if (error)
-		return error;
-	if (pcishim_check_flags(op.pd_flags, 0))
-		return -EINVAL;
-	mutex_lock(&pcishim_mtx);
-	pd = pcishim_lookup(op.pd_bdf, &error);
-	if (pd && !device_trylock(&pd->pd_pdev->dev)) {
-		error = -EAGAIN;
-		pd = NULL;
-	}
-	if (pd) {
-		pd->pd_busy = true;
-		/* The next guest's flags, written during the reset, stay. */
-		if (giveback)
-			pd->pd_permissive = pd->pd_intctl = false;
-	}
-	mutex_unlock(&pcishim_mtx);
+	pd = pcishim_devop_begin(uarg, &op, 0, &error);
 	if (!pd)
 		return error;
+	if (!device_trylock(&pd->pd_pdev->dev)) {
+		mutex_unlock(&pcishim_mtx);
+		return -EAGAIN;
+	}
+	pd->pd_busy = true;
+	/* The next guest's flags, written during the reset, stay. */
+	if (giveback)
+		pd->pd_permissive = pd->pd_intctl = false;
+	mutex_unlock(&pcishim_mtx);
 	pdev = pd->pd_pdev;
 	if (giveback)
 		error = pcishim_dev_giveback(pd, &op.pd_result);
@@ -392,16 +409,10 @@ static long pcishim_ioc_enable(void __user *uarg, bool enable)
 	struct pci_dev *pdev;
 	int error;
 
-	error = pcishim_copyin(&op, sizeof(op), uarg);
-	if (error)
-		return error;
-	if (pcishim_check_flags(op.pd_flags,
-				PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER))
-		return -EINVAL;
-	mutex_lock(&pcishim_mtx);
-	pd = pcishim_lookup(op.pd_bdf, &error);
+	pd = pcishim_devop_begin(uarg, &op,
+				 PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER, &error);
 	if (!pd)
-		goto out;
+		return error;
 	pdev = pd->pd_pdev;
 	/* pci_enable_device() counts; keep the count at 0 or 1. */
 	if (enable && (op.pd_flags & PCISHIM_EN_DEVICE) &&
@@ -414,7 +425,6 @@ static long pcishim_ioc_enable(void __user *uarg, bool enable)
 	if (!enable && (op.pd_flags & PCISHIM_EN_DEVICE) &&
 	    pci_is_enabled(pdev))
 		pci_disable_device(pdev);
-out:
 	mutex_unlock(&pcishim_mtx);
 	return error;
 }
@@ -440,15 +450,10 @@ static long pcishim_ioc_msi_enable(void __user *uarg)
 	struct pcishim_dev *pd;
 	int error, pirq;
 
-	error = pcishim_copyin(&op, sizeof(op), uarg);
-	if (error)
+	pd = pcishim_devop_begin(uarg, &op, 0, &error);
+	if (!pd)
 		return error;
-	if (pcishim_check_flags(op.pd_flags, 0))
-		return -EINVAL;
-	mutex_lock(&pcishim_mtx);
-	pd = pcishim_lookup(op.pd_bdf, &error);
-	if (pd)
-		error = pcishim_msi_ready(pd);
+	error = pcishim_msi_ready(pd);
 	if (!error) {
 		error = pci_alloc_irq_vectors(pd->pd_pdev, 1, 1, PCI_IRQ_MSI);
 		error = error < 0 ? error : 0;
@@ -473,19 +478,15 @@ static long pcishim_ioc_msi_disable(void __user *uarg, bool msix)
 	struct pcishim_dev *pd;
 	int error;
 
-	error = pcishim_copyin(&op, sizeof(op), uarg);
-	if (error)
+	pd = pcishim_devop_begin(uarg, &op, 0, &error);
+	if (!pd)
 		return error;
-	if (pcishim_check_flags(op.pd_flags, 0))
-		return -EINVAL;
-	mutex_lock(&pcishim_mtx);
-	pd = pcishim_lookup(op.pd_bdf, &error);
-	if (pd && msix && pd->pd_pdev->msix_enabled)
+	if (msix && pd->pd_pdev->msix_enabled)
 		pci_disable_msix(pd->pd_pdev);
-	if (pd && !msix && pd->pd_pdev->msi_enabled)
+	if (!msix && pd->pd_pdev->msi_enabled)
 		pci_disable_msi(pd->pd_pdev);
 	mutex_unlock(&pcishim_mtx);
-	return error;
+	return 0;
 }
 
 /* Read and check the caller's table indices. */
