@@ -54,6 +54,22 @@ device_policy(const struct heldev *hd, struct cfgspace_policy *pol)
 	conf_heldev_policy(hd, pol);
 }
 
+/* The device's flags changed under its config space: apply them. */
+static void
+device_apply_policy(struct heldev *hd)
+{
+	struct cfgspace_policy	 pol;
+	char			*cause = NULL, addr[BDF_XL_MAX];
+
+	device_policy(hd, &pol);
+	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, &cause) == 0)
+		return;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	log_warnx("%s: policy not applied: %s", addr,
+	    cause != NULL ? cause : "unknown error");
+	free(cause);
+}
+
 /* What a device no "device" block names gets. */
 static void
 device_default_conf(struct pcibackd *env, struct conf_device *cd)
@@ -269,8 +285,7 @@ device_shim_event(void *arg, enum shim_event ev, const struct bdf *b)
 		if (hd == NULL || hd->hd_intctl)
 			break;
 		hd->hd_intctl = 1;
-		(void)device_set_permissive(hd, hd->hd_permissive, &cause);
-		free(cause);
+		device_apply_policy(hd);
 		log_info("%s: the guest may control INTx disable", addr);
 		break;
 	case SHIM_EV_RESCAN:
@@ -308,7 +323,7 @@ device_reset_done(void *arg, const struct bdf *b, int error,
 		    shim_reset_name(method));
 	/* The virtual state follows the hardware, as after the seize. */
 	cfgspace_release(hd->hd_pciop.pd_cs);
-	(void)device_set_permissive(hd, hd->hd_permissive, NULL);
+	device_apply_policy(hd);
 }
 
 static int
@@ -531,16 +546,11 @@ int
 device_set_permissive(struct heldev *hd, int on, char **cause)
 {
 	struct cfgspace_policy	pol;
-	char			*dummy = NULL;
 
-	if (cause == NULL)
-		cause = &dummy;
 	device_policy(hd, &pol);
 	pol.cp_permissive = on;
-	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, cause) != 0) {
-		free(dummy);
+	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, cause) != 0)
 		return -1;
-	}
 	hd->hd_permissive = on;
 	return 0;
 }
