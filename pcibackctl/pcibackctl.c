@@ -683,14 +683,14 @@ ctl_print_devices(struct ctl *c, const struct ctl_record *r)
 		return;
 	}
 	if (c->c_nrecords == 0)
-		printf("%-12s  %-16s  %-9s  %-8s  %-7s  %-10s  %s\n",
+		printf("%-12s  %-16s  %-9s  %-8s  %-7s  %-10s  %-9s  %s\n",
 		    "ADDRESS", "NAME", "ID", "OWNER", "IRQ", "PERMISSIVE",
-		    "RESET");
-	printf("%-12s  %-16s  %-9s  %-8s  %-7s  %-10s  %s\n",
+		    "STATE", "RESET");
+	printf("%-12s  %-16s  %-9s  %-8s  %-7s  %-10s  %-9s  %s\n",
 	    ctl_get(r, "address"), ctl_get(r, "name")[0] ?
 	    ctl_get(r, "name") : "-", ctl_get(r, "id"), ctl_get(r, "owner"),
 	    ctl_get(r, "interrupts"), ctl_yesno(r, "permissive"),
-	    ctl_get(r, "reset"));
+	    ctl_get(r, "state"), ctl_get(r, "reset"));
 }
 
 static void
@@ -817,7 +817,7 @@ ctl_print_reset(struct ctl *c, const struct ctl_record *r)
 {
 	(void)c;
 	if (r != NULL)
-		printf("%s: reset (%s)\n", ctl_get(r, "address"),
+		printf("%s: reset started (%s)\n", ctl_get(r, "address"),
 		    ctl_get(r, "method"));
 }
 

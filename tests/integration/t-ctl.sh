@@ -157,10 +157,13 @@ check "socket is 0600 root" \
 
 # --- show devices, guests, stats --------------------------------------
 check "show devices: a header and the four held devices" \
-    ctl_out '^ADDRESS +NAME +ID +OWNER +IRQ +PERMISSIVE +RESET$' show devices
-check "show devices: e1000e, free, INTx, not permissive, reset none" \
-    out_has '^0000:00:03.0 +e1000e +8086:10d3 +free +INTx +no +none$'
+    ctl_out '^ADDRESS +NAME +ID +OWNER +IRQ +PERMISSIVE +STATE +RESET$' show devices
+check "show devices: e1000e, free, INTx, not permissive, ready, reset none" \
+    out_has '^0000:00:03.0 +e1000e +8086:10d3 +free +INTx +no +ready +none$'
 check "show devices: four devices" test "$(grep -c '^0000:' "$T/ctl.out")" = 4
+check "JSON: a free device is ready" json_device 0000:00:03.0 state "'ready'"
+check "JSON: from the emulated provider" \
+    json_device 0000:00:03.0 provider "'emulated'"
 cp "$T/ctl.out" "$T/devices.full"
 check "'sh dev' is 'show devices'" ctl show dev
 check "... the same output" cmp -s "$T/ctl.out" "$T/devices.full"
