@@ -18,7 +18,8 @@
 /*
  * One PV PCI connection per guest: read what xenstore says now, let
  * lib/xbstate decide, do what it says.  Nothing here trusts a cached
- * value of a node the toolstack or the guest can write.
+ * value of a node the toolstack or the guest can write.  Section numbers
+ * (§) refer to doc/protocol.md.
  */
 
 #include <errno.h>

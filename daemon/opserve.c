@@ -16,7 +16,7 @@
 
 
 /*
- * Serving ops from the shared page (PROTOCOL.md §3.4).  One event channel
+ * Serving ops from the shared page (doc/protocol.md §3.4).  One event channel
  * handle and one grant handle serve every guest.  Per event: copy the op
  * once, let lib/pciop act on the copy, write back only the reply, clear
  * the active bit, notify — and only then unmask, so a guest's events are

@@ -88,8 +88,8 @@ int		 topo_add(struct topo *, const struct bdf *,
 		    const struct topo_devinfo *, void *, struct bdf *, char **);
 /*
  * Export at a guest address the guest already knows (vdev-N written by a
- * previous run of the daemon, §2.8): the address must be free and valid
- * for the mode.  0, or -1 with *cause set.
+ * previous run of the daemon, doc/protocol.md §2.8): the address must be
+ * free and valid for the mode.  0, or -1 with *cause set.
  */
 int		 topo_adopt(struct topo *, const struct bdf *,
 		    const struct topo_devinfo *, void *, const struct bdf *,

@@ -18,7 +18,8 @@
  * Backend xenbus decisions.  Every rule reads only the snapshot it is
  * given, so a missed watch event or a renumbered slot cannot mislead it;
  * doing the same thing twice must be harmless, so each action is emitted
- * only while the snapshot shows it still needs doing.
+ * only while the snapshot shows it still needs doing.  Section numbers
+ * (§) refer to doc/protocol.md.
  */
 
 #include <errno.h>

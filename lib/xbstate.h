@@ -17,7 +17,7 @@
 /*
  * The backend side of the xenbus handshake of one PV PCI connection
  * (backend/pci/<domid>/0), as pure decisions without any I/O.
- * Section numbers (§) refer to PROTOCOL.md.
+ * Section numbers (§) refer to doc/protocol.md.
  *
  * The daemon's contract:
  *

@@ -17,7 +17,7 @@
 
 /*
  * Guests connected in batches, the way a Linux guest connects
- * (PROTOCOL.md §2.3): each step is done for the whole batch before the
+ * (doc/protocol.md §2.3): each step is done for the whole batch before the
  * next, so the daemon works on many guests while we wait on one.
  * Without a scan, a guest checks its one device at 00:00.0 with a single
  * read instead of probing 256 functions: connecting 1000 guests must

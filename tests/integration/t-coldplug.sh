@@ -1,8 +1,9 @@
 #!/bin/sh
 # (a) Coldplug: one guest, two devices given at domain creation, the
-# second while the backend is already InitWait/Initialised (§2.4).  The
-# guest sees both at 00:00.0 and 00:01.0 with the right IDs and BAR
-# sizes, MSI/MSI-X work, and lspci renders what the guest saw.
+# second while the backend is already InitWait/Initialised
+# (doc/protocol.md §2.4).  The guest sees both at 00:00.0 and 00:01.0
+# with the right IDs and BAR sizes, MSI/MSI-X work, and lspci renders
+# what the guest saw.
 . "$(dirname "$0")/lib.sh"
 
 # bars_match HOSTBDF GUEST GUESTNAME BARSFILE: every BAR in the .bars

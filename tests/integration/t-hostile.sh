@@ -4,7 +4,7 @@
 # bind, num_devs garbage, a frontend state that is not a state, a
 # frontend that never connects.  Each: the daemon stays up, another guest
 # (the witness) keeps being served, the log names the domain, and the
-# backend shows what PROTOCOL.md §1.4/§2.7 say (error node, Closing).
+# backend shows what doc/protocol.md §1.4/§2.7 say (error node, Closing).
 . "$(dirname "$0")/lib.sh"
 
 # hostile DOMID NAME ERRGLOB LOGREGEX [pcifront-sim options] -- [xl options]

@@ -1,8 +1,8 @@
 #!/bin/sh
-# (b) Hot-attach and hot-detach on a running guest (§2.5, §2.6): the
-# Reconfiguring/Reconfigured dance, libxl's renumbering of the slots,
-# the release of detached devices, the last detach removing both dirs
-# and a re-attach after it (as in the recorded hotplug trace).
+# (b) Hot-attach and hot-detach on a running guest (doc/protocol.md
+# §2.5, §2.6): the Reconfiguring/Reconfigured dance, libxl's renumbering
+# of the slots, the release of detached devices, the last detach
+# removing both dirs and a re-attach after it (as libxl does it).
 . "$(dirname "$0")/lib.sh"
 
 b=$(be 5)

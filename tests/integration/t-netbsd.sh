@@ -1,9 +1,10 @@
 #!/bin/sh
-# (h) A NetBSD xpci guest (§7.2): 4-byte accesses only, a 32x8 probe
-# where a function is present iff err is 0, root "0000:00" parsed in fixed
-# columns, no AER flag, no op timeout.  It must find exactly its devices,
-# size their BARs and write command+status as one dword.  A daemon restart must not show it state 6, 7 or 8
-# (xpci panics on them); a toolstack hot-attach does (libxl writes 7).
+# (h) A NetBSD xpci guest (doc/protocol.md §7.2): 4-byte accesses only,
+# a 32x8 probe where a function is present iff err is 0, root "0000:00"
+# parsed in fixed columns, no AER flag, no op timeout.  It must find
+# exactly its devices, size their BARs and write command+status as one
+# dword.  A daemon restart must not show it state 6, 7 or 8 (xpci panics
+# on them); a toolstack hot-attach does (libxl writes 7).
 . "$(dirname "$0")/lib.sh"
 
 t_setup

@@ -1,9 +1,10 @@
 #!/bin/sh
-# (d) Daemon restart while a guest reads config space in a loop (§2.8):
-# SIGTERM then restart, SIGKILL then restart.  No read is answered
-# wrongly, at most the op in flight per restart times out, the backend
-# state never leaves Connected (no state write at all after the first
-# connect), and the adopted instance still does hot-plug afterwards.
+# (d) Daemon restart while a guest reads config space in a loop
+# (doc/protocol.md §2.8): SIGTERM then restart, SIGKILL then restart.
+# No read is answered wrongly, at most the op in flight per restart
+# times out, the backend state never leaves Connected (no state write at
+# all after the first connect), and the adopted instance still does
+# hot-plug afterwards.
 . "$(dirname "$0")/lib.sh"
 
 # Writes of the backend state node in xenstored's trace.

@@ -1,8 +1,9 @@
 #!/bin/sh
-# (c) Orderly guest shutdown, then the toolstack's destroy (§2.7): the
-# backend follows the frontend to Closing and Closed, keeps the devices
-# while online, and releases them when the domain's dir goes.  Then the
-# destroy of a live but paused guest, whose frontend cannot answer.
+# (c) Orderly guest shutdown, then the toolstack's destroy
+# (doc/protocol.md §2.7): the backend follows the frontend to Closing
+# and Closed, keeps the devices while online, and releases them when the
+# domain's dir goes.  Then the destroy of a live but paused guest, whose
+# frontend cannot answer.
 . "$(dirname "$0")/lib.sh"
 
 t_setup

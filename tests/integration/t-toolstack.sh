@@ -3,11 +3,11 @@
 # scenario (create with 00:02.0, hot-attach 00:03.0, detach both, attach
 # 00:02.0 again, detach it) and compare every xenstore change xl-sim
 # made, in order, with what libxl made in the recorded trace
-# (shared/data/xenstore-traces).  Then check which changes shared a
-# transaction (PROTOCOL.md §1.1, §2.5, §2.6).
+# (tests/data/xenstore-traces).  Then check which changes shared a
+# transaction (doc/protocol.md §1.1, §2.5, §2.6).
 . "$(dirname "$0")/lib.sh"
 
-traces=${XENSTORE_TRACES:-/work/shared/data/xenstore-traces}
+traces=${XENSTORE_TRACES:-$t_top/tests/data/xenstore-traces}
 gt=$traces/groundtruth-coldplug.txt
 
 # The changes under the PCI dirs, domid replaced by D; "{"/"}" bracket

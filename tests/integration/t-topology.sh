@@ -1,5 +1,5 @@
 #!/bin/sh
-# What the guest's bus looks like (PROTOCOL.md §5.9).  vpci: functions
+# What the guest's bus looks like (doc/protocol.md §5.9).  vpci: functions
 # of one host slot share one virtual slot and keep their function
 # numbers, found by the frontend's probe of every devfn even before
 # function 0 arrives.  passthrough: host addresses, one root per bus,

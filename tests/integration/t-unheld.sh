@@ -1,8 +1,9 @@
 #!/bin/sh
 # (e) A dev-N the daemon does not hold: xenbus_dev_fatal's convention
-# (§1.4) - an error node naming the device, backend Closing; the Linux
-# frontend then closes (§2.7) and the backend follows.  At creation and
-# on hot-attach.  The daemon stays up and serves other guests.
+# (doc/protocol.md §1.4) - an error node naming the device, backend
+# Closing; the Linux frontend then closes (§2.7) and the backend
+# follows.  At creation and on hot-attach.  The daemon stays up and
+# serves other guests.
 . "$(dirname "$0")/lib.sh"
 
 t_setup

@@ -16,7 +16,7 @@
 
 
 /*
- * The shared page as the Linux frontend drives it (PROTOCOL.md §3.4):
+ * The shared page as the Linux frontend drives it (doc/protocol.md §3.4):
  * one op at a time, bit 0 set atomically, notify, then poll the channel
  * until the bit clears; a deadline of 2 s checked only after each poll
  * returns, and on expiry the frontend clears the bit itself.

@@ -19,6 +19,7 @@
  * What the guest's PCI core does with the roots the backend publishes:
  * probe every devfn, read each function's config space, size its BARs,
  * try MSI and MSI-X, and write it all down in lspci -xxxx form.
+ * Section numbers (§) refer to doc/protocol.md.
  */
 
 #include <errno.h>

@@ -19,6 +19,7 @@
  * The guest's xenbus side: every path is read through its own xenstore
  * ring, so it gets a domU's permissions and relative paths.  States are
  * read afresh on every decision, as xenbus does (level-triggered).
+ * Section numbers (§) refer to doc/protocol.md.
  */
 
 #include <errno.h>

@@ -17,7 +17,7 @@
 
 /*
  * pcifront-sim: a guest's PV PCI frontend on the simulated Xen of
- * tests/xensim, behaving like Linux xen-pcifront (PROTOCOL.md §7.1) or,
+ * tests/xensim, behaving like Linux xen-pcifront (doc/protocol.md §7.1) or,
  * with --netbsd, like NetBSD xpci (§7.2).  gsim-xs.c is its xenbus side,
  * gsim-op.c the shared page, gsim-scan.c what the guest's PCI core does
  * with the devices it finds, pcifront-sim.c the life of the guest.

@@ -23,6 +23,7 @@
  * Progress goes to stdout as key=value lines ("event=connected"), the
  * final summary too; diagnostics go to stderr.  Exit status 0 unless the
  * simulator itself failed or saw something a real guest would not accept.
+ * Section numbers (§) refer to doc/protocol.md.
  */
 
 #include <errno.h>
@@ -579,7 +580,7 @@ gsim_op_change(struct gsim *gs)
 	}
 }
 
-/* Malformed ops and the answer PROTOCOL.md §4 gives each. */
+/* Malformed ops and the answer doc/protocol.md §4 gives each. */
 static void
 gsim_bad_ops(struct gsim *gs)
 {

@@ -17,9 +17,10 @@
 
 /*
  * xl-sim: the xenstore half of what libxl does for PV PCI passthrough
- * (PROTOCOL.md §1, §2.3-§2.7 and the recorded traces), as dom0 over
- * xenstored's socket.  It never touches the hypervisor: permissions,
- * resets and xc_assign_device have no counterpart in the simulation.
+ * (doc/protocol.md §1, §2.3-§2.7 and the trace in
+ * tests/data/xenstore-traces), as dom0 over xenstored's socket.  It
+ * never touches the hypervisor: permissions, resets and xc_assign_device
+ * have no counterpart in the simulation.
  *
  *   xl-sim [-w MS] attach DOMID BDF [--starting] [--name NAME]
  *          [--permissive] [--num-devs STRING]
@@ -240,7 +241,7 @@ tsim_slot_keys(struct tsim *ts, xs_transaction_t t, int n,
 	tsim_write(ts, t, ts->ts_be, key, "%d", XenbusStateInitialising);
 }
 
-/* First device: both dirs wiped and made again (§1.1, the traces). */
+/* First device: both dirs wiped and made again (§1.1, the trace). */
 static void
 tsim_create_dirs(struct tsim *ts, xs_transaction_t t)
 {

@@ -277,8 +277,8 @@ refmodel_vpd(struct refmodel *rm, unsigned int off)
 
 /*
  * Message Control of MSI or MSI-X: enable bits only, and only with
- * intx_control.  Permissive does not open it: PROTOCOL.md 5.7 lets it
- * through raw, the engine deliberately does not (brief of the engine).
+ * intx_control.  Permissive does not open it: doc/protocol.md §5.7 lets it
+ * through raw, the engine deliberately does not (doc/config-space.md).
  */
 static void
 refmodel_msgctl(struct refmodel *rm, unsigned int off, uint16_t allowed)
@@ -307,7 +307,7 @@ refmodel_msi(struct refmodel *rm, const uint8_t *hw, unsigned int off)
 		data = off + 12;
 	}
 	refmodel_mark(rm, data, 2, REFMODEL_NEVER, 0, 0);
-	/* Extended message data: no rule in PROTOCOL.md; never in plain. */
+	/* Extended message data: no rule in doc/protocol.md; never in plain. */
 	refmodel_mark(rm, data + 2, 2, rm->rm_permissive ? REFMODEL_FREE :
 	    REFMODEL_NEVER, 0, 0);
 	if (ctl & 0x0100) {
@@ -316,7 +316,7 @@ refmodel_msi(struct refmodel *rm, const uint8_t *hw, unsigned int off)
 	}
 }
 
-/* The four capabilities PROTOCOL.md 5.6 gives fields. */
+/* The four capabilities doc/protocol.md §5.6 gives fields. */
 static int
 refmodel_known(uint16_t id)
 {
@@ -335,9 +335,10 @@ refmodel_caps(struct refmodel *rm, const uint8_t *hw)
 		if (!refmodel_known(rc->rc_id) ||
 		    refmodel_cap(rm, (uint8_t)rc->rc_id) != rc->rc_off) {
 			/*
-			 * Header of another capability: PROTOCOL.md 5.6 has
-			 * no field for it (raw when permissive), the engine's
-			 * brief never writes any header.  Judge neither.
+			 * Header of another capability: doc/protocol.md §5.6
+			 * has no field for it (raw when permissive), the
+			 * engine never writes any header (doc/config-space.md).
+			 * Judge neither.
 			 */
 			refmodel_mark(rm, rc->rc_off, 2, rm->rm_permissive ?
 			    REFMODEL_FREE : REFMODEL_NEVER, 0, 0);
@@ -356,10 +357,11 @@ refmodel_caps(struct refmodel *rm, const uint8_t *hw)
 			break;
 		case REFMODEL_CAP_MSIX:
 			/*
-			 * Table and PBA offsets (+4..+11): PROTOCOL.md 5.6 has
-			 * no field (raw when permissive); pcibackd deliberately
-			 * never writes them, since Xen locates the table there
-			 * (XSA-337).  doc/config-space.md says so.
+			 * Table and PBA offsets (+4..+11): doc/protocol.md §5.6
+			 * has no field (raw when permissive); pcibackd
+			 * deliberately never writes them, since Xen locates
+			 * the table there (XSA-337).  doc/config-space.md
+			 * says so.
 			 */
 			rm->rm_msixctl = rc->rc_off + 2u;
 			refmodel_msgctl(rm, rc->rc_off + 2u, 0xc000);
@@ -373,7 +375,7 @@ refmodel_caps(struct refmodel *rm, const uint8_t *hw)
 /*
  * Extended capabilities the engine knows (AER): header and registers
  * never written, even permissive; that is pcibackd's choice, stricter
- * than PROTOCOL.md, where nothing past 0x100 has a field.  Unknown ones
+ * than doc/protocol.md, where nothing past 0x100 has a field.  Unknown ones
  * keep the default: dropped, raw when permissive.
  */
 static void

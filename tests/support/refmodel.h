@@ -17,10 +17,11 @@
 
 /*
  * Test support: an independent reference model of the guest's view of a
- * type-0 config space, written byte by byte from PROTOCOL.md section 5
- * and not from the engine's field tables.  For each byte it says what the
- * guest reads right after the engine was created, and which hardware
- * changes a guest write may cause there under a given policy.
+ * type-0 config space, written byte by byte from doc/protocol.md §5 (the
+ * § below refer to it) and not from the engine's field tables.  For each
+ * byte it says what the guest reads right after the engine was created,
+ * and which hardware changes a guest write may cause there under a given
+ * policy.
  *
  * Also the loader for tests/data/<dump>.bars, the BAR sizes the dumps do
  * not carry.
@@ -46,7 +47,7 @@ struct refmodel_rule {
 	uint8_t		rr_class;
 	uint8_t		rr_mask;	/* REFMODEL_MASK: bits that may change */
 	uint8_t		rr_setonly;	/* of those, bits that may only be set */
-	uint8_t		rr_nofield;	/* no field covers it (PROTOCOL 4.2) */
+	uint8_t		rr_nofield;	/* no field covers it (§4.2) */
 };
 
 struct refmodel_cap {

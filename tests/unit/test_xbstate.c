@@ -18,7 +18,8 @@
  * xbstate: every flow of the backend handshake.  A small "world" plays
  * libxl, the frontend and the daemon: the daemon part keeps the devices
  * it owns by identity (never by slot index) and recomputes xd_exported
- * for every snapshot, as the real daemon must.
+ * for every snapshot, as the real daemon must.  Section numbers (§)
+ * refer to doc/protocol.md.
  */
 
 #include <errno.h>
@@ -531,7 +532,7 @@ test_coldplug_frontend_first(void **unused)
 	struct world	*w = create(1);
 
 	(void)unused;
-	fe(w, XenbusStateInitialised);		/* hotplug trace order */
+	fe(w, XenbusStateInitialised);		/* as seen on a real Xen */
 	expect(w, "SWITCH:1>2");
 	expect(w, "EXPORT:0 PUBLISH_ROOTS SWITCH:2>3");
 	expect(w, "CONNECT SWITCH:3>4");

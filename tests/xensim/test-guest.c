@@ -227,7 +227,7 @@ xensim_tg_exchange(struct xensim_tg *tg, pid_t pid)
 	return xensim_tg_await(tg, 192, "dom0-pong");
 }
 
-/* PROTOCOL.md 2.8: a closed binding leaves the guest's port re-bindable. */
+/* A closed binding leaves the guest's port bindable (doc/protocol.md §2.8). */
 static int
 xensim_tg_unbound(struct xensim_tg *tg)
 {
