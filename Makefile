@@ -6,6 +6,7 @@
 #   make coverage   line coverage of lib/ (gcovr)
 #   make deps       install the Debian packages the build needs (root)
 #   make install    DESTDIR=... PREFIX=...
+#   make deb        the Debian packages, into build/deb (make deb-check tests them)
 #
 # Objects go to $(B) (default build/gcc), so variants never mix.
 
@@ -13,13 +14,17 @@ CC		?= cc
 B		?= build/gcc
 PREFIX		?= /usr/local
 DESTDIR		?=
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+EXAMPLESDIR	?= $(PREFIX)/share/examples/pcibackd
+SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS	?= 30
 
 WARNINGS	 = -Wall -Wextra -Wformat=2 -Wwrite-strings -Wshadow \
 		   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
 		   -Wcast-qual -Wundef -Werror
 CFLAGS		?= -O2 -g
-ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) -Ilib
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -Ilib
 ALL_LDFLAGS	 = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -53,7 +58,7 @@ DEMO_CORE	:= $(B)/demo-core
 .SECONDARY:
 
 .PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz coverage \
-	deps install clean demo
+	deps install clean demo deb deb-check
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(PCIBACKCTL) $(DEMO_CORE)
 
@@ -228,20 +233,34 @@ coverage:
 deps:
 	@sh build-aux/deps.sh
 
+# Debian packages pcibackd and pcishim-dkms (debian/) into build/deb, and
+# their test: lintian, then what each package holds.  Not part of make
+# check: it needs the packaging tools (deps.sh deb) and builds the tree
+# once more (about 2 minutes); .ci/run runs it.
+deb:
+	@sh build-aux/deps.sh deb
+	sh build-aux/deb.sh build/deb
+
+deb-check: deb
+	sh tests/deb/check.sh build/deb
+
+# The unit and the rc.d script name the daemon where it is installed.
 install: $(PCIBACKD) $(PCIBACKCTL)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/examples/pcibackd
-	install -m 755 $(PCIBACKD) $(DESTDIR)$(PREFIX)/sbin/pcibackd
-	install -m 755 $(PCIBACKCTL) $(DESTDIR)$(PREFIX)/sbin/pcibackctl
-	install -m 644 etc/pcibackd.conf $(DESTDIR)$(PREFIX)/share/examples/pcibackd/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(EXAMPLESDIR)
+	install -m 755 $(PCIBACKD) $(DESTDIR)$(SBINDIR)/pcibackd
+	install -m 755 $(PCIBACKCTL) $(DESTDIR)$(SBINDIR)/pcibackctl
+	install -m 644 etc/pcibackd.conf $(DESTDIR)$(EXAMPLESDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 daemon/pcibackd.8 pcibackctl/pcibackctl.8 \
-	    $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 644 daemon/pcibackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 644 etc/systemd/pcibackd.service \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system/
-	install -m 755 etc/rc.d/pcibackd \
-	    $(DESTDIR)$(PREFIX)/share/examples/pcibackd/rc.d-pcibackd
+	    $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 daemon/pcibackd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	sed 's,/usr/local/sbin/,$(SBINDIR)/,g' etc/systemd/pcibackd.service \
+	    >$(DESTDIR)$(SYSTEMDDIR)/pcibackd.service
+	sed 's,/usr/local/sbin/,$(SBINDIR)/,g' etc/rc.d/pcibackd \
+	    >$(DESTDIR)$(EXAMPLESDIR)/rc.d-pcibackd
+	chmod 644 $(DESTDIR)$(SYSTEMDDIR)/pcibackd.service
+	chmod 755 $(DESTDIR)$(EXAMPLESDIR)/rc.d-pcibackd
 
 clean: shim-clean
 	rm -rf build

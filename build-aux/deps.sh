@@ -1,10 +1,13 @@
 #!/bin/sh
 # Install the Debian packages pcibackd builds and tests with, when run as
-# root; otherwise name what is missing and fail.
+# root; otherwise name what is missing and fail.  "deps.sh deb" adds
+# what building the .deb packages needs.
 set -u
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libxen-dev
 libevent-dev libpci-dev pciutils libcmocka-dev gcovr mandoc byacc
 xenstore-utils linux-headers-amd64 python3"
+# make deb and its test: the Debian packaging tools.
+[ "${1:-}" = deb ] && PKGS="$PKGS debhelper dh-dkms dpkg-dev fakeroot lintian"
 
 missing=""
 for p in $PKGS; do
