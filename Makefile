@@ -3,6 +3,7 @@
 #   make            build the library, tests and tools (gcc, warnings are errors)
 #   make check      every test: gcc, then clang, then under ASan/UBSan
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (clang)
+#   make fuzz-long  a fuzzing campaign (FUZZ_SECONDS per target, FUZZ_JOBS)
 #   make coverage   line coverage of lib/ (gcovr)
 #   make deps       install the Debian packages the build needs (root)
 #   make install    DESTDIR=... PREFIX=...
@@ -57,7 +58,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz fuzz-long coverage \
 	deps install clean demo deb deb-check
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(PCIBACKCTL) $(DEMO_CORE)
@@ -204,24 +205,57 @@ check-asan:
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 
-# libFuzzer targets link the library sources directly, instrumented.
-fuzz:
-	@mkdir -p build/fuzz
-	@set -e; for f in $(FUZZ_SRCS); do \
-	    n=$$(basename $$f .c); \
-	    echo "fuzz: building $$n"; \
-	    clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/support \
-	        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	        -o build/fuzz/$$n $$f $(LIB_SRCS) $(SUPPORT_SRCS); \
-	    mkdir -p build/fuzz/corpus-$$n; \
-	    echo "fuzz: running $$n for $(FUZZ_SECONDS)s"; \
-	    seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
-	    build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        build/fuzz/corpus-$$n $$seeds 2>build/fuzz/$$n.log \
-	        || { tail -40 build/fuzz/$$n.log; exit 1; }; \
-	    grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log | \
-	        sed "s/^/fuzz: $$n: /"; \
-	done
+# libFuzzer targets (clang): the library, the test support and, for the
+# targets that need them, daemon sources are built once, instrumented,
+# under build/fuzz/obj.  tests/fuzz/stub_*.c stand in for Xen and
+# libevent.  tests/fuzz/run.sh runs each target and prints its
+# executions and the total.
+FUZZ_CC		?= clang
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/support \
+		   -Idaemon -Ishim-driver -Ibuild/fuzz/obj/daemon \
+		   $(PCI_CFLAGS) $(XEN_CFLAGS) $(FUZZ_SAN) -pthread
+FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_BASE	:= $(LIB_SRCS) $(SUPPORT_SRCS)
+# Per target: the daemon sources (and libraries) it links besides FUZZ_BASE.
+FUZZ_DAEMON_fuzz_conf	 = build/fuzz/obj/daemon/parse.c daemon/conf.c \
+			   daemon/printconf.c tests/fuzz/stub_log.c
+FUZZ_LIBS_fuzz_conf	 = -Wl,--wrap=fopen
+FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c
+FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
+FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c tests/fuzz/stub_log.c \
+			   tests/fuzz/stub_xen.c
+FUZZ_OBJS	 = $(patsubst %.c,build/fuzz/obj/%.o,$(patsubst \
+		   build/fuzz/obj/%,%,$(FUZZ_BASE) $(FUZZ_DAEMON_$(1))))
+FUZZ_SECONDS_LONG := $(if $(filter file,$(origin FUZZ_SECONDS)),600,$(FUZZ_SECONDS))
+FUZZ_JOBS	?= 1
+
+build/fuzz/obj/daemon/parse.c: daemon/parse.y
+	@mkdir -p $(@D)
+	$(YACC) -o $@ $<
+
+build/fuzz/obj/daemon/parse.o: build/fuzz/obj/daemon/parse.c \
+    $(wildcard lib/*.h daemon/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/obj/%.o: %.c $(wildcard lib/*.h daemon/*.h shim-driver/*.h \
+    tests/support/*.h tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+.SECONDEXPANSION:
+build/fuzz/%: tests/fuzz/%.c $$(call FUZZ_OBJS,$$*) \
+    $(wildcard shim-driver/pcishim_check.c tests/fuzz/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(call FUZZ_OBJS,$*) $(FUZZ_LIBS_$*)
+
+fuzz: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) 1 $(FUZZ_BINS)
+
+# A campaign: every target for FUZZ_SECONDS (600 unless given) with
+# FUZZ_JOBS processes each; executions per target and the total.
+fuzz-long: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS_LONG) $(FUZZ_JOBS) $(FUZZ_BINS)
 
 coverage:
 	rm -rf build/cov

@@ -29,6 +29,22 @@ printconf_yesno(int v)
 	return v ? "yes" : "no";
 }
 
+/*
+ * A string as the grammar reads it back: quoted, with the quote and the
+ * backslash escaped (a source or name may hold either).
+ */
+static void
+printconf_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
 void
 print_config(const struct pcibackd_conf *c)
 {
@@ -41,38 +57,56 @@ print_config(const struct pcibackd_conf *c)
 	    "passthrough" : "virtual");
 	printf("permissive %s\n", printconf_yesno(c->c_permissive));
 	/* The socket only when it is not the default, as it rarely is. */
-	if (strcmp(c->c_socket, CONTROL_SOCKET) != 0)
-		printf("socket \"%s\"\n", c->c_socket);
-	if (c->c_sockgroup[0] != '\0')
-		printf("socket group \"%s\"\n", c->c_sockgroup);
+	if (strcmp(c->c_socket, CONTROL_SOCKET) != 0) {
+		printf("socket ");
+		printconf_string(c->c_socket);
+		printf("\n");
+	}
+	if (c->c_sockgroup[0] != '\0') {
+		printf("socket group ");
+		printconf_string(c->c_sockgroup);
+		printf("\n");
+	}
 	/* Like the socket: only what differs from the default. */
 	if (c->c_loglevel != LOG_INFO)
 		printf("log level %s\n", conf_loglevel_name(c->c_loglevel));
-	if (c->c_shimdev[0] != '\0')
-		printf("shim \"%s\"\n", c->c_shimdev);
+	if (c->c_shimdev[0] != '\0') {
+		printf("shim ");
+		printconf_string(c->c_shimdev);
+		printf("\n");
+	}
 	if (c->c_evrate != CONF_EVENTS_RATE)
 		printf("ratelimit events %u per-second\n", c->c_evrate);
 	if (c->c_lograte != CONF_LOG_RATE || c->c_logburst != CONF_LOG_BURST)
 		printf("ratelimit log %u per-second burst %u\n", c->c_lograte,
 		    c->c_logburst);
 	TAILQ_FOREACH(cs, &c->c_sources, cs_entry) {
-		printf("emulate \"%s\"", cs->cs_source);
-		if (cs->cs_bars != NULL)
-			printf(" bars \"%s\"", cs->cs_bars);
+		printf("emulate ");
+		printconf_string(cs->cs_source);
+		if (cs->cs_bars != NULL) {
+			printf(" bars ");
+			printconf_string(cs->cs_bars);
+		}
 		printf("\n");
 	}
 	TAILQ_FOREACH(cd, &c->c_devices, cd_entry) {
 		bdf_format_pattern(&cd->cd_addr, addr, sizeof(addr));
 		printf("device %s {\n", addr);
 		printf("\tpermissive %s\n", printconf_yesno(cd->cd_permissive));
-		if (cd->cd_name[0] != '\0')
-			printf("\tname \"%s\"\n", cd->cd_name);
+		if (cd->cd_name[0] != '\0') {
+			printf("\tname ");
+			printconf_string(cd->cd_name);
+			printf("\n");
+		}
 		for (i = 0; i < cd->cd_nquirks; i++)
 			printf("\tquirk 0x%03x %u 0x%x\n",
 			    cd->cd_quirks[i].cq_offset,
 			    cd->cd_quirks[i].cq_size, cd->cd_quirks[i].cq_mask);
-		if (cd->cd_reset[0] != '\0')
-			printf("\treset \"%s\"\n", cd->cd_reset);
+		if (cd->cd_reset[0] != '\0') {
+			printf("\treset ");
+			printconf_string(cd->cd_reset);
+			printf("\n");
+		}
 		if (cd->cd_shared_irq)
 			printf("\tallow shared-irq\n");
 		if (cd->cd_shared_page)

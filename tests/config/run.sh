@@ -1,12 +1,14 @@
 #!/bin/sh
 # Config tests: pass-*.conf must print their .ok with -nv; fail-*.conf
-# must fail with exactly the messages in their .ok.  Also parses the
-# example configuration we install.
+# must fail with exactly the messages in their .ok, and what -nv prints
+# must read back as the same configuration.  Also parses the example
+# configuration we install.
 prog=$1
 passed=0
 failed=0
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+again=$(mktemp)
+trap 'rm -f "$out" "$again"' EXIT
 for f in tests/config/pass-*.conf tests/config/fail-*.conf; do
 	ok=${f%.conf}.ok
 	case $f in
@@ -14,6 +16,12 @@ for f in tests/config/pass-*.conf tests/config/fail-*.conf; do
 	*)	  want=1; "$prog" -n -f "$f" >"$out" 2>&1 ;;
 	esac
 	rc=$?
+	if [ $want -eq 0 ] && [ $rc -eq 0 ] &&
+	    { ! "$prog" -nv -f "$out" >"$again" 2>&1 ||
+	    ! diff -u "$out" "$again"; }; then
+		echo "FAIL: $f: what -nv prints does not read back"
+		rc=2
+	fi
 	if [ $rc -eq $want ] && diff -u "$ok" "$out"; then
 		passed=$((passed + 1))
 	else
