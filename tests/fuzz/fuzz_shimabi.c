@@ -1,0 +1,349 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The kernel shim's ABI checks (shim-driver/pcishim_check.c), the only
+ * code between an ioctl's argument struct and the hardware.  Each record
+ * of the input is an ioctl argument as the daemon (or anyone who can
+ * open /dev/pcishim) might pass it; the checks run in the order
+ * pcishim_dev.c runs them, and what they accept must satisfy what the
+ * module then relies on.  Also the hide= and new_slot parsers (on
+ * buffers without a terminating NUL, as sysfs hands them over) and the
+ * event ring against a model queue.
+ *
+ * Input: records [kind][bytes...] of fixed sizes, until the input ends.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcishim_check.h"
+
+/* The module's own copy: the same file builds in both worlds. */
+#include "../../shim-driver/pcishim_check.c"
+
+#define RING_MAX	16
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct input {
+	const uint8_t	*p;
+	size_t		 n;
+};
+
+static int
+take(struct input *in, void *buf, size_t len)
+{
+	if (in->n < len)
+		return -1;
+	memcpy(buf, in->p, len);
+	in->p += len;
+	in->n -= len;
+	return 0;
+}
+
+/* pcishim_copyin: argsz first, at least the first version's size. */
+static int
+copyin(const void *arg, size_t minsz)
+{
+	uint32_t	argsz;
+
+	memcpy(&argsz, arg, sizeof(argsz));
+	if (pcishim_check_argsz(argsz, minsz) != 0)
+		return -1;
+	if (argsz < minsz)
+		abort();
+	if (pcishim_copyout_len(argsz, minsz) > minsz ||
+	    pcishim_copyout_len(argsz, minsz) > argsz)
+		abort();
+	return 0;
+}
+
+static void
+ioc_cfg(struct input *in)
+{
+	struct pcishim_cfg	pc;
+	uint8_t			big;
+	uint32_t		cfgsize;
+
+	if (take(in, &pc, sizeof(pc)) != 0 || take(in, &big, 1) != 0)
+		return;
+	cfgsize = big & 1 ? PCISHIM_CFG_SIZE_EXP : PCISHIM_CFG_SIZE;
+	if (copyin(&pc, sizeof(pc)) != 0 ||
+	    pcishim_check_flags(pc.pc_flags, 0) != 0)
+		return;
+	if (pc.pc_flags != 0)
+		abort();
+	if (pcishim_check_cfg(pc.pc_offset, pc.pc_size, cfgsize) != 0)
+		return;
+	/* pci_user_{read,write}_config_* get exactly this. */
+	if (pc.pc_size != 1 && pc.pc_size != 2 && pc.pc_size != 4)
+		abort();
+	if (pc.pc_offset % pc.pc_size != 0 ||
+	    (uint64_t)pc.pc_offset + pc.pc_size > cfgsize)
+		abort();
+}
+
+static void
+ioc_devop(struct input *in)
+{
+	struct pcishim_devop	op;
+	uint8_t			which;
+	uint32_t		allowed;
+
+	if (take(in, &op, sizeof(op)) != 0 || take(in, &which, 1) != 0)
+		return;
+	allowed = which & 1 ? PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER : 0;
+	if (copyin(&op, sizeof(op)) != 0 ||
+	    pcishim_check_flags(op.pd_flags, allowed) != 0)
+		return;
+	if ((op.pd_flags & ~allowed) != 0)
+		abort();
+}
+
+static void
+ioc_assign(struct input *in)
+{
+	struct pcishim_assign	pa;
+
+	if (take(in, &pa, sizeof(pa)) != 0)
+		return;
+	if (copyin(&pa, sizeof(pa)) != 0 ||
+	    pcishim_check_flags(pa.pa_flags, 0) != 0 ||
+	    pcishim_check_domid(pa.pa_domid) != 0)
+		return;
+	/* Never dom0, never DOMID_NONE or another reserved id. */
+	if (pa.pa_domid == 0 || pa.pa_domid > PCISHIM_DOMID_MAX ||
+	    pa.pa_domid == PCISHIM_DOMID_NONE)
+		abort();
+}
+
+static void
+ioc_msix(struct input *in)
+{
+	struct pcishim_msix		pm;
+	struct pcishim_msix_entry	ue;
+	uint32_t			i;
+	uint16_t			narrow;
+
+	if (take(in, &pm, sizeof(pm)) != 0)
+		return;
+	if (copyin(&pm, sizeof(pm)) != 0 ||
+	    pcishim_check_flags(pm.pm_flags, 0) != 0 ||
+	    pcishim_check_msix_nvec(pm.pm_nvec) != 0)
+		return;
+	/* kcalloc(pm_nvec, ...) and copy_from_user of that many: bounded. */
+	if (pm.pm_nvec == 0 || pm.pm_nvec > PCISHIM_MSIX_MAX ||
+	    (uint64_t)pm.pm_nvec * sizeof(ue) > PCISHIM_MSIX_MAX * sizeof(ue))
+		abort();
+	for (i = 0; i < pm.pm_nvec; i++) {
+		if (take(in, &ue, sizeof(ue)) != 0)
+			return;
+		if (pcishim_check_msix_entry(ue.me_entry) != 0)
+			return;
+		/* struct msix_entry keeps the index in 16 bits. */
+		narrow = (uint16_t)ue.me_entry;
+		if (narrow != ue.me_entry || narrow >= PCISHIM_MSIX_MAX)
+			abort();
+	}
+}
+
+static void
+check_slot(const struct pcishim_slot *s, int anyfn)
+{
+	struct pcishim_slot	again;
+	char			buf[32];
+	uint32_t		bdf;
+	int			n;
+
+	if (s->ps_seg > 0xffff || s->ps_bus > 0xff || s->ps_dev > 0x1f ||
+	    (s->ps_fn > 7 && s->ps_fn != PCISHIM_SLOT_ANYFN))
+		abort();
+	if (!anyfn && s->ps_fn == PCISHIM_SLOT_ANYFN)
+		abort();
+	bdf = pcishim_slot_bdf(s);
+	if (!pcishim_slot_match(s, bdf))
+		abort();
+	if (s->ps_fn == PCISHIM_SLOT_ANYFN)
+		n = snprintf(buf, sizeof(buf), "%04x:%02x:%02x.*", s->ps_seg,
+		    s->ps_bus, s->ps_dev);
+	else
+		n = snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%x", s->ps_seg,
+		    s->ps_bus, s->ps_dev, s->ps_fn);
+	if (pcishim_parse_slot(buf, (size_t)n, 1, &again) != 0 ||
+	    !pcishim_slot_equal(s, &again))
+		abort();
+}
+
+static void
+slot(struct input *in)
+{
+	struct pcishim_slot	 s;
+	uint8_t			 len, anyfn;
+	char			*buf;
+
+	if (take(in, &len, 1) != 0 || take(in, &anyfn, 1) != 0)
+		return;
+	if (in->n < len)
+		len = (uint8_t)in->n;
+	/* Exactly len bytes: a read past them is an ASan report. */
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		abort();
+	memcpy(buf, in->p, len);
+	in->p += len;
+	in->n -= len;
+	if (pcishim_parse_slot(buf, len, anyfn & 1, &s) == 0)
+		check_slot(&s, anyfn & 1);
+	free(buf);
+}
+
+struct hide {
+	int	calls;
+	int	fail_at;
+};
+
+static int
+hide_cb(const struct pcishim_slot *s, void *arg)
+{
+	struct hide	*h = arg;
+
+	check_slot(s, 1);
+	if (++h->calls == h->fail_at)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+hide(struct input *in)
+{
+	struct hide	 h = { 0, 0 };
+	uint8_t		 len, fail;
+	char		*buf;
+	int		 rc, valid;
+
+	if (take(in, &len, 1) != 0 || take(in, &fail, 1) != 0)
+		return;
+	if (in->n < len)
+		len = (uint8_t)in->n;
+	if ((buf = malloc((size_t)len + 1)) == NULL)
+		abort();
+	memcpy(buf, in->p, len);
+	buf[len] = '\0';
+	in->p += len;
+	in->n -= len;
+	valid = pcishim_parse_hide(buf, NULL, NULL) == 0;
+	h.fail_at = fail % 8;
+	rc = pcishim_parse_hide(buf, hide_cb, &h);
+	/* All or nothing: a syntax error anywhere means no slot was added. */
+	if (!valid && (rc == 0 || h.calls != 0))
+		abort();
+	if (valid && h.fail_at == 0 && rc != 0)
+		abort();
+	if (rc == -ENOMEM && h.calls != h.fail_at)
+		abort();
+	free(buf);
+}
+
+/* The event ring against a queue that cannot be wrong. */
+static void
+ring(struct input *in)
+{
+	struct pcishim_event	buf[RING_MAX], ev, model[RING_MAX];
+	struct pcishim_ring	rg;
+	uint8_t			size, op;
+	uint32_t		seq = 0, n = 0, ov = 0;
+	int			rc;
+
+	if (take(in, &size, 1) != 0)
+		return;
+	size = 2 + size % (RING_MAX - 1);
+	pcishim_ring_init(&rg, buf, size);
+	while (take(in, &op, 1) == 0 && op != 0xff) {
+		if (op & 1) {
+			memset(&ev, 0, sizeof(ev));
+			ev.pe_type = PCISHIM_EV_BOUND;
+			ev.pe_seq = ++seq;
+			rc = pcishim_ring_push(&rg, &ev);
+			if (ov) {
+				if (rc != -ENOSPC)
+					abort();
+			} else if (n + 1 < size) {
+				if (rc != 0)
+					abort();
+				model[n++] = ev;
+			} else {
+				if (rc != 1)
+					abort();
+				ev.pe_type = PCISHIM_EV_OVERFLOW;
+				model[n++] = ev;
+				ov = 1;
+			}
+		} else {
+			rc = pcishim_ring_pop(&rg, &ev);
+			if (n == 0) {
+				if (rc != -EAGAIN)
+					abort();
+				continue;
+			}
+			if (rc != 0 || ev.pe_type != model[0].pe_type ||
+			    ev.pe_seq != model[0].pe_seq)
+				abort();
+			if (ev.pe_type == PCISHIM_EV_OVERFLOW)
+				ov = 0;
+			memmove(model, model + 1, --n * sizeof(model[0]));
+		}
+		if (rg.rg_count != n || rg.rg_count > rg.rg_size ||
+		    rg.rg_head >= rg.rg_size || (rg.rg_overflow != 0) != ov)
+			abort();
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input	in = { data, size };
+	uint8_t		kind;
+
+	while (take(&in, &kind, 1) == 0) {
+		switch (kind % 7) {
+		case 0:
+			ioc_cfg(&in);
+			break;
+		case 1:
+			ioc_devop(&in);
+			break;
+		case 2:
+			ioc_assign(&in);
+			break;
+		case 3:
+			ioc_msix(&in);
+			break;
+		case 4:
+			slot(&in);
+			break;
+		case 5:
+			hide(&in);
+			break;
+		default:
+			ring(&in);
+			break;
+		}
+	}
+	return 0;
+}
