@@ -1,0 +1,180 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/* See stub_xen.h. */
+
+#include <stdlib.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "stub_xen.h"
+
+struct stub_xen	stub_xen;
+static char	stub_handle;
+
+struct event *
+event_new(struct event_base *base, evutil_socket_t fd, short what,
+    event_callback_fn cb, void *arg)
+{
+	struct event	*ev;
+
+	(void)base;
+	(void)fd;
+	(void)what;
+	if ((ev = calloc(1, sizeof(*ev))) == NULL)
+		return NULL;
+	ev->se_cb = cb;
+	ev->se_arg = arg;
+	return ev;
+}
+
+int
+event_add(struct event *ev, const struct timeval *tv)
+{
+	(void)tv;
+	ev->se_pending = 1;
+	return 0;
+}
+
+int
+event_del(struct event *ev)
+{
+	ev->se_pending = 0;
+	return 0;
+}
+
+void
+event_free(struct event *ev)
+{
+	free(ev);
+}
+
+void
+stub_event_fire(struct event *ev)
+{
+	if (ev == NULL || !ev->se_pending)
+		return;
+	ev->se_pending = 0;
+	ev->se_cb(-1, EV_READ, ev->se_arg);
+}
+
+xenevtchn_handle *
+xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
+{
+	(void)logger;
+	(void)flags;
+	return (xenevtchn_handle *)(void *)&stub_handle;
+}
+
+int
+xenevtchn_close(xenevtchn_handle *xce)
+{
+	(void)xce;
+	return 0;
+}
+
+int
+xenevtchn_fd(xenevtchn_handle *xce)
+{
+	(void)xce;
+	return -1;
+}
+
+int
+xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	(void)xce;
+	(void)port;
+	stub_xen.sx_notify++;
+	return 0;
+}
+
+xenevtchn_port_or_error_t
+xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
+    evtchn_port_t port)
+{
+	(void)xce;
+	(void)domid;
+	(void)port;
+	stub_xen.sx_bound++;
+	return stub_xen.sx_port;
+}
+
+int
+xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	(void)xce;
+	(void)port;
+	stub_xen.sx_bound--;
+	return 0;
+}
+
+xenevtchn_port_or_error_t
+xenevtchn_pending(xenevtchn_handle *xce)
+{
+	(void)xce;
+	return stub_xen.sx_port;
+}
+
+int
+xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	(void)xce;
+	(void)port;
+	stub_xen.sx_unmask++;
+	return 0;
+}
+
+xengnttab_handle *
+xengnttab_open(struct xentoollog_logger *logger, unsigned int flags)
+{
+	(void)logger;
+	(void)flags;
+	return (xengnttab_handle *)(void *)&stub_handle;
+}
+
+int
+xengnttab_close(xengnttab_handle *xgt)
+{
+	(void)xgt;
+	return 0;
+}
+
+void *
+xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
+    uint32_t ref, int prot)
+{
+	(void)xgt;
+	(void)domid;
+	(void)ref;
+	(void)prot;
+	if (stub_xen.sx_map_fails)
+		return NULL;
+	stub_xen.sx_mapped++;
+	return stub_xen.sx_page;
+}
+
+int
+xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
+{
+	(void)xgt;
+	(void)start_address;
+	(void)count;
+	stub_xen.sx_mapped--;
+	return 0;
+}
