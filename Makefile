@@ -174,11 +174,13 @@ demo-core:
 	@sh tests/demo/demo.sh build/gcc/demo-core
 
 # End-to-end on the simulated Xen: the real xenstored, the pcibackd of
-# this variant, a toolstack stand-in and Linux-like guests.  The
-# simulators are built without sanitizers (the preload runs inside
-# xenstored); the daemon is the variant's own.
+# this variant, a toolstack stand-in and Linux-like guests, and the shim
+# double (tests/shimsim) for the shim provider, after its self-test.  The
+# simulators are built without sanitizers (the preloads run inside
+# xenstored and any daemon); the daemon is the variant's own.
 integration: $(PCIBACKD) $(PCIBACKCTL)
 	sh tests/integration/build.sh $(B)/sim
+	SHIMSIM_BUILD=$(B)/sim/shimsim sh tests/shimsim/test-shimsim.sh
 	ASAN_OPTIONS="$${ASAN_OPTIONS:+$$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	PCIBACKD=$(PCIBACKD) SIM_BUILD=$(B)/sim sh tests/integration/run.sh
 

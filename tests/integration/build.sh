@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the end-to-end test programs: the Xen simulator's preload library
-# (tests/xensim), pcifront-sim (a guest) and xl-sim (the toolstack).
+# (tests/xensim), the shim double (tests/shimsim), pcifront-sim (a guest)
+# and xl-sim (the toolstack).
 #
 # usage: tests/integration/build.sh [outdir]       (default build/sim)
 # Honours CC, CFLAGS, EXTRA_CFLAGS, EXTRA_LDFLAGS like the Makefile.
@@ -22,6 +23,10 @@ mkdir -p "$out"
 # or not.
 CC=$cc EXTRA_CFLAGS= EXTRA_LDFLAGS= "$xsim/build.sh" "$out/xensim" >/dev/null
 cp "$out/xensim/libxensim.so" "$out/libxensim.so"
+# The shim double (tests/shimsim), likewise never with sanitizers.
+CC=$cc EXTRA_CFLAGS= EXTRA_LDFLAGS= "$top/tests/shimsim/build.sh" \
+    "$out/shimsim" >/dev/null
+cp "$out/shimsim/libshimsim.so" "$out/shimsim/shimsim-ctl" "$out/"
 
 # shellcheck disable=SC2086
 $cc $F -I"$sim" -I"$xsim" -o "$out/pcifront-sim" \
@@ -29,4 +34,5 @@ $cc $F -I"$sim" -I"$xsim" -o "$out/pcifront-sim" \
     "$sim/gsim-scan.c" "$xsim/guest.c" "$xsim/model.c" $XS $L
 # shellcheck disable=SC2086
 $cc $F -o "$out/xl-sim" "$sim/xl-sim.c" $XS $L
-echo "build.sh: built $out/libxensim.so $out/pcifront-sim $out/xl-sim"
+echo "build.sh: built $out/libxensim.so $out/libshimsim.so $out/shimsim-ctl" \
+    "$out/pcifront-sim $out/xl-sim"

@@ -18,6 +18,9 @@ PCIBACKD=${PCIBACKD:-$t_top/build/gcc/pcibackd}
 DATA=$t_top/tests/data
 XL="$SIM/xl-sim"
 FRONT="$SIM/pcifront-sim"
+SHIMCTL="$SIM/shimsim-ctl"
+# What daemon_start preloads; shim_setup adds the shim double.
+DAEMON_PRELOAD=$SIM/libxensim.so
 t_name=$(basename "$0" .sh)
 t_ok=0
 t_notok=0
@@ -214,7 +217,7 @@ EOF
 daemon_start() {
 	touch "$T/daemon.log"
 	n=$(grep -c 'started in [0-9]* ms, holding' "$T/daemon.log")
-	LD_PRELOAD=$SIM/libxensim.so \
+	LD_PRELOAD=$DAEMON_PRELOAD \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1} \
 	    "$PCIBACKD" -d -v -f "$T/pcibackd.conf" >>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
@@ -404,3 +407,61 @@ error_like() {
 	note "dom$1 error node: '$el_v', want '$2'"
 	return 1
 }
+
+# ---- the shim double (tests/shimsim) ------------------------------------
+
+# shim_setup [NAME ...]: the daemon on the shim provider.  The machine has
+# the functions of the dumps tests/data/NAME.txt (default qemu-e1000e,
+# qemu-nvme, qemu-edu, qemu-e1000: 00:03.0, 00:05.0, 00:02.0, 00:04.0),
+# none made assignable yet; pcibackd.conf has no emulate line, so the
+# daemon opens /dev/pcishim, which the preload answers.  Extra
+# configuration lines: SHIM_CONF (one per line).
+shim_setup() {
+	[ -x "$SHIMCTL" ] && [ -f "$SIM/libshimsim.so" ] ||
+	    t_fatal "missing the shim double (run tests/integration/build.sh)"
+	DAEMON_PRELOAD="$SIM/libshimsim.so $SIM/libxensim.so"
+	[ $# -gt 0 ] || set -- qemu-e1000e qemu-nvme qemu-edu qemu-e1000
+	shim init || t_fatal "shimsim-ctl init"
+	for d in "$@"; do
+		shim add "dump:$DATA/$d.txt" "$DATA/$d.bars" ||
+		    t_fatal "shimsim-ctl add $d"
+	done
+	cat >"$T/pcibackd.conf" <<EOF
+mode virtual
+socket "$T/pcibackd.sock"
+${SHIM_CONF:-}
+EOF
+}
+
+# shim ARGS...: shimsim-ctl (the kernel's sysfs side); stderr to shim.log.
+shim() {
+	"$SHIMCTL" "$@" 2>>"$T/shim.log"
+}
+
+# assignable BDF...: xl pci-assignable-add: new_slot, then bind.
+assignable() {
+	for a in "$@"; do
+		shim assignable-add "$a" || return 1
+	done
+}
+
+# shim_val BDF KEY: one line of "shimsim-ctl show" (held, domid, msi,
+# msix, resets, last_method, reset_method, permissive, busy ...).
+shim_val() {
+	shim show "$1" | sed -n "s/^$2=//p"
+}
+
+# shim_is BDF KEY VALUE
+shim_is() {
+	sv=$(shim_val "$1" "$2")
+	[ "$sv" = "$3" ] && return 0
+	note "$1 $2: '$sv', want '$3'"
+	return 1
+}
+
+# fault NAME [ARG|off]: a switch of the double (reset-fail, reset-hang,
+# cfg-sleep, overflow), on at once for the running daemon.
+fault() {
+	shim fault "$@"
+}
+

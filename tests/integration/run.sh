@@ -54,7 +54,8 @@ run_one() {
 }
 
 if [ ! -x "$sim/pcifront-sim" ] || [ ! -x "$sim/xl-sim" ] ||
-    [ ! -f "$sim/libxensim.so" ]; then
+    [ ! -f "$sim/libxensim.so" ] || [ ! -f "$sim/libshimsim.so" ] ||
+    [ ! -x "$sim/shimsim-ctl" ]; then
 	"$here/build.sh" "$sim" || { echo "0 passed, 1 failed"; exit 1; }
 fi
 SIM_BUILD=$sim

@@ -1,0 +1,65 @@
+#!/bin/sh
+# The shim provider on the shim double (tests/shimsim): devices made
+# assignable are held, a guest's claim becomes the shim's ASSIGN, MSI and
+# MSI-X pirqs come from the shim, the guest's config writes reach the
+# device, and when the guest goes the device is released and reset on
+# the daemon's thread and serves the next guest.
+. "$(dirname "$0")/lib.sh"
+
+E=0000:00:03.0
+N=0000:00:05.0
+t_setup
+shim_setup
+check "two devices made assignable" assignable $E $N
+daemon_start
+check "the e1000e is held from the shim" \
+    log_has "$E: held \[8086:10d3\] \(shim\)"
+check "the nvme is held from the shim" log_has "$N: held \[1b36:0010\] \(shim\)"
+check "edu, not assignable, is not held" \
+    sh -c '! grep -q "0000:00:02.0: held" "$1"' x "$T/daemon.log"
+
+guest_start g 5 --paused --msi --msix 4
+check "domain 5 exists" wait_domain 5
+check "e1000e attached at creation" xl attach 5 $E --starting
+check "nvme attached at creation" xl attach 5 $N --starting
+guest_unpause g
+check "guest connects and does its work" wait_event g work-done 1 20
+check "the shim records dom5 as the e1000e's owner (ASSIGN)" \
+    shim_is $E domid 5
+check "... and the nvme's" shim_is $N domid 5
+check "no error node" test -z "$(error_node 5)"
+
+r0=$(shim_val $N resets)
+guest_stop g
+check "guest had no unexpected replies" test "$(gval g errors)" = 0
+check "no op timed out" test "$(gval g timeouts)" = 0
+check "the guest read the e1000e's IDs through the shim" \
+    test "$(gval g dev.00:00.0.id)" = 8086:10d3
+check "the nvme's extended config space" \
+    test "$(gval g dev.00:01.0.cfgsize)" = 4096
+check "BAR sizes from the shim's INFO" \
+    test "$(gval g dev.00:01.0.bar0)" = 0x4000
+pirq=$(gval g dev.00:00.0.msi)
+check "MSI pirq from the shim ($pirq)" test "${pirq:-0}" -ge 200
+check "MSI enable bit reads 1 while enabled" \
+    test "$(gval g dev.00:00.0.msi_bit)" = 1
+check "MSI-X refused while MSI is on (XSA-157)" \
+    test "$(gval g dev.00:00.0.xsa157)" = refused
+check "MSI-X gives 4 vectors on the nvme" \
+    test "$(gval g dev.00:01.0.msix)" = 4
+check "released by dom5" wait_until 5 log_has "$N: released by dom5"
+check "reset by FLR, ready for the next guest" \
+    wait_until 5 log_has "$N: reset \(flr\), ready for the next guest"
+check "the e1000e reset by its PM method" \
+    wait_until 5 log_has "$E: reset \(pm\), ready for the next guest"
+check "the shim did one more reset of the nvme" \
+    test "$(shim_val $N resets)" -gt "${r0:-0}"
+check "the shim forgot the owner (RELEASE)" shim_is $N domid none
+check "MSI-X off after the release" shim_is $N msix 0
+check "not enabled in dom0 after the release" shim_is $N enabled 0
+
+check "the nvme serves the next guest" serves 6 $N h
+check "dom6 owned it in the shim" \
+    wait_until 5 log_has "$N: released by dom6"
+check "daemon still running" daemon_alive
+t_done

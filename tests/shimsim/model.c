@@ -1,0 +1,554 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The shim double's state in files (see model.h).  Every change happens
+ * under flock(lock) on a fresh open of the lock file, so the threads of
+ * one process exclude each other as separate processes do.
+ */
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+
+#define SHIMSIM_CMD		0x04
+#define SHIMSIM_CMD_IO		0x0001
+#define SHIMSIM_CMD_MEM		0x0002
+#define SHIMSIM_CMD_MASTER	0x0004
+#define SHIMSIM_CMD_INTXDIS	0x0400
+
+static const char *const shimsim_names[] = {
+	[PCISHIM_RESET_NONE] = "",
+	[PCISHIM_RESET_FLR] = "flr",
+	[PCISHIM_RESET_PM] = "pm",
+	[PCISHIM_RESET_BUS] = "bus",
+	[PCISHIM_RESET_AF_FLR] = "af_flr",
+	[PCISHIM_RESET_ACPI] = "acpi",
+	[PCISHIM_RESET_DEVSPEC] = "device_specific",
+};
+#define SHIMSIM_NMETHODS	(sizeof(shimsim_names) / sizeof(shimsim_names[0]))
+
+/* Linux's default order, which "default" in reset_method restores. */
+static const uint32_t shimsim_order[] = {
+	PCISHIM_RESET_DEVSPEC, PCISHIM_RESET_ACPI, PCISHIM_RESET_FLR,
+	PCISHIM_RESET_AF_FLR, PCISHIM_RESET_PM, PCISHIM_RESET_BUS,
+};
+
+int
+shimsim_dir(char *buf, size_t len)
+{
+	const char	*d;
+	int		 n;
+
+	if ((d = getenv("SHIMSIM_DIR")) != NULL && d[0] != '\0')
+		n = snprintf(buf, len, "%s", d);
+	else if ((d = getenv("XENSIM_DIR")) != NULL && d[0] != '\0')
+		n = snprintf(buf, len, "%s/shim", d);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+shimsim_path(char *buf, size_t len, const char *name)
+{
+	char	dir[PATH_MAX];
+	int	n;
+
+	if (shimsim_dir(dir, sizeof(dir)) != 0)
+		return -1;
+	n = snprintf(buf, len, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+shimsim_lock(void)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	if (shimsim_path(path, sizeof(path), "lock") != 0)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+void
+shimsim_unlock(int fd)
+{
+	int	saved = errno;
+
+	if (fd != -1)
+		close(fd);
+	errno = saved;
+}
+
+void
+shimsim_bdf_str(uint32_t bdf, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%u", PCISHIM_BDF_SEG(bdf),
+	    PCISHIM_BDF_BUS(bdf), PCISHIM_BDF_DEV(bdf), PCISHIM_BDF_FN(bdf));
+}
+
+static int
+shimsim_dev_path(uint32_t bdf, char *buf, size_t len)
+{
+	char	name[32], addr[16];
+
+	shimsim_bdf_str(bdf, addr, sizeof(addr));
+	snprintf(name, sizeof(name), "dev-%s", addr);
+	return shimsim_path(buf, len, name);
+}
+
+static int
+shimsim_dev_read(const char *path, struct shimsim_dev *sd)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = pread(fd, sd, sizeof(*sd), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(*sd) || sd->sd_magic != SHIMSIM_MAGIC) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* -1 with ENODEV when the machine has no such function. */
+int
+shimsim_dev_load(uint32_t bdf, struct shimsim_dev *sd)
+{
+	char	path[PATH_MAX];
+
+	if (shimsim_dev_path(bdf, path, sizeof(path)) != 0)
+		return -1;
+	if (shimsim_dev_read(path, sd) != 0) {
+		if (errno == ENOENT)
+			errno = ENODEV;
+		return -1;
+	}
+	if (!sd->sd_present) {
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
+/* Written in place: the lock keeps readers out, and a crash mid-write
+ * is the test's failure anyway. */
+int
+shimsim_dev_save(const struct shimsim_dev *sd)
+{
+	char	path[PATH_MAX];
+	ssize_t	n;
+	int	fd;
+
+	if (shimsim_dev_path(sd->sd_bdf, path, sizeof(path)) != 0)
+		return -1;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	n = pwrite(fd, sd, sizeof(*sd), 0);
+	close(fd);
+	return n == (ssize_t)sizeof(*sd) ? 0 : -1;
+}
+
+int
+shimsim_dev_all(struct shimsim_dev *out, int max)
+{
+	char		 dir[PATH_MAX], path[PATH_MAX + 300];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if (shimsim_dir(dir, sizeof(dir)) != 0 || (d = opendir(dir)) == NULL)
+		return -1;
+	while (n < max && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "dev-", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (shimsim_dev_read(path, &out[n]) == 0 && out[n].sd_present)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+shimsim_dev_held(uint32_t *bdfs, int max)
+{
+	struct shimsim_dev	*all;
+	uint64_t		*order;
+	int			 n, i, j, k = 0;
+
+	if ((all = calloc(SHIMSIM_MAXDEVS, sizeof(*all))) == NULL)
+		return -1;
+	if ((order = calloc(SHIMSIM_MAXDEVS, sizeof(*order))) == NULL) {
+		free(all);
+		return -1;
+	}
+	n = shimsim_dev_all(all, SHIMSIM_MAXDEVS);
+	for (i = 0; i < n && k < max; i++) {
+		if (!all[i].sd_held)
+			continue;
+		/* Insertion by bind order: the module's list is in it. */
+		for (j = k; j > 0 && order[j - 1] > all[i].sd_order; j--) {
+			order[j] = order[j - 1];
+			bdfs[j] = bdfs[j - 1];
+		}
+		order[j] = all[i].sd_order;
+		bdfs[j] = all[i].sd_bdf;
+		k++;
+	}
+	free(order);
+	free(all);
+	return n < 0 ? -1 : k;
+}
+
+void
+shimsim_event(uint32_t type, uint32_t flags, uint32_t bdf, uint32_t op,
+    int error)
+{
+	struct pcishim_event	ev;
+	struct stat		st;
+	char			path[PATH_MAX];
+	int			fd;
+
+	if (shimsim_path(path, sizeof(path), "events") != 0)
+		return;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.pe_type = type;
+	ev.pe_flags = flags;
+	ev.pe_bdf = bdf;
+	ev.pe_op = op;
+	ev.pe_error = error;
+	if (fstat(fd, &st) == 0)
+		ev.pe_seq = (uint64_t)st.st_size / sizeof(ev) + 1;
+	if (write(fd, &ev, sizeof(ev)) != (ssize_t)sizeof(ev))
+		fprintf(stderr, "shimsim: event lost: %s\n", strerror(errno));
+	close(fd);
+}
+
+int
+shimsim_fault(const char *name, char *arg, size_t len)
+{
+	char	path[PATH_MAX], rel[64];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(rel, sizeof(rel), "fault/%s", name);
+	if (shimsim_path(path, sizeof(path), rel) != 0)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, arg, len - 1);
+	close(fd);
+	arg[n > 0 ? n : 0] = '\0';
+	arg[strcspn(arg, "\n")] = '\0';
+	return 1;
+}
+
+/* "ARG" names a device when it holds a BDF: then only that one. */
+int
+shimsim_fault_dev(const char *name, uint32_t bdf, char *arg, size_t len)
+{
+	char	addr[16], *p;
+
+	if (!shimsim_fault(name, arg, len))
+		return 0;
+	shimsim_bdf_str(bdf, addr, sizeof(addr));
+	if ((p = strchr(arg, ':')) == NULL)
+		return 1;
+	if (strncmp(arg, addr, strlen(addr)) != 0)
+		return 0;
+	/* What follows the BDF is the rest of the argument. */
+	p = arg + strlen(addr);
+	p += strspn(p, " ");
+	memmove(arg, p, strlen(p) + 1);
+	return 1;
+}
+
+uint32_t
+shimsim_cfg_get(const uint8_t *cfg, unsigned int off, unsigned int size)
+{
+	uint32_t	v = 0;
+	unsigned int	i;
+
+	for (i = 0; i < size && off + i < PCISHIM_CFG_SIZE_EXP; i++)
+		v |= (uint32_t)cfg[off + i] << (8 * i);
+	return v;
+}
+
+void
+shimsim_cfg_put(uint8_t *cfg, unsigned int off, unsigned int size,
+    uint32_t v)
+{
+	unsigned int	i;
+
+	for (i = 0; i < size && off + i < PCISHIM_CFG_SIZE_EXP; i++)
+		cfg[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A bounded walk of the standard capability list. */
+unsigned int
+shimsim_cap(const uint8_t *cfg, uint8_t id)
+{
+	unsigned int	pos, n;
+
+	if ((shimsim_cfg_get(cfg, 0x06, 2) & 0x10) == 0)
+		return 0;
+	pos = cfg[0x34] & ~3u;
+	for (n = 0; n < 48 && pos >= 0x40 && pos < 0xff; n++) {
+		if (cfg[pos] == id)
+			return pos;
+		pos = cfg[pos + 1] & ~3u;
+	}
+	return 0;
+}
+
+const char *
+shimsim_method_name(uint32_t m)
+{
+	return m < SHIMSIM_NMETHODS ? shimsim_names[m] : "other";
+}
+
+static uint32_t
+shimsim_method_lookup(const char *word)
+{
+	uint32_t	m;
+
+	for (m = 1; m < SHIMSIM_NMETHODS; m++)
+		if (strcmp(word, shimsim_names[m]) == 0)
+			return m;
+	return PCISHIM_RESET_NONE;
+}
+
+uint32_t
+shimsim_method_first(const struct shimsim_dev *sd)
+{
+	char	word[SHIMSIM_METHODS_MAX];
+	size_t	n;
+
+	n = strcspn(sd->sd_methods, " ");
+	memcpy(word, sd->sd_methods, n);
+	word[n] = '\0';
+	return shimsim_method_lookup(word);
+}
+
+void
+shimsim_methods_default(struct shimsim_dev *sd)
+{
+	size_t	i;
+
+	sd->sd_methods[0] = '\0';
+	for (i = 0; i < sizeof(shimsim_order) / sizeof(shimsim_order[0]); i++) {
+		if (!(sd->sd_supported & 1u << shimsim_order[i]))
+			continue;
+		if (sd->sd_methods[0] != '\0')
+			strcat(sd->sd_methods, " ");
+		strcat(sd->sd_methods, shimsim_names[shimsim_order[i]]);
+	}
+}
+
+/*
+ * What Linux's reset_method store does: "default" brings back every
+ * supported method, white space alone disables reset, otherwise each
+ * name must be known and supported by the function (EINVAL).
+ */
+int
+shimsim_methods_set(struct shimsim_dev *sd, const char *s)
+{
+	char		buf[SHIMSIM_METHODS_MAX], out[SHIMSIM_METHODS_MAX];
+	char		*w, *save = NULL;
+	uint32_t	m;
+	size_t		n;
+
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	while (n > 0 && *s == ' ') {
+		s++;
+		n--;
+	}
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (strcmp(buf, "default") == 0) {
+		shimsim_methods_default(sd);
+		return 0;
+	}
+	out[0] = '\0';
+	for (w = strtok_r(buf, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		if ((m = shimsim_method_lookup(w)) == PCISHIM_RESET_NONE ||
+		    !(sd->sd_supported & 1u << m))
+			return -EINVAL;
+		if (out[0] != '\0')
+			strcat(out, " ");
+		strcat(out, w);
+	}
+	memcpy(sd->sd_methods, out, sizeof(out));
+	return 0;
+}
+
+/*
+ * The module's reset: decoding off, reset, then the state from just
+ * before (or, initial, from the seize) back.  No method is no error.
+ * The switch reset-fail makes it fail with EIO, the state restored
+ * all the same, as __pci_reset_function_locked failing would.
+ */
+int
+shimsim_reset(struct shimsim_dev *sd, int initial, uint32_t *method)
+{
+	char	arg[64];
+	int	error = 0;
+
+	*method = shimsim_method_first(sd);
+	if (shimsim_fault_dev("reset-fail", sd->sd_bdf, arg, sizeof(arg)))
+		error = -EIO;
+	if (initial)
+		memcpy(sd->sd_cfg, sd->sd_initcfg, sizeof(sd->sd_cfg));
+	sd->sd_resets++;
+	sd->sd_last_method = *method;
+	sd->sd_last_error = -error;
+	return error;
+}
+
+int
+shimsim_giveback(struct shimsim_dev *sd, uint32_t *method)
+{
+	uint32_t	cmd;
+	int		error;
+
+	sd->sd_msi = 0;
+	sd->sd_msix = 0;
+	sd->sd_domid = PCISHIM_DOMID_NONE;
+	error = shimsim_reset(sd, 1, method);
+	sd->sd_enabled = 0;
+	cmd = shimsim_cfg_get(sd->sd_cfg, SHIMSIM_CMD, 2);
+	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd & ~SHIMSIM_CMD_MASTER);
+	return error;
+}
+
+static int
+shimsim_mkdirs(const char *path)
+{
+	char	buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static void
+shimsim_mirror(const char *rel, const char *text)
+{
+	char	path[PATH_MAX], dir[PATH_MAX], *slash;
+	FILE	*f;
+
+	if (shimsim_path(path, sizeof(path), rel) != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		(void)shimsim_mkdirs(dir);
+	}
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+shimsim_mirror_list(const char *rel, const struct shimsim_dev *all, int n,
+    size_t field)
+{
+	char	text[SHIMSIM_MAXDEVS * 16], addr[16];
+	int	i;
+
+	text[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (!all[i].sd_held ||
+		    !*(const uint32_t *)(const void *)((const char *)&all[i] +
+		    field))
+			continue;
+		shimsim_bdf_str(all[i].sd_bdf, addr, sizeof(addr));
+		strcat(text, addr);
+		strcat(text, "\n");
+	}
+	shimsim_mirror(rel, text);
+}
+
+/* Mirrors of what sysfs would show; the slots file is the tool's. */
+void
+shimsim_sysfs_sync(void)
+{
+	struct shimsim_dev	*all;
+	char			 rel[96], text[SHIMSIM_METHODS_MAX + 2];
+	char			 addr[16];
+	int			 n, i;
+
+	if ((all = calloc(SHIMSIM_MAXDEVS, sizeof(*all))) == NULL)
+		return;
+	if ((n = shimsim_dev_all(all, SHIMSIM_MAXDEVS)) < 0)
+		n = 0;
+	shimsim_mirror_list("sys/bus/pci/drivers/pciback/permissive", all, n,
+	    offsetof(struct shimsim_dev, sd_permissive));
+	shimsim_mirror_list("sys/bus/pci/drivers/pciback/"
+	    "allow_interrupt_control", all, n,
+	    offsetof(struct shimsim_dev, sd_intctl));
+	for (i = 0; i < n; i++) {
+		shimsim_bdf_str(all[i].sd_bdf, addr, sizeof(addr));
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/"
+		    "reset_method", addr);
+		snprintf(text, sizeof(text), "%s\n", all[i].sd_methods);
+		shimsim_mirror(rel, text);
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver",
+		    addr);
+		shimsim_mirror(rel, all[i].sd_held ? "pciback\n" : "\n");
+	}
+	free(all);
+}
