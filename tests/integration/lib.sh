@@ -465,3 +465,21 @@ fault() {
 	shim fault "$@"
 }
 
+
+# dev_is BDF KEY VALUE: in "pcibackctl -j show devices", BDF's KEY is
+# VALUE (a Python literal: True, 'dom5', 'resetting').
+dev_is() {
+	"${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}" \
+	    -s "$T/pcibackd.sock" -j show devices >"$T/dev.json" &&
+	    python3 - "$T/dev.json" "$1" "$2" "$3" <<'EOF'
+import json, sys, ast
+recs = json.load(open(sys.argv[1]))
+dev = [r for r in recs if r.get("address") == sys.argv[2]]
+got = dev[0].get(sys.argv[3]) if dev else "(not held)"
+if got == ast.literal_eval(sys.argv[4]):
+    sys.exit(0)
+print("# %s %s: %r, want %s" % (sys.argv[2], sys.argv[3], got, sys.argv[4]),
+    file=sys.stderr)
+sys.exit(1)
+EOF
+}
