@@ -368,11 +368,15 @@ static long
 shimsim_ioc_version(void *uarg)
 {
 	struct pcishim_version	v;
+	char			arg[16];
 
 	if (uarg == NULL)
 		return -EFAULT;
 	v.pv_abi = PCISHIM_ABI_VERSION;
 	v.pv_evsize = sizeof(struct pcishim_event);
+	/* The switch abi: a module of another version. */
+	if (shimsim_fault("abi", arg, sizeof(arg)))
+		v.pv_abi = (uint32_t)strtoul(arg, NULL, 10);
 	memcpy(uarg, &v, sizeof(v));
 	return 0;
 }

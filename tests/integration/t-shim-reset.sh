@@ -1,0 +1,84 @@
+#!/bin/sh
+# Resets on the shim provider: the configured methods go to the kernel's
+# reset_method (one the function cannot do is refused and logged), the
+# give-back after a guest and "pcibackctl reset" use them; a reset that
+# fails is logged and the device stays usable; a reset that hangs keeps
+# the device from the next guest ("still being reset") without stalling
+# the daemon, and it serves again once the reset ends.
+. "$(dirname "$0")/lib.sh"
+
+E=0000:00:03.0
+N=0000:00:05.0
+CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
+
+ctl() {
+	"$CTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
+}
+
+ctl_err_has() {
+	grep -Eq -- "$1" "$T/ctl.err"
+}
+
+t_setup
+SHIM_CONF='device 0000:00:05.0 { name "nvme" reset "pm flr" }
+device 0000:00:03.0 { name "e1000e" reset "flr" }'
+shim_setup
+assignable $E $N
+check "the nvme's hardware can do FLR and PM" shim supported $N "flr pm"
+check "... and Linux offers both, FLR first" shim_is $N reset_method "flr pm"
+daemon_start
+check "the configured order goes to the kernel" \
+    log_has "$N: reset methods \"pm flr\""
+check "the shim's reset_method is \"pm flr\"" shim_is $N reset_method "pm flr"
+check "sysfs mirror shows it" \
+    grep -qx "pm flr" "$XENSIM_DIR/shim/sys/bus/pci/devices/$N/reset_method"
+check "a method the e1000e cannot do is refused by the kernel" \
+    log_has "$E: reset \"flr\": the kernel refused it: Invalid argument"
+check "... and its methods stay Linux's" shim_is $E reset_method pm
+
+check "pcibackctl reset of a free device starts it" ctl reset $N
+check "the reset used the first configured method" \
+    wait_until 5 log_has "$N: reset \(pm\), ready for the next guest"
+check "the shim did it by PM" shim_is $N last_method pm
+check "pcibackctl shows the method used" dev_is $N reset "'pm'"
+
+guest_start g 5 --run-ms 30000
+wait_domain 5
+xl attach 5 $N
+check "a guest has the nvme" wait_event g connected
+check "reset of an owned device: refused" \
+    sh -c '! "$1" -s "$2" reset "$3" 2>/dev/null' x "$CTL" \
+    "$T/pcibackd.sock" $N
+check "the shim saw no reset of the owned device" shim_is $N resets 2
+
+# A reset that fails: logged, the device stays held and usable.
+fault reset-fail $N
+xl -w 2000 detach 5 $N
+check "a failed give-back is logged" \
+    wait_until 5 log_has "$N: giving it back failed: Input/output error"
+check "the shim forgot the owner all the same" shim_is $N domid none
+fault reset-fail off
+check "the device is ready again" wait_until 5 dev_is $N state "'ready'"
+check "it serves the next guest" serves 6 $N h
+
+# A reset that hangs.
+fault reset-hang $N
+check "pcibackctl reset starts a reset that hangs" ctl reset $N
+check "the device shows as resetting" wait_until 5 dev_is $N state "'resetting'"
+check "a second reset is refused meanwhile" \
+    sh -c '! "$1" -s "$2" reset "$3" 2>"$4"' x "$CTL" "$T/pcibackd.sock" \
+    $N "$T/ctl.err"
+check "... because one is running" ctl_err_has 'already running'
+guest_start k 7 --run-ms 30000
+wait_domain 7
+xl attach 7 $N --starting
+check "a guest asking for it meanwhile is refused" \
+    wait_until 10 error_like 7 '*still being reset*'
+check "the daemon serves other guests meanwhile" serves 8 $E p
+fault reset-hang off
+check "the reset ends once the switch is off" \
+    wait_until 10 dev_is $N state "'ready'"
+check "the device serves again afterwards" serves 9 $N q
+guest_stop g
+guest_stop k
+t_done
