@@ -13,13 +13,14 @@ W="-Wall -Wextra -Wformat=2 -Wwrite-strings -Wshadow -Wmissing-prototypes
 F="-D_GNU_SOURCE $W ${CFLAGS:--O2 -g} ${EXTRA_CFLAGS:-}"
 L=${EXTRA_LDFLAGS:-}
 I="-I$top/shim-driver -I$top/lib -I$top/daemon"
+PCIF=$(pkg-config --cflags libpci 2>/dev/null)
 PCI=$(pkg-config --cflags --libs libpci 2>/dev/null || echo -lpci)
 mkdir -p "$out"
 
 # Only the interposed calls are exported: the model and the module's
 # checks stay out of the daemon's symbol space.
 # shellcheck disable=SC2086
-$cc -std=gnu11 $F $I -fPIC -shared -fvisibility=hidden \
+$cc -std=gnu11 $F $I $PCIF -fPIC -shared -fvisibility=hidden \
     -o "$out/libshimsim.so" "$src/shimsim.c" "$src/model.c" \
     "$top/shim-driver/pcishim_check.c" $L -ldl -pthread
 # The machine's side loads dumps with the emulated provider's loader.

@@ -522,6 +522,68 @@ shimsim_mirror_list(const char *rel, const struct shimsim_dev *all, int n,
 	shimsim_mirror(rel, text);
 }
 
+static void
+shimsim_mirror_bin(const char *rel, const void *data, size_t len)
+{
+	char	path[PATH_MAX];
+	FILE	*f;
+
+	if (shimsim_path(path, sizeof(path), rel) != 0 ||
+	    (f = fopen(path, "w")) == NULL)
+		return;
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+/*
+ * The function's directory as libpci's sysfs method reads it (config,
+ * resource, irq and the IDs), so that a scan of "the host" by the
+ * daemon (the XSA-461 check) sees the double's machine, not the real one.
+ */
+static void
+shimsim_sysfs_dev(const struct shimsim_dev *sd, const char *addr)
+{
+	const struct pcishim_bar	*pb;
+	char				 rel[96], text[1024], *p = text;
+	unsigned long long		 end, fl;
+	int				 i;
+
+	for (i = 0; i < 13; i++) {
+		pb = i < PCISHIM_NBARS ? &sd->sd_bar[i] : NULL;
+		end = fl = 0;
+		if (pb != NULL && pb->pb_size != 0) {
+			end = pb->pb_start + pb->pb_size - 1;
+			fl = pb->pb_flags & PCISHIM_BAR_IO ? 0x100 : 0x200;
+			if (pb->pb_flags & PCISHIM_BAR_PREFETCH)
+				fl |= 0x2000;
+			if (pb->pb_flags & PCISHIM_BAR_MEM64)
+				fl |= 0x100000;
+		}
+		p += snprintf(p, sizeof(text) - (size_t)(p - text),
+		    "0x%016llx 0x%016llx 0x%016llx\n", end != 0 ?
+		    (unsigned long long)pb->pb_start : 0ULL, end, fl);
+	}
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/resource", addr);
+	shimsim_mirror(rel, text);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/config", addr);
+	shimsim_mirror_bin(rel, sd->sd_cfg, sd->sd_cfgsize);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/irq", addr);
+	snprintf(text, sizeof(text), "%u\n", sd->sd_irq);
+	shimsim_mirror(rel, text);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor", addr);
+	snprintf(text, sizeof(text), "0x%04x\n",
+	    shimsim_cfg_get(sd->sd_cfg, 0x00, 2));
+	shimsim_mirror(rel, text);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device", addr);
+	snprintf(text, sizeof(text), "0x%04x\n",
+	    shimsim_cfg_get(sd->sd_cfg, 0x02, 2));
+	shimsim_mirror(rel, text);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/class", addr);
+	snprintf(text, sizeof(text), "0x%06x\n",
+	    shimsim_cfg_get(sd->sd_cfg, 0x08, 4) >> 8);
+	shimsim_mirror(rel, text);
+}
+
 /* Mirrors of what sysfs would show; the slots file is the tool's. */
 void
 shimsim_sysfs_sync(void)
@@ -549,6 +611,7 @@ shimsim_sysfs_sync(void)
 		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver",
 		    addr);
 		shimsim_mirror(rel, all[i].sd_held ? "pciback\n" : "\n");
+		shimsim_sysfs_dev(&all[i], addr);
 	}
 	free(all);
 }

@@ -20,8 +20,10 @@
  * a record is appended, so the daemon's event loop sees it as it sees
  * the module's poll); ioctl(2) and read(2) on it do what the module's
  * ioctls and read do, over the files of model.c; fopen(3) of a device's
- * reset_method goes to the model too.  The argument rules are the
- * module's, from shim-driver/pcishim_check.c, compiled in.
+ * reset_method goes to the model too, and libpci (the daemon's scan of
+ * the host for XSA-461) reads the double's machine, not this one.  The
+ * argument rules are the module's, from shim-driver/pcishim_check.c,
+ * compiled in.
  */
 
 #include <sys/inotify.h>
@@ -40,6 +42,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <pci/pci.h>
 
 #include "model.h"
 #include "pcishim_check.h"
@@ -158,6 +162,7 @@ SHIMSIM_EXPORT ssize_t read(int, void *, size_t);
 SHIMSIM_EXPORT int ioctl(int, unsigned long, ...);
 SHIMSIM_EXPORT FILE *fopen(const char *, const char *);
 SHIMSIM_EXPORT FILE *fopen64(const char *, const char *);
+SHIMSIM_EXPORT struct pci_access *pci_alloc(void);
 
 int
 open(const char *path, int flags, ...)
@@ -1048,4 +1053,36 @@ FILE *
 fopen64(const char *path, const char *mode)
 {
 	return shimsim_fopen_common("fopen64", path, mode);
+}
+
+/* ---- libpci: the host is the double's machine ------------------------ */
+
+/*
+ * Every pci_access starts on the sysfs tree of the model (model.c
+ * writes each function's config, resource and irq there).  A caller
+ * that picks its own method and path afterwards (the emulated
+ * provider's dump: and sysfs: sources) still gets what it asked for.
+ */
+struct pci_access *
+pci_alloc(void)
+{
+	struct pci_access	*(*real_alloc)(void);
+	int			 (*set_param)(struct pci_access *, char *,
+				    char *);
+	struct pci_access	*pa;
+	struct stat		 st;
+	char			 events[PATH_MAX], path[PATH_MAX];
+	char			 name[] = "sysfs.path";
+
+	*(void **)&real_alloc = shimsim_real("pci_alloc");
+	if ((pa = real_alloc()) == NULL)
+		return NULL;
+	if (shimsim_path(events, sizeof(events), "events") != 0 ||
+	    stat(events, &st) == -1 ||
+	    shimsim_path(path, sizeof(path), "sys/bus/pci") != 0)
+		return pa;
+	*(void **)&set_param = shimsim_real("pci_set_param");
+	pa->method = PCI_ACCESS_SYS_BUS_PCI;
+	(void)set_param(pa, name, path);
+	return pa;
 }
