@@ -1,0 +1,63 @@
+#!/bin/sh
+# pcibackctl on the shim provider: show devices names the provider, the
+# state and the reset method; explain; hold of a device the toolstack did
+# not make assignable is refused with what to do; release stops holding a
+# free one; a reload keeps the shim's devices (the toolstack decides what
+# the shim holds) and applies names and permissive.
+. "$(dirname "$0")/lib.sh"
+
+E=0000:00:03.0
+N=0000:00:05.0
+CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
+
+ctl() {
+	"$CTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
+}
+
+has() {
+	grep -Eq -- "$2" "$T/$1" ||
+	    { note "$1 lacks '$2':"; sed 's/^/#   /' "$T/$1" >&2; return 1; }
+}
+
+t_setup
+shim_setup
+assignable $E $N
+daemon_start
+check "show devices" ctl show devices
+check "... lists both with their reset methods" has ctl.out "^$E .* 8086:10d3 .* ready +pm$"
+check "JSON: the e1000e comes from the shim" dev_is $E provider "'shim'"
+check "JSON: ready" dev_is $E state "'ready'"
+check "JSON: its reset method is the kernel's first (pm)" \
+    dev_is $E reset "'pm'"
+check "JSON: the nvme resets by FLR" dev_is $N reset "'flr'"
+check "explain the nvme" ctl explain $N
+check "... it can be given" has ctl.out 'can be given to a guest$'
+check "hold a device the toolstack did not make assignable: refused" \
+    eval '! ctl hold 0000:00:02.0'
+check "... saying what to do" has ctl.err 'make it assignable first'
+
+# A reload: the file names, the toolstack holds.
+cat >>"$T/pcibackd.conf" <<EOC
+device $E { name "nic" permissive yes }
+EOC
+check "reload" ctl reload
+check "the name is applied" dev_is $E name "'nic'"
+check "permissive is applied" dev_is $E permissive True
+check "a shim device no line names stays held" dev_is $N state "'ready'"
+
+guest_start g 5 --run-ms 30000
+wait_domain 5
+xl attach 5 $E
+check "a guest has the e1000e" wait_event g connected
+check "release of an owned device: refused" eval '! ctl release $E'
+check "... saying who owns it" has ctl.err 'owned by dom5'
+check "JSON: assigned to dom5" dev_is $E domid 5
+guest_stop g
+xl -w 500 destroy 5
+check "released after its guest" \
+    wait_until 5 log_has "$E: reset \(pm\), ready for the next guest"
+check "release of a free shim device" ctl release $N
+check "... no longer held by the daemon" \
+    wait_until 5 log_has "$N: no longer held"
+check "show stats" ctl show stats
+t_done
