@@ -58,7 +58,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz fuzz-long coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz fuzz-long fuzz-replay coverage \
 	deps install clean demo deb deb-check
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(PCIBACKCTL) $(DEMO_CORE)
@@ -195,15 +195,15 @@ check: deps
 	@echo "make check: all variants passed"
 
 check-gcc:
-	$(MAKE) all unit config integration CC=gcc B=build/gcc
+	$(MAKE) all unit config integration fuzz-replay CC=gcc B=build/gcc
 
 check-clang:
-	$(MAKE) all unit config CC=clang B=build/clang
+	$(MAKE) all unit config fuzz-replay CC=clang B=build/clang
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	$(MAKE) all unit config integration CC=clang B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) all unit config integration fuzz-replay CC=clang B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
 
@@ -250,6 +250,30 @@ build/fuzz/%: tests/fuzz/%.c $$(call FUZZ_OBJS,$$*) \
     $(wildcard shim-driver/pcishim_check.c tests/fuzz/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	    $(call FUZZ_OBJS,$*) $(FUZZ_LIBS_$*)
+
+# The same targets without libFuzzer, built like everything else: each
+# runs once over its seeds (tests/fuzz/replay.c), so that the regress-*
+# seeds are tests of every variant.
+REPLAY_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/fuzz/%)
+REPLAY_OBJS	 = $(patsubst %.c,$(B)/%.o,$(patsubst build/fuzz/obj/%,%,\
+		   $(FUZZ_DAEMON_$(1))))
+
+$(B)/tests/fuzz/%.o: tests/fuzz/%.c $(wildcard lib/*.h daemon/*.h \
+    tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(XEN_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $$(call REPLAY_OBJS,$$*) \
+    $(SUPPORT_OBJS) $(LIB) $(wildcard tests/fuzz/*.h shim-driver/*.h \
+    shim-driver/pcishim_check.c)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/support -Idaemon -Ishim-driver \
+	    $(PCI_CFLAGS) $(XEN_CFLAGS) -pthread -o $@ $< tests/fuzz/replay.c \
+	    $(call REPLAY_OBJS,$*) $(SUPPORT_OBJS) $(LIB) $(ALL_LDFLAGS) \
+	    $(FUZZ_LIBS_$*)
+
+fuzz-replay: $(REPLAY_BINS)
+	@sh tests/fuzz/replay.sh $(REPLAY_BINS)
 
 fuzz: $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) 1 $(FUZZ_BINS)

@@ -180,7 +180,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char	*part[NPARTS], *end, *sep;
 	size_t		 len[NPARTS], n, i;
-	char		 src[600], path[600], bars[600];
+	char		 src[700], path[600], bars[600];
 	int		 sysfs, have_bars = 0;
 
 	if (size < 1)
