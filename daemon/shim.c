@@ -505,6 +505,11 @@ shim_assign(struct shimdev *sd, unsigned int domid, char **cause)
 	pa.pa_domid = domid;
 	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_ASSIGN, &pa) == -1) {
 		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
+		/* The shim still has it for another guest: never steal it. */
+		if (errno == EBUSY)
+			return shim_cause(cause, "shim cannot assign it to "
+			    "dom%u: it is still assigned to another domain "
+			    "(EBUSY); reset it once that one is gone", domid);
 		return shim_cause(cause, "shim cannot assign it to dom%u: %s",
 		    domid, strerror(errno));
 	}
