@@ -223,7 +223,7 @@ FUZZ_BASE	:= $(LIB_SRCS) $(SUPPORT_SRCS)
 FUZZ_DAEMON_fuzz_conf	 = build/fuzz/obj/daemon/parse.c daemon/conf.c \
 			   daemon/printconf.c tests/fuzz/stub_log.c
 FUZZ_LIBS_fuzz_conf	 = -Wl,--wrap=fopen
-FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c
+FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c $(wildcard daemon/hostpci.c)
 FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
 FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c
