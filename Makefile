@@ -146,8 +146,9 @@ e2e-baseline: e2e-prepare
 	sh tests/e2e/run.sh baseline
 
 # The shim for the dom0 kernel (KHDR) is all.sh's job; here the newest.
-e2e-pcibackd: e2e-prepare $(PCIBACKD) $(PCIBACKCTL) shim
-	sh tests/e2e/run.sh pcibackd
+# dom0 installs pcibackd from the package make deb just built.
+e2e-pcibackd: e2e-prepare $(PCIBACKD) $(PCIBACKCTL) shim deb
+	E2E_DEBS=build/deb sh tests/e2e/run.sh pcibackd
 
 # Both backends, then the comparison of the guest's views (tests/e2e/all.sh).
 e2e:

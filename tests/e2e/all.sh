@@ -43,6 +43,9 @@ make -s -C "$top" shim KHDR="$kdir" >/dev/null ||
     loud "the shim does not build against $kdir"
 make -s -C "$top" build/gcc/pcibackd build/gcc/pcibackctl >/dev/null ||
     loud "pcibackd does not build"
+# dom0 installs pcibackd from its Debian package, built here and now.
+make -s -C "$top" deb >/dev/null || loud "make deb failed"
+export E2E_DEBS="$top/build/deb"
 
 rc=0
 for s in baseline pcibackd; do

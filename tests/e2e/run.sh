@@ -7,7 +7,9 @@
 # env:   E2E_CACHE (build/e2e/cache, from prepare.sh; run first if empty),
 #        E2E_WORK (build/e2e/work), E2E_RESULTS (build/e2e/results),
 #        E2E_TIMEOUT (QEMU wall-clock limit, s; default 300),
-#        E2E_PCIBACKD (default build/gcc/pcibackd; to /usr/local/sbin),
+#        E2E_DEBS (a make deb output dir: its pcibackd_*.deb goes to
+#        /e2e/debs/ and dom0 installs it with dpkg; without it, make
+#        install of E2E_PCIBACKD, default build/gcc/pcibackd, in /usr/local),
 #        E2E_SHIM_DIR (default shim-driver; its *.ko to /e2e/shim/) and
 #        scenarios/SCENARIO.d/ (to /e2e/scenario.d/): copied into dom0
 #        when present.
@@ -84,8 +86,13 @@ guest_initrd() {
 # checks for them in dom0.
 project_files() {
 	o=$1
-	# Installed as an administrator would: make install.
-	if [ -x "$pcibackd" ]; then
+	# Installed as an administrator would: the Debian package (the
+	# scenario runs dpkg -i in dom0), else make install.
+	deb=$(ls "${E2E_DEBS:-/nonexistent}"/pcibackd_*.deb 2>/dev/null |
+	    tail -n 1)
+	if [ -n "$deb" ]; then
+		install -D -m 644 "$deb" "$o/e2e/debs/${deb##*/}"
+	elif [ -x "$pcibackd" ]; then
 		make -s -C "$top" install B="${pcibackd%/*}" DESTDIR="$o" \
 		    PREFIX=/usr/local >/dev/null || return 1
 	fi

@@ -1,5 +1,6 @@
 # Scenario "pcibackd": the kernel shim (pcishim.ko) holds the devices and
-# pcibackd, installed by `make install`, is the backend (bash; sourced by
+# pcibackd, installed from its Debian package (make deb; or by make
+# install when run.sh had no package), is the backend (bash; sourced by
 # the dom0 /init).  dom0/checks.sh runs the same checks as for the stock
 # xen-pciback; backend_restart is what only a userspace backend can do.
 
@@ -24,9 +25,31 @@ pcibackd_start() {
 	pcibackd_wait_ready
 }
 
+# The package as an administrator installs it: dpkg -i, then what it
+# must have put in place.  (No systemd in this dom0: the postinst only
+# records the unit; the scenario starts the daemon itself.)
+pcibackd_install_deb() {
+	local deb
+	deb=$(ls /e2e/debs/pcibackd_*.deb 2>/dev/null | tail -n 1)
+	[ -n "$deb" ] || return 0
+	check "dpkg -i ${deb##*/}" \
+	    eval 'dpkg -i "$deb" >"$LOGDIR/dpkg.log" 2>&1'
+	check "the package is installed" \
+	    eval 'dpkg-query -W -f="\${Status}" pcibackd | grep -q "ok installed"'
+	check "pcibackd and pcibackctl are the package's" \
+	    eval '[ "$(command -v pcibackd)" = /usr/sbin/pcibackd ] &&
+		[ "$(command -v pcibackctl)" = /usr/sbin/pcibackctl ]'
+	check "the package blacklists xen_pciback" \
+	    grep -qx 'blacklist xen_pciback' /etc/modprobe.d/pcibackd.conf
+	check "the package's /etc/pcibackd.conf passes pcibackd -n" \
+	    eval 'pcibackd -n -f /etc/pcibackd.conf >>"$LOGDIR/dpkg.log" 2>&1'
+}
+
 backend_up() {
+	pcibackd_install_deb
 	# No udev here, so nothing loads xen-pciback by itself; both would
-	# register the PCI driver "pciback", so keep it out for good.
+	# register the PCI driver "pciback", so keep it out for good (the
+	# package's blacklist too, when it was installed).
 	echo 'blacklist xen_pciback' >/etc/modprobe.d/e2e-pcibackd.conf
 	# Next to Linux's own backend the shim must refuse to load.
 	if modprobe xen-pciback 2>/dev/null; then
