@@ -82,8 +82,10 @@ $(B)/ctl/pcibackctl.o: pcibackctl/pcibackctl.c daemon/control_proto.h \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon -c -o $@ $<
 
-$(PCIBACKCTL): $(B)/ctl/pcibackctl.o $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(B)/ctl/pcibackctl.o $(LIB) $(ALL_LDFLAGS)
+# The command table is the daemon's and pcibackctl's (control_proto.c).
+$(PCIBACKCTL): $(B)/ctl/pcibackctl.o $(B)/daemon/control_proto.o $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(B)/ctl/pcibackctl.o \
+	    $(B)/daemon/control_proto.o $(LIB) $(ALL_LDFLAGS)
 
 $(B)/daemon/parse.c: daemon/parse.y
 	@mkdir -p $(@D)
@@ -93,9 +95,10 @@ $(B)/daemon/parse.c: daemon/parse.y
 $(B)/daemon/parse.o: $(B)/daemon/parse.c $(wildcard lib/*.h daemon/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-parameter -Idaemon -c -o $@ $<
 
-$(DEMO_CORE): tests/demo/demo-core.c $(B)/daemon/emul.o $(LIB)
+$(DEMO_CORE): tests/demo/demo-core.c $(B)/daemon/emul.o $(B)/daemon/hostpci.o \
+    $(LIB)
 	$(CC) $(ALL_CFLAGS) -Idaemon $(PCI_CFLAGS) -o $@ $< $(B)/daemon/emul.o \
-	    $(LIB) $(ALL_LDFLAGS) $(PCI_LIBS)
+	    $(B)/daemon/hostpci.o $(LIB) $(ALL_LDFLAGS) $(PCI_LIBS)
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -224,7 +227,7 @@ FUZZ_BASE	:= $(LIB_SRCS) $(SUPPORT_SRCS)
 FUZZ_DAEMON_fuzz_conf	 = build/fuzz/obj/daemon/parse.c daemon/conf.c \
 			   daemon/printconf.c tests/fuzz/stub_log.c
 FUZZ_LIBS_fuzz_conf	 = -Wl,--wrap=fopen
-FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c $(wildcard daemon/hostpci.c)
+FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c daemon/hostpci.c
 FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
 FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c

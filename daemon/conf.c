@@ -18,7 +18,7 @@
 /*
  * What a device block of pcibackd.conf(5) means once parsed: the checks
  * the parser and pcibackctl share (quirks, reset methods, log levels),
- * and the config-space policy of a device.  No I/O, no state.
+ * and the device block of a device no block names.  No I/O, no state.
  */
 
 #include <stdio.h>
@@ -45,32 +45,20 @@ static const struct {
 #define CONF_NLEVELS	(sizeof(conf_levels) / sizeof(conf_levels[0]))
 
 /*
- * The policy of a device as its device line says; the quirks point into
- * cd, which must outlive the policy (cfgspace copies them).
+ * What a device no "device" block names gets: the global permissive
+ * setting, no name, no quirks.  The one place that builds it.
  */
-void
-conf_device_policy(const struct conf_device *cd, int permissive,
-    struct cfgspace_policy *pol)
+const struct conf_device *
+conf_device_or_default(const struct pcibackd_conf *conf, const struct bdf *b,
+    struct conf_device *dflt)
 {
-	memset(pol, 0, sizeof(*pol));
-	pol->cp_permissive = permissive;
-	if (cd != NULL && cd->cd_nquirks > 0) {
-		pol->cp_quirks = cd->cd_quirks;
-		pol->cp_nquirks = cd->cd_nquirks;
-	}
-}
+	const struct conf_device	*cd;
 
-/* The policy in force on a held device: hd_permissive and hd_quirks. */
-void
-conf_heldev_policy(const struct heldev *hd, struct cfgspace_policy *pol)
-{
-	memset(pol, 0, sizeof(*pol));
-	pol->cp_permissive = hd->hd_permissive;
-	pol->cp_intx_control = hd->hd_intctl;
-	if (hd->hd_nquirks > 0) {
-		pol->cp_quirks = hd->hd_quirks;
-		pol->cp_nquirks = hd->hd_nquirks;
-	}
+	if ((cd = conf_find_device(conf, b)) != NULL)
+		return cd;
+	memset(dflt, 0, sizeof(*dflt));
+	dflt->cd_permissive = conf->c_permissive;
+	return dflt;
 }
 
 /*

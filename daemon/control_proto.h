@@ -99,4 +99,21 @@ struct control_hdr {
 #define CONTROL_CMD_LOG_LEVEL		13	/* "warning"|"info"|"debug" */
 #define CONTROL_CMD_RESET		14	/* address */
 
+/*
+ * The one table of commands both programs use (control_proto.c): the
+ * words pcibackctl takes, the number of arguments, and whether the
+ * command changes what a guest may do.  Those need uid 0; members of
+ * the socket group may only look (show, explain).
+ */
+struct control_cmdinfo {
+	uint32_t	 ci_cmd;	/* CONTROL_CMD_* */
+	const char	*ci_name;	/* "show guest": space-separated words */
+	int		 ci_nargs;
+	int		 ci_privileged;
+};
+
+extern const struct control_cmdinfo	control_cmdinfo[];
+extern const unsigned int		control_ncmdinfo;
+const struct control_cmdinfo	*control_cmdinfo_find(uint32_t);
+
 #endif /* PCIBACKD_CONTROL_PROTO_H */

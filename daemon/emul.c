@@ -16,7 +16,6 @@
 
 
 #include <errno.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,35 +24,12 @@
 #include <pci/pci.h>
 
 #include "emul.h"
+#include "hostpci.h"
+#include "util.h"
 
 #define EMUL_FIRST_PIRQ	64	/* clear of a guest's legacy IRQ range */
 #define EMUL_CAP_MSI	0x05
 #define EMUL_CAP_MSIX	0x11
-
-/*
- * libpci reports fatal errors through a callback that must not return
- * and takes no context, so the loader catches them here.  Loading runs
- * once, at start-up or reload, never concurrently.
- */
-static jmp_buf	emul_jmp;
-static char	emul_errbuf[256];
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-emul_pci_error(char *msg, ...)
-{
-	va_list	ap;
-
-	va_start(ap, msg);
-	vsnprintf(emul_errbuf, sizeof(emul_errbuf), msg, ap);
-	va_end(ap);
-	longjmp(emul_jmp, 1);
-}
-
-static void
-emul_pci_quiet(char *msg, ...)
-{
-	(void)msg;
-}
 
 static uint32_t
 emul_get(const struct emul_dev *ed, unsigned int off, unsigned int size)
@@ -161,79 +137,39 @@ emul_fill(struct emul_dev *ed, struct pci_dev *pd)
 	emul_fill_bars(ed, pd);
 }
 
-static int
-emul_method(struct pci_access *pa, char *src, char **cause)
-{
-	/* libpci takes non-const strings; it copies the value. */
-	char	dumpname[] = "dump.name", sysfspath[] = "sysfs.path";
+struct emul_load {
+	struct emul_dev	*el_devs;
+	size_t		 el_n;
+};
 
-	if (strncmp(src, "dump:", 5) == 0) {
-		pa->method = PCI_ACCESS_DUMP;
-		pci_set_param(pa, dumpname, src + 5);
-		return 0;
-	}
-	if (strncmp(src, "sysfs:", 6) == 0) {
-		pa->method = PCI_ACCESS_SYS_BUS_PCI;
-		pci_set_param(pa, sysfspath, src + 6);
-		return 0;
-	}
-	if (asprintf(cause, "%s: unknown device source (want dump:FILE or "
-	    "sysfs:DIR)", src) == -1)
-		*cause = NULL;
-	return -1;
+static void
+emul_load_one(void *arg, struct pci_dev *pd)
+{
+	struct emul_load	*el = arg;
+
+	emul_fill(&el->el_devs[el->el_n++], pd);
 }
 
 int
 emul_load(struct emul_set *es, const char *src, char **cause)
 {
-	struct pci_access	*pa;
-	struct pci_dev		*pd;
-	struct emul_dev		*devs;
-	char			*copy;
-	size_t			 n = 0;
+	struct emul_load	el;
 
 	*cause = NULL;
-	if ((devs = calloc(EMUL_MAX_DEVS, sizeof(*devs))) == NULL)
+	memset(&el, 0, sizeof(el));
+	if ((el.el_devs = calloc(EMUL_MAX_DEVS, sizeof(*el.el_devs))) == NULL)
 		return -1;
-	if ((copy = strdup(src)) == NULL) {
-		free(devs);
-		return -1;
-	}
-	if ((pa = pci_alloc()) == NULL) {
-		free(copy);
-		free(devs);
+	if (hostpci_scan(src, EMUL_MAX_DEVS, emul_load_one, &el, cause) != 0) {
+		free(el.el_devs);
 		return -1;
 	}
-	pa->error = emul_pci_error;
-	pa->warning = emul_pci_quiet;
-	pa->debug = emul_pci_quiet;
-	if (emul_method(pa, copy, cause) != 0)
-		goto fail;
-	if (setjmp(emul_jmp) != 0) {
-		if (asprintf(cause, "%s: %s", src, emul_errbuf) == -1)
-			*cause = NULL;
-		goto fail;
+	if (el.el_n == 0) {
+		free(el.el_devs);
+		return util_cause(cause, "%s: no devices", src);
 	}
-	pci_init(pa);
-	pci_scan_bus(pa);
-	for (pd = pa->devices; pd != NULL && n < EMUL_MAX_DEVS; pd = pd->next)
-		emul_fill(&devs[n++], pd);
-	pci_cleanup(pa);
-	free(copy);
-	if (n == 0) {
-		if (asprintf(cause, "%s: no devices", src) == -1)
-			*cause = NULL;
-		free(devs);
-		return -1;
-	}
-	es->es_devs = devs;
-	es->es_ndevs = n;
+	es->es_devs = el.el_devs;
+	es->es_ndevs = el.el_n;
 	return 0;
-fail:
-	pci_cleanup(pa);
-	free(copy);
-	free(devs);
-	return -1;
 }
 
 void
@@ -269,19 +205,16 @@ int
 emul_load_bar_sizes(struct emul_set *es, const char *path, char **cause)
 {
 	FILE			*f;
-	char			 line[256], addr[64], which[16], num[32], *end;
+	char			 line[256], addr[64], which[16], num[32];
 	struct bdf_pattern	 p;
 	struct emul_dev		*ed;
-	unsigned long long	 size;
+	uint64_t		 size;
 	unsigned int		 lineno = 0;
 	int			 idx;
 
 	*cause = NULL;
-	if ((f = fopen(path, "r")) == NULL) {
-		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
-			*cause = NULL;
-		return -1;
-	}
+	if ((f = fopen(path, "r")) == NULL)
+		return util_cause(cause, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (line[0] == '#' || line[strspn(line, " \t")] == '\n')
@@ -290,8 +223,8 @@ emul_load_bar_sizes(struct emul_set *es, const char *path, char **cause)
 		    bdf_parse_xl(addr, &p, NULL) != 0 || p.bp_allfn ||
 		    (idx = emul_bar_index(which)) < 0)
 			goto bad;
-		size = strtoull(num, &end, 16);
-		if (*end != '\0' || size == 0 || (size & (size - 1)) != 0)
+		if (util_number(num, 16, UINT64_MAX, &size) != 0 ||
+		    size == 0 || (size & (size - 1)) != 0)
 			goto bad;
 		if ((ed = emul_find(es, &p.bp_bdf)) != NULL)
 			ed->ed_info.ci_bar[idx].cb_size = size;
@@ -299,11 +232,9 @@ emul_load_bar_sizes(struct emul_set *es, const char *path, char **cause)
 	fclose(f);
 	return 0;
 bad:
-	if (asprintf(cause, "%s:%u: want \"<bdf> <0-5|rom> <hex size>\"",
-	    path, lineno) == -1)
-		*cause = NULL;
 	fclose(f);
-	return -1;
+	return util_cause(cause, "%s:%u: want \"<bdf> <0-5|rom> <hex size>\"",
+	    path, lineno);
 }
 
 /* A bounded walk of the standard capability list. */

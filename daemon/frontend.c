@@ -289,7 +289,7 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	}
 	if (topo_find_host(&fe->fe_topo, &host) == NULL &&
 	    frontend_place(fe, n, adopt, &host, hd, &cause) != 0) {
-		device_release(hd);
+		device_unassign(hd);
 		frontend_fail(fe, ENOSPC, "%s: %s", addr,
 		    cause != NULL ? cause : "no room");
 		free(cause);
@@ -322,7 +322,7 @@ frontend_release(struct frontend *fe, int n)
 	if (topo_remove(&fe->fe_topo, &host, &user) != 0)
 		return;
 	if ((hd = device_find(fe->fe_env, &host)) != NULL)
-		device_release(hd);
+		device_unassign(hd);
 }
 
 static void
@@ -337,7 +337,7 @@ frontend_release_all(struct frontend *fe)
 		host = te->te_host;
 		(void)topo_remove(&fe->fe_topo, &host, NULL);
 		if ((hd = device_find(fe->fe_env, &host)) != NULL)
-			device_release(hd);
+			device_unassign(hd);
 	}
 }
 

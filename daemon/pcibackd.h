@@ -92,13 +92,37 @@ struct event_base;
 struct event;
 struct control;
 struct xs_handle;
-struct emul_dev;
-struct emul_set;
 struct frontend;
-struct shim;
-struct shimdev;
+struct provemul;
+struct provider_dev;
+struct provider_ops;
+struct provshim;
 struct xenevtchn_handle;
 struct xengntdev_handle;
+
+/*
+ * A held device's life.  device_set_state() is the only writer, of
+ * hd_state and hd_owner both:
+ *   READY -> ASSIGNED (a guest claims it) -> READY or RESETTING (it let
+ *   go; the provider gives it back, now or on a thread) -> READY; also
+ *   READY -> RESETTING (pcibackctl reset); ASSIGNED -> GONE (the provider
+ *   let go under the guest) -> no longer held once the guest lets go.
+ */
+enum heldev_state {
+	HD_READY,		/* free: a guest may claim it */
+	HD_ASSIGNED,		/* hd_owner has it */
+	HD_RESETTING,		/* given back, being reset: no claims */
+	HD_GONE			/* the provider let go; hd_owner still uses it */
+};
+
+/* The policy a held device runs with; device_set_policy() writes it. */
+struct heldev_policy {
+	int			 hp_permissive;
+	int			 hp_intctl;	/* allow_interrupt_control */
+	/* The device line's quirks, then pcibackctl's. */
+	struct cfgspace_quirk	 hp_quirks[CONF_QUIRKS_MAX];
+	size_t			 hp_nquirks;
+};
 
 /* A device the daemon holds, whoever it is given to. */
 struct heldev {
@@ -106,20 +130,13 @@ struct heldev {
 	struct pcibackd		*hd_env;
 	struct bdf		 hd_bdf;
 	char			 hd_name[PCIBACKD_NAME_MAX];
-	int			 hd_permissive;
-	struct emul_dev		*hd_emul;	/* provider: emulated, */
-	struct shimdev		*hd_shim;	/* ... or the kernel shim */
-	int			 hd_intctl;	/* allow_interrupt_control */
-	int			 hd_resetting;	/* no claims until it is done */
-	int			 hd_gone;	/* the shim let go; a guest has it */
-	const struct cfgdev_ops	*hd_ops;
-	void			*hd_arg;
+	const struct provider_ops *hd_prov;	/* provider.h */
+	void			*hd_arg;	/* the provider's device */
 	struct cfgdev_info	 hd_info;
 	struct pciop_dev	 hd_pciop;	/* pd_cs is the config space */
+	enum heldev_state	 hd_state;
 	int			 hd_owner;	/* domid, or -1 when free */
-	/* The quirks in force: the device line's, then pcibackctl's. */
-	struct cfgspace_quirk	 hd_quirks[CONF_QUIRKS_MAX];
-	size_t			 hd_nquirks;
+	struct heldev_policy	 hd_pol;
 };
 
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */
@@ -165,9 +182,8 @@ struct pcibackd {
 	unsigned int		 pb_domid;	/* our own */
 	char			 pb_root[64];	/* .../backend/pci */
 	TAILQ_HEAD(, heldev)	 pb_devices;
-	struct emul_set		*pb_emul;	/* emulated device sources */
-	struct shim		*pb_shim;	/* the kernel shim, if used */
-	size_t			 pb_nemul;
+	struct provemul		*pb_emul;	/* emulated device sources */
+	struct provshim		*pb_shim;	/* the kernel shim, if used */
 	TAILQ_HEAD(, frontend)	 pb_frontends;
 	unsigned int		 pb_nconnected;	/* frontends with a page */
 	struct control		*pb_control;	/* the control socket */
@@ -180,16 +196,30 @@ int		 device_init(struct pcibackd *);
 int		 device_count(struct pcibackd *);
 void		 device_shutdown(struct pcibackd *);
 struct heldev	*device_find(struct pcibackd *, const struct bdf *);
-int		 device_claim(struct heldev *, unsigned int, char **);
-void		 device_release(struct heldev *);
-void		 device_adopted(struct pcibackd *);
-const char	*device_reset_method(const struct heldev *);
-int		 device_set_permissive(struct heldev *, int, char **);
+/* Hold what a provider offers, with cd's name and policy. */
+struct heldev	*device_hold(struct pcibackd *, const struct provider_dev *,
+		    const struct conf_device *);
+/* Stop holding a device no guest owns (pcibackctl release, reload). */
+int		 device_unhold(struct pcibackd *, struct heldev *);
+/* Hold one more device from the providers (pcibackctl hold, reload). */
 int		 device_add(struct pcibackd *, const struct bdf *,
 		    const struct conf_device *, char **);
-int		 device_remove(struct pcibackd *, struct heldev *);
+int		 device_claim(struct heldev *, unsigned int, char **);
+/* The guest let go: interrupts off, given back (and reset). */
+void		 device_unassign(struct heldev *);
+/* The provider let go of it; 1 if it is no longer held. */
+int		 device_gone(struct heldev *);
+/* The provider finished giving it back; error: 0 or an errno. */
+void		 device_giveback_done(struct heldev *, int);
+void		 device_adopted(struct pcibackd *);
+const char	*device_reset_method(const struct heldev *);
+const char	*device_state_name(const struct heldev *);
 /* Reset a free device now, by its provider; -1 and a cause if not. */
 int		 device_reset(struct heldev *, char **);
+/* The only writer of hd_pol; the guest's next access sees it. */
+int		 device_set_policy(struct heldev *,
+		    const struct heldev_policy *, char **);
+int		 device_set_permissive(struct heldev *, int, char **);
 
 /* watch.c */
 int		 watch_init(struct pcibackd *);
@@ -206,15 +236,17 @@ void		 frontend_release_domains(struct pcibackd *);
 void		 frontend_shutdown(struct pcibackd *);
 void		 frontend_free(struct frontend *);
 
-/* pcibackd.c */
+/* reload.c */
 /* The report's level is "info" (applied) or "warning" (not applied). */
-int		 pcibackd_reload(struct pcibackd *,
+int		 reload_run(struct pcibackd *,
 		    void (*)(void *, const char *, const char *), void *);
 
 /* control.c */
 void		 control_init(struct pcibackd *);
 void		 control_listen(struct pcibackd *);
 void		 control_shutdown(struct pcibackd *);
+/* Look the socket group's members up again (start-up, reload). */
+void		 control_group_refresh(struct pcibackd *);
 
 /* opserve.c */
 int		 opserve_init(struct pcibackd *);
@@ -231,10 +263,9 @@ const struct conf_device *conf_find_device(const struct pcibackd_conf *,
 			    const struct bdf *);
 
 /* conf.c */
-void			 conf_device_policy(const struct conf_device *, int,
-			    struct cfgspace_policy *);
-void			 conf_heldev_policy(const struct heldev *,
-			    struct cfgspace_policy *);
+/* The device block of the configuration, or the one for no block. */
+const struct conf_device *conf_device_or_default(const struct pcibackd_conf *,
+			    const struct bdf *, struct conf_device *);
 int			 conf_quirk_check(const struct cfgspace_quirk *,
 			    char *, size_t);
 int			 conf_quirks_equal(const struct cfgspace_quirk *,

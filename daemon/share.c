@@ -22,35 +22,23 @@
  * reach the other device's registers.  "allow shared-irq" and "allow
  * shared-bar-page" on the device line accept the risk.
  *
- * Which other functions exist: for an emulated device, those of the same
- * emulate source (each source stands for a machine of its own); for any
- * other, the host's PCI functions, scanned with libpci.
+ * Which other functions exist is the provider's to say (po_functions):
+ * the host's PCI functions for the shim, those of the same emulate source
+ * for an emulated device.
  */
 
-#include <errno.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <pci/pci.h>
-
-#include "emul.h"
 #include "pcibackd.h"
+#include "provider.h"
+#include "util.h"
 
 #define SHARE_PAGE		4096ULL
 #define SHARE_PAGE_MASK		(~(SHARE_PAGE - 1))
-#define SHARE_MAX_FNS		4096	/* functions scanned */
 #define SHARE_INTERRUPT_PIN	0x3d
-
-/* One PCI function, as far as sharing goes. */
-struct share_fn {
-	struct bdf		sf_bdf;
-	uint32_t		sf_irq;		/* dom0 IRQ (GSI), or 0 */
-	uint8_t			sf_pin;		/* 0: no INTx */
-	struct cfgdev_bar	sf_bar[CFGDEV_NBARS];
-};
 
 struct share_ctx {
 	struct pcibackd			*sx_env;
@@ -61,26 +49,6 @@ struct share_ctx {
 	void				*sx_arg;
 	int				 sx_refused;
 };
-
-/*
- * libpci reports fatal errors through a callback that must not return
- * and takes no context; a scan runs on the event loop, never two at
- * once.
- */
-static jmp_buf	share_jmp;
-
-static void __attribute__((noreturn))
-share_pci_error(char *msg, ...)
-{
-	(void)msg;
-	longjmp(share_jmp, 1);
-}
-
-static void
-share_pci_quiet(char *msg, ...)
-{
-	(void)msg;
-}
 
 /* A memory BAR the guest could map: assigned, present, not I/O. */
 static int
@@ -157,31 +125,31 @@ share_report(struct share_ctx *sx, int allowed, const char *allow,
 
 /* Compare the held device with one other function. */
 static void
-share_one(struct share_ctx *sx, const struct share_fn *me,
-    const struct share_fn *o)
+share_one(struct share_ctx *sx, const struct provider_fn *me,
+    const struct provider_fn *o)
 {
 	char		addr[BDF_XL_MAX], owner[48];
 	uint64_t	page;
 	int		i, j, same;
 
-	if (bdf_equal(&me->sf_bdf, &o->sf_bdf))
+	if (bdf_equal(&me->pf_bdf, &o->pf_bdf))
 		return;
-	share_owner(sx, &o->sf_bdf, owner, sizeof(owner), &same);
+	share_owner(sx, &o->pf_bdf, owner, sizeof(owner), &same);
 	if (same)
 		return;
-	bdf_format_dev(&o->sf_bdf, addr, sizeof(addr));
-	if (me->sf_irq != 0 && me->sf_pin != 0 && o->sf_pin != 0 &&
-	    o->sf_irq == me->sf_irq)
+	bdf_format_dev(&o->pf_bdf, addr, sizeof(addr));
+	if (me->pf_irq != 0 && me->pf_pin != 0 && o->pf_pin != 0 &&
+	    o->pf_irq == me->pf_irq)
 		share_report(sx, sx->sx_cd != NULL && sx->sx_cd->cd_shared_irq,
 		    "shared-irq", "INTx line %u shared with %s (%s)",
-		    me->sf_irq, addr, owner);
+		    me->pf_irq, addr, owner);
 	for (i = 0; i < CFGDEV_NBARS; i++) {
-		if (!share_mem_bar(&me->sf_bar[i]))
+		if (!share_mem_bar(&me->pf_bar[i]))
 			continue;
 		for (j = 0; j < CFGDEV_NBARS; j++) {
-			if (!share_mem_bar(&o->sf_bar[j]) ||
-			    (page = share_page(&me->sf_bar[i],
-			    &o->sf_bar[j])) == 0)
+			if (!share_mem_bar(&o->pf_bar[j]) ||
+			    (page = share_page(&me->pf_bar[i],
+			    &o->pf_bar[j])) == 0)
 				continue;
 			share_report(sx, sx->sx_cd != NULL &&
 			    sx->sx_cd->cd_shared_page, "shared-bar-page",
@@ -193,106 +161,14 @@ share_one(struct share_ctx *sx, const struct share_fn *me,
 }
 
 static void
-share_from_info(struct share_fn *sf, const struct bdf *b,
+share_from_info(struct provider_fn *sf, const struct bdf *b,
     const struct cfgdev_info *ci, uint8_t pin)
 {
 	memset(sf, 0, sizeof(*sf));
-	sf->sf_bdf = *b;
-	sf->sf_irq = ci->ci_irq;
-	sf->sf_pin = pin;
-	memcpy(sf->sf_bar, ci->ci_bar, sizeof(sf->sf_bar));
-}
-
-/* The emulate source an emulated device came from, or NULL. */
-static struct emul_set *
-share_emul_set(struct pcibackd *env, const struct emul_dev *ed)
-{
-	struct emul_set	*es;
-	size_t		 i;
-
-	for (i = 0; i < env->pb_nemul; i++) {
-		es = &env->pb_emul[i];
-		if (ed >= es->es_devs && ed < es->es_devs + es->es_ndevs)
-			return es;
-	}
-	return NULL;
-}
-
-static int
-share_emul(struct share_ctx *sx, const struct share_fn *me)
-{
-	struct emul_set		*es;
-	struct emul_dev		*ed;
-	struct share_fn		 o;
-	size_t			 i;
-
-	if ((es = share_emul_set(sx->sx_env, sx->sx_hd->hd_emul)) == NULL)
-		return 0;
-	for (i = 0; i < es->es_ndevs; i++) {
-		ed = &es->es_devs[i];
-		share_from_info(&o, &ed->ed_bdf, &ed->ed_info,
-		    ed->ed_cfg[SHARE_INTERRUPT_PIN]);
-		share_one(sx, me, &o);
-	}
-	return 0;
-}
-
-static void
-share_from_pci(struct share_fn *sf, struct pci_dev *pd)
-{
-	pciaddr_t	base;
-	int		i;
-
-	pci_fill_info(pd, PCI_FILL_IRQ | PCI_FILL_BASES | PCI_FILL_SIZES);
-	memset(sf, 0, sizeof(*sf));
-	sf->sf_bdf.b_seg = (uint16_t)pd->domain;
-	sf->sf_bdf.b_bus = pd->bus;
-	sf->sf_bdf.b_dev = pd->dev;
-	sf->sf_bdf.b_fn = pd->func;
-	sf->sf_irq = pd->irq > 0 ? (uint32_t)pd->irq : 0;
-	sf->sf_pin = pci_read_byte(pd, PCI_INTERRUPT_PIN);
-	for (i = 0; i < CFGDEV_NBARS; i++) {
-		base = pd->base_addr[i];
-		if (base & PCI_BASE_ADDRESS_SPACE_IO)
-			sf->sf_bar[i].cb_flags = CFGDEV_BAR_IO;
-		sf->sf_bar[i].cb_start = base & PCI_ADDR_MEM_MASK;
-		sf->sf_bar[i].cb_size = pd->size[i];
-	}
-}
-
-/* The host's functions, by libpci.  -1 if it cannot scan. */
-static int
-share_host(struct share_ctx *sx, const struct share_fn *me)
-{
-	struct pci_access	*pa;
-	struct pci_dev		*pd;
-	struct share_fn		*fns;
-	size_t			 n = 0, i;
-
-	if ((fns = calloc(SHARE_MAX_FNS, sizeof(*fns))) == NULL)
-		return -1;
-	if ((pa = pci_alloc()) == NULL) {
-		free(fns);
-		return -1;
-	}
-	pa->error = share_pci_error;
-	pa->warning = share_pci_quiet;
-	pa->debug = share_pci_quiet;
-	if (setjmp(share_jmp) != 0) {
-		pci_cleanup(pa);
-		free(fns);
-		return -1;
-	}
-	pci_init(pa);
-	pci_scan_bus(pa);
-	for (pd = pa->devices; pd != NULL && n < SHARE_MAX_FNS; pd = pd->next)
-		share_from_pci(&fns[n++], pd);
-	pci_cleanup(pa);
-	/* Compared after the scan: the callbacks may not longjmp. */
-	for (i = 0; i < n; i++)
-		share_one(sx, me, &fns[i]);
-	free(fns);
-	return 0;
+	sf->pf_bdf = *b;
+	sf->pf_irq = ci->ci_irq;
+	sf->pf_pin = pin;
+	memcpy(sf->pf_bar, ci->ci_bar, sizeof(sf->pf_bar));
 }
 
 /*
@@ -304,9 +180,11 @@ int
 share_list(struct pcibackd *env, const struct heldev *hd, int domid,
     void (*fn)(void *, int, const char *), void *arg)
 {
-	struct share_ctx	 sx;
-	struct share_fn		 me;
-	uint32_t		 pin = 0;
+	struct share_ctx		 sx;
+	struct provider_fn		 me;
+	const struct provider_fn	*fns;
+	size_t				 n, i;
+	uint32_t			 pin = 0;
 
 	memset(&sx, 0, sizeof(sx));
 	sx.sx_env = env;
@@ -316,13 +194,14 @@ share_list(struct pcibackd *env, const struct heldev *hd, int domid,
 	sx.sx_fn = fn;
 	sx.sx_arg = arg;
 	/* The provider, not the guest's view: no guest counter moves. */
-	if (hd->hd_ops->cdo_read(hd->hd_arg, SHARE_INTERRUPT_PIN, 1, &pin) != 0)
+	if (hd->hd_prov->po_cfg->cdo_read(hd->hd_arg, SHARE_INTERRUPT_PIN, 1,
+	    &pin) != 0)
 		pin = 0;
 	share_from_info(&me, &hd->hd_bdf, &hd->hd_info, (uint8_t)pin);
-	if (hd->hd_emul != NULL)
-		share_emul(&sx, &me);
-	else if (share_host(&sx, &me) != 0)
+	if (hd->hd_prov->po_functions(hd, &fns, &n) != 0)
 		return -1;
+	for (i = 0; i < n; i++)
+		share_one(&sx, &me, &fns[i]);
 	return sx.sx_refused;
 }
 
@@ -359,11 +238,9 @@ share_check(struct pcibackd *env, const struct heldev *hd,
 		return 0;
 	if (rc < 0) {
 		free(f.sf_cause);
-		if ((*cause = strdup("cannot list the host's PCI functions "
+		return util_cause(cause, "cannot list the host's PCI functions "
 		    "to check that no INTx line or BAR page is shared "
-		    "(XSA-461)")) == NULL)
-			fatal("strdup");
-		return -1;
+		    "(XSA-461)");
 	}
 	*cause = f.sf_cause;
 	return -1;

@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include "log.h"
 #include "pcishim_io.h"
 #include "shim.h"
+#include "util.h"
 
 #define SHIM_CMD_DECODE		0x0003	/* I/O and memory space */
 #define SHIM_LIST_ROOM		256
@@ -60,22 +60,6 @@ struct shim_job {
 	int		 sj_error;
 	unsigned int	 sj_method;
 };
-
-static int
-shim_cause(char **cause, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 2, 3)));
-
-static int
-shim_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return -1;
-}
 
 static uint32_t
 shim_pack(const struct bdf *b)
@@ -192,19 +176,19 @@ shim_open(struct event_base *base, const char *path,
 	sh->sh_cb = *cb;
 	snprintf(sh->sh_path, sizeof(sh->sh_path), "%s", path);
 	if ((sh->sh_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		shim_cause(cause, "%s: %s%s", path, strerror(errno),
+		util_cause(cause, "%s: %s%s", path, strerror(errno),
 		    errno == ENOENT ? " (is the pcishim module loaded?)" : "");
 		goto fail;
 	}
 	memset(&v, 0, sizeof(v));
 	if (ioctl(sh->sh_fd, PCISHIM_IOC_VERSION, &v) == -1) {
-		shim_cause(cause, "%s: not the pcibackd shim: %s", path,
+		util_cause(cause, "%s: not the pcibackd shim: %s", path,
 		    strerror(errno));
 		goto fail;
 	}
 	if (v.pv_abi != PCISHIM_ABI_VERSION ||
 	    v.pv_evsize != sizeof(struct pcishim_event)) {
-		shim_cause(cause, "%s: shim ABI %u (event size %u), this "
+		util_cause(cause, "%s: shim ABI %u (event size %u), this "
 		    "pcibackd speaks %u: install matching versions", path,
 		    v.pv_abi, v.pv_evsize, PCISHIM_ABI_VERSION);
 		goto fail;
@@ -267,7 +251,7 @@ shim_list(struct shim *sh, struct bdf **out, size_t *nout, char **cause)
 		pl.pl_bdfs = (uint64_t)(uintptr_t)v;
 		if (ioctl(sh->sh_fd, PCISHIM_IOC_LIST, &pl) == -1) {
 			free(v);
-			return shim_cause(cause, "%s: list: %s", sh->sh_path,
+			return util_cause(cause, "%s: list: %s", sh->sh_path,
 			    strerror(errno));
 		}
 		if (pl.pl_count <= room)
@@ -326,13 +310,13 @@ shim_info(struct shimdev *sd, char **cause)
 	pi.pi_bdf = sd->sd_packed;
 	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_INFO, &pi) == -1) {
 		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
-		return shim_cause(cause, "%s: shim info: %s", addr,
+		return util_cause(cause, "%s: shim info: %s", addr,
 		    strerror(errno));
 	}
 	if (pi.pi_cfgsize != CFGSPACE_CONV_SIZE &&
 	    pi.pi_cfgsize != CFGSPACE_EXT_SIZE) {
 		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
-		return shim_cause(cause, "%s: config space of %u bytes",
+		return util_cause(cause, "%s: config space of %u bytes",
 		    addr, pi.pi_cfgsize);
 	}
 	shim_info_copy(sd, &pi);
@@ -495,7 +479,6 @@ int
 shim_assign(struct shimdev *sd, unsigned int domid, char **cause)
 {
 	struct pcishim_assign	pa;
-	char			addr[BDF_XL_MAX];
 
 	if (sd->sd_domid == domid)
 		return 0;
@@ -504,13 +487,12 @@ shim_assign(struct shimdev *sd, unsigned int domid, char **cause)
 	pa.pa_bdf = sd->sd_packed;
 	pa.pa_domid = domid;
 	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_ASSIGN, &pa) == -1) {
-		bdf_format_dev(&sd->sd_bdf, addr, sizeof(addr));
 		/* The shim still has it for another guest: never steal it. */
 		if (errno == EBUSY)
-			return shim_cause(cause, "shim cannot assign it to "
+			return util_cause(cause, "shim cannot assign it to "
 			    "dom%u: it is still assigned to another domain "
 			    "(EBUSY); reset it once that one is gone", domid);
-		return shim_cause(cause, "shim cannot assign it to dom%u: %s",
+		return util_cause(cause, "shim cannot assign it to dom%u: %s",
 		    domid, strerror(errno));
 	}
 	sd->sd_domid = domid;
@@ -519,7 +501,7 @@ shim_assign(struct shimdev *sd, unsigned int domid, char **cause)
 
 /* The thread: one ioctl, retried while the device is briefly busy. */
 static void *
-shim_release_thread(void *arg)
+shim_giveback_thread(void *arg)
 {
 	struct shim_job		*job = arg;
 	struct pcishim_devop	 op;
@@ -545,7 +527,7 @@ shim_release_thread(void *arg)
 }
 
 int
-shim_release_async(struct shimdev *sd, char **cause)
+shim_giveback_async(struct shimdev *sd, char **cause)
 {
 	struct shim_job	*job;
 	pthread_attr_t	 attr;
@@ -560,11 +542,11 @@ shim_release_async(struct shimdev *sd, char **cause)
 	job->sj_packed = sd->sd_packed;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	error = pthread_create(&t, &attr, shim_release_thread, job);
+	error = pthread_create(&t, &attr, shim_giveback_thread, job);
 	pthread_attr_destroy(&attr);
 	if (error != 0) {
 		free(job);
-		return shim_cause(cause, "cannot start the reset: %s",
+		return util_cause(cause, "cannot start the reset: %s",
 		    strerror(error));
 	}
 	sd->sd_shim->sh_resets++;
@@ -588,14 +570,14 @@ shim_set_reset_methods(struct shimdev *sd, const char *methods, char **cause)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset_method",
 	    addr);
 	if ((f = fopen(path, "w")) == NULL)
-		return shim_cause(cause, "%s: reset \"%s\": %s: %s", addr,
+		return util_cause(cause, "%s: reset \"%s\": %s: %s", addr,
 		    methods, path, strerror(errno));
 	if (fputs(methods, f) == EOF)
 		error = errno;
 	if (fclose(f) == EOF && error == 0)
 		error = errno;
 	if (error != 0)
-		return shim_cause(cause, "%s: reset \"%s\": the kernel "
+		return util_cause(cause, "%s: reset \"%s\": the kernel "
 		    "refused it: %s", addr, methods, strerror(error));
 	log_info("%s: reset methods \"%s\"", addr, methods);
 	return 0;

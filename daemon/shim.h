@@ -58,8 +58,7 @@ enum shim_event {
 	SHIM_EV_UNBOUND,	/* ... no longer held */
 	SHIM_EV_PERMISSIVE,	/* the toolstack set permissive */
 	SHIM_EV_INTCTL,		/* ... allow_interrupt_control */
-	SHIM_EV_RESCAN,		/* events were lost: list again */
-	SHIM_EV_RESET_DONE	/* a shim_release_async finished */
+	SHIM_EV_RESCAN		/* events were lost: list again */
 };
 
 struct shim_callbacks {
@@ -85,7 +84,7 @@ int		 shim_assign(struct shimdev *, unsigned int, char **);
  * Give the device back (MSI off, owner forgotten, reset, state at seize
  * restored) on a thread; sc_reset_done reports the end.
  */
-int		 shim_release_async(struct shimdev *, char **);
+int		 shim_giveback_async(struct shimdev *, char **);
 const char	*shim_reset_name(unsigned int);
 /* "flr pm ...": the methods the kernel may use, in that order. */
 int		 shim_set_reset_methods(struct shimdev *, const char *,

@@ -1395,7 +1395,7 @@ cfgspace_write(struct cfgspace *cs, unsigned int off, unsigned int size,
 }
 
 void
-cfgspace_release(struct cfgspace *cs)
+cfgspace_reset_state(struct cfgspace *cs)
 {
 	uint32_t	v;
 	size_t		i;

@@ -133,7 +133,7 @@ int		 cfgspace_write(struct cfgspace *, unsigned int, unsigned int,
 int		 cfgspace_set_policy(struct cfgspace *,
 		    const struct cfgspace_policy *, char **);
 /* The guest let go: clear BAR sizing latches, re-read the virtual state. */
-void		 cfgspace_release(struct cfgspace *);
+void		 cfgspace_reset_state(struct cfgspace *);
 
 uint32_t	 cfgspace_size(const struct cfgspace *);
 uint8_t		 cfgspace_header_type(const struct cfgspace *);

@@ -17,9 +17,11 @@
 
 
 /*
- * pcibackctl: ask pcibackd(8) over its control socket.  One table,
- * ctl_commands[], drives parsing (words may be shortened to any
- * unambiguous prefix) and usage().  The daemon sends typed key/value
+ * pcibackctl: ask pcibackd(8) over its control socket.  The command
+ * table the daemon shares (control_proto.c) names the commands and
+ * counts their arguments; ctl_commands[] adds how to check the
+ * arguments and print the answer.  Words may be shortened to any
+ * unambiguous prefix.  The daemon sends typed key/value
  * records (control_proto.h); this program prints them as text or, with
  * -j, as one JSON array.
  */
@@ -39,6 +41,7 @@
 
 #include "bdf.h"
 #include "control_proto.h"
+#include "util.h"
 
 #define CTL_WORDS_MAX	2
 #define CTL_ARGS_MAX	4
@@ -78,8 +81,8 @@ struct ctl {
 	size_t		 c_nrecords;
 };
 
+/* Words, argument count and privilege: control_cmdinfo[], shared. */
 struct ctl_command {
-	const char	*ct_words[CTL_WORDS_MAX];
 	uint32_t	 ct_cmd;
 	enum ctl_arg	 ct_args[CTL_ARGS_MAX];
 	/* Prints one record as text; NULL at the end of the reply. */
@@ -103,40 +106,43 @@ static void	ctl_print_quirk(struct ctl *, const struct ctl_record *);
 static void	ctl_print_reset(struct ctl *, const struct ctl_record *);
 
 static const struct ctl_command ctl_commands[] = {
-	{ { "show", "devices" }, CONTROL_CMD_SHOW_DEVICES, { 0 },
-	    ctl_print_devices, "" },
-	{ { "show", "guests" }, CONTROL_CMD_SHOW_GUESTS, { 0 },
-	    ctl_print_guests, "" },
-	{ { "show", "guest" }, CONTROL_CMD_SHOW_GUEST, { CTL_ARG_DOMID },
-	    ctl_print_guest, "domid" },
-	{ { "show", "stats" }, CONTROL_CMD_SHOW_STATS, { 0 },
-	    ctl_print_pairs, "" },
-	{ { "permissive" }, CONTROL_CMD_PERMISSIVE,
-	    { CTL_ARG_ADDR, CTL_ARG_ONOFF }, ctl_print_permissive,
-	    "address on|off" },
-	{ { "log" }, CONTROL_CMD_LOG, { CTL_ARG_VERBOSE }, ctl_print_log,
+	{ CONTROL_CMD_SHOW_DEVICES, { 0 }, ctl_print_devices, "" },
+	{ CONTROL_CMD_SHOW_GUESTS, { 0 }, ctl_print_guests, "" },
+	{ CONTROL_CMD_SHOW_GUEST, { CTL_ARG_DOMID }, ctl_print_guest,
+	    "domid" },
+	{ CONTROL_CMD_SHOW_STATS, { 0 }, ctl_print_pairs, "" },
+	{ CONTROL_CMD_PERMISSIVE, { CTL_ARG_ADDR, CTL_ARG_ONOFF },
+	    ctl_print_permissive, "address on|off" },
+	{ CONTROL_CMD_LOG, { CTL_ARG_VERBOSE }, ctl_print_log,
 	    "verbose|brief" },
-	{ { "log", "level" }, CONTROL_CMD_LOG_LEVEL, { CTL_ARG_LEVEL },
-	    ctl_print_log, "warning|info|debug" },
-	{ { "explain" }, CONTROL_CMD_EXPLAIN, { CTL_ARG_ADDR },
-	    ctl_print_explain, "address" },
-	{ { "reload" }, CONTROL_CMD_RELOAD, { 0 }, ctl_print_reload, "" },
-	{ { "hold" }, CONTROL_CMD_HOLD, { CTL_ARG_ADDR }, ctl_print_hold,
+	{ CONTROL_CMD_LOG_LEVEL, { CTL_ARG_LEVEL }, ctl_print_log,
+	    "warning|info|debug" },
+	{ CONTROL_CMD_EXPLAIN, { CTL_ARG_ADDR }, ctl_print_explain,
 	    "address" },
-	{ { "release" }, CONTROL_CMD_RELEASE, { CTL_ARG_ADDR },
-	    ctl_print_release, "address" },
-	{ { "quirk", "add" }, CONTROL_CMD_QUIRK_ADD,
+	{ CONTROL_CMD_RELOAD, { 0 }, ctl_print_reload, "" },
+	{ CONTROL_CMD_HOLD, { CTL_ARG_ADDR }, ctl_print_hold, "address" },
+	{ CONTROL_CMD_RELEASE, { CTL_ARG_ADDR }, ctl_print_release,
+	    "address" },
+	{ CONTROL_CMD_QUIRK_ADD,
 	    { CTL_ARG_ADDR, CTL_ARG_OFFSET, CTL_ARG_SIZE, CTL_ARG_MASK },
 	    ctl_print_quirk, "address offset size mask" },
-	{ { "quirk", "del" }, CONTROL_CMD_QUIRK_DEL,
-	    { CTL_ARG_ADDR, CTL_ARG_OFFSET }, ctl_print_quirk,
-	    "address offset" },
-	{ { "reset" }, CONTROL_CMD_RESET, { CTL_ARG_ADDR }, ctl_print_reset,
-	    "address" },
+	{ CONTROL_CMD_QUIRK_DEL, { CTL_ARG_ADDR, CTL_ARG_OFFSET },
+	    ctl_print_quirk, "address offset" },
+	{ CONTROL_CMD_RESET, { CTL_ARG_ADDR }, ctl_print_reset, "address" },
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
 static const char *ctl_progname = "pcibackctl";
+
+/* Each command's words, split from the shared table by ctl_init(). */
+static char	 ctl_wordbuf[CTL_NCOMMANDS][64];
+static const char *ctl_words[CTL_NCOMMANDS][CTL_WORDS_MAX];
+
+static const char *
+ctl_word(const struct ctl_command *ct, size_t w)
+{
+	return ctl_words[ct - ctl_commands][w];
+}
 
 static void __attribute__((noreturn))
 usage(void)
@@ -150,9 +156,9 @@ usage(void)
 	for (i = 0; i < CTL_NCOMMANDS; i++) {
 		ct = &ctl_commands[i];
 		fprintf(stderr, "\t");
-		for (w = 0; w < CTL_WORDS_MAX && ct->ct_words[w] != NULL; w++)
+		for (w = 0; w < CTL_WORDS_MAX && ctl_word(ct, w) != NULL; w++)
 			fprintf(stderr, "%s%s", w > 0 ? " " : "",
-			    ct->ct_words[w]);
+			    ctl_word(ct, w));
 		fprintf(stderr, "%s%s\n", ct->ct_usage[0] ? " " : "",
 		    ct->ct_usage);
 	}
@@ -179,7 +185,7 @@ ctl_nwords(const struct ctl_command *ct)
 {
 	size_t	n = 0;
 
-	while (n < CTL_WORDS_MAX && ct->ct_words[n] != NULL)
+	while (n < CTL_WORDS_MAX && ctl_word(ct, n) != NULL)
 		n++;
 	return n;
 }
@@ -214,13 +220,13 @@ ctl_match(int *alive, size_t w, const char *typed, char *alts, size_t len)
 		if (alive[i] && ctl_nwords(&ctl_commands[i]) <= w)
 			alive[i] = 0;
 	for (i = 0; i < CTL_NCOMMANDS; i++)
-		if (alive[i] && strcmp(ctl_commands[i].ct_words[w], typed) == 0)
+		if (alive[i] && strcmp(ctl_word(&ctl_commands[i], w), typed) == 0)
 			exact = 1;
 	alts[0] = '\0';
 	for (i = 0; i < CTL_NCOMMANDS; i++) {
 		if (!alive[i])
 			continue;
-		word = ctl_commands[i].ct_words[w];
+		word = ctl_word(&ctl_commands[i], w);
 		if (tlen == 0 || strncmp(word, typed, tlen) != 0 ||
 		    (exact && strcmp(word, typed) != 0)) {
 			alive[i] = 0;
@@ -256,7 +262,7 @@ ctl_done(const int *alive, size_t w, const char *typed)
 		if ((n = ctl_nwords(&ctl_commands[i])) == w)
 			ends = 1;
 		else if (n > w) {
-			word = ctl_commands[i].ct_words[w];
+			word = ctl_word(&ctl_commands[i], w);
 			if (typed[0] != '\0' &&
 			    strncmp(word, typed, strlen(typed)) == 0)
 				return 0;
@@ -318,31 +324,58 @@ ctl_name(const struct ctl_command *ct)
 	buf[0] = '\0';
 	for (w = 0; w < ctl_nwords(ct); w++)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
-		    w > 0 ? " " : "", ct->ct_words[w]);
+		    w > 0 ? " " : "", ctl_word(ct, w));
 	return buf;
 }
 
 static int
 ctl_nargs(const struct ctl_command *ct)
 {
-	int	n = 0;
+	return control_cmdinfo_find(ct->ct_cmd)->ci_nargs;
+}
 
-	while (n < CTL_ARGS_MAX && ct->ct_args[n] != CTL_ARG_NONE)
-		n++;
-	return n;
+/*
+ * Words from the shared table; every command there must be here, with as
+ * many argument checks as it has arguments.
+ */
+static void
+ctl_init(void)
+{
+	const struct control_cmdinfo	*ci;
+	char				*p, *save = NULL;
+	size_t				 i, w;
+	int				 n;
+
+	for (i = 0; i < CTL_NCOMMANDS; i++) {
+		if ((ci = control_cmdinfo_find(ctl_commands[i].ct_cmd)) == NULL)
+			ctl_fatalx("command %u: not in the shared table",
+			    ctl_commands[i].ct_cmd);
+		for (n = 0; n < CTL_ARGS_MAX &&
+		    ctl_commands[i].ct_args[n] != CTL_ARG_NONE; n++)
+			;
+		if (n != ci->ci_nargs)
+			ctl_fatalx("%s: %d argument checks for %d arguments",
+			    ci->ci_name, n, ci->ci_nargs);
+		snprintf(ctl_wordbuf[i], sizeof(ctl_wordbuf[i]), "%s",
+		    ci->ci_name);
+		p = strtok_r(ctl_wordbuf[i], " ", &save);
+		for (w = 0; w < CTL_WORDS_MAX && p != NULL; w++) {
+			ctl_words[i][w] = p;
+			p = strtok_r(NULL, " ", &save);
+		}
+	}
+	if (CTL_NCOMMANDS != control_ncmdinfo)
+		ctl_fatalx("%zu commands, the shared table has %u",
+		    (size_t)CTL_NCOMMANDS, control_ncmdinfo);
 }
 
 /* A quirk's offset, size or mask; the daemon checks them together. */
 static void
 ctl_number(const struct ctl_command *ct, enum ctl_arg kind, const char *s)
 {
-	unsigned long long	 v;
-	char			*end;
+	uint64_t	v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v > 0xffffffffULL)
+	if (util_number(s, 0, UINT32_MAX, &v) != 0)
 		ctl_fatalx("%s: bad %s \"%s\": want a number, decimal or 0x "
 		    "hex", ctl_name(ct), kind == CTL_ARG_OFFSET ? "offset" :
 		    kind == CTL_ARG_SIZE ? "size" : "mask", s);
@@ -361,8 +394,7 @@ ctl_arg(const struct ctl_command *ct, enum ctl_arg kind, const char *s,
 {
 	struct bdf_pattern	p;
 	struct bdf_error	err;
-	char			*end;
-	unsigned long		 v;
+	uint64_t		v;
 
 	switch (kind) {
 	case CTL_ARG_ADDR:
@@ -376,10 +408,7 @@ ctl_arg(const struct ctl_command *ct, enum ctl_arg kind, const char *s,
 		bdf_format_dev(&p.bp_bdf, out, len);
 		return;
 	case CTL_ARG_DOMID:
-		errno = 0;
-		v = strtoul(s, &end, 10);
-		if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-		    v > 0x7fef)
+		if (util_number(s, 10, 0x7fef, &v) != 0)
 			ctl_fatalx("%s: bad domain id \"%s\": want 0 to "
 			    "32751", ctl_name(ct), s);
 		break;
@@ -875,6 +904,7 @@ main(int argc, char *argv[])
 	char				 args[CTL_ARGS_MAX][64];
 	int				 ch, used, nargs, i;
 
+	ctl_init();
 	memset(&c, 0, sizeof(c));
 	c.c_path = CONTROL_SOCKET;
 	while ((ch = getopt(argc, argv, "js:")) != -1) {

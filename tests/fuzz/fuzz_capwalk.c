@@ -259,7 +259,7 @@ fuzz_op(struct fuzz_state *fs, const uint8_t *op)
 			abort();
 		break;
 	case 6:
-		cfgspace_release(fs->fs_cs);
+		cfgspace_reset_state(fs->fs_cs);
 		(void)cfgspace_mem_decoding(fs->fs_cs);
 		(void)cfgspace_msi_enabled(fs->fs_cs);
 		(void)cfgspace_msix_enabled(fs->fs_cs);

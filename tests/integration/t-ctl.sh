@@ -5,7 +5,8 @@
 # the daemon's SO_PEERCRED check; the socket group; garbage and too many
 # clients; a daemon that is not running, a stale socket, a second
 # daemon; permissive turned on and off, and quirks added and removed,
-# while a guest reads config space; log level; reset refused.
+# while a guest reads config space; log level; reset refused; a 33rd
+# quirk refused; socket-group members may look but not change.
 . "$(dirname "$0")/lib.sh"
 
 PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
@@ -290,6 +291,25 @@ check "quirk del" \
     quirk del 00:03.0 0x44
 check "the guest is still served" witness_served
 
+# Issue 10, bug 1: a 33rd quirk is refused before anything is written
+# past the 32 (the ASan build caught the overflow, the plain one not).
+q32=0
+for o in $(seq 128 159); do
+	ctl quirk add 00:02.0 "$o" 1 0xff && q32=$((q32 + 1))
+done
+check "32 one-byte quirks on 00:02.0" test "$q32" = 32
+check "a 33rd quirk: refused, with a clear error" \
+    ctl_err '^pcibackctl: 0000:00:02.0: 32 quirks already$' \
+    quirk add 00:02.0 0xa0 1 0xff
+check "... the daemon still answers" ctl_out '^0000:00:02.0 +edu ' show devices
+check "... and still has the 32" \
+    test "$(ctl explain 00:02.0 && grep -c 'info: quirk:' "$T/ctl.out")" = 32
+for o in $(seq 128 159); do
+	ctl quirk del 00:02.0 "$o" || break
+done
+check "... all deleted again" \
+    test "$(ctl explain 00:02.0 && grep -c 'info: quirk:' "$T/ctl.out")" = 0
+
 # --- log level -------------------------------------------------------
 check "log level warning: said, and that -v still shows debug" \
     ctl_out '^log level warning \(log verbose: debug messages too\)$' \
@@ -546,6 +566,38 @@ check "socket group: 0660 root:nogroup" \
 if $NOBODY test -x "$PCIBACKCTL" -a -x "$SOCKDIR" 2>/dev/null; then
 	check "nogroup's nobody is served" as_nobody show devices
 	check "... and sees the devices" out_has '^0000:00:03.0 +e1000e '
+	# Issue 10, bug 8: the group may look, only root may change.
+	check "a member may show stats" as_nobody show stats
+	check "a member may explain" as_nobody explain 00:03.0
+	check "... and is told what it explains" \
+	    out_has '^0000:00:03.0 "e1000e": can be given to a guest$'
+	as_nobody permissive 00:03.0 on
+	check "a member may not turn permissive on: exit 1" test $ctl_rc -eq 1
+	check "... told that only root may" \
+	    err_has '^pcibackctl: permissive: permission denied: only root may change devices; the socket group may show and explain$'
+	check "... logged with the uid" \
+	    log_has 'control: uid 65534 pid [0-9]+: permissive refused: not root'
+	check "... and permissive stays off" \
+	    ctl_out '^0000:00:03.0 +e1000e +8086:10d3 +free +INTx +no ' show devices
+	for c in "quirk add 00:03.0 0x40 4 1" "quirk del 00:03.0 0x40" \
+	    "reset 00:03.0" "hold 00:07.0" "release 00:04.0" "reload" \
+	    "log level debug" "log brief"; do
+		# shellcheck disable=SC2086
+		as_nobody $c
+		check "a member may not '$c'" \
+		    sh -c '[ "$1" -eq 1 ] && grep -q "permission denied: only root may" "$2"' \
+		    x "$ctl_rc" "$T/ctl.err"
+	done
+	check "... 00:04.0 still held" ctl_out '^0000:00:04.0 +e1000 ' show devices
+	check "... log still verbose" ctl_out '^log +verbose$' show stats
+	check "root still may" ctl_out '^0000:00:03.0: permissive on$' \
+	    permissive 00:03.0 on
+	ctl permissive 00:03.0 off
+	# A supplementary group counts as much as the primary one.
+	setpriv --reuid=nobody --regid=daemon --groups=nogroup \
+	    "$PCIBACKCTL" -s "$SOCK" show devices >"$T/ctl.out" 2>"$T/ctl.err"
+	check "a member by a supplementary group is served" \
+	    out_has '^0000:00:03.0 +e1000e '
 fi
 
 # A daemon killed leaves its socket: pcibackctl says so, a new daemon

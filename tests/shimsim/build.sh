@@ -27,6 +27,6 @@ $cc -std=gnu11 $F $I $PCIF -fPIC -shared -fvisibility=hidden \
 # shellcheck disable=SC2086
 $cc -std=c11 $F $I -o "$out/shimsim-ctl" "$src/shimsim-ctl.c" \
     "$src/model.c" "$top/shim-driver/pcishim_check.c" \
-    "$top/daemon/emul.c" "$top"/lib/*.c $L $PCI
+    "$top/daemon/emul.c" "$top/daemon/hostpci.c" "$top"/lib/*.c $L $PCI
 # shellcheck disable=SC2086
 $cc -std=c11 $F $I -o "$out/test-shimsim" "$src/test-shimsim.c" $L

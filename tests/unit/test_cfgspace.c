@@ -1278,7 +1278,7 @@ test_release_clears_latch_and_rereads_command(void **state)
 	assert_int_equal(wr(cs, 0x30, 4, 0xfffff800), 0);
 	assert_int_equal(wr(cs, 0x04, 2, 0x0543), 0);
 	memdev_put(md, 0x04, 2, 0x0000);	/* reset by the OS */
-	cfgspace_release(cs);
+	cfgspace_reset_state(cs);
 	assert_int_equal(rd(cs, 0x10, 4), 0xfeb80000);
 	assert_int_equal(rd(cs, 0x30, 4), 0xfeb00000);
 	assert_int_equal(rd(cs, 0x04, 2), 0x0000);

@@ -901,7 +901,7 @@ bar_sizing(struct rig *r, struct tally *t)
 	/* Release drops a latch the guest left behind. */
 	for (i = 0; i <= CFGDEV_NBARS; i++)
 		do_write(r, t, r->r_rm.rm_bar[i].rb_reg, 0xffffffff);
-	cfgspace_release(r->r_cs);
+	cfgspace_reset_state(r->r_cs);
 	for (i = 0; i <= CFGDEV_NBARS; i++) {
 		rb = &r->r_rm.rm_bar[i];
 		expect_read(r, t, rb->rb_reg, rb->rb_val, "released");

@@ -1,0 +1,398 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The kernel shim as a provider: the devices /dev/pcishim holds, which
+ * are the ones the toolstack made assignable (all of them are held; a
+ * "device" block only names them and sets their policy).  shim.c speaks
+ * the ABI; this file turns its events into holds and its resets into
+ * give-backs, and keeps the host's PCI functions for the XSA-461 check.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <pci/pci.h>
+
+#include "hostpci.h"
+#include "pcibackd.h"
+#include "pcishim_io.h"
+#include "provider.h"
+#include "shim.h"
+
+#define PROVSHIM_MAX_FNS	4096	/* host functions listed */
+
+struct provshim {
+	struct pcibackd		*ps_env;
+	struct shim		*ps_shim;
+	/*
+	 * The host's functions, for the XSA-461 check on each claim:
+	 * listed again after the shim's set of devices changed, off the
+	 * hot-attach path, not on every claim.
+	 */
+	struct provider_fn	*ps_fns;
+	size_t			 ps_nfns;
+	int			 ps_stale;
+	struct event		*ps_relist;
+};
+
+static int	provshim_assign(struct heldev *, unsigned int, char **);
+static int	provshim_giveback(struct heldev *, char **);
+static const char *provshim_reset_method(const struct heldev *);
+static int	provshim_owner(const struct heldev *);
+static int	provshim_functions(const struct heldev *,
+		    const struct provider_fn **, size_t *);
+static void	provshim_free(struct heldev *);
+
+static const struct provider_ops provshim_ops = {
+	.po_name = "shim",
+	.po_toolstack = 1,
+	.po_cfg = &shim_cfgdev_ops,
+	.po_irq = &shim_irq_ops,
+	.po_assign = provshim_assign,
+	.po_giveback = provshim_giveback,
+	.po_reset = provshim_giveback,
+	.po_reset_method = provshim_reset_method,
+	.po_owner = provshim_owner,
+	.po_functions = provshim_functions,
+	.po_free = provshim_free,
+};
+
+static int
+provshim_assign(struct heldev *hd, unsigned int domid, char **cause)
+{
+	return shim_assign(hd->hd_arg, domid, cause);
+}
+
+/* On the shim's thread: MSI off, owner forgotten, reset, as at seize. */
+static int
+provshim_giveback(struct heldev *hd, char **cause)
+{
+	if (shim_giveback_async(hd->hd_arg, cause) != 0)
+		return -1;
+	return PROVIDER_RUNNING;
+}
+
+static const char *
+provshim_reset_method(const struct heldev *hd)
+{
+	const struct shimdev	*sd = hd->hd_arg;
+
+	return shim_reset_name(sd->sd_reset);
+}
+
+static int
+provshim_owner(const struct heldev *hd)
+{
+	const struct shimdev	*sd = hd->hd_arg;
+
+	return sd->sd_domid == SHIM_NOBODY ? -1 : (int)sd->sd_domid;
+}
+
+static void
+provshim_free(struct heldev *hd)
+{
+	shim_dev_free(hd->hd_arg);
+}
+
+/* ---- the host's functions ------------------------------------------ */
+
+struct provshim_scan {
+	struct provider_fn	*pss_fns;
+	size_t			 pss_n;
+};
+
+static void
+provshim_scan_one(void *arg, struct pci_dev *pd)
+{
+	struct provshim_scan	*pss = arg;
+	struct provider_fn	*pf = &pss->pss_fns[pss->pss_n++];
+	pciaddr_t		 base;
+	int			 i;
+
+	pci_fill_info(pd, PCI_FILL_IRQ | PCI_FILL_BASES | PCI_FILL_SIZES);
+	memset(pf, 0, sizeof(*pf));
+	pf->pf_bdf.b_seg = (uint16_t)pd->domain;
+	pf->pf_bdf.b_bus = pd->bus;
+	pf->pf_bdf.b_dev = pd->dev;
+	pf->pf_bdf.b_fn = pd->func;
+	pf->pf_irq = pd->irq > 0 ? (uint32_t)pd->irq : 0;
+	pf->pf_pin = pci_read_byte(pd, PCI_INTERRUPT_PIN);
+	for (i = 0; i < CFGDEV_NBARS; i++) {
+		base = pd->base_addr[i];
+		if (base & PCI_BASE_ADDRESS_SPACE_IO)
+			pf->pf_bar[i].cb_flags = CFGDEV_BAR_IO;
+		pf->pf_bar[i].cb_start = base & PCI_ADDR_MEM_MASK;
+		pf->pf_bar[i].cb_size = pd->size[i];
+	}
+}
+
+/* List the host's functions again.  0, or -1 (the list stays stale). */
+static int
+provshim_relist(struct provshim *ps)
+{
+	struct provshim_scan	 pss;
+	char			*cause = NULL;
+
+	memset(&pss, 0, sizeof(pss));
+	if ((pss.pss_fns = calloc(PROVSHIM_MAX_FNS,
+	    sizeof(*pss.pss_fns))) == NULL)
+		return -1;
+	if (hostpci_scan(NULL, PROVSHIM_MAX_FNS, provshim_scan_one, &pss,
+	    &cause) != 0) {
+		log_debug("host PCI functions: %s",
+		    cause != NULL ? cause : "cannot list them");
+		free(cause);
+		free(pss.pss_fns);
+		return -1;
+	}
+	free(ps->ps_fns);
+	ps->ps_fns = pss.pss_fns;
+	ps->ps_nfns = pss.pss_n;
+	ps->ps_stale = 0;
+	return 0;
+}
+
+static void
+provshim_relist_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)provshim_relist(arg);
+}
+
+/* The set changed: list again once the events at hand are handled. */
+static void
+provshim_changed(struct provshim *ps)
+{
+	const struct timeval	now = { 0, 0 };
+
+	ps->ps_stale = 1;
+	if (ps->ps_relist != NULL)
+		evtimer_add(ps->ps_relist, &now);
+}
+
+static int
+provshim_functions(const struct heldev *hd, const struct provider_fn **fns,
+    size_t *n)
+{
+	struct provshim	*ps = hd->hd_env->pb_shim;
+
+	if (ps->ps_stale && provshim_relist(ps) != 0)
+		return -1;
+	*fns = ps->ps_fns;
+	*n = ps->ps_nfns;
+	return 0;
+}
+
+/* ---- holding what the shim holds ------------------------------------ */
+
+static int
+provshim_hold(struct provshim *ps, const struct bdf *b)
+{
+	struct pcibackd			*env = ps->ps_env;
+	const struct conf_device	*cd;
+	struct conf_device		 dflt;
+	struct provider_dev		 pd;
+	struct shimdev			*sd;
+	char				*cause = NULL;
+
+	if ((sd = shim_dev_new(ps->ps_shim, b, &cause)) == NULL) {
+		log_warnx("%s", cause != NULL ? cause : "shim: no device");
+		free(cause);
+		return -1;
+	}
+	cd = conf_device_or_default(env->pb_conf, b, &dflt);
+	memset(&pd, 0, sizeof(pd));
+	pd.pd_ops = &provshim_ops;
+	pd.pd_arg = sd;
+	pd.pd_bdf = *b;
+	pd.pd_vendor = sd->sd_vendor;
+	pd.pd_device = sd->sd_device;
+	pd.pd_info = sd->sd_info;
+	/* libxl maps the GSI into the guest; the guest's pirq is the GSI. */
+	pd.pd_legacy_pirq = sd->sd_info.ci_irq;
+	pd.pd_permissive = (sd->sd_state & PCISHIM_ST_PERMISSIVE) != 0;
+	pd.pd_intctl = (sd->sd_state & PCISHIM_ST_INTCTL) != 0;
+	if (device_hold(env, &pd, cd) == NULL) {
+		shim_dev_free(sd);
+		return -1;
+	}
+	if (cd->cd_reset[0] != '\0' &&
+	    shim_set_reset_methods(sd, cd->cd_reset, &cause) != 0)
+		log_warnx("%s", cause != NULL ? cause : "reset methods");
+	free(cause);
+	return 0;
+}
+
+/* Hold what the shim holds and drop what it no longer does. */
+static void
+provshim_sync(struct provshim *ps)
+{
+	struct pcibackd	*env = ps->ps_env;
+	struct heldev	*hd, *next;
+	struct bdf	*bdfs;
+	size_t		 n, i;
+	char		*cause = NULL;
+	int		 listed;
+
+	if (shim_list(ps->ps_shim, &bdfs, &n, &cause) != 0) {
+		log_warnx("%s", cause != NULL ? cause : "shim: list failed");
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (device_find(env, &bdfs[i]) == NULL)
+			(void)provshim_hold(ps, &bdfs[i]);
+	for (hd = TAILQ_FIRST(&env->pb_devices); hd != NULL; hd = next) {
+		next = TAILQ_NEXT(hd, hd_entry);
+		if (hd->hd_prov != &provshim_ops)
+			continue;
+		for (listed = 0, i = 0; i < n && !listed; i++)
+			listed = bdf_equal(&bdfs[i], &hd->hd_bdf);
+		if (!listed)
+			(void)device_gone(hd);
+	}
+	free(bdfs);
+}
+
+static void
+provshim_event(void *arg, enum shim_event ev, const struct bdf *b)
+{
+	struct provshim		*ps = arg;
+	struct pcibackd		*env = ps->ps_env;
+	struct heldev		*hd = device_find(env, b);
+	struct heldev_policy	 hp;
+	char			 addr[BDF_XL_MAX], *cause = NULL;
+
+	bdf_format_dev(b, addr, sizeof(addr));
+	switch (ev) {
+	case SHIM_EV_BOUND:
+		provshim_changed(ps);
+		if (hd == NULL)
+			(void)provshim_hold(ps, b);
+		break;
+	case SHIM_EV_UNBOUND:
+		provshim_changed(ps);
+		if (hd == NULL || device_gone(hd))
+			break;
+		log_warnx("%s: taken from pciback while dom%d uses it",
+		    addr, hd->hd_owner);
+		break;
+	case SHIM_EV_PERMISSIVE:
+		if (hd == NULL || hd->hd_pol.hp_permissive)
+			break;
+		if (device_set_permissive(hd, 1, &cause) != 0)
+			log_warnx("%s: permissive: %s", addr,
+			    cause != NULL ? cause : "not applied");
+		else
+			log_warnx("%s: the toolstack made it permissive: the "
+			    "guest may write registers pcibackd does not know "
+			    "(XSA-124)", addr);
+		free(cause);
+		break;
+	case SHIM_EV_INTCTL:
+		if (hd == NULL || hd->hd_pol.hp_intctl)
+			break;
+		hp = hd->hd_pol;
+		hp.hp_intctl = 1;
+		if (device_set_policy(hd, &hp, &cause) != 0)
+			log_warnx("%s: policy not applied: %s", addr,
+			    cause != NULL ? cause : "unknown error");
+		else
+			log_info("%s: the guest may control INTx disable",
+			    addr);
+		free(cause);
+		break;
+	case SHIM_EV_RESCAN:
+		log_warnx("%s: shim events were lost; listing again",
+		    env->pb_conf->c_shimdev[0] ? env->pb_conf->c_shimdev :
+		    SHIM_DEVICE);
+		provshim_changed(ps);
+		provshim_sync(ps);
+		break;
+	}
+}
+
+static void
+provshim_reset_done(void *arg, const struct bdf *b, int error,
+    unsigned int method)
+{
+	struct provshim	*ps = arg;
+	struct heldev	*hd;
+	struct shimdev	*sd;
+	char		 addr[BDF_XL_MAX];
+
+	if ((hd = device_find(ps->ps_env, b)) == NULL ||
+	    hd->hd_prov != &provshim_ops) {
+		bdf_format_dev(b, addr, sizeof(addr));
+		log_info("%s: reset finished after the device went", addr);
+		return;
+	}
+	sd = hd->hd_arg;
+	sd->sd_reset = method;
+	device_giveback_done(hd, error);
+}
+
+int
+provshim_init(struct pcibackd *env)
+{
+	struct shim_callbacks	 cb;
+	struct provshim		*ps;
+	const char		*path = env->pb_conf->c_shimdev;
+	char			*cause = NULL;
+
+	if (path[0] == '\0')
+		path = SHIM_DEVICE;
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		fatal("calloc");
+	ps->ps_env = env;
+	ps->ps_stale = 1;
+	cb.sc_event = provshim_event;
+	cb.sc_reset_done = provshim_reset_done;
+	cb.sc_arg = ps;
+	if ((ps->ps_shim = shim_open(env->pb_base, path, &cb,
+	    &cause)) == NULL) {
+		log_warnx("%s", cause != NULL ? cause : path);
+		free(cause);
+		free(ps);
+		return -1;
+	}
+	if ((ps->ps_relist = evtimer_new(env->pb_base, provshim_relist_cb,
+	    ps)) == NULL)
+		fatalx("%s: cannot set up the host scan", path);
+	env->pb_shim = ps;
+	provshim_sync(ps);
+	(void)provshim_relist(ps);
+	return 0;
+}
+
+void
+provshim_shutdown(struct pcibackd *env)
+{
+	struct provshim	*ps = env->pb_shim;
+
+	if (ps == NULL)
+		return;
+	shim_close(ps->ps_shim);
+	if (ps->ps_relist != NULL)
+		event_free(ps->ps_relist);
+	free(ps->ps_fns);
+	free(ps);
+	env->pb_shim = NULL;
+}
