@@ -231,6 +231,10 @@ FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c daemon/hostpci.c
 FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
 FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c
+FUZZ_DAEMON_fuzz_control = $(filter-out daemon/pcibackd.c daemon/log.c,$(DAEMON_SRCS)) \
+			   build/fuzz/obj/daemon/parse.c tests/fuzz/stub_log.c \
+			   tests/fuzz/stub_xen.c
+FUZZ_LIBS_fuzz_control	 = $(PCI_LIBS)
 FUZZ_OBJS	 = $(patsubst %.c,build/fuzz/obj/%.o,$(patsubst \
 		   build/fuzz/obj/%,%,$(FUZZ_BASE) $(FUZZ_DAEMON_$(1))))
 FUZZ_SECONDS_LONG := $(if $(filter file,$(origin FUZZ_SECONDS)),600,$(FUZZ_SECONDS))

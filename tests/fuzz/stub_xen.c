@@ -17,15 +17,19 @@
 
 /* See stub_xen.h. */
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xenstore.h>
 
 #include "stub_xen.h"
 
 struct stub_xen	stub_xen;
 static char	stub_handle;
+static struct event *stub_events;
 
 struct event *
 event_new(struct event_base *base, evutil_socket_t fd, short what,
@@ -40,6 +44,10 @@ event_new(struct event_base *base, evutil_socket_t fd, short what,
 		return NULL;
 	ev->se_cb = cb;
 	ev->se_arg = arg;
+	ev->se_fd = fd;
+	ev->se_what = what;
+	ev->se_next = stub_events;
+	stub_events = ev;
 	return ev;
 }
 
@@ -61,7 +69,41 @@ event_del(struct event *ev)
 void
 event_free(struct event *ev)
 {
+	struct event	**p;
+
+	if (ev == NULL)
+		return;
+	for (p = &stub_events; *p != NULL; p = &(*p)->se_next)
+		if (*p == ev) {
+			*p = ev->se_next;
+			break;
+		}
 	free(ev);
+}
+
+int
+stub_event_loop(void)
+{
+	struct event	*ev;
+	struct pollfd	 pfd;
+
+	for (ev = stub_events; ev != NULL; ev = ev->se_next) {
+		if (!ev->se_pending || ev->se_fd < 0 ||
+		    !(ev->se_what & (EV_READ | EV_WRITE)))
+			continue;
+		pfd.fd = ev->se_fd;
+		pfd.events = (ev->se_what & EV_READ ? POLLIN : 0) |
+		    (ev->se_what & EV_WRITE ? POLLOUT : 0);
+		if (poll(&pfd, 1, 0) != 1)
+			continue;
+		/* The callback may free any event: start over after it. */
+		if (!(ev->se_what & EV_PERSIST))
+			ev->se_pending = 0;
+		ev->se_cb(ev->se_fd, pfd.revents & POLLIN ? EV_READ : EV_WRITE,
+		    ev->se_arg);
+		return 1;
+	}
+	return 0;
 }
 
 void
@@ -177,4 +219,111 @@ xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 	(void)count;
 	stub_xen.sx_mapped--;
 	return 0;
+}
+
+struct xs_handle *
+xs_open(unsigned long flags)
+{
+	(void)flags;
+	return (struct xs_handle *)(void *)&stub_handle;
+}
+
+void
+xs_close(struct xs_handle *xsh)
+{
+	(void)xsh;
+}
+
+int
+xs_fileno(struct xs_handle *h)
+{
+	(void)h;
+	return -1;
+}
+
+char **
+xs_check_watch(struct xs_handle *h)
+{
+	(void)h;
+	errno = EAGAIN;
+	return NULL;
+}
+
+bool
+xs_watch(struct xs_handle *h, const char *path, const char *token)
+{
+	(void)h;
+	(void)path;
+	(void)token;
+	return true;
+}
+
+bool
+xs_unwatch(struct xs_handle *h, const char *path, const char *token)
+{
+	(void)h;
+	(void)path;
+	(void)token;
+	return true;
+}
+
+char **
+xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
+    unsigned int *num)
+{
+	(void)h;
+	(void)t;
+	(void)path;
+	*num = 0;
+	errno = ENOENT;
+	return NULL;
+}
+
+void *
+xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
+    unsigned int *len)
+{
+	(void)h;
+	(void)t;
+	(void)path;
+	if (len != NULL)
+		*len = 0;
+	errno = ENOENT;
+	return NULL;
+}
+
+bool
+xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
+    const void *data, unsigned int len)
+{
+	(void)h;
+	(void)t;
+	(void)path;
+	(void)data;
+	(void)len;
+	return true;
+}
+
+xs_transaction_t
+xs_transaction_start(struct xs_handle *h)
+{
+	(void)h;
+	return 1;
+}
+
+bool
+xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
+{
+	(void)h;
+	(void)t;
+	(void)abort;
+	return true;
+}
+
+bool
+xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+{
+	(void)h;
+	(void)domid;
+	return true;
 }

@@ -17,8 +17,10 @@
 
 /*
  * Xen and libevent for daemon code linked into a fuzzer: no hypervisor,
- * no event loop.  The "grant" maps to whatever page the fuzzer set,
- * events are records the fuzzer fires itself.
+ * no xenstore (reads find nothing, writes succeed), no event loop.  The
+ * "grant" maps to whatever page the fuzzer set; events are records the
+ * fuzzer fires itself, or stub_event_loop() fires those whose fd is
+ * ready.
  */
 
 #ifndef PCIBACKD_STUB_XEN_H
@@ -27,8 +29,11 @@
 #include <event2/event.h>
 
 struct event {
+	struct event		*se_next;	/* every live event */
 	event_callback_fn	 se_cb;
 	void			*se_arg;
+	evutil_socket_t		 se_fd;
+	short			 se_what;
 	int			 se_pending;	/* added and not fired */
 };
 
@@ -46,5 +51,7 @@ extern struct stub_xen	stub_xen;
 
 /* Run a pending event's callback once. */
 void	stub_event_fire(struct event *);
+/* Fire the pending fd events whose fd poll(2) finds ready; how many. */
+int	stub_event_loop(void);
 
 #endif /* PCIBACKD_STUB_XEN_H */
