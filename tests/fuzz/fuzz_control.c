@@ -148,23 +148,6 @@ setup(void)
 		abort();
 }
 
-/*
- * Where the daemon's reload is not linked (pcibackd.c has main): report,
- * change nothing.  Weak, so that a reload of its own file wins.
- */
-int	pcibackd_reload(struct pcibackd *,
-	    void (*)(void *, const char *, const char *), void *)
-	    __attribute__((weak));
-
-int
-pcibackd_reload(struct pcibackd *env,
-    void (*fn)(void *, const char *, const char *), void *arg)
-{
-	(void)env;
-	fn(arg, "info", "configuration unchanged");
-	return 0;
-}
-
 static void
 check_record(const uint8_t *p, size_t len)
 {
