@@ -56,8 +56,8 @@ device_set_state(struct heldev *hd, enum heldev_state to, int owner)
 		expected = from == HD_READY;
 		break;
 	case HD_READY:
-		expected = from == HD_ASSIGNED || from == HD_RESETTING ||
-		    from == HD_GONE;
+		/* From READY too: a new hold, a give-back of a free device. */
+		expected = 1;
 		break;
 	case HD_RESETTING:
 		expected = from == HD_ASSIGNED || from == HD_READY;

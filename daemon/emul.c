@@ -53,22 +53,12 @@ emul_put(struct emul_dev *ed, unsigned int off, unsigned int size,
 }
 
 static int
-emul_check(const struct emul_dev *ed, unsigned int off, unsigned int size)
-{
-	if (size != 1 && size != 2 && size != 4)
-		return -EINVAL;
-	if ((off & (size - 1)) != 0 || off + size > ed->ed_info.ci_size)
-		return -EINVAL;
-	return 0;
-}
-
-static int
 emul_read(void *arg, unsigned int off, unsigned int size, uint32_t *val)
 {
 	struct emul_dev	*ed = arg;
 	int		 rc;
 
-	if ((rc = emul_check(ed, off, size)) != 0)
+	if ((rc = cfgdev_check(off, size, ed->ed_info.ci_size)) != 0)
 		return rc;
 	*val = emul_get(ed, off, size);
 	return 0;
@@ -80,7 +70,7 @@ emul_write(void *arg, unsigned int off, unsigned int size, uint32_t val)
 	struct emul_dev	*ed = arg;
 	int		 rc;
 
-	if ((rc = emul_check(ed, off, size)) != 0)
+	if ((rc = cfgdev_check(off, size, ed->ed_info.ci_size)) != 0)
 		return rc;
 	emul_put(ed, off, size, val);
 	ed->ed_writes++;

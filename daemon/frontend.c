@@ -248,7 +248,7 @@ static int
 frontend_place(struct frontend *fe, int n, int adopt, const struct bdf *host,
     struct heldev *hd, char **cause)
 {
-	struct bdf	 want, guest;
+	struct bdf	 want;
 	char		*s;
 	int		 rc = -1;
 
@@ -262,8 +262,7 @@ frontend_place(struct frontend *fe, int n, int adopt, const struct bdf *host,
 		free(*cause);
 		*cause = NULL;
 	}
-	return topo_add(&fe->fe_topo, host, NULL, &hd->hd_pciop, &guest,
-	    cause);
+	return topo_add(&fe->fe_topo, host, NULL, &hd->hd_pciop, NULL, cause);
 }
 
 static int
@@ -314,12 +313,11 @@ static void
 frontend_release(struct frontend *fe, int n)
 {
 	struct bdf	 host;
-	void		*user;
 	struct heldev	*hd;
 
 	if (frontend_dev(fe, n, &host) != 0)
 		return;
-	if (topo_remove(&fe->fe_topo, &host, &user) != 0)
+	if (topo_remove(&fe->fe_topo, &host, NULL) != 0)
 		return;
 	if ((hd = device_find(fe->fe_env, &host)) != NULL)
 		device_unassign(hd);

@@ -28,7 +28,7 @@
 static int		 log_debug_mode;
 static int		 log_verbose;
 static int		 log_level = LOG_INFO;
-static const char	*log_procname = "pcibackd";
+static const char	*const log_procname = "pcibackd";
 
 void
 log_init(int to_stderr, int facility)
@@ -37,13 +37,6 @@ log_init(int to_stderr, int facility)
 	if (!to_stderr)
 		openlog(log_procname, LOG_PID | LOG_NDELAY, facility);
 	tzset();
-}
-
-void
-log_procinit(const char *name)
-{
-	if (name != NULL)
-		log_procname = name;
 }
 
 void

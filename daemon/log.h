@@ -38,7 +38,6 @@ struct log_ratelimit {
 };
 
 void	log_init(int, int);
-void	log_procinit(const char *);
 void	log_setverbose(int);
 int	log_getverbose(void);
 /* The configured level, a syslog priority; -v raises it to debug. */

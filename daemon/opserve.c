@@ -41,6 +41,7 @@
 #include <xen/io/pciif.h>
 
 #include "pcibackd.h"
+#include "util.h"
 
 /* Per guest per window: "ratelimit events" (per second) / 10. */
 #define OPSERVE_WINDOW_MS	100
@@ -282,19 +283,15 @@ opserve_connect(struct frontend *fe, char **cause)
 		return 0;
 	fe->fe_page = xengnttab_map_grant_ref(env->pb_xgt, fe->fe_domid,
 	    fe->fe_gref, PROT_READ | PROT_WRITE);
-	if (fe->fe_page == NULL) {
-		if (asprintf(cause, "cannot map grant %u of dom%u: %s",
-		    fe->fe_gref, fe->fe_domid, strerror(errno)) == -1)
-			*cause = NULL;
-		return -1;
-	}
+	if (fe->fe_page == NULL)
+		return util_cause(cause, "cannot map grant %u of dom%u: %s",
+		    fe->fe_gref, fe->fe_domid, strerror(errno));
 	port = xenevtchn_bind_interdomain(env->pb_xce, fe->fe_domid,
 	    fe->fe_remote_port);
 	if (port < 0) {
-		if (asprintf(cause, "cannot bind event channel %u of dom%u: "
-		    "%s", fe->fe_remote_port, fe->fe_domid,
-		    strerror(errno)) == -1)
-			*cause = NULL;
+		(void)util_cause(cause, "cannot bind event channel %u of "
+		    "dom%u: %s", fe->fe_remote_port, fe->fe_domid,
+		    strerror(errno));
 		(void)xengnttab_unmap(env->pb_xgt, fe->fe_page, 1);
 		fe->fe_page = NULL;
 		return -1;

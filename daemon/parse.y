@@ -37,6 +37,7 @@
 #include "bdf.h"
 #include "log.h"
 #include "pcibackd.h"
+#include "util.h"
 
 #define PARSE_MAXDEPTH	8	/* include nesting */
 
@@ -684,8 +685,7 @@ static int
 conf_sockgroup(const char *name)
 {
 	struct group	*gr;
-	char		*end;
-	unsigned long	 gid;
+	uint64_t	 gid;
 
 	if (strlen(name) >= sizeof(conf->c_sockgroup)) {
 		yyerror("socket group \"%s\": name too long", name);
@@ -693,14 +693,9 @@ conf_sockgroup(const char *name)
 	}
 	if ((gr = getgrnam(name)) != NULL)
 		gid = gr->gr_gid;
-	else {
-		errno = 0;
-		gid = strtoul(name, &end, 10);
-		if (!isdigit((unsigned char)name[0]) || *end != '\0' ||
-		    errno != 0 || gid >= (gid_t)-1) {
-			yyerror("socket group \"%s\": no such group", name);
-			return -1;
-		}
+	else if (util_number(name, 10, (gid_t)-1 - 1, &gid) != 0) {
+		yyerror("socket group \"%s\": no such group", name);
+		return -1;
 	}
 	conf->c_sockgid = (gid_t)gid;
 	memcpy(conf->c_sockgroup, name, strlen(name) + 1);
@@ -712,11 +707,7 @@ static int
 conf_number(const char *what, const char *s, uint64_t min, uint64_t max,
     uint64_t *v)
 {
-	char	*end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0) {
+	if (util_number(s, 0, UINT64_MAX, v) != 0) {
 		yyerror("\"%s\": want a number (decimal or 0x hex)", s);
 		return -1;
 	}

@@ -31,6 +31,7 @@
 #include <xenstore.h>
 
 #include "pcibackd.h"
+#include "util.h"
 
 #define WATCH_TOKEN_BACKEND	"be"
 #define WATCH_TOKEN_RELEASE	"rel"
@@ -38,22 +39,19 @@
 #define WATCH_MAX_BATCH		256	/* events per wake-up, then yield */
 #define WATCH_MAX_DIRTY		64	/* instances per evaluation round */
 
-/* "<n>" with nothing else, n < limit. */
+/* "<n>" with nothing else, as %u prints it, n < limit. */
 static int
 watch_parse_uint(const char *s, size_t len, unsigned int limit,
     unsigned int *out)
 {
-	unsigned long	v = 0;
-	size_t		i;
+	char		buf[16];
+	uint64_t	v;
 
-	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
+	if (len == 0 || len >= sizeof(buf))
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v >= limit)
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (util_number(buf, 10 | UTIL_CANON, (uint64_t)limit - 1, &v) != 0)
 		return -1;
 	*out = (unsigned int)v;
 	return 0;

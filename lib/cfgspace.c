@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "cfgspace.h"
+#include "util.h"
 
 /* Header registers and bits (PCI Local Bus 3.0, PCIe Base 6.0). */
 #define HDR_VENDOR		0x00
@@ -1041,19 +1042,6 @@ cfgspace_build(struct cfgspace *cs)
 
 /* Policy. */
 
-static void __attribute__((format(printf, 2, 3)))
-cfgspace_cause(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
-
 /* A field whose rules a quirk would override. */
 static const struct cfgspace_field *
 cfgspace_hard_field(const struct cfgspace *cs, unsigned int off,
@@ -1083,29 +1071,29 @@ cfgspace_check_quirk(const struct cfgspace *cs,
 	unsigned int			 off = q->cq_offset, size = q->cq_size;
 
 	if (size != 1 && size != 2 && size != 4) {
-		cfgspace_cause(cause, "quirk at 0x%x: size %u is not 1, 2 or 4",
+		(void)util_cause(cause, "quirk at 0x%x: size %u is not 1, 2 or 4",
 		    off, size);
 		return -1;
 	}
-	if ((off & (size - 1)) != 0 || off + size > cs->cs_info.ci_size) {
-		cfgspace_cause(cause, "quirk at 0x%x: misaligned or outside "
+	if (cfgdev_check(off, size, cs->cs_info.ci_size) != 0) {
+		(void)util_cause(cause, "quirk at 0x%x: misaligned or outside "
 		    "config space", off);
 		return -1;
 	}
 	if ((q->cq_mask & ~cfgspace_sizemask(size)) != 0) {
-		cfgspace_cause(cause, "quirk at 0x%x: mask 0x%x wider than the "
+		(void)util_cause(cause, "quirk at 0x%x: mask 0x%x wider than the "
 		    "register", off, q->cq_mask);
 		return -1;
 	}
 	if ((f = cfgspace_hard_field(cs, off, size)) != NULL) {
-		cfgspace_cause(cause, "quirk at 0x%x: overlaps %s", off,
+		(void)util_cause(cause, "quirk at 0x%x: overlaps %s", off,
 		    f->cf_row->cr_name);
 		return -1;
 	}
 	for (i = 0; i < nprev; i++) {
 		if (cfgspace_overlaps(prev[i].cq_offset, prev[i].cq_size, off,
 		    size)) {
-			cfgspace_cause(cause, "quirk at 0x%x: overlaps the "
+			(void)util_cause(cause, "quirk at 0x%x: overlaps the "
 			    "quirk at 0x%x", off, prev[i].cq_offset);
 			return -1;
 		}
@@ -1121,7 +1109,7 @@ cfgspace_apply_policy(struct cfgspace *cs, const struct cfgspace_policy *p,
 	size_t			 i, n = p != NULL ? p->cp_nquirks : 0;
 
 	if (n > QUIRK_MAX || (n != 0 && p->cp_quirks == NULL)) {
-		cfgspace_cause(cause, "%zu quirks: too many or missing", n);
+		(void)util_cause(cause, "%zu quirks: too many or missing", n);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -1131,7 +1119,7 @@ cfgspace_apply_policy(struct cfgspace *cs, const struct cfgspace_policy *p,
 	}
 	if (n != 0) {
 		if ((q = calloc(n, sizeof(*q))) == NULL) {
-			cfgspace_cause(cause, "quirks: %s", strerror(ENOMEM));
+			(void)util_cause(cause, "quirks: %s", strerror(ENOMEM));
 			return -1;
 		}
 		memcpy(q, p->cp_quirks, n * sizeof(*q));
@@ -1169,7 +1157,7 @@ cfgspace_read_ids(struct cfgspace *cs, char **cause)
 		goto fail;
 	cs->cs_hdrtype = (uint8_t)(v & 0x7f);
 	if (cs->cs_hdrtype > 1) {
-		cfgspace_cause(cause, "header type 0x%02x not supported",
+		(void)util_cause(cause, "header type 0x%02x not supported",
 		    cs->cs_hdrtype);
 		return -1;
 	}
@@ -1179,7 +1167,7 @@ cfgspace_read_ids(struct cfgspace *cs, char **cause)
 	cs->cs_enabled = (v & CMD_DECODE) != 0;
 	return 0;
 fail:
-	cfgspace_cause(cause, "config header read: %s", strerror(-error));
+	(void)util_cause(cause, "config header read: %s", strerror(-error));
 	return -1;
 }
 
@@ -1195,12 +1183,12 @@ cfgspace_new(const struct cfgdev_ops *ops, void *dev,
 		*cause = NULL;
 	if (info->ci_size != CFGSPACE_CONV_SIZE &&
 	    info->ci_size != CFGSPACE_EXT_SIZE) {
-		cfgspace_cause(cause, "config space size %u not supported",
+		(void)util_cause(cause, "config space size %u not supported",
 		    info->ci_size);
 		return NULL;
 	}
 	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
-		cfgspace_cause(cause, "%s", strerror(ENOMEM));
+		(void)util_cause(cause, "%s", strerror(ENOMEM));
 		return NULL;
 	}
 	cs->cs_ops = ops;
@@ -1211,7 +1199,7 @@ cfgspace_new(const struct cfgdev_ops *ops, void *dev,
 	if ((error = cfgspace_walk_std(cs)) != 0 ||
 	    (error = cfgspace_walk_ext(cs)) != 0 ||
 	    (error = cfgspace_build(cs)) != 0) {
-		cfgspace_cause(cause, "config space setup: %s",
+		(void)util_cause(cause, "config space setup: %s",
 		    strerror(-error));
 		goto fail;
 	}
@@ -1239,13 +1227,7 @@ static int
 cfgspace_check_access(const struct cfgspace *cs, unsigned int off,
     unsigned int size)
 {
-	if (size != 1 && size != 2 && size != 4)
-		return -EINVAL;
-	if ((off & (size - 1)) != 0)
-		return -EINVAL;
-	if (off >= cs->cs_info.ci_size || size > cs->cs_info.ci_size - off)
-		return -EINVAL;
-	return 0;
+	return cfgdev_check(off, size, cs->cs_info.ci_size);
 }
 
 static int

@@ -76,6 +76,12 @@ struct cfgdev_ops {
 	int	(*cdo_set_power)(void *, unsigned int);
 };
 
+/*
+ * The one check of a config access (the kernel shim has its own): size
+ * 1, 2 or 4, naturally aligned, inside limit bytes.  0 or -EINVAL.
+ */
+int	cfgdev_check(unsigned int, unsigned int, unsigned int);
+
 /* A register the administrator made guest-writable (cq_mask bits only). */
 struct cfgspace_quirk {
 	uint16_t	cq_offset;

@@ -15,7 +15,6 @@
  */
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "pciop.h"
@@ -90,10 +89,10 @@ void
 pciop_copy_in(struct xen_pci_op *copy, const struct xen_pci_op *shared)
 {
 	/* Order after the frontend's "active" flag was seen set. */
-	atomic_thread_fence(memory_order_acquire);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	memcpy(copy, shared, sizeof(*copy));
 	/* Keep the compiler from going back to *shared for any field. */
-	atomic_signal_fence(memory_order_seq_cst);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 void
@@ -107,7 +106,7 @@ pciop_reply_write(const struct pciop_reply *rep, struct xen_pci_op *shared)
 	for (i = 0; i < n; i++)
 		shared->msix_entries[i].vector = rep->pr_vector[i];
 	/* Results are visible before the daemon clears the active flag. */
-	atomic_thread_fence(memory_order_release);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 static void
@@ -120,14 +119,10 @@ pciop_fail(struct pciop_reply *rep, int space, int err)
 static int
 pciop_conf_check(const struct pciop_dev *pd, const struct xen_pci_op *op)
 {
-	if (op->size != 1 && op->size != 2 && op->size != 4)
+	if (op->offset < 0 || op->size < 0)
 		return -EINVAL;
-	if (op->offset < 0 || op->offset % op->size != 0)
-		return -EINVAL;
-	if ((uint32_t)op->offset + (uint32_t)op->size >
-	    cfgspace_size(pd->pd_cs))
-		return -EINVAL;
-	return 0;
+	return cfgdev_check((unsigned int)op->offset, (unsigned int)op->size,
+	    cfgspace_size(pd->pd_cs));
 }
 
 static void

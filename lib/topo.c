@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "topo.h"
+#include "util.h"
 
 static void	topo_fail(char **, const struct bdf *, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
@@ -40,8 +41,7 @@ topo_fail(char **cause, const struct bdf *host, const char *fmt, ...)
 	if (msg == NULL)
 		return;
 	bdf_format_dev(host, name, sizeof(name));
-	if (asprintf(cause, "%s: %s", name, msg) == -1)
-		*cause = NULL;
+	(void)util_cause(cause, "%s: %s", name, msg);
 	free(msg);
 }
 

@@ -26,6 +26,8 @@ util_cause(char **cause, const char *fmt, ...)
 {
 	va_list	ap;
 
+	if (cause == NULL)
+		return -1;
 	va_start(ap, fmt);
 	if (vasprintf(cause, fmt, ap) == -1)
 		*cause = NULL;
@@ -49,8 +51,11 @@ int
 util_number(const char *s, int base, uint64_t max, uint64_t *out)
 {
 	uint64_t	v = 0;
-	int		d;
+	int		d, canon = (base & UTIL_CANON) != 0;
 
+	base &= ~UTIL_CANON;
+	if (canon && s[0] == '0' && s[1] != '\0')
+		return -1;
 	if (base == 0)
 		base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
 	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))

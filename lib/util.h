@@ -26,16 +26,21 @@
 
 #include <stdint.h>
 
-/* *cause = the message; returns -1, for "return util_cause(...)". */
+/*
+ * *cause = the message (cause may be NULL: nobody asked); returns -1,
+ * for "return util_cause(...)".
+ */
 int	util_cause(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
  * All of s is one unsigned number, at most max.  base 10: decimal
  * digits; base 16: hex digits, "0x" before them or not; base 0: hex
- * after "0x", else decimal (never octal).  No sign, no space, no empty
- * string.  0, or -1.
+ * after "0x", else decimal (never octal).  UTIL_CANON ORed in: also no
+ * leading zero, as printf's %u writes it (what xenstore carries).  No
+ * sign, no space, no empty string.  0, or -1.
  */
+#define UTIL_CANON	0x100
 int	util_number(const char *, int, uint64_t, uint64_t *);
 
 #endif /* PCIBACKD_UTIL_H */

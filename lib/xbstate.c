@@ -31,6 +31,7 @@
 #include <xen/io/xenbus.h>
 #include <xen/io/pciif.h>
 
+#include "util.h"
 #include "xbstate.h"
 
 static const char *const xbstate_state_names[] = {
@@ -67,22 +68,22 @@ static const char *const xbstate_action_names[] = {
 static int
 xbstate_is_state(int s)
 {
-	return (s >= XenbusStateUnknown && s <= XenbusStateReconfigured);
+	return s >= XenbusStateUnknown && s <= XenbusStateReconfigured;
 }
 
 /* Closing or Closed: there is no way back from either (§2.2.3). */
 static int
 xbstate_is_closing(int s)
 {
-	return (s == XenbusStateClosing || s == XenbusStateClosed);
+	return s == XenbusStateClosing || s == XenbusStateClosed;
 }
 
 /* Frontend states in which its pci-op-ref/event-channel are published. */
 static int
 xbstate_fe_live(int fe)
 {
-	return (fe == XenbusStateInitialised || fe == XenbusStateConnected ||
-	    fe == XenbusStateReconfiguring || fe == XenbusStateReconfigured);
+	return fe == XenbusStateInitialised || fe == XenbusStateConnected ||
+	    fe == XenbusStateReconfiguring || fe == XenbusStateReconfigured;
 }
 
 static void
@@ -121,7 +122,7 @@ xbstate_count(const struct xbstate_out *out, int type)
 		if (out->xo_act[i].xa_type == type)
 			n++;
 	}
-	return (n);
+	return n;
 }
 
 /* Error node, then Closing unless already closing (§1.4, §2.2.3). */
@@ -155,7 +156,7 @@ xbstate_check_num_devs(const struct xbstate_in *in, struct xbstate_out *out)
 	int	n = in->xi_num_devs;
 
 	if (n >= 0 && n <= XBSTATE_MAX_DEVS)
-		return (0);
+		return 0;
 	if (n == XBSTATE_NUM_MISSING)
 		xbstate_fatal(in, out, EINVAL, "num_devs: missing");
 	else if (n == XBSTATE_NUM_SYNTAX)
@@ -163,7 +164,7 @@ xbstate_check_num_devs(const struct xbstate_in *in, struct xbstate_out *out)
 	else
 		xbstate_fatal(in, out, EINVAL, "num_devs: out of range 0..%d",
 		    XBSTATE_MAX_DEVS);
-	return (-1);
+	return -1;
 }
 
 /* A slot we must act on needs a parseable dev-N (§2.3 step 3, §2.5). */
@@ -178,9 +179,9 @@ xbstate_check_slots(const struct xbstate_in *in, struct xbstate_out *out,
 			continue;
 		xbstate_fatal(in, out, EINVAL, "dev-%d: missing or unparseable",
 		    i);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -195,20 +196,20 @@ xbstate_gone(const struct xbstate_in *in, struct xbstate_out *out)
 	/* Backend dir removed: never resurrect it (§2.2.2, §2.2.4). */
 	if (!in->xi_be_exists) {
 		xbstate_teardown(out, "backend directory removed");
-		return (1);
+		return 1;
 	}
 	/* @releaseDomain: unmap now so the domain can die (§2.7). */
 	if (in->xi_dying) {
 		xbstate_teardown(out, "domain is being destroyed");
-		return (1);
+		return 1;
 	}
 	/* Frontend state Unknown: its dir is gone (§2.2.4). */
 	if (in->xi_fe_state == XenbusStateUnknown) {
 		xbstate_teardown(out, "frontend gone");
-		return (1);
+		return 1;
 	}
 	if (in->xi_fe_state != XenbusStateClosed || in->xi_online)
-		return (0);
+		return 0;
 	/* Closed and not online: close, then unregister (§1.2 online). */
 	if (in->xi_connected)
 		xbstate_push(out, XBSTATE_A_DISCONNECT, -1, -1, -1);
@@ -216,7 +217,7 @@ xbstate_gone(const struct xbstate_in *in, struct xbstate_out *out)
 	    be != XenbusStateClosed)
 		xbstate_switch(in, out, XenbusStateClosed);
 	xbstate_teardown(out, "frontend closed and backend offline");
-	return (1);
+	return 1;
 }
 
 /* Own state Initialising: a new instance, or a dir recreated (§2.2.5). */
@@ -246,7 +247,7 @@ xbstate_readopt(const struct xbstate_in *in, struct xbstate_out *out)
 	int				 i, resume;
 
 	if (xbstate_check_num_devs(in, out) == -1)
-		return (-1);
+		return -1;
 	resume = in->xi_be_state == XenbusStateReconfiguring &&
 	    in->xi_fe_state == XenbusStateReconfiguring;
 	for (i = 0; i < in->xi_num_devs; i++) {
@@ -259,11 +260,11 @@ xbstate_readopt(const struct xbstate_in *in, struct xbstate_out *out)
 		if (!d->xd_dev_ok) {
 			xbstate_fatal(in, out, EINVAL,
 			    "dev-%d: missing or unparseable", i);
-			return (-1);
+			return -1;
 		}
 		xbstate_push(out, XBSTATE_A_ADOPT_DEV, i, -1, -1);
 	}
-	return (0);
+	return 0;
 }
 
 /*
@@ -314,14 +315,14 @@ xbstate_export_new(const struct xbstate_in *in, struct xbstate_out *out)
 	int	i;
 
 	if (xbstate_check_num_devs(in, out) == -1)
-		return (-1);
+		return -1;
 	if (xbstate_check_slots(in, out, XenbusStateInitialising) == -1)
-		return (-1);
+		return -1;
 	for (i = 0; i < in->xi_num_devs; i++) {
 		if (in->xi_dev[i].xd_state == XenbusStateInitialising)
 			xbstate_push(out, XBSTATE_A_EXPORT, i, -1, -1);
 	}
-	return (0);
+	return 0;
 }
 
 /* Roots must be in place before the frontend (re)scans (§7.1). */
@@ -372,9 +373,9 @@ static int
 xbstate_relink(const struct xbstate_in *in, struct xbstate_out *out)
 {
 	if (in->xi_connected || !xbstate_fe_live(in->xi_fe_state))
-		return (0);
+		return 0;
 	xbstate_push(out, XBSTATE_A_ADOPT, -1, -1, -1);
-	return (1);
+	return 1;
 }
 
 /* Own Connected: nothing to do but keep the link (§2.3 step 7, §2.8). */
@@ -477,26 +478,26 @@ xbstate_step(const struct xbstate_in *in, struct xbstate_out *out)
 
 	if (in == NULL || out == NULL) {
 		errno = EINVAL;
-		return (-1);
+		return -1;
 	}
 	out->xo_n = 0;
 	out->xo_errno = 0;
 	out->xo_reason[0] = '\0';
 	if (xbstate_gone(in, out))
-		return (0);
+		return 0;
 	be = in->xi_be_state;
 	fe = in->xi_fe_state;
 	if (be == XenbusStateInitialising) {
 		xbstate_fresh(in, out);
-		return (0);
+		return 0;
 	}
 	/* Missing/garbage own state: only dom0 writes it; wait (§2.2.2). */
 	if (be == XenbusStateUnknown || !xbstate_is_state(be)) {
 		xbstate_note(out, "backend state unreadable, waiting");
-		return (0);
+		return 0;
 	}
 	if (in->xi_restarted && xbstate_readopt(in, out) == -1)
-		return (0);
+		return 0;
 	if (!xbstate_is_state(fe))
 		xbstate_guest_error(in, out);
 	else if (fe == XenbusStateClosing)
@@ -505,18 +506,18 @@ xbstate_step(const struct xbstate_in *in, struct xbstate_out *out)
 		xbstate_fe_closed(in, out);
 	else
 		xbstate_dispatch(in, out);
-	return (0);
+	return 0;
 }
 
 int
 xbstate_parse_state(const char *s)
 {
 	if (s == NULL)
-		return (XenbusStateUnknown);
+		return XenbusStateUnknown;
 	/* Exactly what "%d" prints for 0..8: one digit, nothing else. */
 	if (s[0] < '0' || s[0] > '0' + XenbusStateReconfigured || s[1] != '\0')
-		return (XBSTATE_INVALID);
-	return (s[0] - '0');
+		return XBSTATE_INVALID;
+	return s[0] - '0';
 }
 
 int
@@ -526,7 +527,7 @@ xbstate_parse_num_devs(const char *s)
 	int		 neg = 0, v = 0;
 
 	if (s == NULL)
-		return (XBSTATE_NUM_MISSING);
+		return XBSTATE_NUM_MISSING;
 	p = s;
 	if (*p == '-') {
 		neg = 1;
@@ -534,35 +535,28 @@ xbstate_parse_num_devs(const char *s)
 	}
 	/* "%d" never prints an empty number, "-0" or a leading zero. */
 	if (*p == '\0' || (p[0] == '0' && (p[1] != '\0' || neg)))
-		return (XBSTATE_NUM_SYNTAX);
+		return XBSTATE_NUM_SYNTAX;
 	for (; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
-			return (XBSTATE_NUM_SYNTAX);
+			return XBSTATE_NUM_SYNTAX;
 		/* Stop growing once out of range; keep checking the syntax. */
 		if (v <= XBSTATE_MAX_DEVS)
 			v = v * 10 + (*p - '0');
 	}
 	if (neg || v > XBSTATE_MAX_DEVS)
-		return (XBSTATE_NUM_RANGE);
-	return (v);
+		return XBSTATE_NUM_RANGE;
+	return v;
 }
 
 static int
 xbstate_parse_u32(const char *s, uint32_t *vp)
 {
-	uint64_t	v = 0;
+	uint64_t	v;
 
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return (-1);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > UINT32_MAX)
-			return (-1);
-	}
+	if (util_number(s, 10 | UTIL_CANON, UINT32_MAX, &v) != 0)
+		return -1;
 	*vp = (uint32_t)v;
-	return (0);
+	return 0;
 }
 
 int
@@ -590,29 +584,29 @@ xbstate_parse_connect(const char *ref, const char *port, const char *magic,
 	if (why != NULL) {
 		if (errstr != NULL)
 			*errstr = why;
-		return (-1);
+		return -1;
 	}
 	if (refp != NULL)
 		*refp = r;
 	if (portp != NULL)
 		*portp = p;
-	return (0);
+	return 0;
 }
 
 const char *
 xbstate_name(int state)
 {
 	if (state < 0 || (size_t)state >= XBSTATE_NSTATES)
-		return ("Invalid");
-	return (xbstate_state_names[state]);
+		return "Invalid";
+	return xbstate_state_names[state];
 }
 
 const char *
 xbstate_action_name(int type)
 {
 	if (type < 0 || (size_t)type >= XBSTATE_NACTIONS)
-		return ("INVALID");
-	return (xbstate_action_names[type]);
+		return "INVALID";
+	return xbstate_action_names[type];
 }
 
 /* Append to buf as snprintf would; *used counts what did not fit too. */
@@ -629,9 +623,9 @@ xbstate_append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 		n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return (-1);
+		return -1;
 	*used += (size_t)n;
-	return (0);
+	return 0;
 }
 
 static int
@@ -644,18 +638,18 @@ xbstate_format_one(const struct xbstate_action *a, char *buf, size_t len,
 	case XBSTATE_A_EXPORT:
 	case XBSTATE_A_ADOPT_DEV:
 	case XBSTATE_A_RELEASE:
-		return (xbstate_append(buf, len, used, "%s:%d", name,
-		    a->xa_dev));
+		return xbstate_append(buf, len, used, "%s:%d", name,
+		    a->xa_dev);
 	case XBSTATE_A_SWITCH:
 	case XBSTATE_A_FATAL:
 		if (a->xa_state == -1)
 			break;
-		return (xbstate_append(buf, len, used, "%s:%d>%d", name,
-		    a->xa_from, a->xa_state));
+		return xbstate_append(buf, len, used, "%s:%d>%d", name,
+		    a->xa_from, a->xa_state);
 	default:
 		break;
 	}
-	return (xbstate_append(buf, len, used, "%s", name));
+	return xbstate_append(buf, len, used, "%s", name);
 }
 
 int
@@ -668,13 +662,13 @@ xbstate_format(const struct xbstate_out *out, char *buf, size_t len)
 	if (len > 0)
 		buf[0] = '\0';
 	if (out->xo_n == 0)
-		return (xbstate_append(buf, len, &used, "NOTHING") == -1 ?
-		    -1 : (int)used);
+		return xbstate_append(buf, len, &used, "NOTHING") == -1 ?
+		    -1 : (int)used;
 	for (i = 0; i < out->xo_n; i++) {
 		if (i > 0 && xbstate_append(buf, len, &used, " ") == -1)
-			return (-1);
+			return -1;
 		if (xbstate_format_one(&out->xo_act[i], buf, len, &used) == -1)
-			return (-1);
+			return -1;
 	}
-	return ((int)used);
+	return (int)used;
 }

@@ -43,12 +43,6 @@ log_init(int to_stderr, int facility)
 }
 
 void
-log_procinit(const char *name)
-{
-	(void)name;
-}
-
-void
 log_setverbose(int v)
 {
 	(void)v;

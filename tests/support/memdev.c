@@ -31,7 +31,7 @@ memdev_read(void *arg, unsigned int off, unsigned int size, uint32_t *val)
 	md->md_nreads++;
 	if (md->md_read_error)
 		return -EIO;
-	if (off + size > md->md_info.ci_size || (off & (size - 1)) != 0)
+	if (cfgdev_check(off, size, md->md_info.ci_size) != 0)
 		abort();	/* the engine must never ask for this */
 	*val = memdev_get(md, off, size);
 	return 0;
@@ -42,7 +42,7 @@ memdev_write(void *arg, unsigned int off, unsigned int size, uint32_t val)
 {
 	struct memdev	*md = arg;
 
-	if (off + size > md->md_info.ci_size || (off & (size - 1)) != 0)
+	if (cfgdev_check(off, size, md->md_info.ci_size) != 0)
 		abort();
 	if (md->md_nwrites < MEMDEV_MAX_WRITES) {
 		md->md_writes[md->md_nwrites].mw_off = off;
