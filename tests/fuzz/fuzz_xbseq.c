@@ -350,7 +350,7 @@ event(struct world *w, uint8_t ev, uint8_t arg)
 		break;
 	case 3:		/* libxl removes a released slot and renumbers */
 		if (n == 0 || w->slot[arg % n].state != XenbusStateClosing ||
-		    (w->slot[arg % n].dev_ok && w->owned[w->slot[arg % n].bdf]))
+		    w->owned[w->slot[arg % n].bdf])
 			return;
 		for (i = arg % n; i + 1 < n; i++)
 			w->slot[i] = w->slot[i + 1];
