@@ -62,6 +62,7 @@ check "the device is ready again" wait_until 5 dev_is $N state "'ready'"
 check "it serves the next guest" serves 6 $N h
 
 # A reset that hangs.
+check "ready after that guest" wait_until 10 dev_is $N state "'ready'"
 fault reset-hang $N
 check "pcibackctl reset starts a reset that hangs" ctl reset $N
 check "the device shows as resetting" wait_until 5 dev_is $N state "'resetting'"
@@ -79,6 +80,25 @@ fault reset-hang off
 check "the reset ends once the switch is off" \
     wait_until 10 dev_is $N state "'ready'"
 check "the device serves again afterwards" serves 9 $N q
+
+# A device that disappears while its reset hangs.
+fault reset-hang $E
+check "a reset of the e1000e hangs" ctl reset $E
+check "... resetting" wait_until 5 dev_is $E state "'resetting'"
+check "the e1000e disappears meanwhile" shim gone $E
+check "the daemon lets it go" wait_until 5 log_has "$E: no longer held"
+fault reset-hang off
+check "the reset's end finds no device" \
+    wait_until 5 log_has "$E: reset finished after the device went"
+
+# The seize's reset fails: the kernel still holds it, and says so.
+fault reset-fail
+check "a device whose seize reset fails is held all the same" \
+    assignable 0000:00:02.0
+check "the shim reports the failed seize" \
+    wait_until 5 log_has "shim: operation 1 failed: Input/output error"
+check "the daemon holds it" wait_until 5 log_has "0000:00:02.0: held"
+fault reset-fail off
 guest_stop g
 guest_stop k
 t_done
