@@ -1,0 +1,52 @@
+#!/bin/sh
+# The emulated provider's sources: a sysfs: tree (a directory shaped like
+# /sys/bus/pci, here the one the shim double writes), and the ones that
+# cannot be loaded: a missing dump, a dump without devices, a missing or
+# broken .bars file.  Each failure is logged with its file; the daemon
+# holds what the good sources have and serves a guest.
+. "$(dirname "$0")/lib.sh"
+
+t_setup
+# A sysfs tree: shimsim-ctl writes one for its machine.
+SYSDIR=$T/machine
+SHIMSIM_DIR=$SYSDIR "$SHIMCTL" init &&
+    SHIMSIM_DIR=$SYSDIR "$SHIMCTL" add "dump:$DATA/qemu-nvme.txt" \
+    "$DATA/qemu-nvme.bars" || t_fatal "shimsim-ctl"
+: >"$T/empty.txt"
+printf '00:03.0 0 0x20000\n00:03.0 7 0x1000\n' >"$T/bad-index.bars"
+printf '00:03.0 0 0x3000\n' >"$T/bad-size.bars"
+printf '00:03.0 0\n' >"$T/bad-fields.bars"
+cat >"$T/pcibackd.conf" <<EOF
+mode virtual
+socket "$T/pcibackd.sock"
+emulate "sysfs:$SYSDIR/sys/bus/pci"
+emulate "dump:$T/missing.txt"
+emulate "dump:$T/empty.txt"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/missing.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-index.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-size.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-fields.bars"
+emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
+device 0000:00:05.0 { name "nvme from sysfs" }
+device 0000:00:02.0 { name "edu" }
+device 0000:00:03.0 { name "e1000e" }
+EOF
+daemon_start
+check "the sysfs tree's nvme is held" \
+    log_has '0000:00:05.0: held \[1b36:0010\] "nvme from sysfs"'
+check "a missing dump is named" log_has "emulate dump:$T/missing.txt: "
+check "a dump without devices is named" \
+    log_has "emulate dump:$T/empty.txt: .*no devices"
+check "a missing .bars file is named" \
+    log_has "missing.bars: No such file or directory"
+check "a BAR index past 5 is refused with its line" \
+    log_has 'bad-index.bars:2: want "<bdf> <0-5\|rom> <hex size>"'
+check "a size not a power of two is refused" log_has 'bad-size.bars:1: want'
+check "a line without a size is refused" log_has 'bad-fields.bars:1: want'
+check "the e1000e of the broken sources is not held" \
+    sh -c '! grep -q "0000:00:03.0: held" "$1"' x "$T/daemon.log"
+check "the edu is held" log_has '0000:00:02.0: held \[1234:11e8\] "edu"'
+check "the sysfs nvme serves a guest" serves 5 0000:00:05.0 g
+check "its BAR size came from the tree's resource file" \
+    test "$(gval g dev.00:00.0.bar0)" = 0x4000
+t_done
