@@ -1,0 +1,56 @@
+#!/bin/sh
+# pcibackd's command line and start-up failures: usage, -D macros (bad
+# ones refused), -p pidfile written and removed, running as a daemon
+# (no -d), and a clear message when there is no Xen (no event channel).
+. "$(dirname "$0")/lib.sh"
+
+t_setup
+run_pbd() {
+	LD_PRELOAD=$SIM/libxensim.so \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1} \
+	    "$PCIBACKD" "$@" >"$T/cmd.out" 2>&1
+}
+
+out_has() {
+	grep -Eq -- "$1" "$T/cmd.out" ||
+	    { note "output lacks '$1':"; sed 's/^/#   /' "$T/cmd.out" >&2;
+	    return 1; }
+}
+
+check "an unknown option: usage, exit 1" sh -c '! "$0" -x 2>"$1"' \
+    "$PCIBACKD" "$T/cmd.out"
+check "... the usage line" out_has '^usage: pcibackd \[-dnv\]'
+check "an argument: usage" sh -c '! "$0" extra 2>"$1"' "$PCIBACKD" \
+    "$T/cmd.out"
+check "a -D without =: refused" \
+    sh -c '! "$0" -n -D nonsense -f "$1" 2>"$2"' "$PCIBACKD" \
+    "$T/pcibackd.conf" "$T/cmd.out"
+check "... saying so" out_has 'could not parse macro definition nonsense'
+cat >"$T/macro.conf" <<EOF
+socket \$sock
+mode virtual
+EOF
+check "-D defines a macro the file uses" \
+    run_pbd -nv -D "sock=$T/m.sock" -f "$T/macro.conf"
+check "... as printed" out_has "socket \"$T/m.sock\""
+check "a missing file: not loaded" \
+    eval '! run_pbd -n -f "$T/none.conf"'
+check "... named" out_has "none.conf: configuration not loaded"
+
+# As a daemon, with a pidfile.
+run_pbd -f "$T/pcibackd.conf" -p "$T/pbd.pid"
+check "without -d it goes to the background" test $? -eq 0
+check "the pidfile is written" wait_until 10 test -s "$T/pbd.pid"
+pid=$(cat "$T/pbd.pid" 2>/dev/null)
+t_pids="$t_pids $pid"
+check "the daemon runs ($pid)" wait_until 5 test -S "$T/pcibackd.sock"
+kill -TERM "$pid" 2>/dev/null
+check "it exits on SIGTERM" wait_until 10 not_running "$pid"
+check "and removes its pidfile" test ! -e "$T/pbd.pid"
+
+# No Xen at all: no preload.
+check "no Xen: the daemon refuses to start" \
+    sh -c '! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$0" -d -f "$1" >"$2" 2>&1' \
+    "$PCIBACKD" "$T/pcibackd.conf" "$T/cmd.out"
+check "... saying why" out_has 'is this a Xen dom0\?|is xenstored running\?'
+t_done
