@@ -38,11 +38,15 @@ check "... saying what to do" has ctl.err 'make it assignable first'
 
 # A reload: the file names, the toolstack holds.
 cat >>"$T/pcibackd.conf" <<EOC
-device $E { name "nic" permissive yes }
+device $E { name "nic" permissive yes reset "pm" }
 EOC
 check "reload" ctl reload
 check "the name is applied" dev_is $E name "'nic'"
 check "permissive is applied" dev_is $E permissive True
+check "explain names the configured reset methods and their line" \
+    ctl explain $E
+check "... with the method in use" has ctl.out 'info: reset: pm$'
+check "... and the line" has ctl.out 'reset methods to try, from .*pcibackd.conf:[0-9]+: pm$'
 check "a shim device no line names stays held" dev_is $N state "'ready'"
 
 guest_start g 5 --run-ms 30000
@@ -60,4 +64,12 @@ check "release of a free shim device" ctl release $N
 check "... no longer held by the daemon" \
     wait_until 5 log_has "$N: no longer held"
 check "show stats" ctl show stats
+check "permissive of the free e1000e turned off by pcibackctl" \
+    ctl permissive $E off
+check "... and on again" ctl permissive $E on
+check "... logged as a warning for the next guest" \
+    log_has "$E: permissive turned ON by .*: the next guest may"
+check "a permissive value that is neither on nor off: refused" \
+    eval '! ctl permissive $E maybe'
+check "... saying what it wants" has ctl.err 'want on or off'
 t_done
