@@ -18,7 +18,7 @@ check "the nvme is held from the shim" log_has "$N: held \[1b36:0010\] \(shim\)"
 check "edu, not assignable, is not held" \
     sh -c '! grep -q "0000:00:02.0: held" "$1"' x "$T/daemon.log"
 
-guest_start g 5 --paused --msi --msix 4
+guest_start g 5 --paused --msi --msix 4 --master
 check "domain 5 exists" wait_domain 5
 check "e1000e attached at creation" xl attach 5 $E --starting
 check "nvme attached at creation" xl attach 5 $N --starting
@@ -27,6 +27,11 @@ check "guest connects and does its work" wait_event g work-done 1 20
 check "the shim records dom5 as the e1000e's owner (ASSIGN)" \
     shim_is $E domid 5
 check "... and the nvme's" shim_is $N domid 5
+check "decoding turned on by the guest enabled it in dom0 (ENABLE)" \
+    shim_is $N enabled 1
+check "bus mastering reached the device" \
+    sh -c '[ $(( $("$1" show "$2" | sed -n "s/^command=//p") & 4 )) -ne 0 ]' \
+    x "$SHIMCTL" $N
 check "no error node" test -z "$(error_node 5)"
 
 r0=$(shim_val $N resets)
@@ -47,6 +52,8 @@ check "MSI-X refused while MSI is on (XSA-157)" \
     test "$(gval g dev.00:00.0.xsa157)" = refused
 check "MSI-X gives 4 vectors on the nvme" \
     test "$(gval g dev.00:01.0.msix)" = 4
+check "the guest reads bus mastering back on" \
+    test "$(gval g dev.00:01.0.master)" = 1
 check "released by dom5" wait_until 5 log_has "$N: released by dom5"
 check "reset by FLR, ready for the next guest" \
     wait_until 5 log_has "$N: reset \(flr\), ready for the next guest"

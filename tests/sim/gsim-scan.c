@@ -521,6 +521,26 @@ gsim_irq_tests(struct gsim *gs)
 	}
 }
 
+/* Linux's pci_enable_device then pci_set_master: decoding, then DMA. */
+void
+gsim_master(struct gsim *gs)
+{
+	struct gsim_dev	*gd;
+	uint32_t	 cmd;
+	size_t		 i;
+
+	for (i = 0; i < gs->gs_ndevs; i++) {
+		gd = gs->gs_devs[i];
+		if (gsim_conf_read(gs, gd, 0x04, 2, &cmd) != 0 ||
+		    gsim_conf_write(gs, gd, 0x04, 2, cmd | 0x6) != 0 ||
+		    gsim_conf_read(gs, gd, 0x04, 2, &cmd) != 0) {
+			gs->gs_errors++;
+			continue;
+		}
+		gd->gd_master = (cmd & 0x4) ? 1 : -1;
+	}
+}
+
 /* What lspci -xxxx prints, so that lspci -F renders it. */
 int
 gsim_dump(struct gsim *gs, const char *path)
@@ -593,6 +613,8 @@ gsim_print_devs(struct gsim *gs, int detail)
 		if (gd->gd_msix_n != 0 || gd->gd_msix_err != 0)
 			printf("dev.%s.msix=%u\ndev.%s.msix_err=%d\n", name,
 			    gd->gd_msix_n, name, gd->gd_msix_err);
+		if (gd->gd_master != 0)
+			printf("dev.%s.master=%d\n", name, gd->gd_master > 0);
 	}
 	fflush(stdout);
 }

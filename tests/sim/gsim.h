@@ -65,6 +65,7 @@ struct gsim_dev {
 	int		gd_msi_err;
 	int		gd_msix_err;
 	unsigned int	gd_msix_n;
+	int		gd_master;	/* --master: 1 set, -1 did not stick */
 	int		gd_msi_bit;		/* MSI enable read back as 1 */
 	int		gd_xsa157;		/* MSI-X refused while MSI on */
 };
@@ -83,6 +84,7 @@ struct gsim {
 	int			 gs_netbsd;
 	int			 gs_msi;
 	unsigned int		 gs_msix;	/* vectors to ask for, 0: none */
+	int			 gs_master;	/* decode and bus master on */
 	const char		*gs_hostile;
 	const char		*gs_dump;
 	unsigned long		 gs_loop_reads;
@@ -166,6 +168,7 @@ void	 gsim_remove_vdev(struct gsim *, unsigned int, unsigned int,
 	    unsigned int, unsigned int);
 void	 gsim_remove_all(struct gsim *);
 void	 gsim_irq_tests(struct gsim *);
+void	 gsim_master(struct gsim *);
 int	 gsim_dump(struct gsim *, const char *);
 void	 gsim_print_devs(struct gsim *, int);
 unsigned int gsim_find_cap(const struct gsim_dev *, uint8_t);

@@ -68,7 +68,7 @@ gsim_usage(void)
 	fprintf(stderr,
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger]\n"
-	    "    [--dump FILE] [--netbsd] [--msi] [--msix N]\n"
+	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--hostile CASE]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
 	    "    [--flood-ms MS] [--xsa155-ops N]\n");
@@ -117,6 +117,8 @@ gsim_flag(struct gsim *gs, const char *o)
 		gs->gs_netbsd = 1;
 	else if (strcmp(o, "--msi") == 0)
 		gs->gs_msi = 1;
+	else if (strcmp(o, "--master") == 0)
+		gs->gs_master = 1;
 	else if (strcmp(o, "--paused") == 0)
 		gs->gs_paused = 1;
 	else
@@ -664,6 +666,8 @@ gsim_work(struct gsim *gs)
 {
 	if (gs->gs_msi || gs->gs_msix > 0)
 		gsim_irq_tests(gs);
+	if (gs->gs_master)
+		gsim_master(gs);
 	if (gs->gs_dump != NULL && gsim_dump(gs, gs->gs_dump) != 0) {
 		fprintf(stderr, "gsim dom%u: %s: cannot write\n",
 		    gs->gs_domid, gs->gs_dump);
