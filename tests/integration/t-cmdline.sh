@@ -43,7 +43,9 @@ check "without -d it goes to the background" test $? -eq 0
 check "the pidfile is written" wait_until 10 test -s "$T/pbd.pid"
 pid=$(cat "$T/pbd.pid" 2>/dev/null)
 t_pids="$t_pids $pid"
-check "the daemon runs ($pid)" wait_until 5 test -S "$T/pcibackd.sock"
+# Answering pcibackctl: past start-up, its signals handled.
+check "the daemon runs ($pid)" wait_until 10 "$(dirname "$PCIBACKD")/pcibackctl" \
+    -s "$T/pcibackd.sock" show stats >/dev/null 2>&1
 kill -TERM "$pid" 2>/dev/null
 check "it exits on SIGTERM" wait_until 10 not_running "$pid"
 check "and removes its pidfile" test ! -e "$T/pbd.pid"
