@@ -298,12 +298,12 @@ fuzz-long: $(FUZZ_BINS)
 # no --coverage (build.sh drops EXTRA_CFLAGS for them), so shimsim-ctl's
 # copy of daemon/emul.c and lib/ does not count.  A daemon killed by
 # SIGKILL writes no counts for its run.
-# Lines only the real Xen and kernel reach: none in daemon/shim.c any
-# more (the shim double runs its flows); unreached there are only the
-# failures of calloc, pipe2, pthread_create and event_new, and a LIST of
-# more than 256 held functions.  What stays unreached elsewhere is error
-# handling the tests do not provoke yet (the "Missing" columns); nothing
-# is excluded.
+# Lines only the real Xen and kernel reach: none in daemon/shim.c and
+# daemon/provshim.c any more (the shim double runs every flow).  What
+# stays unreached there is error handling: calloc, pipe2, pthread_create
+# and event_new failing, a LIST of more than 256 held functions, INFO or
+# MSI ioctls failing, the EAGAIN retry of a give-back.  Elsewhere too,
+# the "Missing" columns are error handling; nothing is excluded.
 COV_MAKE	= CC=gcc B=build/cov CFLAGS="-O0 -g" EXTRA_CFLAGS="--coverage" \
 		  EXTRA_LDFLAGS="--coverage"
 GCOVR		= gcovr -r . --exclude-unreachable-branches
