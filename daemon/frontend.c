@@ -154,6 +154,8 @@ frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
 	in->xi_restarted = fe->fe_restarted;
 	in->xi_connected = fe->fe_connected;
 	in->xi_held = (int)topo_count(&fe->fe_topo);
+	if (fe->fe_refused[0] != '\0')
+		in->xi_fe_bad = fe->fe_refused;
 	s = frontend_read(fe, "num_devs");
 	in->xi_num_devs = xbstate_parse_num_devs(s);
 	free(s);
@@ -517,7 +519,7 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
     int restarted)
 {
 	struct frontend	*fe;
-	char		*s;
+	char		*s, *id;
 	int		 mode;
 
 	if ((fe = calloc(1, sizeof(*fe))) == NULL) {
@@ -543,14 +545,17 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 
 	/* The toolstack names the frontend; it must be this guest's. */
 	s = frontend_read(fe, "frontend");
-	if (s != NULL && strncmp(s, "/local/domain/", 14) == 0 &&
-	    strlen(s) < sizeof(fe->fe_fepath))
+	id = frontend_read(fe, "frontend-id");
+	if (xbstate_check_frontend(s, id, domid, devid, fe->fe_refused,
+	    sizeof(fe->fe_refused)) == 0)
 		snprintf(fe->fe_fepath, sizeof(fe->fe_fepath), "%s", s);
+	else
+		log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s refused: %s",
+		    fe->fe_name, fe->fe_bepath, fe->fe_refused);
 	free(s);
+	free(id);
 	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
-	if (fe->fe_fepath[0] == '\0')
-		frontend_fail(fe, ENOENT, "frontend path missing or invalid");
-	else if (watch_frontend(env, fe, 1) != 0)
+	if (fe->fe_fepath[0] != '\0' && watch_frontend(env, fe, 1) != 0)
 		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);
 	log_debug("%s: new instance %s%s", fe->fe_name, fe->fe_bepath,
 	    restarted ? " (adopting)" : "");

@@ -147,6 +147,8 @@ struct frontend {
 	unsigned int		 fe_devid;
 	char			 fe_bepath[128];
 	char			 fe_fepath[128];	/* from "frontend" */
+	char			 fe_refused[96];	/* why "frontend" or
+						   "frontend-id" is wrong */
 	char			 fe_name[32];		/* "dom5" for logs */
 	int			 fe_restarted;	/* adopted at start-up */
 	int			 fe_dying;

@@ -203,6 +203,9 @@ xbstate_gone(const struct xbstate_in *in, struct xbstate_out *out)
 		xbstate_teardown(out, "domain is being destroyed");
 		return 1;
 	}
+	/* A refused frontend was never read: xbstate_refuse decides. */
+	if (in->xi_fe_bad != NULL)
+		return (0);
 	/* Frontend state Unknown: its dir is gone (§2.2.4). */
 	if (in->xi_fe_state == XenbusStateUnknown) {
 		xbstate_teardown(out, "frontend gone");
@@ -218,6 +221,23 @@ xbstate_gone(const struct xbstate_in *in, struct xbstate_out *out)
 		xbstate_switch(in, out, XenbusStateClosed);
 	xbstate_teardown(out, "frontend closed and backend offline");
 	return 1;
+}
+
+/*
+ * The toolstack pointed the instance at a frontend that is not the
+ * guest's: error node and Closing, once; nothing is ever exported or
+ * connected, the toolstack removes the dirs.
+ */
+static void
+xbstate_refuse(const struct xbstate_in *in, struct xbstate_out *out)
+{
+	if (in->xi_connected)
+		xbstate_push(out, XBSTATE_A_DISCONNECT, -1, -1, -1);
+	if (xbstate_is_closing(in->xi_be_state)) {
+		xbstate_note(out, "frontend refused, closing");
+		return;
+	}
+	xbstate_fatal(in, out, EACCES, "%s", in->xi_fe_bad);
 }
 
 /* Own state Initialising: a new instance, or a dir recreated (§2.2.5). */
@@ -484,7 +504,11 @@ xbstate_step(const struct xbstate_in *in, struct xbstate_out *out)
 	out->xo_errno = 0;
 	out->xo_reason[0] = '\0';
 	if (xbstate_gone(in, out))
-		return 0;
+		return (0);
+	if (in->xi_fe_bad != NULL) {
+		xbstate_refuse(in, out);
+		return (0);
+	}
 	be = in->xi_be_state;
 	fe = in->xi_fe_state;
 	if (be == XenbusStateInitialising) {
@@ -591,6 +615,36 @@ xbstate_parse_connect(const char *ref, const char *port, const char *magic,
 	if (portp != NULL)
 		*portp = p;
 	return 0;
+}
+
+int
+xbstate_check_frontend(const char *path, const char *id, unsigned int domid,
+    unsigned int devid, char *why, size_t len)
+{
+	char		 want[64];
+	uint32_t	 v;
+
+	/* Both are written by the toolstack, but a guest must never be
+	   able to steer a backend to another guest's frontend. */
+	snprintf(want, sizeof(want), "/local/domain/%u/device/pci/%u", domid,
+	    devid);
+	if (path == NULL) {
+		if (why != NULL)
+			snprintf(why, len, "frontend: missing");
+		return (-1);
+	}
+	if (strcmp(path, want) != 0) {
+		if (why != NULL)
+			snprintf(why, len, "frontend: not %s", want);
+		return (-1);
+	}
+	if (id == NULL || xbstate_parse_u32(id, &v) == -1 || v != domid) {
+		if (why != NULL)
+			snprintf(why, len, "frontend-id: %s, not %u",
+			    id == NULL ? "missing" : "wrong", domid);
+		return (-1);
+	}
+	return (0);
 }
 
 const char *

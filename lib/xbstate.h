@@ -141,6 +141,12 @@ struct xbstate_in {
 	int	xi_connected;	/* page mapped and event channel bound */
 	int	xi_held;	/* devices this instance owns, in any slot */
 	int	xi_num_devs;	/* xbstate_parse_num_devs() */
+	/*
+	 * NULL, or why the toolstack's "frontend"/"frontend-id" are not
+	 * this instance's (xbstate_check_frontend): the instance is refused
+	 * and never connects.
+	 */
+	const char *xi_fe_bad;
 	struct xbstate_dev xi_dev[XBSTATE_MAX_DEVS];
 };
 
@@ -186,6 +192,16 @@ int		 xbstate_parse_num_devs(const char *);
  */
 int		 xbstate_parse_connect(const char *, const char *,
 		    const char *, uint32_t *, uint32_t *, const char **);
+
+/*
+ * The toolstack's "frontend" and "frontend-id" nodes of the instance
+ * backend/pci/<domid>/<devid>: the path must be exactly
+ * /local/domain/<domid>/device/pci/<devid> and the id "<domid>", or the
+ * backend would serve (and watch) another domain's frontend.  0, or -1
+ * with why (if not NULL) saying which node is wrong, snprintf-truncated.
+ */
+int		 xbstate_check_frontend(const char *, const char *,
+		    unsigned int, unsigned int, char *, size_t);
 
 /* "Connected" for 4, "Invalid" for anything outside 0..8. */
 const char	*xbstate_name(int);

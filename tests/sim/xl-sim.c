@@ -24,6 +24,7 @@
  *
  *   xl-sim [-w MS] attach DOMID BDF [--starting] [--name NAME]
  *          [--permissive] [--num-devs STRING]
+ *          [--frontend PATH] [--frontend-id STRING]
  *   xl-sim [-w MS] detach DOMID BDF
  *   xl-sim [-w MS] destroy DOMID
  *   xl-sim wait-state DOMID STATE[,STATE...] TIMEOUT_MS [--fe]
@@ -61,6 +62,8 @@ struct tsim {
 	int			 ts_fe_side;	/* wait-state on the frontend */
 	const char		*ts_name;
 	const char		*ts_num_devs;	/* hostile toolstack */
+	const char		*ts_fe_node;	/* "frontend", if not ts_fe */
+	const char		*ts_fe_id;	/* "frontend-id", if not domid */
 };
 
 struct tsim_bdf {
@@ -74,6 +77,7 @@ tsim_usage(void)
 	    "usage: xl-sim [-w MS] attach DOMID BDF [--starting] "
 	    "[--name NAME]\n"
 	    "              [--permissive] [--num-devs STRING]\n"
+	    "              [--frontend PATH] [--frontend-id STRING]\n"
 	    "       xl-sim [-w MS] detach DOMID BDF\n"
 	    "       xl-sim [-w MS] destroy DOMID\n"
 	    "       xl-sim wait-state DOMID STATE[,STATE...] TIMEOUT_MS "
@@ -253,8 +257,12 @@ tsim_create_dirs(struct tsim *ts, xs_transaction_t t)
 	(void)xs_rm(ts->ts_xs, t, ts->ts_be);
 	(void)xs_mkdir(ts->ts_xs, t, ts->ts_be);
 	(void)xs_set_permissions(ts->ts_xs, t, ts->ts_be, be_perms, 2);
-	tsim_write(ts, t, ts->ts_be, "frontend", "%s", ts->ts_fe);
-	tsim_write(ts, t, ts->ts_be, "frontend-id", "%u", ts->ts_domid);
+	tsim_write(ts, t, ts->ts_be, "frontend", "%s",
+	    ts->ts_fe_node != NULL ? ts->ts_fe_node : ts->ts_fe);
+	if (ts->ts_fe_id != NULL)
+		tsim_write(ts, t, ts->ts_be, "frontend-id", "%s", ts->ts_fe_id);
+	else
+		tsim_write(ts, t, ts->ts_be, "frontend-id", "%u", ts->ts_domid);
 	tsim_write(ts, t, ts->ts_be, "online", "1");
 	tsim_write(ts, t, ts->ts_be, "state", "%d", XenbusStateInitialising);
 	tsim_write(ts, t, ts->ts_be, "domain", "%s", ts->ts_name);
@@ -556,6 +564,10 @@ tsim_options(struct tsim *ts, int argc, char **argv, int first)
 			ts->ts_name = argv[++i];
 		else if (strcmp(argv[i], "--num-devs") == 0 && i + 1 < argc)
 			ts->ts_num_devs = argv[++i];
+		else if (strcmp(argv[i], "--frontend") == 0 && i + 1 < argc)
+			ts->ts_fe_node = argv[++i];
+		else if (strcmp(argv[i], "--frontend-id") == 0 && i + 1 < argc)
+			ts->ts_fe_id = argv[++i];
 		else
 			tsim_usage();
 	}

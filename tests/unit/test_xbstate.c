@@ -1636,6 +1636,101 @@ test_random_snapshots_keep_invariants(void **unused)
 	}
 }
 
+/* ---- bug 5: the toolstack's frontend path and frontend-id ---- */
+
+static void
+test_bug5_check_frontend_accepts_own_path(void **unused)
+{
+	char	why[96] = "";
+
+	(void)unused;
+	assert_int_equal(xbstate_check_frontend(
+	    "/local/domain/5/device/pci/0", "5", 5, 0, why, sizeof(why)), 0);
+	assert_int_equal(xbstate_check_frontend(
+	    "/local/domain/32751/device/pci/3", "32751", 32751, 3, NULL, 0),
+	    0);
+}
+
+static void
+test_bug5_check_frontend_rejects_other_path_or_id(void **unused)
+{
+	static const struct {
+		const char	*path, *id, *key;
+	} t[] = {
+		{ NULL, "5", "frontend: missing" },
+		{ "", "5", "frontend: not /local/domain/5/device/pci/0" },
+		/* Another guest's frontend: the prefix check let it by. */
+		{ "/local/domain/6/device/pci/0", "5", "frontend: not" },
+		{ "/local/domain/5/device/pci/1", "5", "frontend: not" },
+		{ "/local/domain/5/device/pci/0/", "5", "frontend: not" },
+		{ "/local/domain/5/device/vif/0", "5", "frontend: not" },
+		{ "/local/domain/5/device/pci/0/../../../../6/device/pci/0",
+		    "5", "frontend: not" },
+		{ "/local/domain/05/device/pci/0", "5", "frontend: not" },
+		{ "/local/domain/0/device/pci/0", "5", "frontend: not" },
+		{ "/local/domain/5/device/pci/0", NULL,
+		    "frontend-id: missing, not 5" },
+		{ "/local/domain/5/device/pci/0", "6",
+		    "frontend-id: wrong, not 5" },
+		{ "/local/domain/5/device/pci/0", "05", "frontend-id: wrong" },
+		{ "/local/domain/5/device/pci/0", "5 ", "frontend-id: wrong" },
+		{ "/local/domain/5/device/pci/0", "", "frontend-id: wrong" },
+		{ "/local/domain/5/device/pci/0", "4294967301",
+		    "frontend-id: wrong" },
+	};
+	char	why[96];
+	size_t	i;
+
+	(void)unused;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(xbstate_check_frontend(t[i].path, t[i].id, 5,
+		    0, why, sizeof(why)), -1);
+		assert_true(strncmp(why, t[i].key, strlen(t[i].key)) == 0);
+	}
+}
+
+/* Refused at once with an error node; never exported, never connected. */
+static void
+test_bug5_wrong_frontend_never_connects(void **unused)
+{
+	struct world	*w = create(1);
+	int		 i;
+
+	(void)unused;
+	w->w_in.xi_fe_bad = "frontend: not /local/domain/5/device/pci/0";
+	/* The daemon never reads a refused frontend: its state reads 0. */
+	fe(w, XenbusStateUnknown);
+	expect(w, "FATAL:1>5");
+	assert_int_equal(w->w_out.xo_errno, EACCES);
+	assert_string_equal(w->w_out.xo_reason,
+	    "frontend: not /local/domain/5/device/pci/0");
+	for (i = 0; i < 4; i++)
+		expect(w, "NOTHING");
+	assert_int_equal(w->w_nown, 0);
+	assert_int_equal(w->w_in.xi_connected, 0);
+	/* Even if the other guest's frontend looks ready to connect. */
+	fe(w, XenbusStateInitialised);
+	expect(w, "NOTHING");
+	/* The toolstack gives up and removes the dir: forget it. */
+	w->w_in.xi_be_exists = 0;
+	expect(w, "TEARDOWN");
+}
+
+/* A restarted daemon does not adopt an instance it should have refused. */
+static void
+test_bug5_wrong_frontend_not_adopted_after_restart(void **unused)
+{
+	struct world	*w = connected(1);
+
+	(void)unused;
+	restart(w);
+	w->w_in.xi_fe_bad = "frontend-id: wrong, not 5";
+	expect(w, "FATAL:4>5");
+	assert_int_equal(w->w_nown, 0);
+	assert_int_equal(w->w_in.xi_connected, 0);
+}
+
 int
 main(void)
 {
@@ -1718,6 +1813,10 @@ main(void)
 		cmocka_unit_test(test_switch_carries_expected_state),
 		cmocka_unit_test(test_idempotent_after_each_flow),
 		cmocka_unit_test(test_random_snapshots_keep_invariants),
+		cmocka_unit_test(test_bug5_check_frontend_accepts_own_path),
+		cmocka_unit_test(test_bug5_check_frontend_rejects_other_path_or_id),
+		cmocka_unit_test(test_bug5_wrong_frontend_never_connects),
+		cmocka_unit_test(test_bug5_wrong_frontend_not_adopted_after_restart),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
