@@ -124,6 +124,25 @@ explain_share_reason(void *arg, int allowed, const char *text)
 	    allowed ? "" : " (XSA-461)");
 }
 
+/* Bridges: refused on the virtual bus unless allowed (bug 9). */
+static void
+explain_bridge(struct control_conn *cc, struct heldev *hd)
+{
+	struct pcibackd	*env = control_env(cc);
+
+	if (cfgspace_header_type(hd->hd_pciop.pd_cs) != 1)
+		return;
+	if (frontend_bridge_refused(env, hd))
+		explain_reason(cc, "blocks", "a bridge (type 1 header): "
+		    "refused on the virtual bus, as xen-pciback does "
+		    "(\"allow bridge\" in its device block overrides)");
+	else
+		explain_reason(cc, "warning", "a bridge (type 1 header)%s: "
+		    "its bus numbers, windows and bridge control stay the "
+		    "host's", env->pb_conf->c_mode == CONF_MODE_VIRTUAL ?
+		    " (allowed: allow bridge)" : "");
+}
+
 /* XSA-461, for the guest that owns it or, free, for any guest. */
 static void
 explain_share(struct control_conn *cc, struct heldev *hd)
@@ -171,6 +190,7 @@ explain_held(struct control_conn *cc, struct heldev *hd)
 			explain_reason(cc, "info", "%s %d is unassigned or "
 			    "disabled: the guest reads it as 0",
 			    i == CFGDEV_ROM ? "ROM BAR" : "BAR", i);
+	explain_bridge(cc, hd);
 	explain_quirks(cc, hd);
 	explain_reset(cc, hd);
 	explain_share(cc, hd);
@@ -194,6 +214,7 @@ explain_run(struct control_conn *cc, char **argv)
 	    hd != NULL ? hd->hd_name : "");
 	control_fieldb(cc, "held", hd != NULL);
 	control_fieldb(cc, "assignable", hd != NULL && hd->hd_owner == -1 &&
+	    !frontend_bridge_refused(control_env(cc), hd) &&
 	    share_list(control_env(cc), hd, -1, NULL, NULL) == 0);
 	control_emit(cc);
 	if (hd == NULL)

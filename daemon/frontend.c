@@ -267,6 +267,23 @@ frontend_place(struct frontend *fe, int n, int adopt, const struct bdf *host,
 	return topo_add(&fe->fe_topo, host, NULL, &hd->hd_pciop, NULL, cause);
 }
 
+/*
+ * Like xen-pciback, no bridge on the virtual bus: what sits behind it is
+ * not on that bus, and the guest would see a bridge to nothing.  The
+ * device block's "allow bridge" overrides; passthrough shows them.
+ */
+int
+frontend_bridge_refused(struct pcibackd *env, struct heldev *hd)
+{
+	const struct conf_device	*cd;
+
+	if (env->pb_conf->c_mode != CONF_MODE_VIRTUAL ||
+	    cfgspace_header_type(hd->hd_pciop.pd_cs) != 1)
+		return 0;
+	cd = conf_find_device(env->pb_conf, &hd->hd_bdf);
+	return cd == NULL || !cd->cd_bridge;
+}
+
 static int
 frontend_export(struct frontend *fe, int n, int adopt)
 {
@@ -281,6 +298,11 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	if ((hd = device_find(fe->fe_env, &host)) == NULL)
 		return frontend_fail(fe, ENODEV, "%s: not held by pcibackd "
 		    "(add it to pcibackd.conf)", addr);
+	/* A guest adopted after a restart already has it: never refuse. */
+	if (!adopt && topo_find_host(&fe->fe_topo, &host) == NULL &&
+	    frontend_bridge_refused(fe->fe_env, hd))
+		return frontend_fail(fe, EPERM, "%s: a bridge, refused on the "
+		    "virtual bus (\"allow bridge\" in pcibackd.conf)", addr);
 	cause = NULL;
 	if (device_claim(hd, fe->fe_domid, &cause) != 0) {
 		frontend_fail(fe, EBUSY, "%s: %s", addr,

@@ -97,7 +97,7 @@ typedef struct {
 } YYSTYPE;
 %}
 
-%token	ALLOW BARS BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
+%token	ALLOW BARS BRIDGE BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
 %token	NAME NO PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
 %token	SHAREDBARPAGE SHAREDIRQ SHIM SOCKET VIRTUAL YES ERROR
 %token	<v.string>	STRING
@@ -314,6 +314,7 @@ devopt		: PERMISSIVE yesno	{ curdev->cd_permissive = (int)$2; }
 		}
 		| ALLOW SHAREDIRQ	{ curdev->cd_shared_irq = 1; }
 		| ALLOW SHAREDBARPAGE	{ curdev->cd_shared_page = 1; }
+		| ALLOW BRIDGE		{ curdev->cd_bridge = 1; }
 		;
 
 optnl		: '\n' optnl
@@ -354,6 +355,7 @@ lookup(char *s)
 	static const struct keywords keywords[] = {
 		{ "allow",		ALLOW },
 		{ "bars",		BARS },
+		{ "bridge",		BRIDGE },
 		{ "burst",		BURST },
 		{ "device",		DEVICE },
 		{ "emulate",		EMULATE },

@@ -67,6 +67,8 @@ struct conf_device {
 	/* XSA-461: sharing refused unless "allow shared-..." says so. */
 	int			 cd_shared_irq;
 	int			 cd_shared_page;
+	/* A bridge on the virtual bus: refused unless "allow bridge". */
+	int			 cd_bridge;
 };
 
 struct pcibackd_conf {
@@ -237,6 +239,7 @@ void		 frontend_update(struct pcibackd *, unsigned int,
 void		 frontend_release_domains(struct pcibackd *);
 void		 frontend_shutdown(struct pcibackd *);
 void		 frontend_free(struct frontend *);
+int		 frontend_bridge_refused(struct pcibackd *, struct heldev *);
 
 /* reload.c */
 /* The report's level is "info" (applied) or "warning" (not applied). */

@@ -111,6 +111,8 @@ print_config(const struct pcibackd_conf *c)
 			printf("\tallow shared-irq\n");
 		if (cd->cd_shared_page)
 			printf("\tallow shared-bar-page\n");
+		if (cd->cd_bridge)
+			printf("\tallow bridge\n");
 		printf("}\n");
 	}
 }

@@ -22,10 +22,20 @@
  * apply to it: how a guest read is answered and what a guest write may do.
  *
  * Read rules:  HW (the hardware value) or a cfgspace_rd_* function.
- * Write rules: NEVER (dropped, even when permissive), PASS (routed like
- *              bytes no row covers: hardware only when the device is
- *              permissive or a quirk names the register) or a
+ * Write rules: NEVER (dropped, even when permissive), FLOOR (the same,
+ *              for the registers isolation rests on: see below), PASS
+ *              (routed like bytes no row covers: hardware only when the
+ *              device is permissive or a quirk names the register) or a
  *              cfgspace_wr_* function, the only code that writes hardware.
+ *
+ * The hard floor.  Some registers decide what a device decodes, forwards
+ * or may reach beyond itself: a bridge's bus numbers, windows and bridge
+ * control, SR-IOV's VF enable, NumVFs, page size and VF BARs, Resizable
+ * BAR control, ACS and ATS control.  A guest that owns the device still
+ * must not change them, so their rows are FLOOR: dropped even when the
+ * device is permissive, and no quirk may name them (cfgspace_check_quirk
+ * refuses any quirk over a row that is not PASS).  grep FLOOR lists the
+ * floor; doc/config-space.md has the same list.
  */
 
 #include <errno.h>
@@ -79,6 +89,14 @@
 #define CAP_PCIE		0x10
 #define CAP_MSIX		0x11
 #define ECAP_AER		0x0001
+#define ECAP_ACS		0x000d
+#define ECAP_ATS		0x000f
+#define ECAP_SRIOV		0x0010
+#define ECAP_REBAR		0x0015
+
+#define ACS_CAP_EGRESS		0x0020	/* egress control vector present */
+#define REBAR_CTL_NBARS(v)	(((v) >> 5) & 0x7)
+#define REBAR_MAX		6
 
 #define CAP_MAX			48
 #define ECAP_MAX		((CFGSPACE_EXT_SIZE - CFGSPACE_CONV_SIZE) / 8)
@@ -180,6 +198,8 @@ static int	cfgspace_rd_pmc(struct cfgspace *,
 
 static int	cfgspace_wr_pass(struct cfgspace *, struct cfgspace_field *,
 		    uint32_t);
+static int	cfgspace_wr_floor(struct cfgspace *, struct cfgspace_field *,
+		    uint32_t);
 static int	cfgspace_wr_through(struct cfgspace *,
 		    struct cfgspace_field *, uint32_t);
 static int	cfgspace_wr_command(struct cfgspace *,
@@ -207,10 +227,15 @@ static int	cfgspace_probe_pcie(struct cfgspace *, unsigned int,
 		    unsigned int *, unsigned int *);
 static int	cfgspace_probe_vendor(struct cfgspace *, unsigned int,
 		    unsigned int *, unsigned int *);
+static int	cfgspace_probe_acs(struct cfgspace *, unsigned int,
+		    unsigned int *, unsigned int *);
+static int	cfgspace_probe_rebar(struct cfgspace *, unsigned int,
+		    unsigned int *, unsigned int *);
 
 #define HW	NULL			/* read: the hardware value */
 #define NEVER	NULL			/* write: dropped, even permissive */
 #define PASS	cfgspace_wr_pass	/* write: permissive or quirk only */
+#define FLOOR	cfgspace_wr_floor	/* write: dropped, the hard floor */
 
 #define ROW(off, size, rd, wr, name) \
 	{ off, size, 0, 0, NULL, rd, wr, name }
@@ -252,20 +277,23 @@ static const struct cfgspace_row cfgspace_rows_type0[] = {
 	ROW(0x3f, 1, HW,		  PASS,			"max_lat"),
 };
 
-/* Type 1: a bridge.  Bus numbers and windows stay the host's. */
+/*
+ * Type 1: a bridge.  Bus numbers, windows and bridge control decide what
+ * reaches the devices behind it, which are not the guest's: the floor.
+ */
 static const struct cfgspace_row cfgspace_rows_type1[] = {
 	BAR(0x10, 0,						"bar0"),
 	BAR(0x14, 1,						"bar1"),
-	ROW(0x18, 4, HW,		  PASS,			"bus_numbers"),
-	ROW(0x1c, 2, HW,		  PASS,			"io_window"),
+	ROW(0x18, 4, HW,		  FLOOR,		"bus_numbers"),
+	ROW(0x1c, 2, HW,		  FLOOR,		"io_window"),
 	ROW(0x1e, 2, HW,		  PASS,			"sec_status"),
-	ROW(0x20, 4, HW,		  PASS,			"mem_window"),
-	ROW(0x24, 4, HW,		  PASS,			"pref_window"),
-	ROW(0x28, 4, HW,		  PASS,			"pref_base_upper"),
-	ROW(0x2c, 4, HW,		  PASS,			"pref_limit_upper"),
-	ROW(0x30, 4, HW,		  PASS,			"io_window_upper"),
+	ROW(0x20, 4, HW,		  FLOOR,		"mem_window"),
+	ROW(0x24, 4, HW,		  FLOOR,		"pref_window"),
+	ROW(0x28, 4, HW,		  FLOOR,		"pref_base_upper"),
+	ROW(0x2c, 4, HW,		  FLOOR,		"pref_limit_upper"),
+	ROW(0x30, 4, HW,		  FLOOR,		"io_window_upper"),
 	BAR(0x38, CFGDEV_ROM,					"rom"),
-	ROW(0x3e, 2, HW,		  PASS,			"bridge_control"),
+	ROW(0x3e, 2, HW,		  FLOOR,		"bridge_control"),
 };
 
 /* Power management (0x01). */
@@ -363,6 +391,81 @@ static const struct cfgspace_row cfgspace_rows_aer[] = {
 	ROW(0x36, 2, HW,		  PASS,			"aer.source_uncor"),
 };
 
+/*
+ * ACS (extended 0x000d): which requests of the function are redirected
+ * or blocked; turning it off lets it reach peers directly.  The floor.
+ */
+static const struct cfgspace_row cfgspace_rows_acs[] = {
+	ROW(0x00, 4, HW,		  NEVER,		"acs.header"),
+	ROW(0x04, 2, HW,		  PASS,			"acs.cap"),
+	ROW(0x06, 2, HW,		  FLOOR,		"acs.control"),
+	ROW(0x08, 4, HW,		  FLOOR,		"acs.egress0"),
+	ROW(0x0c, 4, HW,		  FLOOR,		"acs.egress1"),
+	ROW(0x10, 4, HW,		  FLOOR,		"acs.egress2"),
+	ROW(0x14, 4, HW,		  FLOOR,		"acs.egress3"),
+	ROW(0x18, 4, HW,		  FLOOR,		"acs.egress4"),
+	ROW(0x1c, 4, HW,		  FLOOR,		"acs.egress5"),
+	ROW(0x20, 4, HW,		  FLOOR,		"acs.egress6"),
+	ROW(0x24, 4, HW,		  FLOOR,		"acs.egress7"),
+};
+
+/*
+ * ATS (extended 0x000f): translated requests bypass the IOMMU's check
+ * once the device caches translations; dom0 decides.  The floor.
+ */
+static const struct cfgspace_row cfgspace_rows_ats[] = {
+	ROW(0x00, 4, HW,		  NEVER,		"ats.header"),
+	ROW(0x04, 2, HW,		  PASS,			"ats.cap"),
+	ROW(0x06, 2, HW,		  FLOOR,		"ats.control"),
+};
+
+/*
+ * SR-IOV (extended 0x0010): enabling VFs, their number, page size and
+ * BARs creates functions and decodes memory nobody gave the guest.
+ */
+static const struct cfgspace_row cfgspace_rows_sriov[] = {
+	ROW(0x00, 4, HW,		  NEVER,		"sriov.header"),
+	ROW(0x04, 4, HW,		  PASS,			"sriov.cap"),
+	ROW(0x08, 2, HW,		  FLOOR,		"sriov.control"),
+	ROW(0x0a, 2, HW,		  PASS,			"sriov.status"),
+	ROW(0x0c, 2, HW,		  PASS,			"sriov.initial_vfs"),
+	ROW(0x0e, 2, HW,		  PASS,			"sriov.total_vfs"),
+	ROW(0x10, 2, HW,		  FLOOR,		"sriov.num_vfs"),
+	ROW(0x12, 2, HW,		  PASS,			"sriov.fn_link"),
+	ROW(0x14, 2, HW,		  PASS,			"sriov.vf_offset"),
+	ROW(0x16, 2, HW,		  PASS,			"sriov.vf_stride"),
+	ROW(0x18, 4, HW,		  PASS,			"sriov.vf_device"),
+	ROW(0x1c, 4, HW,		  PASS,			"sriov.page_sizes"),
+	ROW(0x20, 4, HW,		  FLOOR,		"sriov.page_size"),
+	ROW(0x24, 4, HW,		  FLOOR,		"sriov.vf_bar0"),
+	ROW(0x28, 4, HW,		  FLOOR,		"sriov.vf_bar1"),
+	ROW(0x2c, 4, HW,		  FLOOR,		"sriov.vf_bar2"),
+	ROW(0x30, 4, HW,		  FLOOR,		"sriov.vf_bar3"),
+	ROW(0x34, 4, HW,		  FLOOR,		"sriov.vf_bar4"),
+	ROW(0x38, 4, HW,		  FLOOR,		"sriov.vf_bar5"),
+	ROW(0x3c, 4, HW,		  PASS,			"sriov.migration"),
+};
+
+/*
+ * Resizable BAR (extended 0x0015): a BAR's size is where dom0 placed it;
+ * growing it overlaps whatever lies next.  One pair per resizable BAR.
+ */
+static const struct cfgspace_row cfgspace_rows_rebar[] = {
+	ROW(0x00, 4, HW,		  NEVER,		"rebar.header"),
+	ROW(0x04, 4, HW,		  PASS,			"rebar.cap0"),
+	ROW(0x08, 4, HW,		  FLOOR,		"rebar.control0"),
+	ROW(0x0c, 4, HW,		  PASS,			"rebar.cap1"),
+	ROW(0x10, 4, HW,		  FLOOR,		"rebar.control1"),
+	ROW(0x14, 4, HW,		  PASS,			"rebar.cap2"),
+	ROW(0x18, 4, HW,		  FLOOR,		"rebar.control2"),
+	ROW(0x1c, 4, HW,		  PASS,			"rebar.cap3"),
+	ROW(0x20, 4, HW,		  FLOOR,		"rebar.control3"),
+	ROW(0x24, 4, HW,		  PASS,			"rebar.cap4"),
+	ROW(0x28, 4, HW,		  FLOOR,		"rebar.control4"),
+	ROW(0x2c, 4, HW,		  PASS,			"rebar.cap5"),
+	ROW(0x30, 4, HW,		  FLOOR,		"rebar.control5"),
+};
+
 #define CAPDESC(id, ext, every, rows, probe) \
 	{ id, ext, every, rows, NROWS(rows), probe }
 
@@ -375,6 +478,10 @@ static const struct cfgspace_capdesc cfgspace_capdescs[] = {
 	CAPDESC(CAP_PCIE,   0, 0, cfgspace_rows_pcie,	cfgspace_probe_pcie),
 	CAPDESC(CAP_VENDOR, 0, 1, cfgspace_rows_vendor,	cfgspace_probe_vendor),
 	CAPDESC(ECAP_AER,   1, 0, cfgspace_rows_aer,	cfgspace_probe_fixed),
+	CAPDESC(ECAP_ACS,   1, 0, cfgspace_rows_acs,	cfgspace_probe_acs),
+	CAPDESC(ECAP_ATS,   1, 0, cfgspace_rows_ats,	cfgspace_probe_fixed),
+	CAPDESC(ECAP_SRIOV, 1, 0, cfgspace_rows_sriov,	cfgspace_probe_fixed),
+	CAPDESC(ECAP_REBAR, 1, 0, cfgspace_rows_rebar,	cfgspace_probe_rebar),
 };
 
 /* Hardware access. */
@@ -516,6 +623,16 @@ cfgspace_rd_pmc(struct cfgspace *cs, const struct cfgspace_field *f,
 /* Never called: the router treats PASS rows as bytes no row covers. */
 static int
 cfgspace_wr_pass(struct cfgspace *cs, struct cfgspace_field *f, uint32_t val)
+{
+	(void)cs;
+	(void)f;
+	(void)val;
+	return CFGSPACE_DROPPED;
+}
+
+/* Never called either: the router drops FLOOR rows as it drops NEVER. */
+static int
+cfgspace_wr_floor(struct cfgspace *cs, struct cfgspace_field *f, uint32_t val)
 {
 	(void)cs;
 	(void)f;
@@ -904,6 +1021,48 @@ cfgspace_probe_vendor(struct cfgspace *cs, unsigned int off,
 	return 0;
 }
 
+/* The egress control vector follows the control word when present. */
+static int
+cfgspace_probe_acs(struct cfgspace *cs, unsigned int off, unsigned int *len,
+    unsigned int *when)
+{
+	uint32_t	cap, bits;
+	int		error;
+
+	if ((error = cfgspace_hwread(cs, off + 4, 2, &cap)) != 0)
+		return error;
+	*when = 0;
+	*len = 8;
+	if (cap & ACS_CAP_EGRESS) {
+		bits = (cap >> 8) & 0xff;
+		if (bits == 0)
+			bits = 256;
+		*len += (bits + 31) / 32 * 4;
+	}
+	return 0;
+}
+
+/* The first control register says how many BARs are resizable. */
+static int
+cfgspace_probe_rebar(struct cfgspace *cs, unsigned int off,
+    unsigned int *len, unsigned int *when)
+{
+	uint32_t	ctl;
+	unsigned int	n;
+	int		error;
+
+	if ((error = cfgspace_hwread(cs, off + 8, 4, &ctl)) != 0)
+		return error;
+	n = REBAR_CTL_NBARS(ctl);
+	if (n < 1)
+		n = 1;
+	if (n > REBAR_MAX)
+		n = REBAR_MAX;
+	*when = 0;
+	*len = 4 + 8 * n;
+	return 0;
+}
+
 /* Capability walks. */
 
 static int
@@ -1285,7 +1444,7 @@ cfgspace_read(struct cfgspace *cs, unsigned int off, unsigned int size,
 /* Fields that own bytes of the access: merge and apply their rules. */
 static int
 cfgspace_write_fields(struct cfgspace *cs, unsigned int off,
-    unsigned int size, uint32_t val, int *handled)
+    unsigned int size, uint32_t val, int *handled, int *floor)
 {
 	struct cfgspace_field	*f;
 	uint32_t		 cur;
@@ -1301,7 +1460,10 @@ cfgspace_write_fields(struct cfgspace *cs, unsigned int off,
 		    size))
 			continue;
 		*handled = 1;
-		if (f->cf_row->cr_write == NEVER)
+		if (f->cf_row->cr_write == FLOOR)
+			*floor = 1;
+		if (f->cf_row->cr_write == NEVER ||
+		    f->cf_row->cr_write == FLOOR)
 			continue;
 		if ((error = cfgspace_field_value(cs, f, &cur)) != 0)
 			return error;
@@ -1311,6 +1473,28 @@ cfgspace_write_fields(struct cfgspace *cs, unsigned int off,
 			return error;
 	}
 	return 0;
+}
+
+/* Every row the access touches is FLOOR or NEVER: nothing was written. */
+static int
+cfgspace_only_floor(const struct cfgspace *cs, unsigned int off,
+    unsigned int size)
+{
+	const struct cfgspace_field	*f;
+	size_t				 i;
+
+	for (i = 0; i < cs->cs_nfields; i++) {
+		f = &cs->cs_fields[i];
+		if (f->cf_off >= off + size)
+			break;
+		if (!cfgspace_overlaps(f->cf_off, f->cf_row->cr_size, off,
+		    size))
+			continue;
+		if (f->cf_row->cr_write != FLOOR &&
+		    f->cf_row->cr_write != NEVER)
+			return 0;
+	}
+	return 1;
 }
 
 /* Quirks: only the mask bits come from the guest. */
@@ -1345,15 +1529,22 @@ static int
 cfgspace_do_write(struct cfgspace *cs, unsigned int off, unsigned int size,
     uint32_t val)
 {
-	int	error, handled = 0;
+	int	error, handled = 0, floor = 0, quirked = 0;
 
 	if ((error = cfgspace_check_access(cs, off, size)) != 0)
 		return error;
 	val &= cfgspace_sizemask(size);
-	if ((error = cfgspace_write_fields(cs, off, size, val, &handled)) != 0)
+	error = cfgspace_write_fields(cs, off, size, val, &handled, &floor);
+	if (error != 0)
 		return error;
-	if ((error = cfgspace_write_quirks(cs, off, size, val, &handled)) != 0)
+	if (floor)
+		cs->cs_stats.css_floor++;
+	if ((error = cfgspace_write_quirks(cs, off, size, val, &quirked)) != 0)
 		return error;
+	/* Only the floor was hit: say it was dropped, as for no row. */
+	if (floor && !quirked && cfgspace_only_floor(cs, off, size))
+		return CFGSPACE_DROPPED;
+	handled |= quirked;
 	if (handled)
 		return 0;
 	if (cs->cs_policy.cp_permissive)

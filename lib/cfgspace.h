@@ -101,6 +101,7 @@ struct cfgspace_stats {
 	uint64_t	css_writes;
 	uint64_t	css_dropped;	/* writes that reached nothing */
 	uint64_t	css_refused;	/* writes answered with an error */
+	uint64_t	css_floor;	/* writes that hit the hard floor */
 };
 
 #define CFGSPACE_MAX_QUIRKS	256	/* per device */

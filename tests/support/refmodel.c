@@ -34,6 +34,10 @@
 #define REFMODEL_CAP_MSI	0x05
 #define REFMODEL_CAP_MSIX	0x11
 #define REFMODEL_ECAP_AER	0x0001
+#define REFMODEL_ECAP_ACS	0x000d
+#define REFMODEL_ECAP_ATS	0x000f
+#define REFMODEL_ECAP_SRIOV	0x0010
+#define REFMODEL_ECAP_REBAR	0x0015
 
 static uint16_t
 refmodel_hw16(const uint8_t *hw, unsigned int off)
@@ -373,20 +377,67 @@ refmodel_caps(struct refmodel *rm, const uint8_t *hw)
 }
 
 /*
- * Extended capabilities the engine knows (AER): header and registers
- * never written, even permissive; that is pcibackd's choice, stricter
- * than doc/protocol.md, where nothing past 0x100 has a field.  Unknown ones
- * keep the default: dropped, raw when permissive.
+ * The hard floor (issue 10, bug 9): registers that isolation rests on,
+ * never written even permissive, never open to a quirk.  From the
+ * PCIe Base spec's layouts: SR-IOV control, NumVFs, system page size and
+ * the VF BARs; ACS control and its egress control vector; ATS control;
+ * Resizable BAR control, one per resizable BAR.
  */
 static void
-refmodel_ecaps(struct refmodel *rm)
+refmodel_floor(struct refmodel *rm, const uint8_t *hw, unsigned int off,
+    uint16_t id)
 {
-	size_t	i;
+	unsigned int	n, i, bits;
 
-	for (i = 0; i < rm->rm_necap; i++)
-		if (rm->rm_ecap[i].rc_id == REFMODEL_ECAP_AER)
-			refmodel_mark(rm, rm->rm_ecap[i].rc_off, 4,
+	switch (id) {
+	case REFMODEL_ECAP_SRIOV:
+		refmodel_mark(rm, off + 0x08, 2, REFMODEL_NEVER, 0, 0);
+		refmodel_mark(rm, off + 0x10, 2, REFMODEL_NEVER, 0, 0);
+		refmodel_mark(rm, off + 0x20, 28, REFMODEL_NEVER, 0, 0);
+		break;
+	case REFMODEL_ECAP_ACS:
+		refmodel_mark(rm, off + 0x06, 2, REFMODEL_NEVER, 0, 0);
+		if (!(refmodel_hw16(hw, off + 4) & 0x20))
+			break;
+		bits = hw[off + 5] == 0 ? 256 : hw[off + 5];
+		refmodel_mark(rm, off + 0x08, (bits + 31) / 32 * 4,
+		    REFMODEL_NEVER, 0, 0);
+		break;
+	case REFMODEL_ECAP_ATS:
+		refmodel_mark(rm, off + 0x06, 2, REFMODEL_NEVER, 0, 0);
+		break;
+	case REFMODEL_ECAP_REBAR:
+		n = (hw[off + 8] >> 5) & 7;
+		n = n < 1 ? 1 : n > 6 ? 6 : n;
+		for (i = 0; i < n; i++)
+			refmodel_mark(rm, off + 0x08 + 8 * i, 4,
 			    REFMODEL_NEVER, 0, 0);
+		break;
+	}
+}
+
+/*
+ * Extended capabilities the engine knows (AER, and those with a hard
+ * floor): header never written, even permissive; that is pcibackd's
+ * choice, stricter than doc/protocol.md, where nothing past 0x100 has
+ * a field.  Unknown ones keep the default: dropped, raw when permissive.
+ */
+static void
+refmodel_ecaps(struct refmodel *rm, const uint8_t *hw)
+{
+	size_t		i;
+	uint16_t	id;
+
+	for (i = 0; i < rm->rm_necap; i++) {
+		id = rm->rm_ecap[i].rc_id;
+		if (id != REFMODEL_ECAP_AER && id != REFMODEL_ECAP_ACS &&
+		    id != REFMODEL_ECAP_ATS && id != REFMODEL_ECAP_SRIOV &&
+		    id != REFMODEL_ECAP_REBAR)
+			continue;
+		refmodel_mark(rm, rm->rm_ecap[i].rc_off, 4, REFMODEL_NEVER, 0,
+		    0);
+		refmodel_floor(rm, hw, rm->rm_ecap[i].rc_off, id);
+	}
 }
 
 static void
@@ -438,7 +489,7 @@ refmodel_init(struct refmodel *rm, const uint8_t *hw,
 	refmodel_walk(rm, hw);
 	refmodel_ewalk(rm, hw);
 	refmodel_caps(rm, hw);
-	refmodel_ecaps(rm);
+	refmodel_ecaps(rm, hw);
 	refmodel_quirks(rm, pol);
 	return 0;
 }

@@ -1331,10 +1331,187 @@ test_bridge_rows(void **state)
 	assert_int_equal(md->md_nwrites, 0);
 	assert_int_equal(rd(cs, 0x18, 4), 0x00020100);
 	cfgspace_free(cs);
-	/* Like Linux, a permissive bridge is the guest's to break. */
+	/*
+	 * Unlike Linux, not even a permissive bridge is the guest's to
+	 * break: bus numbers are the hard floor (bug 9 of issue 10).
+	 */
 	cs = cs_new(md, &pol_permissive);
-	assert_int_equal(wr(cs, 0x18, 4, 0x00050500), 0);
-	assert_int_equal(memdev_writes_in(md, 0x18, 4), 1);
+	assert_int_equal(wr(cs, 0x18, 4, 0x00050500), CFGSPACE_DROPPED);
+	assert_int_equal(memdev_writes_in(md, 0x18, 4), 0);
+	cfgspace_free(cs);
+	free(md);
+}
+
+/* ---- bug 9: the hard floor holds even permissive, and for quirks ---- */
+
+/* A write to the floor: dropped, nothing reaches hardware, counted. */
+static void
+floor_dropped(struct cfgspace *cs, struct memdev *md, unsigned int off,
+    unsigned int size)
+{
+	static const uint32_t	pats[] = { 0, 0xffffffff, 0x5a5a5a5a };
+	uint64_t		before = cfgspace_stats(cs)->css_floor;
+	size_t			i;
+	uint32_t		mask = size == 4 ? 0xffffffff :
+				    (1u << (8 * size)) - 1;
+
+	memdev_clear_log(md);
+	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		if (wr(cs, off, size, pats[i] & mask) != CFGSPACE_DROPPED)
+			fail_msg("write %#x/%u=%#x not dropped", off, size,
+			    pats[i] & mask);
+	}
+	if (md->md_nwrites != 0)
+		fail_msg("write %#x/%u reached hardware", off, size);
+	assert_int_equal(cfgspace_stats(cs)->css_floor, before + 3);
+}
+
+/* No quirk may open a floor register. */
+static void
+floor_no_quirk(struct memdev *md, unsigned int off, unsigned int size,
+    const char *name)
+{
+	struct cfgspace_quirk	 q = { (uint16_t)off, (uint8_t)size, 1 };
+	struct cfgspace_policy	 pol = { 1, 0, &q, 1 };
+	struct cfgspace		*cs;
+	char			*cause = NULL;
+
+	cs = cfgspace_new(&memdev_ops, md, &md->md_info, &pol, &cause);
+	if (cs != NULL)
+		fail_msg("quirk at %#x over %s accepted", off, name);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, name));
+	free(cause);
+}
+
+static void
+test_bug9_bridge_floor_even_permissive(void **state)
+{
+	static const struct {
+		unsigned int	 off, size;
+		const char	*name;
+	} t[] = {
+		{ 0x18, 4, "bus_numbers" },
+		{ 0x1c, 2, "io_window" },
+		{ 0x20, 4, "mem_window" },
+		{ 0x24, 4, "pref_window" },
+		{ 0x28, 4, "pref_base_upper" },
+		{ 0x2c, 4, "pref_limit_upper" },
+		{ 0x30, 4, "io_window_upper" },
+		{ 0x3e, 2, "bridge_control" },
+	};
+	struct memdev	*md = md_bridge();
+	struct cfgspace	*cs = cs_new(md, &pol_permissive);
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_true(has_field(cs, t[i].off, t[i].name));
+		floor_dropped(cs, md, t[i].off, t[i].size);
+		/* Byte by byte too: bus numbers one at a time. */
+		floor_dropped(cs, md, t[i].off, 1);
+		floor_no_quirk(md, t[i].off, t[i].size, t[i].name);
+	}
+	/* Secondary status is not the floor: permissive reaches it. */
+	memdev_clear_log(md);
+	assert_int_equal(wr(cs, 0x1e, 2, 0xf900), 0);
+	assert_int_equal(memdev_writes_in(md, 0x1e, 2), 1);
+	assert_int_equal(rd(cs, 0x18, 4), 0x00020100);
+	cfgspace_free(cs);
+	free(md);
+}
+
+static void
+test_bug9_sriov_floor_even_permissive(void **state)
+{
+	static const struct {
+		unsigned int	 off, size;
+		const char	*name;
+	} t[] = {
+		{ 0x148, 2, "sriov.control" },
+		{ 0x150, 2, "sriov.num_vfs" },
+		{ 0x160, 4, "sriov.page_size" },
+		{ 0x164, 4, "sriov.vf_bar0" },
+		{ 0x178, 4, "sriov.vf_bar5" },
+	};
+	struct memdev	*md = md_synth();
+	struct cfgspace	*cs = cs_new(md, &pol_permissive);
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(cfgspace_ecap(cs, 0x0010), 0x140);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!has_field(cs, t[i].off, t[i].name))
+			fail_msg("no %s at %#x", t[i].name, t[i].off);
+		floor_dropped(cs, md, t[i].off, t[i].size);
+		floor_no_quirk(md, t[i].off, t[i].size, t[i].name);
+	}
+	/* VF Enable in a dword write with the status: still dropped. */
+	memdev_clear_log(md);
+	assert_int_equal(wr(cs, 0x148, 4, 0x00000001), 0);
+	assert_int_equal(memdev_writes_in(md, 0x148, 2), 0);
+	/* Initial/TotalVFs are read-only PASS rows: permissive writes. */
+	memdev_clear_log(md);
+	assert_int_equal(wr(cs, 0x14c, 4, 0x00080008), 0);
+	assert_int_equal(memdev_writes_in(md, 0x14c, 4), 1);
+	cfgspace_free(cs);
+	free(md);
+}
+
+/* Resizable BAR (two BARs), ACS with an egress vector, ATS. */
+static struct memdev *
+md_floor_ecaps(void)
+{
+	struct memdev	*md = md_blank(4096, 0x00);
+
+	md_ecap(md, 0x100, 0x0015, 0x140);
+	memdev_put(md, 0x104, 4, 0x000ffff0);	/* sizes 1 MiB..32 GiB */
+	memdev_put(md, 0x108, 4, 0x00000040);	/* BAR 0, 2 resizable */
+	memdev_put(md, 0x10c, 4, 0x000ffff0);
+	memdev_put(md, 0x110, 4, 0x00000002);	/* BAR 2 */
+	md_ecap(md, 0x140, 0x000d, 0x180);
+	memdev_put(md, 0x144, 2, 0x087f);	/* egress (0x20), 8 bits */
+	memdev_put(md, 0x146, 2, 0x001d);	/* SV, RR, CR, UF */
+	md_ecap(md, 0x180, 0x000f, 0x000);
+	memdev_put(md, 0x186, 2, 0x8000);	/* ATS enabled by dom0 */
+	return md;
+}
+
+static void
+test_bug9_rebar_acs_ats_floor_even_permissive(void **state)
+{
+	static const struct {
+		unsigned int	 off, size;
+		const char	*name;
+	} t[] = {
+		{ 0x108, 4, "rebar.control0" },
+		{ 0x110, 4, "rebar.control1" },
+		{ 0x146, 2, "acs.control" },
+		{ 0x148, 4, "acs.egress0" },
+		{ 0x186, 2, "ats.control" },
+	};
+	struct memdev	*md = md_floor_ecaps();
+	struct cfgspace	*cs = cs_new(md, &pol_permissive);
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!has_field(cs, t[i].off, t[i].name))
+			fail_msg("no %s at %#x", t[i].name, t[i].off);
+		floor_dropped(cs, md, t[i].off, t[i].size);
+		floor_no_quirk(md, t[i].off, t[i].size, t[i].name);
+	}
+	/* Only two BARs are resizable: no third pair of rows. */
+	assert_false(has_field(cs, 0x118, "rebar.control2"));
+	/* ACS's egress vector is one dword for 8 bits. */
+	assert_false(has_field(cs, 0x14c, "acs.egress1"));
+	assert_int_equal(rd(cs, 0x146, 2), 0x001d);
+	assert_int_equal(rd(cs, 0x186, 2), 0x8000);
+	cfgspace_free(cs);
+	/* Not permissive either, of course. */
+	cs = cs_new(md, NULL);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		floor_dropped(cs, md, t[i].off, t[i].size);
 	cfgspace_free(cs);
 	free(md);
 }
@@ -2121,6 +2298,9 @@ main(void)
 		cmocka_unit_test(test_bar_never_written_even_permissive),
 		cmocka_unit_test(test_release_clears_latch_and_rereads_command),
 		cmocka_unit_test(test_bridge_rows),
+		cmocka_unit_test(test_bug9_bridge_floor_even_permissive),
+		cmocka_unit_test(test_bug9_sriov_floor_even_permissive),
+		cmocka_unit_test(test_bug9_rebar_acs_ats_floor_even_permissive),
 		cmocka_unit_test(test_cap_headers_never_written_even_permissive),
 		cmocka_unit_test(test_pm_pmc_hides_pme_support),
 		cmocka_unit_test(test_pm_pmcsr_pme_enable_never_set),
