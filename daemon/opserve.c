@@ -22,7 +22,10 @@
  * the active bit, notify — and only then unmask, so a guest's events are
  * never processed faster than its ops are served (XSA-332).  A guest that
  * notifies faster than "ratelimit events" allows is served late,
- * from a timer, with its port still masked.
+ * from a timer, with its port still masked.  So is a guest that had more
+ * than "ratelimit ops" answered while others share the thread: one op in
+ * flight limits a guest only to the daemon's speed, and the daemon has
+ * one thread for everyone.
  */
 
 #include <sys/mman.h>
@@ -50,6 +53,8 @@
 #define OPSERVE_LINGER_NS	30000	/* watch for the next op this long */
 #define OPSERVE_EARLY_MAX	64	/* empty events forgiven, at most */
 #define OPSERVE_LINGER_MAX_NS	500000	/* then give the others a turn */
+
+static int	opserve_over_budget(struct frontend *);
 
 static struct frontend *
 opserve_find_port(struct pcibackd *env, uint32_t port)
@@ -87,6 +92,7 @@ opserve_serve(struct frontend *fe)
 		/* The frontend sleeps until notified: notify after the clear. */
 		(void)xenevtchn_notify(fe->fe_env->pb_xce, fe->fe_port);
 		fe->fe_ops++;
+		fe->fe_wops++;
 		if (reply.pr_err != 0)
 			log_limited(&fe->fe_oplr, LOG_DEBUG, "%s: op %u on "
 			    "%04x:%02x:%02x.%x offset %d size %d: err %d",
@@ -161,7 +167,7 @@ opserve_linger(struct frontend *fe)
 			opserve_relax();
 			continue;
 		}
-		if (opserve_serve(fe) == 0)
+		if (opserve_over_budget(fe) || opserve_serve(fe) == 0)
 			break;
 		opserve_early(fe, 1);
 		if (now >= stop)
@@ -193,9 +199,9 @@ opserve_delayed(evutil_socket_t fd, short events, void *arg)
 	opserve_finish(arg);
 }
 
-/* Over budget in this window?  Counts the event. */
-static int
-opserve_flooding(struct frontend *fe)
+/* Start a new budget window when the last one is over. */
+static void
+opserve_window(struct frontend *fe)
 {
 	struct timespec	now;
 	long		ms;
@@ -206,9 +212,48 @@ opserve_flooding(struct frontend *fe)
 	if (ms >= OPSERVE_WINDOW_MS || ms < 0) {
 		fe->fe_window = now;
 		fe->fe_events = 0;
+		fe->fe_wops = 0;
 	}
+}
+
+/* Over the event budget in this window?  Counts the event. */
+static int
+opserve_flooding(struct frontend *fe)
+{
+	opserve_window(fe);
 	return ++fe->fe_events >
 	    fe->fe_env->pb_conf->c_evrate * OPSERVE_WINDOW_MS / 1000;
+}
+
+/*
+ * Over the op budget in this window?  Only while other guests are
+ * connected: the budget is their share of the thread, and a guest alone
+ * takes nothing from anybody.
+ */
+static int
+opserve_over_budget(struct frontend *fe)
+{
+	if (fe->fe_env->pb_nconnected < 2)
+		return 0;
+	opserve_window(fe);
+	return fe->fe_wops >=
+	    fe->fe_env->pb_conf->c_oprate * OPSERVE_WINDOW_MS / 1000;
+}
+
+/* Serve fe from a timer, its port masked meanwhile; 0 if scheduled. */
+static int
+opserve_defer(struct frontend *fe)
+{
+	struct timeval	tv = { 0, OPSERVE_DELAY_MS * 1000 };
+
+	fe->fe_busy = 1;
+	if (fe->fe_delay == NULL)
+		fe->fe_delay = evtimer_new(fe->fe_env->pb_base,
+		    opserve_delayed, fe);
+	if (fe->fe_delay != NULL && evtimer_add(fe->fe_delay, &tv) == 0)
+		return 0;
+	fe->fe_busy = 0;
+	return -1;
 }
 
 static void
@@ -216,7 +261,6 @@ opserve_event(evutil_socket_t fd, short events, void *arg)
 {
 	struct pcibackd	*env = arg;
 	struct frontend	*fe;
-	struct timeval	 tv = { 0, OPSERVE_DELAY_MS * 1000 };
 	xenevtchn_port_or_error_t port;
 
 	(void)fd;
@@ -240,13 +284,14 @@ opserve_event(evutil_socket_t fd, short events, void *arg)
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
 		    "serving it at most every %d ms", fe->fe_name,
 		    OPSERVE_DELAY_MS);
-		fe->fe_busy = 1;
-		if (fe->fe_delay == NULL)
-			fe->fe_delay = evtimer_new(env->pb_base,
-			    opserve_delayed, fe);
-		if (fe->fe_delay != NULL && evtimer_add(fe->fe_delay, &tv) == 0)
+		if (opserve_defer(fe) == 0)
 			return;
-		fe->fe_busy = 0;
+	} else if (opserve_active(fe->fe_page) && opserve_over_budget(fe)) {
+		log_limited(&fe->fe_lr, LOG_WARNING, "%s: op budget of %u "
+		    "per second used up, serving it at most every %d ms",
+		    fe->fe_name, env->pb_conf->c_oprate, OPSERVE_DELAY_MS);
+		if (opserve_defer(fe) == 0)
+			return;
 	}
 	opserve_finish(fe);
 }

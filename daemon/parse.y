@@ -98,7 +98,7 @@ typedef struct {
 %}
 
 %token	ALLOW BARS BRIDGE BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
-%token	NAME NO PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
+%token	NAME NO OPS PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
 %token	SHAREDBARPAGE SHAREDIRQ SHIM SOCKET VIRTUAL YES ERROR
 %token	<v.string>	STRING
 %type	<v.number>	yesno number optburst
@@ -256,6 +256,10 @@ main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 			if ($3 != -1)
 				conf_ratelimit(EVENTS, $3, -1);
 		}
+		| RATELIMIT OPS number PERSECOND {
+			if ($3 != -1)
+				conf_ratelimit(OPS, $3, -1);
+		}
 		| RATELIMIT LOG number PERSECOND optburst {
 			if ($3 != -1 && $5 != -2)
 				conf_ratelimit(LOG, $3, $5);
@@ -367,6 +371,7 @@ lookup(char *s)
 		{ "mode",		MODE },
 		{ "name",		NAME },
 		{ "no",			NO },
+		{ "ops",		OPS },
 		{ "passthrough",	PASSTHROUGH },
 		{ "per-second",		PERSECOND },
 		{ "permissive",		PERMISSIVE },
@@ -763,10 +768,20 @@ conf_quirk(int64_t off, int64_t size, int64_t mask)
 	return 0;
 }
 
-/* "ratelimit events|log N per-second [burst M]"; burst -1: 4 * N. */
+/* "ratelimit events|ops|log N per-second [burst M]"; burst -1: 4 * N. */
 static int
 conf_ratelimit(int what, int64_t rate, int64_t burst)
 {
+	if (what == OPS) {
+		/* Counted in 100 ms windows, as events are. */
+		if (rate < 10 || rate > 10000000) {
+			yyerror("ratelimit ops %lld: out of range (10 to "
+			    "10000000)", (long long)rate);
+			return -1;
+		}
+		conf->c_oprate = (unsigned int)rate;
+		return 0;
+	}
 	if (what == EVENTS) {
 		/* Counted in 100 ms windows: 10 is one event per window. */
 		if (rate < 10 || rate > 10000000) {
@@ -839,6 +854,7 @@ parse_config(const char *filename)
 	conf->c_sockgid = (gid_t)-1;
 	conf->c_loglevel = LOG_INFO;
 	conf->c_evrate = CONF_EVENTS_RATE;
+	conf->c_oprate = CONF_OPS_RATE;
 	conf->c_lograte = CONF_LOG_RATE;
 	conf->c_logburst = CONF_LOG_BURST;
 	TAILQ_INIT(&conf->c_sources);

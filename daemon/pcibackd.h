@@ -36,6 +36,7 @@
 #define CONF_RESET_MAX		64	/* the "reset" string */
 /* Defaults of the "ratelimit" lines: per guest, per second. */
 #define CONF_EVENTS_RATE	20000	/* event-channel notifications */
+#define CONF_OPS_RATE		20000	/* ops served, when guests share */
 #define CONF_LOG_RATE		5	/* log lines a guest causes */
 #define CONF_LOG_BURST		20
 
@@ -86,6 +87,7 @@ struct pcibackd_conf {
 	char				 c_shimdev[256];
 	int				 c_loglevel;	/* LOG_WARNING..LOG_DEBUG */
 	unsigned int			 c_evrate;	/* events per second */
+	unsigned int			 c_oprate;	/* ops per second */
 	unsigned int			 c_lograte;	/* log lines per second */
 	unsigned int			 c_logburst;
 };
@@ -166,6 +168,7 @@ struct frontend {
 	unsigned int		 fe_early;	/* ops served before their event */
 	struct timespec		 fe_window;	/* event rate window start */
 	unsigned int		 fe_events;	/* events in the window */
+	unsigned int		 fe_wops;	/* ops served in the window */
 	/* What the guest sees. */
 	struct topo		 fe_topo;
 	struct pciop_guest	 fe_guest;

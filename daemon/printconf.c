@@ -77,6 +77,8 @@ print_config(const struct pcibackd_conf *c)
 	}
 	if (c->c_evrate != CONF_EVENTS_RATE)
 		printf("ratelimit events %u per-second\n", c->c_evrate);
+	if (c->c_oprate != CONF_OPS_RATE)
+		printf("ratelimit ops %u per-second\n", c->c_oprate);
 	if (c->c_lograte != CONF_LOG_RATE || c->c_logburst != CONF_LOG_BURST)
 		printf("ratelimit log %u per-second burst %u\n", c->c_lograte,
 		    c->c_logburst);

@@ -236,6 +236,9 @@ reload_limits(struct pcibackd *env, struct reload_report *pr,
 	if (old->c_evrate != new->c_evrate)
 		reload_report(pr, "info", "ratelimit events %u per-second",
 		    new->c_evrate);
+	if (old->c_oprate != new->c_oprate)
+		reload_report(pr, "info", "ratelimit ops %u per-second",
+		    new->c_oprate);
 	if (old->c_lograte == new->c_lograte &&
 	    old->c_logburst == new->c_logburst)
 		return;

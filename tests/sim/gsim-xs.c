@@ -37,6 +37,15 @@
 #define GSIM_FE_DIR	"device/pci/0"
 #define GSIM_SLICE_MS	100
 
+int64_t
+gsim_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 long
 gsim_now_ms(void)
 {

@@ -89,6 +89,7 @@ struct gsim {
 	const char		*gs_dump;
 	unsigned long		 gs_loop_reads;
 	long			 gs_loop_ms;
+	long			 gs_loop_gap_us;	/* pause between reads */
 	int			 gs_shutdown;
 	int			 gs_once;
 	int			 gs_paused;
@@ -125,6 +126,10 @@ struct gsim {
 	uint64_t		 gs_loop_be_not4;	/* backend left Connected */
 	long			 gs_loop_maxlat;	/* ms */
 	uint64_t		 gs_flood_notifies;
+	uint64_t		 gs_hammer_ops;
+	/* Loop read latencies in microseconds, for the percentiles. */
+	uint32_t		*gs_lat_us;
+	size_t			 gs_nlat;
 	uint64_t		 gs_xsa155_bad;
 	uint64_t		 gs_badops;
 	uint64_t		 gs_badops_wrong;
@@ -135,6 +140,7 @@ struct gsim {
 
 /* gsim-xs.c: xenstore through the guest's ring. */
 long	 gsim_now_ms(void);
+int64_t	 gsim_now_us(void);
 char	*gsim_read(struct gsim *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 gsim_write(struct gsim *, const char *, const char *);

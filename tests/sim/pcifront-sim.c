@@ -59,8 +59,11 @@ static const char *const gsim_result_names[] = {
 static const char *const gsim_hostile_cases[] = {
 	"magic-wrong", "magic-missing", "bad-gref", "bad-port",
 	"port-wrong-remote", "state-banana", "flood", "op-change",
-	"die-mid-op", "never-connect", "bad-ops", "state-flap", NULL
+	"die-mid-op", "never-connect", "bad-ops", "state-flap", "hammer", NULL
 };
+
+static void	gsim_lat_add(struct gsim *, int64_t);
+static void	gsim_lat_print(struct gsim *);
 
 static void __attribute__((noreturn))
 gsim_usage(void)
@@ -68,8 +71,12 @@ gsim_usage(void)
 	fprintf(stderr,
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger]\n"
-	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
-	    "    [--loop-reads N] [--loop-ms MS] [--hostile CASE]\n"
+	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]
+"
+	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]
+"
+	    "    [--hostile CASE]
+"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
 	    "    [--flood-ms MS] [--xsa155-ops N]\n");
 	exit(2);
@@ -139,6 +146,8 @@ gsim_value(struct gsim *gs, const char *o, const char *v)
 		gs->gs_loop_reads = (unsigned long)gsim_num(v);
 	else if (strcmp(o, "--loop-ms") == 0)
 		gs->gs_loop_ms = gsim_num(v);
+	else if (strcmp(o, "--loop-gap-us") == 0)
+		gs->gs_loop_gap_us = gsim_num(v);
 	else if (strcmp(o, "--run-ms") == 0)
 		gs->gs_run_ms = gsim_num(v);
 	else if (strcmp(o, "--wait-ms") == 0)
@@ -442,6 +451,7 @@ gsim_loop_reads(struct gsim *gs)
 {
 	struct gsim_dev	*gd;
 	long		 end, t0, lat;
+	int64_t		 t0us;
 	uint64_t	 k, to_before;
 	uint32_t	 v, want;
 	unsigned int	 off;
@@ -465,9 +475,13 @@ gsim_loop_reads(struct gsim *gs)
 		    (uint32_t)gd->gd_cfg[off + 2] << 16 |
 		    (uint32_t)gd->gd_cfg[off + 3] << 24;
 		to_before = gs->gs_timeouts;
+		if (gs->gs_loop_gap_us > 0 && k > 0)
+			usleep((useconds_t)gs->gs_loop_gap_us);
 		t0 = gsim_now_ms();
+		t0us = gsim_now_us();
 		err = gsim_conf_read(gs, gd, (int)off, 4, &v);
 		lat = gsim_now_ms() - t0;
+		gsim_lat_add(gs, gsim_now_us() - t0us);
 		if (lat > gs->gs_loop_maxlat)
 			gs->gs_loop_maxlat = lat;
 		if (lat >= 200)
@@ -491,6 +505,61 @@ gsim_loop_reads(struct gsim *gs)
 			printf("loop_ops=%llu\n",
 			    (unsigned long long)gs->gs_loop_ops);
 	}
+}
+
+#define GSIM_LAT_MAX	1000000		/* samples kept for percentiles */
+
+static void
+gsim_lat_add(struct gsim *gs, int64_t us)
+{
+	if (gs->gs_lat_us == NULL &&
+	    (gs->gs_lat_us = calloc(GSIM_LAT_MAX, sizeof(uint32_t))) == NULL)
+		return;
+	if (gs->gs_nlat < GSIM_LAT_MAX)
+		gs->gs_lat_us[gs->gs_nlat++] = us < 0 ? 0 :
+		    us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+static int
+gsim_lat_cmp(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The loop's read latencies: median, 99th percentile, maximum (us). */
+static void
+gsim_lat_print(struct gsim *gs)
+{
+	size_t	n = gs->gs_nlat;
+
+	if (n == 0)
+		return;
+	qsort(gs->gs_lat_us, n, sizeof(uint32_t), gsim_lat_cmp);
+	printf("loop_p50_us=%u\nloop_p99_us=%u\nloop_max_us=%u\n",
+	    gs->gs_lat_us[n / 2], gs->gs_lat_us[n * 99 / 100],
+	    gs->gs_lat_us[n - 1]);
+}
+
+/*
+ * Keep an op posted all the time: the next one as soon as the answer is
+ * there, for --flood-ms.  Legal, but it must not take the backend from
+ * the other guests (bug 10).
+ */
+static void
+gsim_hammer(struct gsim *gs)
+{
+	long		end = gsim_now_ms() + gs->gs_flood_ms;
+	uint32_t	v;
+
+	if (gs->gs_ndevs == 0)
+		return;
+	while (!gsim_stop_flag && gsim_now_ms() < end) {
+		(void)gsim_conf_read(gs, gs->gs_devs[0], 0, 4, &v);
+		gs->gs_hammer_ops++;
+	}
+	printf("hammer_ops=%llu\n", (unsigned long long)gs->gs_hammer_ops);
 }
 
 /* Notify without posting anything, as fast as possible. */
@@ -679,6 +748,8 @@ gsim_work(struct gsim *gs)
 	}
 	if (gsim_is_hostile(gs, "flood"))
 		gsim_flood(gs);
+	else if (gsim_is_hostile(gs, "hammer"))
+		gsim_hammer(gs);
 	else if (gsim_is_hostile(gs, "op-change"))
 		gsim_op_change(gs);
 	else if (gsim_is_hostile(gs, "bad-ops"))
@@ -810,6 +881,7 @@ gsim_summary(struct gsim *gs, enum gsim_result r)
 	    (unsigned long long)gs->gs_loop_timeouts,
 	    (unsigned long long)gs->gs_loop_wrong,
 	    (unsigned long long)gs->gs_loop_be_not4, gs->gs_loop_maxlat);
+	gsim_lat_print(gs);
 	printf("flood_notifies=%llu\nxsa155_bad=%llu\nbadops=%llu\n"
 	    "badops_wrong=%llu\npanic=%d\n",
 	    (unsigned long long)gs->gs_flood_notifies,
