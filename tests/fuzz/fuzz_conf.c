@@ -119,6 +119,7 @@ check_conf(const struct pcibackd_conf *c)
 	if (c->c_shimdev[0] != '\0' && c->c_shimdev[0] != '/')
 		abort();
 	if (c->c_evrate < 10 || c->c_evrate > 10000000 ||
+	    c->c_oprate < 10 || c->c_oprate > 10000000 ||
 	    c->c_lograte < 1 || c->c_lograte > 10000 ||
 	    c->c_logburst < 1 || c->c_logburst > 100000)
 		abort();
@@ -175,6 +176,7 @@ same_conf(const struct pcibackd_conf *a, const struct pcibackd_conf *b)
 	    a->c_sockgid != b->c_sockgid ||
 	    strcmp(a->c_shimdev, b->c_shimdev) != 0 ||
 	    a->c_loglevel != b->c_loglevel || a->c_evrate != b->c_evrate ||
+	    a->c_oprate != b->c_oprate ||
 	    a->c_lograte != b->c_lograte || a->c_logburst != b->c_logburst)
 		abort();
 	sb = TAILQ_FIRST(&b->c_sources);
@@ -195,6 +197,7 @@ same_conf(const struct pcibackd_conf *a, const struct pcibackd_conf *b)
 		    strcmp(da->cd_reset, db->cd_reset) != 0 ||
 		    da->cd_shared_irq != db->cd_shared_irq ||
 		    da->cd_shared_page != db->cd_shared_page ||
+		    da->cd_bridge != db->cd_bridge ||
 		    !conf_quirks_equal(da->cd_quirks, da->cd_nquirks,
 		    db->cd_quirks, db->cd_nquirks))
 			abort();

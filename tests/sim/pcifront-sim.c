@@ -59,7 +59,8 @@ static const char *const gsim_result_names[] = {
 static const char *const gsim_hostile_cases[] = {
 	"magic-wrong", "magic-missing", "bad-gref", "bad-port",
 	"port-wrong-remote", "state-banana", "flood", "op-change",
-	"die-mid-op", "never-connect", "bad-ops", "state-flap", "hammer", NULL
+	"die-mid-op", "never-connect", "bad-ops", "state-flap", "hammer",
+	"log-flood", NULL
 };
 
 static void	gsim_lat_add(struct gsim *, int64_t);
@@ -562,6 +563,33 @@ gsim_hammer(struct gsim *gs)
 	printf("hammer_ops=%llu\n", (unsigned long long)gs->gs_hammer_ops);
 }
 
+/*
+ * XSA-130: everything a guest can make the backend log, as fast as it
+ * can, for --flood-ms: refused ops, and bursts of events with no op.
+ */
+static void
+gsim_log_flood(struct gsim *gs)
+{
+	struct xen_pci_op	op;
+	long			end = gsim_now_ms() + gs->gs_flood_ms;
+	int			i;
+
+	if (gs->gs_ndevs == 0)
+		return;
+	while (!gsim_stop_flag && gsim_now_ms() < end) {
+		gsim_op_conf(&op, XEN_PCI_OP_conf_read, gs->gs_devs[0]->gd_seg,
+		    gs->gs_devs[0]->gd_bus, gs->gs_devs[0]->gd_devfn, 0x1000,
+		    4, 0);
+		(void)gsim_op(gs, &op);
+		gs->gs_badops++;
+		for (i = 0; i < 64; i++) {
+			(void)xensim_guest_notify(gs->gs_guest,
+			    (unsigned int)gs->gs_port);
+			gs->gs_flood_notifies++;
+		}
+	}
+}
+
 /* Notify without posting anything, as fast as possible. */
 static void
 gsim_flood(struct gsim *gs)
@@ -750,6 +778,8 @@ gsim_work(struct gsim *gs)
 		gsim_flood(gs);
 	else if (gsim_is_hostile(gs, "hammer"))
 		gsim_hammer(gs);
+	else if (gsim_is_hostile(gs, "log-flood"))
+		gsim_log_flood(gs);
 	else if (gsim_is_hostile(gs, "op-change"))
 		gsim_op_change(gs);
 	else if (gsim_is_hostile(gs, "bad-ops"))

@@ -65,6 +65,72 @@ struct xengntdev_handle {
 	struct xensim_map	*gh_maps;
 };
 
+/*
+ * The event log (XENSIM_EVLOG=FILE in a process's environment): one line
+ * per pending, notify and unmask that process makes, "pending P active=A"
+ * saying whether the page it mapped from the port's remote domain had an
+ * op posted (XEN_PCIF_active, bit 0 of the first word) when the event was
+ * taken.  Tests check the backend's ordering with it (XSA-332).
+ */
+#define XENSIM_EVLOG_PORTS	4096
+
+static struct {
+	uint32_t	 el_dom[XENSIM_EVLOG_PORTS];	/* local port -> domid+1 */
+	void		*el_page[XENSIM_EVLOG_PORTS];	/* domid -> last page */
+} xensim_evlog_map;
+
+static void
+xensim_evlog(const char *fmt, ...)
+{
+	static int	 fd = -2;
+	const char	*path;
+	char		 line[128];
+	va_list		 ap;
+	int		 n;
+
+	if (fd == -2) {
+		path = getenv("XENSIM_EVLOG");
+		fd = path == NULL ? -1 : open(path,
+		    O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof line)
+		(void)write(fd, line, (size_t)n);
+}
+
+static int
+xensim_evlog_active(uint32_t port)
+{
+	uint32_t		 dom;
+	volatile uint32_t	*flags;
+
+	if (port >= XENSIM_EVLOG_PORTS ||
+	    (dom = xensim_evlog_map.el_dom[port]) == 0 ||
+	    dom - 1 >= XENSIM_EVLOG_PORTS ||
+	    (flags = xensim_evlog_map.el_page[dom - 1]) == NULL)
+		return 0;
+	return (int)(__atomic_load_n(flags, __ATOMIC_ACQUIRE) & 1);
+}
+
+/* Pages about to be unmapped: never read them again. */
+static void
+xensim_evlog_forget(void *addr, uint32_t count)
+{
+	uint8_t	*p;
+	size_t	 i;
+
+	for (i = 0; i < XENSIM_EVLOG_PORTS; i++) {
+		p = xensim_evlog_map.el_page[i];
+		if (p >= (uint8_t *)addr &&
+		    p < (uint8_t *)addr + (size_t)count * XENSIM_PAGE_SIZE)
+			xensim_evlog_map.el_page[i] = NULL;
+	}
+}
+
 xc_interface *
 xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dlogger,
     unsigned open_flags)
@@ -188,6 +254,7 @@ xenevtchn_fd(xenevtchn_handle *xce)
 int
 xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
 {
+	xensim_evlog("notify %u\n", port);
 	return xensim_notify(xce->eh_dir, XENSIM_SELF, port, xce->eh_fifo);
 }
 
@@ -202,8 +269,13 @@ xenevtchn_port_or_error_t
 xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
     evtchn_port_t remote_port)
 {
-	return xensim_bind_interdomain(xce->eh_dir, XENSIM_SELF, xce->eh_fifo,
+	xenevtchn_port_or_error_t	port;
+
+	port = xensim_bind_interdomain(xce->eh_dir, XENSIM_SELF, xce->eh_fifo,
 	    domid, remote_port);
+	if (port >= 0 && (uint32_t)port < XENSIM_EVLOG_PORTS)
+		xensim_evlog_map.el_dom[port] = domid + 1;
+	return port;
 }
 
 xenevtchn_port_or_error_t
@@ -237,6 +309,7 @@ xenevtchn_pending(xenevtchn_handle *xce)
 		errno = EIO;
 		return -1;
 	}
+	xensim_evlog("pending %u active=%d\n", port, xensim_evlog_active(port));
 	return (xenevtchn_port_or_error_t)port;
 }
 
@@ -245,7 +318,7 @@ int
 xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
 {
 	(void)xce;
-	(void)port;
+	xensim_evlog("unmask %u\n", port);
 	return 0;
 }
 
@@ -283,6 +356,7 @@ xengnttab_close(xengnttab_handle *xgt)
 		return 0;
 	while ((mp = xgt->gh_maps) != NULL) {
 		xgt->gh_maps = mp->mp_next;
+		xensim_evlog_forget(mp->mp_addr, mp->mp_count);
 		munmap(mp->mp_addr, (size_t)mp->mp_count * XENSIM_PAGE_SIZE);
 		free(mp);
 	}
@@ -346,6 +420,9 @@ xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count,
 			errno = EINVAL;
 			return NULL;
 		}
+		if (domids[i] < XENSIM_EVLOG_PORTS)
+			xensim_evlog_map.el_page[domids[i]] =
+			    base + (size_t)i * XENSIM_PAGE_SIZE;
 	}
 	return xensim_remember(xgt, base, count);
 }
@@ -395,6 +472,7 @@ xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 		if (mp->mp_addr != start_address || mp->mp_count != count)
 			continue;
 		*mpp = mp->mp_next;
+		xensim_evlog_forget(mp->mp_addr, count);
 		munmap(mp->mp_addr, (size_t)count * XENSIM_PAGE_SIZE);
 		free(mp);
 		return 0;
