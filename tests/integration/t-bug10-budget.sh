@@ -61,9 +61,12 @@ b_p50=$(gval b loop_p50_us)
 b_p99=$(gval b loop_p99_us)
 check "witness: every read right, none timed out" \
     test "$(gval b loop_wrong)" = 0 -a "$(gval b loop_timeouts)" = 0
-check "witness: median latency within 1.5 times its own alone ($b_p50 us; alone $a_p50 us)" \
-    test "$((b_p50 * 2))" -le "$((a_p50 * 3 + 100))"
-check "witness: p99 under 50 ms ($b_p99 us)" test "${b_p99:-999999999}" -lt 50000
+# Alone, then beside three hammers: about 1.3 times with the budget on an
+# idle machine, 2.4 on a loaded one; 6 to 7 times without the budget.
+check "witness: median latency within 4 times its own alone ($b_p50 us; alone $a_p50 us)" \
+    test "$b_p50" -le "$((a_p50 * 4 + 100))"
+check "witness: p99 far from pcifront's 2 s deadline ($b_p99 us)" \
+    test "${b_p99:-999999999}" -lt 1000000
 check "hammer: the hammering guests are still served" \
     test "$(gval h5 hammer_ops)" -gt 500
 check "hammer: daemon names dom5" log_has 'dom5: op budget of [0-9]+ per second used up'
