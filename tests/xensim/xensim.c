@@ -79,6 +79,9 @@ static struct {
 	void		*el_page[XENSIM_EVLOG_PORTS];	/* domid -> last page */
 } xensim_evlog_map;
 
+static void	xensim_evlog(const char *, ...)
+		    __attribute__((__format__(__printf__, 1, 2)));
+
 static void
 xensim_evlog(const char *fmt, ...)
 {
