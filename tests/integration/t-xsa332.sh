@@ -18,7 +18,7 @@ evlog_check() {
 }
 
 t_setup
-t_conf "ratelimit ops 1000 per-second"
+t_conf "ratelimit ops 1000 per-second" "ratelimit events 100 per-second"
 XENSIM_EVLOG=$T/evlog
 export XENSIM_EVLOG
 daemon_start
