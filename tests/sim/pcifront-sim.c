@@ -541,6 +541,9 @@ gsim_lat_print(struct gsim *gs)
 	printf("loop_p50_us=%u\nloop_p99_us=%u\nloop_max_us=%u\n",
 	    gs->gs_lat_us[n / 2], gs->gs_lat_us[n * 99 / 100],
 	    gs->gs_lat_us[n - 1]);
+	free(gs->gs_lat_us);
+	gs->gs_lat_us = NULL;
+	gs->gs_nlat = 0;
 }
 
 /*
