@@ -72,12 +72,9 @@ gsim_usage(void)
 	fprintf(stderr,
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger]\n"
-	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]
-"
-	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]
-"
-	    "    [--hostile CASE]
-"
+	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
+	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
+	    "    [--hostile CASE]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
 	    "    [--flood-ms MS] [--xsa155-ops N]\n");
 	exit(2);
