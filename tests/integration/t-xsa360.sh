@@ -58,8 +58,15 @@ check "XSA-360: no file descriptor leaked ($fd0 -> $fd1)" test "$fd1" -le "$fd0"
 check "XSA-360: no grant mapping left ($gnt0 -> $gnt1)" test "$gnt1" -le "$gnt0"
 check "XSA-395: no event-channel port left bound ($port0 -> $port1)" \
     test "$port1" -le "$port0"
-check "XSA-360: memory back near where it was ($rss0 -> $rss1 KiB, < 1 MiB more)" \
-    test "$((rss1 - rss0))" -lt 1024
+# ASan's quarantine keeps freed memory for a while: RSS says nothing there
+# (LeakSanitizer checks the same at exit).
+if grep -q 'libasan\|libclang_rt.asan' "/proc/$DAEMON_PID/maps" 2>/dev/null ||
+    nm "$PCIBACKD" 2>/dev/null | grep -q __asan_init; then
+	note "ASan build: RSS not compared"
+else
+	check "XSA-360: memory back near where it was ($rss0 -> $rss1 KiB, < 1 MiB more)" \
+	    test "$((rss1 - rss0))" -lt 1024
+fi
 check "00:03.0 free" dump_has 0000:00:03.0 free
 check "00:05.0 free" dump_has 0000:00:05.0 free
 t_done
