@@ -22,6 +22,7 @@
 #ifndef PCISHIM_H
 #define PCISHIM_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -35,13 +36,20 @@
 #define PCISHIM_EVQ_LEN		256
 
 /*
- * A held device.  Listed on pcishim_devs from the end of probe to the start
- * of remove; every field is read and written under pcishim_mtx while it is
- * listed.  Operations that reset the device hold its device lock and set
- * pd_busy, and may drop pcishim_mtx while they run.
+ * A held device.  Listed on pcishim_devs (under pcishim_mtx) from the end
+ * of probe to the start of remove.  An ioctl finds it under pcishim_mtx,
+ * takes a reference and drops pcishim_mtx before it locks pd_lock, so a
+ * config access that sleeps (a reset elsewhere blocks config space, a
+ * device slow to become ready) stalls callers of this device only.
+ * pd_lock guards pd_domid, pd_gone and pd_busy, and serialises the ioctls
+ * of the device; the toolstack's flags are under pcishim_mtx, which is
+ * never held across device access.  Lock order: device lock, pd_lock,
+ * pcishim_mtx.  The last reference frees the structure.
  */
 struct pcishim_dev {
 	struct list_head	 pd_entry;
+	struct kref		 pd_ref;
+	struct mutex		 pd_lock;
 	struct pci_dev		*pd_pdev;
 	struct pci_saved_state	*pd_initstate;	/* config state at seize */
 	u32			 pd_bdf;
@@ -51,14 +59,16 @@ struct pcishim_dev {
 	bool			 pd_intctl;
 	bool			 pd_msix_prep;	/* Xen accepted prepare_msix */
 	bool			 pd_busy;	/* RESET/RELEASE running */
+	bool			 pd_gone;	/* removed: unbound */
 };
 
-/* Serialises the slot list, the device list and the ioctls. */
+/* Serialises the slot list and the device list; held only briefly. */
 extern struct mutex pcishim_mtx;
 extern struct list_head pcishim_devs;
 
 /* pcishim_drv.c */
-struct pcishim_dev *pcishim_dev_find(u32 bdf);
+struct pcishim_dev *pcishim_dev_get(u32 bdf);
+void pcishim_dev_put(struct pcishim_dev *pd);
 u32 pcishim_reset_method(struct pci_dev *pdev);
 int pcishim_dev_reset(struct pcishim_dev *pd, bool initial, u32 *method);
 void pcishim_dev_unassign(struct pcishim_dev *pd);

@@ -69,6 +69,27 @@ int pcishim_check_domid(uint32_t domid)
 	return 0;
 }
 
+/*
+ * RESET under a live guest would pull the device from under its driver;
+ * the guest's reset goes through RELEASE, after the guest has gone.
+ */
+int pcishim_check_reset(uint32_t domid)
+{
+	if (domid != PCISHIM_DOMID_NONE)
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * Our driver_override stays while the slot is listed, and while a guest
+ * has the device even after remove_slot: no other dom0 driver may bind
+ * what a guest still uses.
+ */
+int pcishim_override_keep(int listed, uint32_t domid)
+{
+	return listed || domid != PCISHIM_DOMID_NONE;
+}
+
 int pcishim_check_msix_nvec(uint32_t nvec)
 {
 	if (nvec == 0 || nvec > PCISHIM_MSIX_MAX)

@@ -61,6 +61,8 @@ int pcishim_check_argsz(uint32_t argsz, size_t minsz);
 int pcishim_check_flags(uint32_t flags, uint32_t known);
 int pcishim_check_cfg(uint32_t offset, uint32_t size, uint32_t cfgsize);
 int pcishim_check_domid(uint32_t domid);
+int pcishim_check_reset(uint32_t domid);
+int pcishim_override_keep(int listed, uint32_t domid);
 int pcishim_check_msix_nvec(uint32_t nvec);
 int pcishim_check_msix_entry(uint32_t entry);
 size_t pcishim_copyout_len(uint32_t argsz, size_t kernsz);

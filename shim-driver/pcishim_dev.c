@@ -99,31 +99,48 @@ static int pcishim_copyout(void __user *uarg, const void *karg, u32 argsz,
 	    -EFAULT : 0;
 }
 
-/* Called with pcishim_mtx held; the error when bdf is not held. */
-/* A device being reset answers EAGAIN until the reset is over. */
+/*
+ * Find a held device, take a reference, and lock it: pcishim_mtx is held
+ * only for the lookup, so a device whose config access sleeps stalls no
+ * other.  A device being reset answers EAGAIN until the reset is over;
+ * one unbound meanwhile, ENODEV.  On success the caller must call
+ * pcishim_unlock(); on failure *error is set and nothing is held.
+ */
 static struct pcishim_dev *pcishim_lookup(u32 bdf, int *error)
 {
-	struct pcishim_dev *pd = pcishim_dev_find(bdf);
+	struct pcishim_dev *pd = pcishim_dev_get(bdf);
 
-	*error = pd ? 0 : -ENODEV;
-	if (pd && pd->pd_busy) {
-		*error = -EAGAIN;
-		pd = NULL;
+	*error = -ENODEV;
+	if (!pd)
+		return NULL;
+	if (mutex_lock_killable(&pd->pd_lock)) {
+		*error = -EINTR;
+		goto fail;
 	}
-	return pd;
+	*error = pd->pd_gone ? -ENODEV : pd->pd_busy ? -EAGAIN : 0;
+	if (!*error)
+		return pd;
+	mutex_unlock(&pd->pd_lock);
+fail:
+	pcishim_dev_put(pd);
+	return NULL;
+}
+
+static void pcishim_unlock(struct pcishim_dev *pd)
+{
+	mutex_unlock(&pd->pd_lock);
+	pcishim_dev_put(pd);
 }
 
 /*
  * The prologue of the ioctls that take a struct pcishim_devop: copy it
- * in, check its flags against allowed, find the device.  On success the
- * caller holds pcishim_mtx and must drop it; on failure it does not.
+ * in, check its flags against allowed, find and lock the device.  On
+ * success the caller must call pcishim_unlock().
  */
 static struct pcishim_dev *pcishim_devop_begin(void __user *uarg,
 					       struct pcishim_devop *op,
 					       u32 allowed, int *error)
 {
-	struct pcishim_dev *pd;
-
 	*error = pcishim_copyin(op, sizeof(*op), uarg);
 	if (*error)
 		return NULL;
@@ -131,11 +148,7 @@ static struct pcishim_dev *pcishim_devop_begin(void __user *uarg,
 		*error = -EINVAL;
 		return NULL;
 	}
-	mutex_lock(&pcishim_mtx);
-	pd = pcishim_lookup(op->pd_bdf, error);
-	if (!pd)
-		mutex_unlock(&pcishim_mtx);
-	return pd;
+	return pcishim_lookup(op->pd_bdf, error);
 }
 
 static long pcishim_ioc_version(void __user *uarg)
@@ -196,16 +209,18 @@ static void pcishim_fill_bar(struct pcishim_bar *pb, const struct resource *r,
 		pb->pb_flags |= PCISHIM_BAR_ROM;
 }
 
-/* Called with pcishim_mtx held. */
+/* Called with pd_lock held. */
 static void pcishim_fill_info(struct pcishim_info *pi, struct pcishim_dev *pd)
 {
 	struct pci_dev *pdev = pd->pd_pdev;
 	int i, n;
 
-	pi->pi_state = (pd->pd_domid != PCISHIM_DOMID_NONE ?
-			PCISHIM_ST_ASSIGNED : 0) |
-	    (pd->pd_permissive ? PCISHIM_ST_PERMISSIVE : 0) |
-	    (pd->pd_intctl ? PCISHIM_ST_INTCTL : 0) |
+	mutex_lock(&pcishim_mtx);
+	pi->pi_state = (pd->pd_permissive ? PCISHIM_ST_PERMISSIVE : 0) |
+	    (pd->pd_intctl ? PCISHIM_ST_INTCTL : 0);
+	mutex_unlock(&pcishim_mtx);
+	pi->pi_state |= (pd->pd_domid != PCISHIM_DOMID_NONE ?
+			 PCISHIM_ST_ASSIGNED : 0) |
 	    (pci_is_enabled(pdev) ? PCISHIM_ST_ENABLED : 0) |
 	    (pdev->msi_enabled ? PCISHIM_ST_MSI : 0) |
 	    (pdev->msix_enabled ? PCISHIM_ST_MSIX : 0) |
@@ -250,13 +265,11 @@ static long pcishim_ioc_info(void __user *uarg)
 	memset(&pi, 0, sizeof(pi));
 	pi.pi_argsz = argsz;
 	pi.pi_bdf = bdf;
-	mutex_lock(&pcishim_mtx);
 	pd = pcishim_lookup(bdf, &error);
-	if (pd)
-		pcishim_fill_info(&pi, pd);
-	mutex_unlock(&pcishim_mtx);
-	if (error)
+	if (!pd)
 		return error;
+	pcishim_fill_info(&pi, pd);
+	pcishim_unlock(pd);
 	return pcishim_copyout(uarg, &pi, argsz, sizeof(pi));
 }
 
@@ -312,30 +325,32 @@ static long pcishim_ioc_cfg(void __user *uarg, bool write)
 		return error;
 	if (pcishim_check_flags(pc.pc_flags, 0))
 		return -EINVAL;
-	mutex_lock(&pcishim_mtx);
+	/* Only this device's lock: the access may wait out a reset. */
 	pd = pcishim_lookup(pc.pc_bdf, &error);
-	if (pd)
-		error = pcishim_check_cfg(pc.pc_offset, pc.pc_size,
-					  pd->pd_pdev->cfg_size);
+	if (!pd)
+		return error;
+	error = pcishim_check_cfg(pc.pc_offset, pc.pc_size,
+				  pd->pd_pdev->cfg_size);
 	if (!error && write)
 		error = pcishim_cfg_write(pd->pd_pdev, pc.pc_offset,
 					  pc.pc_size, pc.pc_value);
 	else if (!error)
 		error = pcishim_cfg_read(pd->pd_pdev, pc.pc_offset,
 					 pc.pc_size, &pc.pc_value);
-	mutex_unlock(&pcishim_mtx);
+	pcishim_unlock(pd);
 	if (error || write)
 		return error;
 	return pcishim_copyout(uarg, &pc, pc.pc_argsz, sizeof(pc));
 }
 
 /*
- * RESET and RELEASE need the device lock.  Only try it: remove() holds it
- * while waiting for pcishim_mtx, which we hold.  Busy means EAGAIN.  The
- * reset itself runs without pcishim_mtx, so that a slow reset (an FLR
- * waits 100 ms, a bus reset a second) stalls no other device: pd_busy
- * keeps other ioctls off this one, and the device lock keeps remove()
- * from freeing pd meanwhile.
+ * RESET and RELEASE need the device lock, taken before pd_lock (the order
+ * of remove(), which holds it).  Only try it, so that the daemon never
+ * waits for someone else's bind, unbind or sysfs reset: busy means
+ * EAGAIN.  The reset itself runs without pd_lock: pd_busy keeps other
+ * ioctls off this device meanwhile (EAGAIN), the device lock keeps
+ * remove() away, and the reference keeps pd.  RESET of an assigned
+ * device is refused: only RELEASE, after the guest, may reset it.
  */
 static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 {
@@ -344,27 +359,46 @@ static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 	struct pci_dev *pdev;
 	int error;
 
-	pd = pcishim_devop_begin(uarg, &op, 0, &error);
-	if (!pd)
+	error = pcishim_copyin(&op, sizeof(op), uarg);
+	if (error)
 		return error;
-	if (!device_trylock(&pd->pd_pdev->dev)) {
-		mutex_unlock(&pcishim_mtx);
+	if (pcishim_check_flags(op.pd_flags, 0))
+		return -EINVAL;
+	pd = pcishim_dev_get(op.pd_bdf);
+	if (!pd)
+		return -ENODEV;
+	pdev = pd->pd_pdev;
+	if (!device_trylock(&pdev->dev)) {
+		pcishim_dev_put(pd);
 		return -EAGAIN;
 	}
-	pd->pd_busy = true;
-	/* The next guest's flags, written during the reset, stay. */
-	if (giveback)
+	mutex_lock(&pd->pd_lock);
+	error = pd->pd_gone ? -ENODEV : 0;
+	if (!error && !giveback)
+		error = pcishim_check_reset(pd->pd_domid);
+	if (error) {
+		mutex_unlock(&pd->pd_lock);
+		goto out;
+	}
+	if (giveback) {
+		/* The next guest's flags, written during the reset, stay. */
+		mutex_lock(&pcishim_mtx);
 		pd->pd_permissive = pd->pd_intctl = false;
-	mutex_unlock(&pcishim_mtx);
-	pdev = pd->pd_pdev;
+		mutex_unlock(&pcishim_mtx);
+		pcishim_dev_unassign(pd);
+	}
+	pd->pd_busy = true;
+	mutex_unlock(&pd->pd_lock);
 	if (giveback)
 		error = pcishim_dev_giveback(pd, &op.pd_result);
 	else
 		error = pcishim_dev_reset(pd, false, &op.pd_result);
-	mutex_lock(&pcishim_mtx);
+	mutex_lock(&pd->pd_lock);
 	pd->pd_busy = false;
-	mutex_unlock(&pcishim_mtx);
+	mutex_unlock(&pd->pd_lock);
+out:
 	device_unlock(&pdev->dev);
+	pcishim_dev_put(pd);
 	if (error)
 		return error;
 	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
@@ -385,20 +419,29 @@ static long pcishim_ioc_assign(void __user *uarg)
 	/* Only a Xen dom0 has device owners and pirqs. */
 	if (!xen_initial_domain())
 		return -ENODEV;
-	mutex_lock(&pcishim_mtx);
 	pd = pcishim_lookup(pa.pa_bdf, &error);
-	if (pd && pd->pd_domid != PCISHIM_DOMID_NONE)
+	if (!pd)
+		return error;
+	if (pd->pd_domid != PCISHIM_DOMID_NONE)
 		error = -EBUSY;
+	/*
+	 * While a guest has a device the module must stay: unloading would
+	 * reset it under the guest.  Dropped by pcishim_dev_unassign().
+	 */
+	else if (!try_module_get(THIS_MODULE))
+		error = -ENODEV;
 	if (!error) {
 		error = xen_register_device_domain_owner(pd->pd_pdev,
 							 pa.pa_domid);
 		/* Someone else registered an owner for this device. */
 		if (error == -EEXIST)
 			error = -EBUSY;
+		if (error)
+			module_put(THIS_MODULE);
 	}
 	if (!error)
 		pd->pd_domid = pa.pa_domid;
-	mutex_unlock(&pcishim_mtx);
+	pcishim_unlock(pd);
 	return error;
 }
 
@@ -425,11 +468,11 @@ static long pcishim_ioc_enable(void __user *uarg, bool enable)
 	if (!enable && (op.pd_flags & PCISHIM_EN_DEVICE) &&
 	    pci_is_enabled(pdev))
 		pci_disable_device(pdev);
-	mutex_unlock(&pcishim_mtx);
+	pcishim_unlock(pd);
 	return error;
 }
 
-/* Called with pcishim_mtx held: the device must be assigned and quiet. */
+/* Called with pd_lock held: the device must be assigned and quiet. */
 static int pcishim_msi_ready(struct pcishim_dev *pd)
 {
 	/* Without an owner, Linux would map the pirqs into dom0. */
@@ -466,7 +509,7 @@ static long pcishim_ioc_msi_enable(void __user *uarg)
 		}
 		op.pd_result = pirq;
 	}
-	mutex_unlock(&pcishim_mtx);
+	pcishim_unlock(pd);
 	if (error)
 		return error;
 	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
@@ -485,7 +528,7 @@ static long pcishim_ioc_msi_disable(void __user *uarg, bool msix)
 		pci_disable_msix(pd->pd_pdev);
 	if (!msix && pd->pd_pdev->msi_enabled)
 		pci_disable_msi(pd->pd_pdev);
-	mutex_unlock(&pcishim_mtx);
+	pcishim_unlock(pd);
 	return 0;
 }
 
@@ -512,7 +555,7 @@ static struct msix_entry *pcishim_msix_getents(const struct pcishim_msix *pm,
 	return ents;
 }
 
-/* Called with pcishim_mtx held; fills ue[].me_pirq on success. */
+/* Called with pd_lock held; fills ue[].me_pirq on success. */
 static int pcishim_msix_enable(struct pcishim_dev *pd,
 			       const struct pcishim_msix *pm,
 			       struct pcishim_msix_entry *ue)
@@ -556,10 +599,10 @@ static long pcishim_ioc_msix_enable(void __user *uarg)
 	ue = kcalloc(pm.pm_nvec, sizeof(*ue), GFP_KERNEL);
 	if (!ue)
 		return -ENOMEM;
-	mutex_lock(&pcishim_mtx);
 	pd = pcishim_lookup(pm.pm_bdf, &error);
-	if (pd)
-		error = pcishim_msi_ready(pd);
+	if (!pd)
+		goto out;
+	error = pcishim_msi_ready(pd);
 	if (!error)
 		error = pcishim_msix_enable(pd, &pm, ue);
 	/* Undo if the pirqs cannot be handed back. */
@@ -568,7 +611,8 @@ static long pcishim_ioc_msix_enable(void __user *uarg)
 		pci_disable_msix(pd->pd_pdev);
 		error = -EFAULT;
 	}
-	mutex_unlock(&pcishim_mtx);
+	pcishim_unlock(pd);
+out:
 	kfree(ue);
 	return error;
 }

@@ -66,7 +66,7 @@ static u32 pcishim_pdev_bdf(struct pci_dev *pdev)
 }
 
 /* Called with pcishim_mtx held. */
-struct pcishim_dev *pcishim_dev_find(u32 bdf)
+static struct pcishim_dev *pcishim_dev_find(u32 bdf)
 {
 	struct pcishim_dev *pd;
 
@@ -75,6 +75,33 @@ struct pcishim_dev *pcishim_dev_find(u32 bdf)
 		if (pd->pd_bdf == bdf)
 			return pd;
 	return NULL;
+}
+
+/* The held device at bdf with a reference taken, or NULL. */
+struct pcishim_dev *pcishim_dev_get(u32 bdf)
+{
+	struct pcishim_dev *pd;
+
+	mutex_lock(&pcishim_mtx);
+	pd = pcishim_dev_find(bdf);
+	if (pd)
+		kref_get(&pd->pd_ref);
+	mutex_unlock(&pcishim_mtx);
+	return pd;
+}
+
+static void pcishim_dev_free(struct kref *ref)
+{
+	struct pcishim_dev *pd = container_of(ref, struct pcishim_dev, pd_ref);
+
+	kfree(pd->pd_initstate);
+	pci_dev_put(pd->pd_pdev);
+	kfree(pd);
+}
+
+void pcishim_dev_put(struct pcishim_dev *pd)
+{
+	kref_put(&pd->pd_ref, pcishim_dev_free);
 }
 
 /* Called with pcishim_mtx held. */
@@ -132,19 +159,52 @@ static void pcishim_override_set(struct pci_dev *pdev)
 	}
 }
 
-/* Undo pcishim_override_set; same locking rule. */
-static void pcishim_override_clear(struct pci_dev *pdev)
+/*
+ * Undo pcishim_override_set once the slot is no longer listed and the
+ * device is not assigned: while a guest has it, no other driver may bind
+ * it.  The caller holds the device lock, and passes the owner because
+ * remove() holds pd_lock.
+ */
+static void pcishim_override_settle(struct pci_dev *pdev, u32 domid)
 {
 	const char *old = NULL;
 
-	device_lock(&pdev->dev);
+	device_lock_assert(&pdev->dev);
+	if (pcishim_override_keep(pcishim_slot_listed_unlocked(
+	    pcishim_pdev_bdf(pdev)), domid))
+		return;
 	if (pdev->driver_override &&
 	    strcmp(pdev->driver_override, PCISHIM_DRVNAME) == 0) {
 		old = pdev->driver_override;
 		pdev->driver_override = NULL;
 	}
-	device_unlock(&pdev->dev);
 	kfree(old);
+}
+
+/* The owner of pdev if we hold it; device lock held, pd_lock not. */
+static u32 pcishim_pdev_domid(struct pci_dev *pdev)
+{
+	struct pcishim_dev *pd;
+	u32 domid;
+
+	device_lock_assert(&pdev->dev);
+	if (pdev->dev.driver != &pcishim_driver.driver)
+		return PCISHIM_DOMID_NONE;
+	pd = pci_get_drvdata(pdev);
+	if (!pd)
+		return PCISHIM_DOMID_NONE;
+	mutex_lock(&pd->pd_lock);
+	domid = pd->pd_domid;
+	mutex_unlock(&pd->pd_lock);
+	return domid;
+}
+
+/* Same locking rule as pcishim_override_set. */
+static void pcishim_override_clear(struct pci_dev *pdev)
+{
+	device_lock(&pdev->dev);
+	pcishim_override_settle(pdev, pcishim_pdev_domid(pdev));
+	device_unlock(&pdev->dev);
 }
 
 /* Set or clear the override of the device at slot, if it exists. */
@@ -158,7 +218,7 @@ static void pcishim_override_slot(const struct pcishim_slot *slot, bool set)
 		return;
 	if (set)
 		pcishim_override_set(pdev);
-	else if (!pcishim_slot_listed_unlocked(pcishim_pdev_bdf(pdev)))
+	else
 		pcishim_override_clear(pdev);
 	pci_dev_put(pdev);
 }
@@ -306,12 +366,14 @@ int pcishim_dev_reset(struct pcishim_dev *pd, bool initial, u32 *method)
 
 /*
  * Stop the guest's interrupts and forget the owner, in that order: Linux's
- * Xen MSI teardown unmaps the pirqs from the owner's space.
+ * Xen MSI teardown unmaps the pirqs from the owner's space.  Drops the
+ * module reference ASSIGN took.  Called with pd_lock held.
  */
 void pcishim_dev_unassign(struct pcishim_dev *pd)
 {
 	struct pci_dev *pdev = pd->pd_pdev;
 
+	lockdep_assert_held(&pd->pd_lock);
 	if (pdev->msix_enabled)
 		pci_disable_msix(pdev);
 	if (pdev->msi_enabled)
@@ -319,6 +381,7 @@ void pcishim_dev_unassign(struct pcishim_dev *pd)
 	if (pd->pd_domid != PCISHIM_DOMID_NONE) {
 		xen_unregister_device_domain_owner(pdev);
 		pd->pd_domid = PCISHIM_DOMID_NONE;
+		module_put(THIS_MODULE);
 	}
 }
 
@@ -333,16 +396,17 @@ static void pcishim_dev_quiesce(struct pci_dev *pdev)
 }
 
 /*
- * Return the device to its state at seize, ready for the next guest.  The
- * caller holds the device lock.
+ * Return an unassigned device to its state at seize, ready for the next
+ * guest, and drop our driver_override if its slot has gone meanwhile.
+ * The caller holds the device lock.
  */
 int pcishim_dev_giveback(struct pcishim_dev *pd, u32 *method)
 {
 	int error;
 
-	pcishim_dev_unassign(pd);
 	error = pcishim_dev_reset(pd, true, method);
 	pcishim_dev_quiesce(pd->pd_pdev);
+	pcishim_override_settle(pd->pd_pdev, PCISHIM_DOMID_NONE);
 	return error;
 }
 
@@ -453,6 +517,8 @@ static int pcishim_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd)
 		return -ENOMEM;
+	kref_init(&pd->pd_ref);
+	mutex_init(&pd->pd_lock);
 	pd->pd_pdev = pci_dev_get(pdev);
 	pd->pd_bdf = bdf;
 	pd->pd_domid = PCISHIM_DOMID_NONE;
@@ -480,15 +546,24 @@ static void pcishim_remove(struct pci_dev *pdev)
 	u32 method, flags = 0;
 	int error;
 
-	/* Unlisted first: no ioctl can reach pd after this. */
+	/*
+	 * Unlisted first: no new ioctl can find pd.  Then wait for the one
+	 * that may be using it (a config access waits at most for a reset)
+	 * and mark it gone for those that found it before.  RESET and
+	 * RELEASE hold the device lock, so none of them is running.
+	 */
 	mutex_lock(&pcishim_mtx);
 	list_del(&pd->pd_entry);
 	mutex_unlock(&pcishim_mtx);
+	mutex_lock(&pd->pd_lock);
+	pd->pd_gone = true;
+	/* Only an explicit unbind: the module cannot go while assigned. */
 	if (pd->pd_domid != PCISHIM_DOMID_NONE) {
 		pci_warn(pdev, "unbound while assigned to domain %u\n",
 			 pd->pd_domid);
 		flags |= PCISHIM_EVF_ASSIGNED;
 	}
+	pcishim_dev_unassign(pd);
 	error = pcishim_dev_giveback(pd, &method);
 	if (error)
 		pcishim_event(PCISHIM_EV_ERROR, 0, pd->pd_bdf,
@@ -496,10 +571,9 @@ static void pcishim_remove(struct pci_dev *pdev)
 	pcishim_release_msix(pd);
 	pci_clear_dev_assigned(pdev);
 	pci_set_drvdata(pdev, NULL);
+	mutex_unlock(&pd->pd_lock);
 	pcishim_event(PCISHIM_EV_UNBOUND, flags, pd->pd_bdf, 0, 0);
-	kfree(pd->pd_initstate);
-	pci_dev_put(pdev);
-	kfree(pd);
+	pcishim_dev_put(pd);
 }
 
 /*

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make e2e: the same real-Xen scenario with the stock xen-pciback
 # (baseline) and with shim + pcibackd, then the comparison of what the
-# guest saw.  Ends with one line "e2e: N passed, N failed".  A machine
+# guest saw.  Ends with one line "e2e: N passed, N failed", after a line
+# "e2e: WARNING: ..." if the baseline needed a second run.  A machine
 # that cannot run the test says so loudly and fails: a skipped e2e must
 # never look like a passed one.
 #
@@ -47,10 +48,19 @@ make -s -C "$top" build/gcc/pcibackd build/gcc/pcibackctl >/dev/null ||
 make -s -C "$top" deb >/dev/null || loud "make deb failed"
 export E2E_DEBS="$top/build/deb"
 
-rc=0
-for s in baseline pcibackd; do
-	sh "$here/run.sh" "$s" || rc=1
-done
+# The reference backend is not what is under test: a baseline that fails
+# (a guest op timing out on a loaded host) runs once more, and says so
+# loudly.  pcibackd's scenario gets no second chance.
+rc=0 warn=
+if ! sh "$here/run.sh" baseline; then
+	warn="the baseline (xen-pciback) scenario failed once and was run"
+	warn="$warn again; the first try is in $res/baseline.first-try"
+	echo "e2e: WARNING: $warn"
+	rm -rf "$res/baseline.first-try"
+	mv "$res/baseline" "$res/baseline.first-try" 2>/dev/null
+	sh "$here/run.sh" baseline || rc=1
+fi
+sh "$here/run.sh" pcibackd || rc=1
 echo
 echo "# ---- baseline vs pcibackd"
 sh "$here/compare.sh" baseline pcibackd
@@ -68,5 +78,6 @@ if [ "$cmp" -eq 0 ]; then
 else
 	fail=$((fail + 1))
 fi
+[ -z "$warn" ] || echo "e2e: WARNING: $warn"
 echo "e2e: $pass passed, $fail failed"
 exit $rc

@@ -55,7 +55,7 @@ e2etool() {
 	cc=${CC:-gcc}
 	"$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wwrite-strings \
 	    -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
-	    -Wcast-qual -Wundef -Werror -O2 -static \
+	    -Wcast-qual -Wundef -Werror -O2 -static -I"$top/shim-driver" \
 	    -o "$work/e2etool" "$here/e2etool.c" ||
 	    die "cannot build e2etool (static libc: libc6-dev)"
 }

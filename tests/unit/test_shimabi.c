@@ -187,6 +187,27 @@ domid_zero_and_reserved_are_rejected(void **state)
 	assert_int_equal(pcishim_check_domid(PCISHIM_DOMID_NONE), -EINVAL);
 }
 
+/* issue 10 item 7: RESET under a live guest is refused; RELEASE is not. */
+static void
+reset_of_an_assigned_device_is_ebusy(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_reset(PCISHIM_DOMID_NONE), 0);
+	assert_int_equal(pcishim_check_reset(1), -EBUSY);
+	assert_int_equal(pcishim_check_reset(PCISHIM_DOMID_MAX), -EBUSY);
+}
+
+/* issue 10 item 7: remove_slot does not free a device a guest still has. */
+static void
+override_stays_while_listed_or_assigned(void **state)
+{
+	(void)state;
+	assert_true(pcishim_override_keep(1, PCISHIM_DOMID_NONE));
+	assert_true(pcishim_override_keep(1, 5));
+	assert_true(pcishim_override_keep(0, 5));
+	assert_false(pcishim_override_keep(0, PCISHIM_DOMID_NONE));
+}
+
 static void
 msix_nvec_outside_1_to_2048_is_rejected(void **state)
 {
@@ -611,6 +632,8 @@ main(void)
 		cmocka_unit_test(cfg_last_bytes_of_config_space_are_accepted),
 		cmocka_unit_test(cfg_past_config_space_is_erange),
 		cmocka_unit_test(domid_zero_and_reserved_are_rejected),
+		cmocka_unit_test(reset_of_an_assigned_device_is_ebusy),
+		cmocka_unit_test(override_stays_while_listed_or_assigned),
 		cmocka_unit_test(msix_nvec_outside_1_to_2048_is_rejected),
 		cmocka_unit_test(msix_entry_that_would_truncate_is_rejected),
 		cmocka_unit_test(slot_full_form_parses),

@@ -82,6 +82,42 @@ create_guest() {
 	    2>/dev/null)" = 4 ]
 }
 
+# While the guest reads the e1000e's config space (guest.sh phase_busy),
+# dom0 resets the held, unassigned nvme in a loop through sysfs, as an
+# administrator or another tool may; a backend that has more to show
+# (backend_busy) also keeps the nvme's config space busy meanwhile.
+busy_window() {
+	local t0 t1 end n=0 hp= r
+	follow_until busy-window 60 || return 1
+	if declare -F backend_busy >/dev/null; then
+		backend_busy "$BDF_NVME" 14 >"$LOGDIR/busy-window.log" 2>&1 &
+		hp=$!
+	fi
+	now_ms
+	t0=$MS
+	end=$((MS + 14000))
+	while [ "$MS" -lt "$end" ]; do
+		echo 1 >"/sys/bus/pci/devices/$BDF_NVME/reset" 2>/dev/null ||
+		    break
+		n=$((n + 1))
+		now_ms
+	done
+	t1=$MS
+	r="$n resets in $(secs $((t1 - t0))) s"
+	check "busy window: dom0 resets the held nvme in a loop ($r)" \
+	    [ "$n" -gt 0 ]
+	[ "$n" -gt 0 ] &&
+	    metric busy_window_nvme_reset "$(((t1 - t0) / n))" ms
+	if [ -n "$hp" ]; then
+		wait "$hp"
+		r=$(cat "$LOGDIR/busy-window.log")
+		note "busy window: dom0's config reads of the nvme: $r"
+		r=$(echo "$r" | sed -n 's/.*maxus \([0-9]*\).*/\1/p')
+		metric busy_window_nvme_cfg_max "${r:-?}" us
+	fi
+	follow_until busy-done 60
+}
+
 hot_attach() {
 	local t0 t1
 	now_ms
@@ -100,6 +136,9 @@ hot_attach() {
 # The guest keeps busy for 24 s; a backend that can restart does so now.
 restart_window() {
 	follow_until restart-window 60 || return 1
+	if declare -F backend_assigned >/dev/null; then
+		backend_assigned
+	fi
 	if declare -F backend_restart >/dev/null; then
 		backend_restart
 	else
@@ -211,7 +250,7 @@ checks_main() {
 	dom0_latency
 	assign_all
 	if create_guest; then
-		hot_attach && restart_window && hot_detach
+		busy_window && hot_attach && restart_window && hot_detach
 	fi
 	guest_alive && shutdown_guest
 	next_guest

@@ -93,6 +93,29 @@ backend_restart() {
 	done
 }
 
+# While the guest reads the e1000e (checks.sh busy_window): a second
+# user of /dev/pcishim reads the nvme's config space, which waits out
+# each of dom0's resets of it.  Only the nvme's lock may be held then.
+backend_busy() {
+	/e2e/e2etool shimcfg "$1" "$2"
+}
+
+# While the guest has devices (the restart window): the module must not
+# go, and a raw reset of an assigned device is refused (issue 10).
+backend_assigned() {
+	local r
+	check "rmmod pcishim is refused while a guest has devices" \
+	    eval '! rmmod pcishim 2>"$LOGDIR/rmmod-assigned.log" &&
+	    [ -c /dev/pcishim ]'
+	note "rmmod: $(head -n 1 "$LOGDIR/rmmod-assigned.log")"
+	r=$(/e2e/e2etool shimreset "$BDF_E1000E" 2>&1)
+	check "RESET of the assigned e1000e is refused with EBUSY ($r)" \
+	    [ "$r" = EBUSY ]
+	r=$(cat "/sys/bus/pci/devices/$BDF_E1000E/driver_override")
+	check "the assigned e1000e keeps driver_override pciback ($r)" \
+	    [ "$r" = pciback ]
+}
+
 backend_down() {
 	pcibackctl -j show devices >"$LOGDIR/pcibackctl-devices.log" 2>&1
 	pcibackctl -j show stats >"$LOGDIR/pcibackctl-stats.log" 2>&1
