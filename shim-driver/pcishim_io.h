@@ -200,7 +200,8 @@ struct pcishim_devop {
  * PCISHIM_IOC_RESET: reset the function, saving its config state before
  * and restoring it after.  pd_result = the PCISHIM_RESET_* method the
  * kernel used; PCISHIM_RESET_NONE (and success) when the device has none.
- * Errors: EAGAIN (the device is busy: bind, unbind or a sysfs reset in
+ * Errors: EBUSY (assigned to a guest: only RELEASE resets it then),
+ * EAGAIN (the device is busy: bind, unbind or a sysfs reset in
  * progress; nothing changed, retry), ENODEV, EBADF, EIO.
  */
 #define PCISHIM_IOC_RESET	\
@@ -208,7 +209,8 @@ struct pcishim_devop {
 
 /*
  * PCISHIM_IOC_ASSIGN: record pa_domid as the device's Xen owner, so that
- * MSI and MSI-X pirqs created afterwards are mapped into that guest.
+ * MSI and MSI-X pirqs created afterwards are mapped into that guest.  The
+ * module cannot be unloaded until RELEASE (or unbind) gives it back.
  * Errors: EINVAL (domid 0 or reserved), EBUSY (already assigned),
  * ENODEV (not held, or not a Xen dom0), EBADF.
  */
