@@ -26,7 +26,8 @@
  * kernel rejects argsz below the size of the first version (EINVAL) and
  * ignores bytes past the size it knows.  Unknown flags bits are EINVAL.
  * Unknown ioctls are ENOTTY.  Ioctls that change a device need an fd opened
- * for writing (EBADF otherwise).
+ * for writing (EBADF otherwise).  PCISHIM_ABI_VERSION changes when an
+ * ioctl is added or one changes meaning; pcibackd requires its own.
  *
  * A device is named by a packed BDF: segment << 16 | bus << 8 | devfn.
  * Every ioctl that names a device fails with ENODEV unless the device is
@@ -44,7 +45,8 @@
 #include <sys/ioctl.h>
 #endif
 
-#define PCISHIM_ABI_VERSION	1
+/* 2: RESTRICT and the floor. */
+#define PCISHIM_ABI_VERSION	2
 
 /* The misc device node, /dev/pcishim. */
 #define PCISHIM_DEVNAME		"pcishim"
@@ -136,7 +138,9 @@ struct pcishim_bar {
  * PCISHIM_IOC_INFO: identity and resources of a held device, as the
  * kernel sees them (the config-space IDs, not the guest's view).
  * pi_irq is the dom0 legacy IRQ recorded when the device was seized (0:
- * none).  Output is truncated to pi_argsz.  Errors: EINVAL, ENODEV, EFAULT.
+ * none).  pi_denied counts the writes the floor refused on restricted
+ * files since the device was seized (RESTRICT).  Output is truncated to
+ * pi_argsz.  Errors: EINVAL, ENODEV, EFAULT.
  */
 struct pcishim_info {
 	uint32_t	pi_argsz;
@@ -161,7 +165,7 @@ struct pcishim_info {
 	uint16_t	pi_pad1;
 	uint32_t	pi_reset;	/* PCISHIM_RESET_* tried first */
 	uint32_t	pi_nbars;	/* PCISHIM_NBARS */
-	uint32_t	pi_pad2;
+	uint32_t	pi_denied;	/* writes the floor refused (RESTRICT) */
 	struct pcishim_bar pi_bar[PCISHIM_NBARS];
 };
 #define PCISHIM_IOC_INFO	_IOWR(PCISHIM_IOC_MAGIC, 2, struct pcishim_info)
@@ -285,6 +289,70 @@ struct pcishim_msix {
 	_IOW(PCISHIM_IOC_MAGIC, 13, struct pcishim_devop)
 
 /*
+ * PCISHIM_IOC_RESTRICT: confine this open file, for good, to the devices
+ * the shim has assigned (ASSIGN) to pr_domid: the handle of a process that
+ * serves that one guest and must reach nothing else (pcibackd's per-guest
+ * worker).  One way: a restricted file can be neither widened nor moved to
+ * another domain, and it stays restricted in every process that inherits
+ * it.  Ownership is checked at each call, so devices attached to or
+ * detached from the guest later need no new file.  No call on the file
+ * checks a capability, so its process may drop its privileges once it has
+ * it.  Allowed on a read-only file too.  Errors: EINVAL (argsz, flags, domid 0 or reserved), EPERM
+ * (already restricted).
+ *
+ * On a restricted file:
+ * - VERSION works; LIST reports only the devices assigned to pr_domid;
+ * - INFO, CFG_READ, CFG_WRITE, MSI_ENABLE, MSI_DISABLE, MSIX_ENABLE and
+ *   MSIX_DISABLE work on a device assigned to pr_domid at the time of the
+ *   call and fail with EPERM for any other BDF (held or not, unassigned or
+ *   another domain's);
+ * - CFG_WRITE must also pass the floor below: a write it refuses fails
+ *   whole with EPERM, nothing is written, and the device's pi_denied
+ *   counts it;
+ * - a CFG_WRITE to the command register that turns I/O or memory decoding
+ *   on, on a device not enabled in dom0, first does what ENABLE with
+ *   PCISHIM_EN_DEVICE does (and fails with its error), since the file
+ *   cannot call ENABLE;
+ * - RESET, ASSIGN, RELEASE, ENABLE, DISABLE and RESTRICT fail with EPERM,
+ *   as will any ioctl added later unless its comment says otherwise;
+ * - read() fails with EPERM and poll() never reports input: events name
+ *   every held device, so a restricted file gets none.
+ *
+ * The floor: what a process given only its guest's devices must not do to
+ * them however it is compromised, because isolation rests on it.  Only
+ * restricted files are subject to it; pcibackd's own config policy is far
+ * narrower and passes it.  A write that touches any byte below in a way
+ * not listed as allowed is refused:
+ * - BARs (type 0: 0x10-0x27; type 1: 0x10-0x17): 4-byte writes only, of
+ *   all ones (sizing; the read-only type bits may be anything) or of the
+ *   value the BAR had when ASSIGN ran (the type bits again excepted);
+ *   the upper half of a 64-bit BAR likewise;
+ * - the expansion ROM BAR (type 0: 0x30; type 1: 0x38): 4-byte writes
+ *   only, address bits all ones or as at ASSIGN, the enable bit unchanged;
+ * - the command register: I/O and memory decoding are never turned off;
+ * - MSI and MSI-X capabilities: nothing but the control word is written;
+ *   in it, no bit changes, except MSI enable, MSI-X enable and MSI-X
+ *   function mask on a device the toolstack set allow_interrupt_control
+ *   on (stub domains); enabling is the job of the MSI ioctls;
+ * - a type 1 header's bus numbers, I/O and memory windows (0x18-0x1d,
+ *   0x20-0x33) and bridge control (0x3e-0x3f); other header types: 0x10-0x3b
+ *   and 0x3e-0x3f;
+ * - SR-IOV control, NumVFs, system page size and VF BARs; Resizable BAR
+ *   control registers; ACS control and egress control vector; ATS control.
+ * Capabilities are found by walking the lists when ASSIGN runs; if a
+ * device has more of them than the shim keeps, every write at 0x40 or
+ * above is refused.
+ */
+struct pcishim_restrict {
+	uint32_t	pr_argsz;
+	uint32_t	pr_flags;	/* none defined: 0 */
+	uint32_t	pr_domid;	/* the only owner this file may reach */
+	uint32_t	pr_pad;
+};
+#define PCISHIM_IOC_RESTRICT	\
+	_IOW(PCISHIM_IOC_MAGIC, 14, struct pcishim_restrict)
+
+/*
  * Events: read(2) on the fd returns whole struct pcishim_event records
  * (EINVAL if the buffer holds none), blocking unless O_NONBLOCK (EAGAIN);
  * poll(2) reports POLLIN when one is queued.  Each open file has its own
@@ -334,5 +402,6 @@ _Static_assert(sizeof(struct pcishim_assign) == 16, "pcishim_assign");
 _Static_assert(sizeof(struct pcishim_msix_entry) == 8, "pcishim_msix_entry");
 _Static_assert(sizeof(struct pcishim_msix) == 24, "pcishim_msix");
 _Static_assert(sizeof(struct pcishim_event) == 32, "pcishim_event");
+_Static_assert(sizeof(struct pcishim_restrict) == 16, "pcishim_restrict");
 
 #endif /* PCISHIM_IO_H */

@@ -83,9 +83,9 @@ check "no module: the daemon says so" \
 check "no module: it runs holding nothing" log_has 'started in [0-9]* ms, holding 0'
 daemon_stop TERM
 mv "$XENSIM_DIR/shim.away" "$XENSIM_DIR/shim"
-fault abi 2
+fault abi 1
 daemon_start
 check "another ABI: refused with both versions" \
-    log_has "shim ABI 2 \(event size 32\), this pcibackd speaks 1"
+    log_has "shim ABI 1 \(event size 32\), this pcibackd speaks 2"
 fault abi off
 t_done
