@@ -159,7 +159,7 @@ ctlcmd_device_fields(struct control_conn *cc, struct heldev *hd)
 	}
 	control_field(cc, CONTROL_F_STRING, "interrupts",
 	    ctlcmd_irq_mode(hd));
-	control_fieldb(cc, "permissive", hd->hd_pol.hp_permissive);
+	control_fieldb(cc, "permissive", device_permissive(hd));
 	control_field(cc, CONTROL_F_STRING, "state", device_state_name(hd));
 	control_field(cc, CONTROL_F_STRING, "provider", hd->hd_prov->po_name);
 	control_field(cc, CONTROL_F_STRING, "reset", device_reset_method(hd));
@@ -353,7 +353,7 @@ ctlcmd_totals(struct pcibackd *env, struct ctlcmd_totals *t)
 	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
 		t->ct_devices++;
 		t->ct_devices_free += hd->hd_owner == -1;
-		t->ct_devices_permissive += hd->hd_pol.hp_permissive != 0;
+		t->ct_devices_permissive += device_permissive(hd);
 		for (c = 0; c < PCIOP_NCMD; c++)
 			t->ct_ops[c] += hd->hd_pciop.pd_stats.ps_ops[c];
 		t->ct_op_errors += hd->hd_pciop.pd_stats.ps_errors;
@@ -414,7 +414,7 @@ ctlcmd_permissive(struct control_conn *cc, char **argv)
 	else
 		return control_fail(cc, EINVAL, "permissive: want on or off, "
 		    "not \"%s\"", argv[1]);
-	was = hd->hd_pol.hp_permissive;
+	was = device_permissive(hd);
 	if (device_set_permissive(hd, on, &cause) != 0) {
 		err = control_fail(cc, EIO, "%s: %s", addr,
 		    cause != NULL ? cause : strerror(errno));

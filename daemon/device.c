@@ -88,7 +88,7 @@ static void
 device_cfgpolicy(const struct heldev_policy *hp, struct cfgspace_policy *pol)
 {
 	memset(pol, 0, sizeof(*pol));
-	pol->cp_permissive = hp->hp_permissive;
+	pol->cp_permissive = hp->hp_permissive || hp->hp_tsperm;
 	pol->cp_intx_control = hp->hp_intctl;
 	if (hp->hp_nquirks > 0) {
 		pol->cp_quirks = hp->hp_quirks;
@@ -122,7 +122,16 @@ device_set_permissive(struct heldev *hd, int on, char **cause)
 	struct heldev_policy	hp = hd->hd_pol;
 
 	hp.hp_permissive = on;
+	/* Turned off by the administrator: the toolstack's goes too. */
+	if (!on)
+		hp.hp_tsperm = 0;
 	return device_set_policy(hd, &hp, cause);
+}
+
+int
+device_permissive(const struct heldev *hd)
+{
+	return hd->hd_pol.hp_permissive || hd->hd_pol.hp_tsperm;
 }
 
 /* The device line's policy, with what the provider says. */
@@ -131,7 +140,9 @@ device_conf_policy(const struct conf_device *cd, const struct provider_dev *pd,
     struct heldev_policy *hp)
 {
 	memset(hp, 0, sizeof(*hp));
-	hp->hp_permissive = cd->cd_permissive || pd->pd_permissive;
+	hp->hp_permissive = cd->cd_permissive;
+	/* The toolstack's, for the assignment in force (a restart). */
+	hp->hp_tsperm = pd->pd_permissive;
 	hp->hp_intctl = pd->pd_intctl;
 	memcpy(hp->hp_quirks, cd->cd_quirks, sizeof(hp->hp_quirks));
 	hp->hp_nquirks = cd->cd_nquirks;
@@ -280,7 +291,7 @@ device_reset_method(const struct heldev *hd)
 }
 
 int
-device_claim(struct heldev *hd, unsigned int domid, char **cause)
+device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 {
 	*cause = NULL;
 	if (hd->hd_owner == (int)domid)
@@ -295,14 +306,48 @@ device_claim(struct heldev *hd, unsigned int domid, char **cause)
 	case HD_READY:
 		break;
 	}
-	/* A guest adopted after a restart already has it: never refuse. */
-	if (!hd->hd_env->pb_starting &&
-	    share_check(hd->hd_env, hd, domid, cause) != 0)
+	/*
+	 * The provider still gives it to a guest of before a restart that
+	 * no connected instance adopted: whatever its domid (a new domain
+	 * may reuse it), that guest is gone and the device was never
+	 * reset.  Only adopting skips the reset.
+	 */
+	if (!adopt && hd->hd_prov->po_owner(hd) >= 0) {
+		device_unassign(hd);
+		return util_cause(cause, "given to a guest that went while "
+		    "pcibackd was down; being reset, attach it again in a "
+		    "moment");
+	}
+	/*
+	 * A guest adopted after a restart already has it: never refuse.
+	 * A fresh export found by the start-up scan is checked like any.
+	 */
+	if (!adopt && share_check(hd->hd_env, hd, domid, cause) != 0)
 		return -1;
 	if (hd->hd_prov->po_assign(hd, domid, cause) != 0)
 		return -1;
 	device_set_state(hd, HD_ASSIGNED, (int)domid);
 	return 0;
+}
+
+/* What the toolstack granted was for the guest that let go only. */
+static void
+device_drop_grants(struct heldev *hd, const char *addr)
+{
+	struct heldev_policy	 hp = hd->hd_pol;
+	char			*cause = NULL;
+
+	if (!hp.hp_tsperm && !hp.hp_intctl)
+		return;
+	hp.hp_tsperm = 0;
+	hp.hp_intctl = 0;
+	if (device_set_policy(hd, &hp, &cause) != 0)
+		log_warnx("%s: policy not applied: %s", addr,
+		    cause != NULL ? cause : "unknown error");
+	else
+		log_info("%s: the toolstack's permissive and interrupt "
+		    "control ended with the guest", addr);
+	free(cause);
 }
 
 /*
@@ -320,6 +365,7 @@ device_unassign(struct heldev *hd)
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	if (hd->hd_owner != -1)
 		log_info("%s: released by dom%d", addr, hd->hd_owner);
+	device_drop_grants(hd, addr);
 	if (hd->hd_state == HD_GONE) {
 		device_set_state(hd, HD_READY, -1);
 		(void)device_unhold(hd->hd_env, hd);

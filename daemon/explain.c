@@ -176,6 +176,10 @@ explain_held(struct control_conn *cc, struct heldev *hd)
 	if (hd->hd_pol.hp_permissive)
 		explain_reason(cc, "warning", "permissive: the guest may "
 		    "write registers pcibackd does not know (XSA-124)");
+	else if (hd->hd_pol.hp_tsperm)
+		explain_reason(cc, "warning", "permissive, by the toolstack "
+		    "for this assignment only: the guest may write registers "
+		    "pcibackd does not know (XSA-124)");
 	msi = cfgspace_cap(cs, 0x05) != 0;
 	msix = cfgspace_cap(cs, 0x11) != 0;
 	if (!msi)

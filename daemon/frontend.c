@@ -304,7 +304,7 @@ frontend_export(struct frontend *fe, int n, int adopt)
 		return frontend_fail(fe, EPERM, "%s: a bridge, refused on the "
 		    "virtual bus (\"allow bridge\" in pcibackd.conf)", addr);
 	cause = NULL;
-	if (device_claim(hd, fe->fe_domid, &cause) != 0) {
+	if (device_claim(hd, fe->fe_domid, adopt, &cause) != 0) {
 		frontend_fail(fe, EBUSY, "%s: %s", addr,
 		    cause != NULL ? cause : "cannot claim");
 		free(cause);
@@ -536,6 +536,39 @@ frontend_run(struct frontend *fe)
 	free(fc);
 }
 
+/*
+ * Tie the instance to its domain, not its domid alone, which a new
+ * domain may reuse: a fresh instance records the domain's /vm path (its
+ * UUID) in "owner-vm"; one found past Initialising at start-up is
+ * adopted only by the domain it records.  None recorded: an older
+ * pcibackd's instance, adopted by domid.
+ */
+static void
+frontend_identity(struct frontend *fe)
+{
+	char	*vm, *rec, *dom;
+
+	vm = frontend_read(fe, "/local/domain/%u/vm", fe->fe_domid);
+	rec = frontend_read(fe, "owner-vm");
+	/* No domain at all: the instance is torn down as gone. */
+	dom = vm != NULL ? NULL : frontend_read(fe, "/local/domain/%u",
+	    fe->fe_domid);
+	if (!fe->fe_restarted) {
+		if (vm != NULL)
+			(void)frontend_write(fe, "owner-vm", vm);
+	} else if (rec != NULL && (vm != NULL || dom != NULL) &&
+	    (vm == NULL || strcmp(vm, rec) != 0)) {
+		snprintf(fe->fe_refused, sizeof(fe->fe_refused), "made for "
+		    "another domain with this domid (%.40s)", rec);
+		log_warnx("%s: %s refused: %s, now %s: its devices are reset, "
+		    "not adopted", fe->fe_name, fe->fe_bepath, fe->fe_refused,
+		    vm != NULL ? vm : "no vm node");
+	}
+	free(vm);
+	free(rec);
+	free(dom);
+}
+
 static struct frontend *
 frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
     int restarted)
@@ -576,6 +609,8 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 		    fe->fe_name, fe->fe_bepath, fe->fe_refused);
 	free(s);
 	free(id);
+	if (fe->fe_refused[0] == '\0')
+		frontend_identity(fe);
 	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
 	if (fe->fe_fepath[0] != '\0' && watch_frontend(env, fe, 1) != 0)
 		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);

@@ -121,7 +121,12 @@ enum heldev_state {
 
 /* The policy a held device runs with; device_set_policy() writes it. */
 struct heldev_policy {
-	int			 hp_permissive;
+	int			 hp_permissive;	/* configuration, pcibackctl */
+	/*
+	 * The toolstack's permissive (libxl's permissive=1): for the
+	 * assignment in force only, dropped when the guest lets go.
+	 */
+	int			 hp_tsperm;
 	int			 hp_intctl;	/* allow_interrupt_control */
 	/* The device line's quirks, then pcibackctl's. */
 	struct cfgspace_quirk	 hp_quirks[CONF_QUIRKS_MAX];
@@ -211,7 +216,8 @@ int		 device_unhold(struct pcibackd *, struct heldev *);
 /* Hold one more device from the providers (pcibackctl hold, reload). */
 int		 device_add(struct pcibackd *, const struct bdf *,
 		    const struct conf_device *, char **);
-int		 device_claim(struct heldev *, unsigned int, char **);
+/* Give it to a guest; adopt: a guest that had it before a restart. */
+int		 device_claim(struct heldev *, unsigned int, int, char **);
 /* The guest let go: interrupts off, given back (and reset). */
 void		 device_unassign(struct heldev *);
 /* The provider let go of it; 1 if it is no longer held. */
@@ -227,6 +233,8 @@ int		 device_reset(struct heldev *, char **);
 int		 device_set_policy(struct heldev *,
 		    const struct heldev_policy *, char **);
 int		 device_set_permissive(struct heldev *, int, char **);
+/* Permissive, by whoever asked. */
+int		 device_permissive(const struct heldev *);
 
 /* watch.c */
 int		 watch_init(struct pcibackd *);

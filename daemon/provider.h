@@ -43,7 +43,8 @@ struct provider_fn {
 	struct bdf		pf_bdf;
 	uint32_t		pf_irq;		/* dom0 IRQ (GSI), or 0 */
 	uint8_t			pf_pin;		/* 0: no INTx */
-	struct cfgdev_bar	pf_bar[CFGDEV_NBARS];
+	/* BARs and, last, the ROM: libxl grants iomem for it too. */
+	struct cfgdev_bar	pf_bar[CFGDEV_NBARS + 1];
 };
 
 /* What a provider hands device_hold() about a device it has. */

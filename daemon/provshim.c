@@ -125,7 +125,8 @@ provshim_scan_one(void *arg, struct pci_dev *pd)
 	pciaddr_t		 base;
 	int			 i;
 
-	pci_fill_info(pd, PCI_FILL_IRQ | PCI_FILL_BASES | PCI_FILL_SIZES);
+	pci_fill_info(pd, PCI_FILL_IRQ | PCI_FILL_BASES | PCI_FILL_ROM_BASE |
+	    PCI_FILL_SIZES);
 	memset(pf, 0, sizeof(*pf));
 	pf->pf_bdf.b_seg = (uint16_t)pd->domain;
 	pf->pf_bdf.b_bus = pd->bus;
@@ -140,6 +141,9 @@ provshim_scan_one(void *arg, struct pci_dev *pd)
 		pf->pf_bar[i].cb_start = base & PCI_ADDR_MEM_MASK;
 		pf->pf_bar[i].cb_size = pd->size[i];
 	}
+	pf->pf_bar[CFGDEV_ROM].cb_start = pd->rom_base_addr &
+	    PCI_ROM_ADDRESS_MASK;
+	pf->pf_bar[CFGDEV_ROM].cb_size = pd->rom_size;
 }
 
 /* List the host's functions again.  0, or -1 (the list stays stale). */
@@ -295,15 +299,17 @@ provshim_event(void *arg, enum shim_event ev, const struct bdf *b)
 		    addr, hd->hd_owner);
 		break;
 	case SHIM_EV_PERMISSIVE:
-		if (hd == NULL || hd->hd_pol.hp_permissive)
+		if (hd == NULL || hd->hd_pol.hp_tsperm)
 			break;
-		if (device_set_permissive(hd, 1, &cause) != 0)
+		hp = hd->hd_pol;
+		hp.hp_tsperm = 1;
+		if (device_set_policy(hd, &hp, &cause) != 0)
 			log_warnx("%s: permissive: %s", addr,
 			    cause != NULL ? cause : "not applied");
 		else
-			log_warnx("%s: the toolstack made it permissive: the "
-			    "guest may write registers pcibackd does not know "
-			    "(XSA-124)", addr);
+			log_warnx("%s: the toolstack made it permissive for "
+			    "this assignment: the guest may write registers "
+			    "pcibackd does not know (XSA-124)", addr);
 		free(cause);
 		break;
 	case SHIM_EV_INTCTL:

@@ -143,10 +143,10 @@ share_one(struct share_ctx *sx, const struct provider_fn *me,
 		share_report(sx, sx->sx_cd != NULL && sx->sx_cd->cd_shared_irq,
 		    "shared-irq", "INTx line %u shared with %s (%s)",
 		    me->pf_irq, addr, owner);
-	for (i = 0; i < CFGDEV_NBARS; i++) {
+	for (i = 0; i <= CFGDEV_ROM; i++) {
 		if (!share_mem_bar(&me->pf_bar[i]))
 			continue;
-		for (j = 0; j < CFGDEV_NBARS; j++) {
+		for (j = 0; j <= CFGDEV_ROM; j++) {
 			if (!share_mem_bar(&o->pf_bar[j]) ||
 			    (page = share_page(&me->pf_bar[i],
 			    &o->pf_bar[j])) == 0)

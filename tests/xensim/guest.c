@@ -23,6 +23,7 @@
  */
 
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -615,6 +616,32 @@ xensim_guest_mkpaths(struct xs_handle *xs, unsigned int domid)
 	return 0;
 }
 
+/*
+ * Like libxl: every domain a fresh UUID, /local/domain/N/vm naming its
+ * /vm/<uuid> dir, so a domid reused names another domain.
+ */
+static int
+xensim_guest_vm(struct xs_handle *xs, unsigned int domid)
+{
+	unsigned char	u[16];
+	char		uuid[40], vm[64], path[128];
+
+	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+		return -1;
+	snprintf(uuid, sizeof(uuid), "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
+	    u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+	    u[14], u[15]);
+	snprintf(vm, sizeof(vm), "/vm/%s", uuid);
+	snprintf(path, sizeof(path), "%s/uuid", vm);
+	if (!xs_write(xs, XBT_NULL, path, uuid, strlen(uuid)))
+		return -1;
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	if (!xs_write(xs, XBT_NULL, path, vm, strlen(vm)))
+		return -1;
+	return 0;
+}
+
 /* dom0's part: what the toolstack does to make a domain reachable. */
 static int
 xensim_guest_introduce(struct xensim_guest *g)
@@ -625,6 +652,7 @@ xensim_guest_introduce(struct xensim_guest *g)
 	if ((xs = xs_open(0)) == NULL)
 		return -1;
 	if (xensim_guest_mkpaths(xs, g->gu_domid) == 0 &&
+	    xensim_guest_vm(xs, g->gu_domid) == 0 &&
 	    xs_introduce_domain(xs, g->gu_domid, 0, g->gu_xsport))
 		rc = 0;
 	xs_close(xs);
