@@ -574,6 +574,11 @@ shimsim_ioc_reset(void *uarg, int giveback)
 
 	if ((error = shimsim_devop_begin(uarg, &op, 0, &sd, &lk)) != 0)
 		return error;
+	/* As the module: never reset a device under its guest. */
+	if (!giveback && (error = pcishim_check_reset(sd.sd_domid)) != 0) {
+		shimsim_unlock(lk);
+		return error;
+	}
 	sd.sd_busy_pid = (uint32_t)getpid();
 	sd.sd_pad = giveback ? SHIMSIM_BUSY_RELEASE : SHIMSIM_BUSY_RESET;
 	/* The next guest's flags, written during the reset, stay. */

@@ -263,6 +263,8 @@ test_reset(int fd)
 	FILE			*f;
 	int			started;
 
+	check(devop(fd, PCISHIM_IOC_RESET, NVME, 0, &method) == -EBUSY,
+	    "reset of an assigned device: EBUSY");
 	check(devop(fd, PCISHIM_IOC_RELEASE, NVME, 0, &method) == 0 &&
 	    method == PCISHIM_RESET_FLR, "release: reset by FLR");
 	check(info(fd, NVME, &pi) == 0 && pi.pi_domid == PCISHIM_DOMID_NONE &&
