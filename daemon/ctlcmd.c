@@ -161,6 +161,9 @@ ctlcmd_device_fields(struct control_conn *cc, struct heldev *hd)
 	    ctlcmd_irq_mode(hd));
 	control_fieldb(cc, "permissive", device_permissive(hd));
 	control_field(cc, CONTROL_F_STRING, "state", device_state_name(hd));
+	if (hd->hd_quarantine[0] != '\0')
+		control_field(cc, CONTROL_F_STRING, "quarantine",
+		    hd->hd_quarantine);
 	control_field(cc, CONTROL_F_STRING, "provider", hd->hd_prov->po_name);
 	control_field(cc, CONTROL_F_STRING, "reset", device_reset_method(hd));
 }

@@ -24,9 +24,12 @@
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "pcibackd.h"
 #include "provider.h"
@@ -37,7 +40,29 @@ static const char *const device_state_names[] = {
 	[HD_ASSIGNED] = "assigned",
 	[HD_RESETTING] = "resetting",
 	[HD_GONE] = "gone",
+	[HD_QUARANTINED] = "quarantined",
 };
+
+static void	device_reset_timeout(evutil_socket_t, short, void *);
+
+/* A reset has reset-timeout to end; past it the device is quarantined. */
+static void
+device_reset_timer(struct heldev *hd, int on)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (hd->hd_env->pb_base == NULL)
+		return;
+	if (hd->hd_reset_timer == NULL && (hd->hd_reset_timer =
+	    evtimer_new(hd->hd_env->pb_base, device_reset_timeout,
+	    hd)) == NULL)
+		fatalx("cannot set up a reset timer");
+	event_del(hd->hd_reset_timer);
+	if (!on)
+		return;
+	tv.tv_sec = hd->hd_env->pb_conf->c_reset_timeout;
+	evtimer_add(hd->hd_reset_timer, &tv);
+}
 
 /*
  * The one writer of hd_state and hd_owner.  A step the life cycle does
@@ -60,10 +85,14 @@ device_set_state(struct heldev *hd, enum heldev_state to, int owner)
 		expected = 1;
 		break;
 	case HD_RESETTING:
-		expected = from == HD_ASSIGNED || from == HD_READY;
+		expected = from == HD_ASSIGNED || from == HD_READY ||
+		    from == HD_QUARANTINED;
 		break;
 	case HD_GONE:
 		expected = from == HD_ASSIGNED;
+		break;
+	case HD_QUARANTINED:
+		expected = from == HD_RESETTING || from == HD_ASSIGNED;
 		break;
 	default:
 		expected = 0;
@@ -74,8 +103,47 @@ device_set_state(struct heldev *hd, enum heldev_state to, int owner)
 		log_debug("%s: state %s -> %s", addr, device_state_names[from],
 		    device_state_names[to]);
 	}
+	if (to == HD_RESETTING || from == HD_RESETTING)
+		device_reset_timer(hd, to == HD_RESETTING);
 	hd->hd_state = to;
 	hd->hd_owner = to == HD_ASSIGNED || to == HD_GONE ? owner : -1;
+}
+
+static void
+device_quarantine(struct heldev *hd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Its reset failed or never ended: whatever the last guest left in it
+ * may still be there, so no guest gets it until a reset succeeds.
+ */
+static void
+device_quarantine(struct heldev *hd, const char *fmt, ...)
+{
+	char	addr[BDF_XL_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(hd->hd_quarantine, sizeof(hd->hd_quarantine), fmt, ap);
+	va_end(ap);
+	device_set_state(hd, HD_QUARANTINED, -1);
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	log_warnx("%s: quarantined: %s; no guest gets it until \"pcibackctl "
+	    "reset %s\" succeeds", addr, hd->hd_quarantine, addr);
+}
+
+static void
+device_reset_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct heldev	*hd = arg;
+
+	(void)fd;
+	(void)events;
+	if (hd->hd_state != HD_RESETTING)
+		return;
+	hd->hd_reset_late = 1;
+	device_quarantine(hd, "its reset still runs after %u s",
+	    hd->hd_env->pb_conf->c_reset_timeout);
 }
 
 const char *
@@ -199,6 +267,8 @@ device_hold(struct pcibackd *env, const struct provider_dev *pd,
 static void
 device_free(struct heldev *hd)
 {
+	if (hd->hd_reset_timer != NULL)
+		event_free(hd->hd_reset_timer);
 	cfgspace_free(hd->hd_pciop.pd_cs);
 	hd->hd_prov->po_free(hd);
 	free(hd);
@@ -303,6 +373,9 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 	case HD_RESETTING:
 		return util_cause(cause, "still being reset after its last "
 		    "guest; attach it again in a moment");
+	case HD_QUARANTINED:
+		return util_cause(cause, "quarantined: %s; \"pcibackctl reset\" "
+		    "retries the reset", hd->hd_quarantine);
 	case HD_READY:
 		break;
 	}
@@ -381,11 +454,13 @@ device_unassign(struct heldev *hd)
 		device_set_state(hd, HD_RESETTING, -1);
 		return;
 	}
-	if (rc != PROVIDER_DONE)
-		log_warnx("%s: %s", addr, cause != NULL ? cause : "no reset");
-	free(cause);
-	device_set_state(hd, HD_READY, -1);
 	cfgspace_reset_state(cs);
+	if (rc != PROVIDER_DONE)
+		device_quarantine(hd, "no reset: %s", cause != NULL ? cause :
+		    "unknown error");
+	else
+		device_set_state(hd, HD_READY, -1);
+	free(cause);
 }
 
 /* The provider let go of it: no longer held, or gone under its guest. */
@@ -413,14 +488,27 @@ device_giveback_done(struct heldev *hd, int error)
 	char			 addr[BDF_XL_MAX], *cause = NULL;
 
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
-	device_set_state(hd, HD_READY, -1);
-	if (error != 0)
+	/* The reset that timed out: the retry, if any, decides. */
+	if (hd->hd_reset_late) {
+		hd->hd_reset_late = 0;
+		log_warnx("%s: the reset that timed out ended: %s; still "
+		    "quarantined", addr, error != 0 ? strerror(error) : "done");
+		return;
+	}
+	cfgspace_reset_state(hd->hd_pciop.pd_cs);
+	if (error != 0) {
 		log_warnx("%s: giving it back failed: %s", addr,
 		    strerror(error));
-	else
+		device_quarantine(hd, "its reset failed: %s",
+		    strerror(error));
+	} else {
+		if (hd->hd_quarantine[0] != '\0')
+			log_warnx("%s: reset: quarantine lifted", addr);
+		hd->hd_quarantine[0] = '\0';
+		device_set_state(hd, HD_READY, -1);
 		log_info("%s: reset (%s), ready for the next guest", addr,
 		    device_reset_method(hd));
-	cfgspace_reset_state(hd->hd_pciop.pd_cs);
+	}
 	hp.hp_intctl = 0;
 	if (device_set_policy(hd, &hp, &cause) != 0)
 		log_warnx("%s: policy not applied: %s", addr,
@@ -447,10 +535,13 @@ device_reset(struct heldev *hd, char **cause)
 		return util_cause(cause, "a reset is already running");
 	if ((rc = hd->hd_prov->po_reset(hd, cause)) < 0)
 		return -1;
-	if (rc == PROVIDER_RUNNING)
+	if (rc == PROVIDER_RUNNING) {
 		device_set_state(hd, HD_RESETTING, -1);
-	else
-		cfgspace_reset_state(hd->hd_pciop.pd_cs);
+		return 0;
+	}
+	cfgspace_reset_state(hd->hd_pciop.pd_cs);
+	hd->hd_quarantine[0] = '\0';
+	device_set_state(hd, HD_READY, -1);
 	return 0;
 }
 

@@ -171,7 +171,15 @@ explain_held(struct control_conn *cc, struct heldev *hd)
 		} else
 			explain_reason(cc, "blocks", "owned by dom%d: detach "
 			    "it from that guest first", hd->hd_owner);
-	} else
+	} else if (hd->hd_quarantine[0] != '\0')
+		explain_reason(cc, "blocks", "quarantined: %s: \"pcibackctl "
+		    "reset\" retries the reset and lifts it on success%s",
+		    hd->hd_quarantine, hd->hd_state == HD_RESETTING ?
+		    " (a retry runs now)" : "");
+	else if (hd->hd_state == HD_RESETTING)
+		explain_reason(cc, "blocks", "being reset after its last "
+		    "guest");
+	else
 		explain_reason(cc, "info", "held by pcibackd and free");
 	if (hd->hd_pol.hp_permissive)
 		explain_reason(cc, "warning", "permissive: the guest may "

@@ -99,6 +99,7 @@ typedef struct {
 
 %token	ALLOW BARS BRIDGE BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
 %token	NAME NO OPS PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
+%token	RESETTIMEOUT
 %token	SHAREDBARPAGE SHAREDIRQ SHIM SOCKET VIRTUAL YES ERROR
 %token	<v.string>	STRING
 %type	<v.number>	yesno number optburst
@@ -252,6 +253,13 @@ main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 			free($2);
 			$2 = NULL;
 		}
+		| RESETTIMEOUT number {
+			if ($2 != -1 && ($2 < 1 || $2 > 3600))
+				yyerror("reset-timeout %lld: out of range (1 "
+				    "to 3600 seconds)", (long long)$2);
+			else if ($2 != -1)
+				conf->c_reset_timeout = (unsigned int)$2;
+		}
 		| RATELIMIT EVENTS number PERSECOND {
 			if ($3 != -1)
 				conf_ratelimit(EVENTS, $3, -1);
@@ -378,6 +386,7 @@ lookup(char *s)
 		{ "quirk",		QUIRK },
 		{ "ratelimit",		RATELIMIT },
 		{ "reset",		RESET },
+		{ "reset-timeout",	RESETTIMEOUT },
 		{ "shared-bar-page",	SHAREDBARPAGE },
 		{ "shared-irq",		SHAREDIRQ },
 		{ "shim",		SHIM },
@@ -857,6 +866,7 @@ parse_config(const char *filename)
 	conf->c_oprate = CONF_OPS_RATE;
 	conf->c_lograte = CONF_LOG_RATE;
 	conf->c_logburst = CONF_LOG_BURST;
+	conf->c_reset_timeout = CONF_RESET_TIMEOUT;
 	TAILQ_INIT(&conf->c_sources);
 	TAILQ_INIT(&conf->c_devices);
 	errors = 0;

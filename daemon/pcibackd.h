@@ -39,6 +39,8 @@
 #define CONF_OPS_RATE		20000	/* ops served, when guests share */
 #define CONF_LOG_RATE		5	/* log lines a guest causes */
 #define CONF_LOG_BURST		20
+/* Default of "reset-timeout": Linux alone may wait 60 s for a device. */
+#define CONF_RESET_TIMEOUT	90
 
 enum conf_mode {
 	CONF_MODE_VIRTUAL,	/* guest sees one virtual bus (xen-pciback default) */
@@ -90,6 +92,7 @@ struct pcibackd_conf {
 	unsigned int			 c_oprate;	/* ops per second */
 	unsigned int			 c_lograte;	/* log lines per second */
 	unsigned int			 c_logburst;
+	unsigned int			 c_reset_timeout;	/* seconds */
 };
 
 struct event_base;
@@ -111,12 +114,16 @@ struct xengntdev_handle;
  *   go; the provider gives it back, now or on a thread) -> READY; also
  *   READY -> RESETTING (pcibackctl reset); ASSIGNED -> GONE (the provider
  *   let go under the guest) -> no longer held once the guest lets go.
+ *   A give-back or reset that fails or outlives "reset-timeout" ends in
+ *   QUARANTINED instead of READY; only a successful pcibackctl reset
+ *   (QUARANTINED -> RESETTING -> READY) lifts it.
  */
 enum heldev_state {
 	HD_READY,		/* free: a guest may claim it */
 	HD_ASSIGNED,		/* hd_owner has it */
 	HD_RESETTING,		/* given back, being reset: no claims */
-	HD_GONE			/* the provider let go; hd_owner still uses it */
+	HD_GONE,		/* the provider let go; hd_owner still uses it */
+	HD_QUARANTINED		/* its reset failed: never given to a guest */
 };
 
 /* The policy a held device runs with; device_set_policy() writes it. */
@@ -146,6 +153,10 @@ struct heldev {
 	enum heldev_state	 hd_state;
 	int			 hd_owner;	/* domid, or -1 when free */
 	struct heldev_policy	 hd_pol;
+	/* Why it is quarantined ("" if not); kept while a retry runs. */
+	char			 hd_quarantine[128];
+	struct event		*hd_reset_timer;	/* reset-timeout */
+	int			 hd_reset_late;	/* a timed-out reset runs */
 };
 
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */

@@ -239,6 +239,9 @@ reload_limits(struct pcibackd *env, struct reload_report *pr,
 	if (old->c_oprate != new->c_oprate)
 		reload_report(pr, "info", "ratelimit ops %u per-second",
 		    new->c_oprate);
+	if (old->c_reset_timeout != new->c_reset_timeout)
+		reload_report(pr, "info", "reset-timeout %u (for the resets "
+		    "started from now)", new->c_reset_timeout);
 	if (old->c_lograte == new->c_lograte &&
 	    old->c_logburst == new->c_logburst)
 		return;

@@ -121,7 +121,8 @@ check_conf(const struct pcibackd_conf *c)
 	if (c->c_evrate < 10 || c->c_evrate > 10000000 ||
 	    c->c_oprate < 10 || c->c_oprate > 10000000 ||
 	    c->c_lograte < 1 || c->c_lograte > 10000 ||
-	    c->c_logburst < 1 || c->c_logburst > 100000)
+	    c->c_logburst < 1 || c->c_logburst > 100000 ||
+	    c->c_reset_timeout < 1 || c->c_reset_timeout > 3600)
 		abort();
 	if (c->c_loglevel != LOG_WARNING && c->c_loglevel != LOG_INFO &&
 	    c->c_loglevel != LOG_DEBUG)
@@ -177,7 +178,8 @@ same_conf(const struct pcibackd_conf *a, const struct pcibackd_conf *b)
 	    strcmp(a->c_shimdev, b->c_shimdev) != 0 ||
 	    a->c_loglevel != b->c_loglevel || a->c_evrate != b->c_evrate ||
 	    a->c_oprate != b->c_oprate ||
-	    a->c_lograte != b->c_lograte || a->c_logburst != b->c_logburst)
+	    a->c_lograte != b->c_lograte || a->c_logburst != b->c_logburst ||
+	    a->c_reset_timeout != b->c_reset_timeout)
 		abort();
 	sb = TAILQ_FIRST(&b->c_sources);
 	TAILQ_FOREACH(sa, &a->c_sources, cs_entry) {

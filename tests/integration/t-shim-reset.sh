@@ -2,9 +2,11 @@
 # Resets on the shim provider: the configured methods go to the kernel's
 # reset_method (one the function cannot do is refused and logged), the
 # give-back after a guest and "pcibackctl reset" use them; a reset that
-# fails is logged and the device stays usable; a reset that hangs keeps
-# the device from the next guest ("still being reset") without stalling
-# the daemon, and it serves again once the reset ends.
+# fails is logged and the device quarantined: no guest gets it until a
+# "pcibackctl reset" succeeds (issue 10); a reset that hangs keeps the
+# device from the next guest ("still being reset") without stalling the
+# daemon, and it serves again once the reset ends; one that hangs past
+# reset-timeout quarantines the device too.
 . "$(dirname "$0")/lib.sh"
 
 E=0000:00:03.0
@@ -51,15 +53,43 @@ check "reset of an owned device: refused" \
     "$T/pcibackd.sock" $N
 check "the shim saw no reset of the owned device" shim_is $N resets 2
 
-# A reset that fails: logged, the device stays held and usable.
+# A reset that fails: logged, the device quarantined until a reset works.
 fault reset-fail $N
 xl -w 2000 detach 5 $N
 check "a failed give-back is logged" \
     wait_until 5 log_has "$N: giving it back failed: Input/output error"
 check "the shim forgot the owner all the same" shim_is $N domid none
+check "reset failure: the device is quarantined" \
+    wait_until 5 dev_is $N state "'quarantined'"
+check "reset failure: the log names the device and the cause" \
+    log_has "$N: quarantined: its reset failed: Input/output error; no guest gets it until \"pcibackctl reset $N\" succeeds"
+check "reset failure: show devices says why" \
+    dev_is $N quarantine "'its reset failed: Input/output error'"
+ctl explain $N
+check "reset failure: explain: it blocks, and how to retry" \
+    grep -q 'blocks: quarantined: its reset failed: Input/output error: "pcibackctl reset" retries the reset' "$T/ctl.out"
 fault reset-fail off
+guest_start h 6 --run-ms 30000
+wait_domain 6
+xl attach 6 $N --starting
+check "reset failure: the next guest is refused" \
+    wait_until 10 error_like 6 '*quarantined: its reset failed*'
+check "reset failure: never exported to it" \
+    sh -c '! grep -q "dom6 $1: exported" "$2"' x $N "$T/daemon.log"
+xl -w 300 destroy 6
+guest_stop h
+fault reset-fail $N
+check "pcibackctl reset of a quarantined device retries" ctl reset $N
+check "a retry that fails keeps it quarantined" wait_until 5 sh -c \
+    'test "$(grep -c "$1: quarantined: its reset failed" "$2")" -ge 2' x \
+    $N "$T/daemon.log"
+check "... quarantined" dev_is $N state "'quarantined'"
+fault reset-fail off
+check "pcibackctl reset retries again" ctl reset $N
+check "a reset that works lifts the quarantine" \
+    wait_until 5 log_has "$N: reset: quarantine lifted"
 check "the device is ready again" wait_until 5 dev_is $N state "'ready'"
-check "it serves the next guest" serves 6 $N h
+check "it serves the next guest" serves 10 $N i
 
 # A reset that hangs.
 check "ready after that guest" wait_until 10 dev_is $N state "'ready'"
@@ -99,6 +129,22 @@ check "the shim reports the failed seize" \
     wait_until 5 log_has "shim: operation 1 failed: Input/output error"
 check "the daemon holds it" wait_until 5 log_has "0000:00:02.0: held"
 fault reset-fail off
+
+# A reset that hangs past reset-timeout: quarantined, also after it ends.
+echo "reset-timeout 2" >>"$T/pcibackd.conf"
+check "reload: reset-timeout 2" ctl reload
+fault reset-hang $N
+check "a reset that hangs starts" ctl reset $N
+check "reset timeout: quarantined past reset-timeout" \
+    wait_until 8 dev_is $N state "'quarantined'"
+check "reset timeout: the log names the device and the cause" \
+    log_has "$N: quarantined: its reset still runs after 2 s; no guest gets it"
+fault reset-hang off
+check "reset timeout: the late end is logged, still quarantined" \
+    wait_until 5 log_has "$N: the reset that timed out ended: done; still quarantined"
+check "... quarantined" dev_is $N state "'quarantined'"
+check "pcibackctl reset lifts it" ctl reset $N
+check "... ready" wait_until 5 dev_is $N state "'ready'"
 guest_stop g
 guest_stop k
 t_done
