@@ -347,6 +347,44 @@ frontend_release(struct frontend *fe, int n)
 		device_unassign(hd);
 }
 
+/*
+ * XSA-449: a multi-function device is the guest's all or nothing.  One
+ * function of it failed to export: the functions of the same device
+ * this instance has are taken back (and reset), and their slots say so
+ * (no vdev-N, state-N back to Initialising), before the instance closes.
+ */
+static void
+frontend_rollback(struct frontend *fe, int failed)
+{
+	struct heldev	*hd;
+	struct bdf	 bad, host;
+	char		 addr[BDF_XL_MAX], key[32], path[256], *s;
+	int		 n, num;
+
+	if (frontend_dev(fe, failed, &bad) != 0)
+		return;
+	s = frontend_read(fe, "num_devs");
+	num = xbstate_parse_num_devs(s);
+	free(s);
+	for (n = 0; n < num; n++) {
+		if (n == failed || frontend_dev(fe, n, &host) != 0 ||
+		    host.b_seg != bad.b_seg || host.b_bus != bad.b_bus ||
+		    host.b_dev != bad.b_dev ||
+		    topo_remove(&fe->fe_topo, &host, NULL) != 0)
+			continue;
+		bdf_format_dev(&host, addr, sizeof(addr));
+		log_warnx("%s %s: taken back: another function of the device "
+		    "failed (XSA-449: all functions or none)", fe->fe_name,
+		    addr);
+		if ((hd = device_find(fe->fe_env, &host)) != NULL)
+			device_unassign(hd);
+		snprintf(path, sizeof(path), "%s/vdev-%d", fe->fe_bepath, n);
+		(void)xs_rm(fe->fe_env->pb_xs, XBT_NULL, path);
+		snprintf(key, sizeof(key), "state-%d", n);
+		(void)frontend_write(fe, key, "1");
+	}
+}
+
 static void
 frontend_release_all(struct frontend *fe)
 {
@@ -462,10 +500,11 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 		case XBSTATE_A_EXPORT:
 		case XBSTATE_A_ADOPT_DEV:
 			if (frontend_export(fe, a->xa_dev,
-			    a->xa_type == XBSTATE_A_ADOPT_DEV) != 0 &&
-			    a->xa_type == XBSTATE_A_EXPORT)
-				goto fatal;
-			break;
+			    a->xa_type == XBSTATE_A_ADOPT_DEV) == 0 ||
+			    a->xa_type != XBSTATE_A_EXPORT)
+				break;
+			frontend_rollback(fe, a->xa_dev);
+			goto fatal;
 		case XBSTATE_A_RELEASE:
 			frontend_release(fe, a->xa_dev);
 			break;

@@ -304,6 +304,15 @@ xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 	return true;
 }
 
+bool
+xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+{
+	(void)h;
+	(void)t;
+	(void)path;
+	return true;
+}
+
 xs_transaction_t
 xs_transaction_start(struct xs_handle *h)
 {
