@@ -41,9 +41,10 @@
  * takes a reference and drops pcishim_mtx before it locks pd_lock, so a
  * config access that sleeps (a reset elsewhere blocks config space, a
  * device slow to become ready) stalls callers of this device only.
- * pd_lock guards pd_domid, pd_gone and pd_busy, and serialises the ioctls
- * of the device; the toolstack's flags are under pcishim_mtx, which is
- * never held across device access.  Lock order: device lock, pd_lock,
+ * pd_lock guards pd_domid, pd_gone, pd_busy, pd_floor and pd_denied, and
+ * serialises the ioctls of the device (LIST also reads pd_domid without
+ * it, hence the _ONCE accesses); the toolstack's flags are under
+ * pcishim_mtx, which is never held across device access.  Lock order: device lock, pd_lock,
  * pcishim_mtx.  The last reference frees the structure.
  */
 struct pcishim_dev {
@@ -60,6 +61,8 @@ struct pcishim_dev {
 	bool			 pd_msix_prep;	/* Xen accepted prepare_msix */
 	bool			 pd_busy;	/* RESET/RELEASE running */
 	bool			 pd_gone;	/* removed: unbound */
+	u32			 pd_denied;	/* writes the floor refused */
+	struct pcishim_floor	 pd_floor;	/* built at ASSIGN */
 };
 
 /* Serialises the slot list and the device list; held only briefly. */

@@ -57,6 +57,41 @@ struct pcishim_ring {
 	uint32_t		 rg_overflow;	/* OVERFLOW record queued */
 };
 
+/* A byte range of config space the floor guards, found at ASSIGN. */
+struct pcishim_floor_range {
+	uint16_t	fr_off;
+	uint16_t	fr_len;
+	uint32_t	fr_rule;	/* PCISHIM_FL_* */
+};
+
+#define PCISHIM_FL_NEVER	1	/* never written */
+#define PCISHIM_FL_MSICTL	2	/* the MSI control word */
+#define PCISHIM_FL_MSIXCTL	3	/* the MSI-X control word */
+
+/* More than a real device needs: MSI, MSI-X, ACS, ATS, SR-IOV, ReBAR. */
+#define PCISHIM_FLOOR_RANGES	32
+
+/*
+ * What a restricted file may not do to one device (pcishim_io.h, the
+ * floor): the BARs as ASSIGN found them and the ranges its capability
+ * walk found.  The header's fixed rules need only fl_hdrtype.
+ */
+struct pcishim_floor {
+	uint32_t	fl_bar[PCISHIM_NBARS];	/* registers at ASSIGN; 6 ROM */
+	uint32_t	fl_res[PCISHIM_NBARS];	/* dom0's address, as INFO */
+	uint8_t		fl_hdrtype;	/* without the multi-function bit */
+	uint8_t		fl_full;	/* ranges ran out: refuse >= 0x40 */
+	uint8_t		fl_resmask;	/* 1 << slot: dom0 placed it */
+	uint8_t		fl_pad;
+	uint16_t	fl_nranges;
+	uint16_t	fl_pad2;
+	struct pcishim_floor_range fl_range[PCISHIM_FLOOR_RANGES];
+};
+
+/* A config read for the floor's walk: 0 or a negative errno. */
+typedef int (*pcishim_floor_read_t)(void *arg, uint32_t off, uint32_t size,
+				    uint32_t *val);
+
 int pcishim_check_argsz(uint32_t argsz, size_t minsz);
 int pcishim_check_flags(uint32_t flags, uint32_t known);
 int pcishim_check_cfg(uint32_t offset, uint32_t size, uint32_t cfgsize);
@@ -66,6 +101,18 @@ int pcishim_override_keep(int listed, uint32_t domid);
 int pcishim_check_msix_nvec(uint32_t nvec);
 int pcishim_check_msix_entry(uint32_t entry);
 size_t pcishim_copyout_len(uint32_t argsz, size_t kernsz);
+int pcishim_check_restrict(uint32_t cur, uint32_t domid);
+int pcishim_check_owner(uint32_t restricted, uint32_t owner);
+int pcishim_check_restricted_ioc(uint32_t nr);
+int pcishim_cmd_enables(uint32_t offset, uint32_t val);
+
+int pcishim_floor_build(struct pcishim_floor *fl, uint32_t cfgsize,
+			const uint64_t res[PCISHIM_NBARS],
+			pcishim_floor_read_t rd, void *arg);
+int pcishim_floor_needs_cur(const struct pcishim_floor *fl, uint32_t offset,
+			    uint32_t size);
+int pcishim_floor_check(const struct pcishim_floor *fl, uint32_t offset,
+			uint32_t size, uint32_t val, uint32_t cur, int intctl);
 
 int pcishim_parse_slot(const char *s, size_t len, int allow_anyfn,
 		       struct pcishim_slot *slot);

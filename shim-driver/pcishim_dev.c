@@ -42,9 +42,14 @@
 
 #include "pcishim.h"
 
-/* Per-open state: the event queue. */
+/*
+ * Per-open state: the event queue, and the domain a restricted file is
+ * confined to (PCISHIM_DOMID_NONE: not restricted).  pf_domid changes
+ * once, under pcishim_evlock, from NONE to a domain.
+ */
 struct pcishim_file {
 	struct list_head	pf_entry;
+	u32			pf_domid;
 	struct pcishim_ring	pf_ring;
 	wait_queue_head_t	pf_wait;
 	struct pcishim_event	pf_buf[PCISHIM_EVQ_LEN];
@@ -69,6 +74,9 @@ void pcishim_event(u32 type, u32 flags, u32 bdf, u32 op, int error)
 	spin_lock(&pcishim_evlock);
 	ev.pe_seq = ++pcishim_evseq;
 	list_for_each_entry(pf, &pcishim_files, pf_entry) {
+		/* Events name every held device: not for a restricted file. */
+		if (pf->pf_domid != PCISHIM_DOMID_NONE)
+			continue;
 		if (pcishim_ring_push(&pf->pf_ring, &ev) >= 0)
 			wake_up_interruptible(&pf->pf_wait);
 	}
@@ -103,21 +111,27 @@ static int pcishim_copyout(void __user *uarg, const void *karg, u32 argsz,
  * Find a held device, take a reference, and lock it: pcishim_mtx is held
  * only for the lookup, so a device whose config access sleeps stalls no
  * other.  A device being reset answers EAGAIN until the reset is over;
- * one unbound meanwhile, ENODEV.  On success the caller must call
- * pcishim_unlock(); on failure *error is set and nothing is held.
+ * one unbound meanwhile, ENODEV.  For a file restricted to domid, any
+ * device that is not that domain's is EPERM, whatever else it is.  On
+ * success the caller must call pcishim_unlock(); on failure *error is
+ * set and nothing is held.
  */
-static struct pcishim_dev *pcishim_lookup(u32 bdf, int *error)
+static struct pcishim_dev *pcishim_lookup(u32 bdf, u32 domid, int *error)
 {
 	struct pcishim_dev *pd = pcishim_dev_get(bdf);
+	int gone = domid == PCISHIM_DOMID_NONE ? -ENODEV : -EPERM;
 
-	*error = -ENODEV;
+	*error = gone;
 	if (!pd)
 		return NULL;
 	if (mutex_lock_killable(&pd->pd_lock)) {
 		*error = -EINTR;
 		goto fail;
 	}
-	*error = pd->pd_gone ? -ENODEV : pd->pd_busy ? -EAGAIN : 0;
+	if (pd->pd_gone)
+		*error = gone;
+	else if (!(*error = pcishim_check_owner(domid, pd->pd_domid)))
+		*error = pd->pd_busy ? -EAGAIN : 0;
 	if (!*error)
 		return pd;
 	mutex_unlock(&pd->pd_lock);
@@ -139,7 +153,8 @@ static void pcishim_unlock(struct pcishim_dev *pd)
  */
 static struct pcishim_dev *pcishim_devop_begin(void __user *uarg,
 					       struct pcishim_devop *op,
-					       u32 allowed, int *error)
+					       u32 allowed, u32 domid,
+					       int *error)
 {
 	*error = pcishim_copyin(op, sizeof(*op), uarg);
 	if (*error)
@@ -148,7 +163,7 @@ static struct pcishim_dev *pcishim_devop_begin(void __user *uarg,
 		*error = -EINVAL;
 		return NULL;
 	}
-	return pcishim_lookup(op->pd_bdf, error);
+	return pcishim_lookup(op->pd_bdf, domid, error);
 }
 
 static long pcishim_ioc_version(void __user *uarg)
@@ -161,7 +176,8 @@ static long pcishim_ioc_version(void __user *uarg)
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static long pcishim_ioc_list(void __user *uarg)
+/* A restricted file sees only its domain's devices. */
+static long pcishim_ioc_list(void __user *uarg, u32 domid)
 {
 	struct pcishim_list l;
 	struct pcishim_dev *pd;
@@ -177,6 +193,8 @@ static long pcishim_ioc_list(void __user *uarg)
 	ubdfs = u64_to_user_ptr(l.pl_bdfs);
 	mutex_lock(&pcishim_mtx);
 	list_for_each_entry(pd, &pcishim_devs, pd_entry) {
+		if (pcishim_check_owner(domid, READ_ONCE(pd->pd_domid)))
+			continue;
 		if (n < l.pl_count && put_user(pd->pd_bdf, ubdfs + n)) {
 			error = -EFAULT;
 			break;
@@ -242,13 +260,14 @@ static void pcishim_fill_info(struct pcishim_info *pi, struct pcishim_dev *pd)
 	pi->pi_msixsize = n > 0 ? n : 0;
 	pi->pi_reset = pcishim_reset_method(pdev);
 	pi->pi_nbars = PCISHIM_NBARS;
+	pi->pi_denied = pd->pd_denied;
 	for (i = 0; i < PCI_STD_NUM_BARS; i++)
 		pcishim_fill_bar(&pi->pi_bar[i], &pdev->resource[i], false);
 	pcishim_fill_bar(&pi->pi_bar[PCI_ROM_RESOURCE],
 			 &pdev->resource[PCI_ROM_RESOURCE], true);
 }
 
-static long pcishim_ioc_info(void __user *uarg)
+static long pcishim_ioc_info(void __user *uarg, u32 domid)
 {
 	struct pcishim_info pi;
 	struct pcishim_dev *pd;
@@ -265,7 +284,7 @@ static long pcishim_ioc_info(void __user *uarg)
 	memset(&pi, 0, sizeof(pi));
 	pi.pi_argsz = argsz;
 	pi.pi_bdf = bdf;
-	pd = pcishim_lookup(bdf, &error);
+	pd = pcishim_lookup(bdf, domid, &error);
 	if (!pd)
 		return error;
 	pcishim_fill_info(&pi, pd);
@@ -314,7 +333,50 @@ static int pcishim_cfg_write(struct pci_dev *pdev, u32 off, u32 size, u32 val)
 	return error ? pcibios_err_to_errno(error) : 0;
 }
 
-static long pcishim_ioc_cfg(void __user *uarg, bool write)
+static int pcishim_floor_read(void *arg, u32 off, u32 size, u32 *val)
+{
+	return pcishim_cfg_read(arg, off, size, val);
+}
+
+/*
+ * A write through a restricted file (pd_lock held): the floor first,
+ * then dom0's enable when the write turns decoding on, as the ENABLE
+ * the file may not call would.
+ */
+static int pcishim_restricted_write(struct pcishim_dev *pd,
+				    const struct pcishim_cfg *pc, u32 domid)
+{
+	struct pci_dev *pdev = pd->pd_pdev;
+	bool intctl;
+	u32 cur = 0;
+	int error;
+
+	if (pcishim_floor_needs_cur(&pd->pd_floor, pc->pc_offset,
+				    pc->pc_size)) {
+		error = pcishim_cfg_read(pdev, pc->pc_offset, pc->pc_size,
+					 &cur);
+		if (error)
+			return error;
+	}
+	mutex_lock(&pcishim_mtx);
+	intctl = pd->pd_intctl;
+	mutex_unlock(&pcishim_mtx);
+	if (pcishim_floor_check(&pd->pd_floor, pc->pc_offset, pc->pc_size,
+				pc->pc_value, cur, intctl)) {
+		pd->pd_denied++;
+		pci_info_ratelimited(pdev,
+				     "dom%u: config write %#x/%u = %#x refused by the floor\n",
+				     domid, pc->pc_offset, pc->pc_size,
+				     pc->pc_value);
+		return -EPERM;
+	}
+	if (pcishim_cmd_enables(pc->pc_offset, pc->pc_value) &&
+	    !pci_is_enabled(pdev))
+		return pci_enable_device(pdev);
+	return 0;
+}
+
+static long pcishim_ioc_cfg(void __user *uarg, bool write, u32 domid)
 {
 	struct pcishim_cfg pc;
 	struct pcishim_dev *pd;
@@ -326,11 +388,13 @@ static long pcishim_ioc_cfg(void __user *uarg, bool write)
 	if (pcishim_check_flags(pc.pc_flags, 0))
 		return -EINVAL;
 	/* Only this device's lock: the access may wait out a reset. */
-	pd = pcishim_lookup(pc.pc_bdf, &error);
+	pd = pcishim_lookup(pc.pc_bdf, domid, &error);
 	if (!pd)
 		return error;
 	error = pcishim_check_cfg(pc.pc_offset, pc.pc_size,
 				  pd->pd_pdev->cfg_size);
+	if (!error && write && domid != PCISHIM_DOMID_NONE)
+		error = pcishim_restricted_write(pd, &pc, domid);
 	if (!error && write)
 		error = pcishim_cfg_write(pd->pd_pdev, pc.pc_offset,
 					  pc.pc_size, pc.pc_value);
@@ -404,10 +468,25 @@ out:
 	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
 }
 
+/* Where dom0's kernel put each BAR: the floor accepts that address too. */
+static void pcishim_bar_starts(struct pci_dev *pdev, u64 res[PCISHIM_NBARS])
+{
+	int i;
+
+	for (i = 0; i < PCISHIM_NBARS; i++) {
+		struct resource *r = &pdev->resource[i < PCI_STD_NUM_BARS ?
+						      i : PCI_ROM_RESOURCE];
+
+		res[i] = r->flags & (IORESOURCE_IO | IORESOURCE_MEM) ?
+		    r->start : 0;
+	}
+}
+
 static long pcishim_ioc_assign(void __user *uarg)
 {
 	struct pcishim_assign pa;
 	struct pcishim_dev *pd;
+	u64 res[PCISHIM_NBARS];
 	int error;
 
 	error = pcishim_copyin(&pa, sizeof(pa), uarg);
@@ -419,16 +498,24 @@ static long pcishim_ioc_assign(void __user *uarg)
 	/* Only a Xen dom0 has device owners and pirqs. */
 	if (!xen_initial_domain())
 		return -ENODEV;
-	pd = pcishim_lookup(pa.pa_bdf, &error);
+	pd = pcishim_lookup(pa.pa_bdf, PCISHIM_DOMID_NONE, &error);
 	if (!pd)
 		return error;
-	if (pd->pd_domid != PCISHIM_DOMID_NONE)
+	if (pd->pd_domid != PCISHIM_DOMID_NONE) {
 		error = -EBUSY;
+		goto out;
+	}
+	/* The floor's BARs are the ones the guest is given: as now. */
+	pcishim_bar_starts(pd->pd_pdev, res);
+	error = pcishim_floor_build(&pd->pd_floor, pd->pd_pdev->cfg_size, res,
+				    pcishim_floor_read, pd->pd_pdev);
+	if (error)
+		goto out;
 	/*
 	 * While a guest has a device the module must stay: unloading would
 	 * reset it under the guest.  Dropped by pcishim_dev_unassign().
 	 */
-	else if (!try_module_get(THIS_MODULE))
+	if (!try_module_get(THIS_MODULE))
 		error = -ENODEV;
 	if (!error) {
 		error = xen_register_device_domain_owner(pd->pd_pdev,
@@ -440,7 +527,8 @@ static long pcishim_ioc_assign(void __user *uarg)
 			module_put(THIS_MODULE);
 	}
 	if (!error)
-		pd->pd_domid = pa.pa_domid;
+		WRITE_ONCE(pd->pd_domid, pa.pa_domid);
+out:
 	pcishim_unlock(pd);
 	return error;
 }
@@ -453,7 +541,8 @@ static long pcishim_ioc_enable(void __user *uarg, bool enable)
 	int error;
 
 	pd = pcishim_devop_begin(uarg, &op,
-				 PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER, &error);
+				 PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER,
+				 PCISHIM_DOMID_NONE, &error);
 	if (!pd)
 		return error;
 	pdev = pd->pd_pdev;
@@ -487,13 +576,13 @@ static int pcishim_msi_ready(struct pcishim_dev *pd)
  * With the owner registered, Linux's Xen MSI code maps the vector as a
  * pirq of the guest; the Linux IRQ it returns just names that pirq.
  */
-static long pcishim_ioc_msi_enable(void __user *uarg)
+static long pcishim_ioc_msi_enable(void __user *uarg, u32 domid)
 {
 	struct pcishim_devop op;
 	struct pcishim_dev *pd;
 	int error, pirq;
 
-	pd = pcishim_devop_begin(uarg, &op, 0, &error);
+	pd = pcishim_devop_begin(uarg, &op, 0, domid, &error);
 	if (!pd)
 		return error;
 	error = pcishim_msi_ready(pd);
@@ -515,13 +604,13 @@ static long pcishim_ioc_msi_enable(void __user *uarg)
 	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
 }
 
-static long pcishim_ioc_msi_disable(void __user *uarg, bool msix)
+static long pcishim_ioc_msi_disable(void __user *uarg, bool msix, u32 domid)
 {
 	struct pcishim_devop op;
 	struct pcishim_dev *pd;
 	int error;
 
-	pd = pcishim_devop_begin(uarg, &op, 0, &error);
+	pd = pcishim_devop_begin(uarg, &op, 0, domid, &error);
 	if (!pd)
 		return error;
 	if (msix && pd->pd_pdev->msix_enabled)
@@ -583,7 +672,7 @@ static int pcishim_msix_enable(struct pcishim_dev *pd,
 	return error;
 }
 
-static long pcishim_ioc_msix_enable(void __user *uarg)
+static long pcishim_ioc_msix_enable(void __user *uarg, u32 domid)
 {
 	struct pcishim_msix pm;
 	struct pcishim_msix_entry *ue;
@@ -599,7 +688,7 @@ static long pcishim_ioc_msix_enable(void __user *uarg)
 	ue = kcalloc(pm.pm_nvec, sizeof(*ue), GFP_KERNEL);
 	if (!ue)
 		return -ENOMEM;
-	pd = pcishim_lookup(pm.pm_bdf, &error);
+	pd = pcishim_lookup(pm.pm_bdf, domid, &error);
 	if (!pd)
 		goto out;
 	error = pcishim_msi_ready(pd);
@@ -614,6 +703,31 @@ static long pcishim_ioc_msix_enable(void __user *uarg)
 	pcishim_unlock(pd);
 out:
 	kfree(ue);
+	return error;
+}
+
+/*
+ * One way: the check and the change are under pcishim_evlock, and so is
+ * emptying the queue, whose events a restricted file may not see.
+ */
+static long pcishim_ioc_restrict(struct file *fp, void __user *uarg)
+{
+	struct pcishim_file *pf = fp->private_data;
+	struct pcishim_restrict pr;
+	int error;
+
+	error = pcishim_copyin(&pr, sizeof(pr), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(pr.pr_flags, 0))
+		return -EINVAL;
+	spin_lock(&pcishim_evlock);
+	error = pcishim_check_restrict(pf->pf_domid, pr.pr_domid);
+	if (!error) {
+		WRITE_ONCE(pf->pf_domid, pr.pr_domid);
+		pcishim_ring_init(&pf->pf_ring, pf->pf_buf, PCISHIM_EVQ_LEN);
+	}
+	spin_unlock(&pcishim_evlock);
 	return error;
 }
 
@@ -642,6 +756,7 @@ static const struct pcishim_ioc pcishim_iocs[] = {
 	{ PCISHIM_IOC_MSI_DISABLE,	true },
 	{ PCISHIM_IOC_MSIX_ENABLE,	true },
 	{ PCISHIM_IOC_MSIX_DISABLE,	true },
+	{ PCISHIM_IOC_RESTRICT,		false },
 };
 
 #define PCISHIM_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
@@ -671,20 +786,26 @@ static unsigned int pcishim_ioc_check(struct file *fp, unsigned int cmd,
 
 static long pcishim_ioctl(struct file *fp, unsigned int cmd, unsigned long arg)
 {
+	struct pcishim_file *pf = fp->private_data;
 	void __user *uarg = (void __user *)arg;
+	u32 domid = READ_ONCE(pf->pf_domid);
 	int error;
 
-	switch (pcishim_ioc_check(fp, cmd, &error)) {
+	cmd = pcishim_ioc_check(fp, cmd, &error);
+	if (cmd && domid != PCISHIM_DOMID_NONE &&
+	    pcishim_check_restricted_ioc(cmd))
+		return -EPERM;
+	switch (cmd) {
 	case PCISHIM_IOC_VERSION:
 		return pcishim_ioc_version(uarg);
 	case PCISHIM_IOC_LIST:
-		return pcishim_ioc_list(uarg);
+		return pcishim_ioc_list(uarg, domid);
 	case PCISHIM_IOC_INFO:
-		return pcishim_ioc_info(uarg);
+		return pcishim_ioc_info(uarg, domid);
 	case PCISHIM_IOC_CFG_READ:
-		return pcishim_ioc_cfg(uarg, false);
+		return pcishim_ioc_cfg(uarg, false, domid);
 	case PCISHIM_IOC_CFG_WRITE:
-		return pcishim_ioc_cfg(uarg, true);
+		return pcishim_ioc_cfg(uarg, true, domid);
 	case PCISHIM_IOC_RESET:
 		return pcishim_ioc_reset(uarg, false);
 	case PCISHIM_IOC_ASSIGN:
@@ -696,13 +817,15 @@ static long pcishim_ioctl(struct file *fp, unsigned int cmd, unsigned long arg)
 	case PCISHIM_IOC_DISABLE:
 		return pcishim_ioc_enable(uarg, false);
 	case PCISHIM_IOC_MSI_ENABLE:
-		return pcishim_ioc_msi_enable(uarg);
+		return pcishim_ioc_msi_enable(uarg, domid);
 	case PCISHIM_IOC_MSI_DISABLE:
-		return pcishim_ioc_msi_disable(uarg, false);
+		return pcishim_ioc_msi_disable(uarg, false, domid);
 	case PCISHIM_IOC_MSIX_ENABLE:
-		return pcishim_ioc_msix_enable(uarg);
+		return pcishim_ioc_msix_enable(uarg, domid);
 	case PCISHIM_IOC_MSIX_DISABLE:
-		return pcishim_ioc_msi_disable(uarg, true);
+		return pcishim_ioc_msi_disable(uarg, true, domid);
+	case PCISHIM_IOC_RESTRICT:
+		return pcishim_ioc_restrict(fp, uarg);
 	default:
 		return error;
 	}
@@ -718,6 +841,7 @@ static int pcishim_open(struct inode *inode, struct file *fp)
 	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
 	if (!pf)
 		return -ENOMEM;
+	pf->pf_domid = PCISHIM_DOMID_NONE;
 	pcishim_ring_init(&pf->pf_ring, pf->pf_buf, PCISHIM_EVQ_LEN);
 	init_waitqueue_head(&pf->pf_wait);
 	spin_lock(&pcishim_evlock);
@@ -788,6 +912,8 @@ static ssize_t pcishim_read(struct file *fp, char __user *ubuf, size_t count,
 	ssize_t got;
 	int error;
 
+	if (READ_ONCE(pf->pf_domid) != PCISHIM_DOMID_NONE)
+		return -EPERM;
 	if (want == 0)
 		return -EINVAL;
 	for (;;) {

@@ -380,7 +380,7 @@ void pcishim_dev_unassign(struct pcishim_dev *pd)
 		pci_disable_msi(pdev);
 	if (pd->pd_domid != PCISHIM_DOMID_NONE) {
 		xen_unregister_device_domain_owner(pdev);
-		pd->pd_domid = PCISHIM_DOMID_NONE;
+		WRITE_ONCE(pd->pd_domid, PCISHIM_DOMID_NONE);
 		module_put(THIS_MODULE);
 	}
 }

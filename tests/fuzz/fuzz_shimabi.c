@@ -22,8 +22,10 @@
  * open /dev/pcishim) might pass it; the checks run in the order
  * pcishim_dev.c runs them, and what they accept must satisfy what the
  * module then relies on.  Also the hide= and new_slot parsers (on
- * buffers without a terminating NUL, as sysfs hands them over) and the
- * event ring against a model queue.
+ * buffers without a terminating NUL, as sysfs hands them over), the
+ * event ring against a model queue, and the floor of a RESTRICTed file:
+ * built over hostile config bytes, then judging a stream of writes,
+ * after which what the floor guards must still hold.
  *
  * Input: records [kind][bytes...] of fixed sizes, until the input ends.
  */
@@ -39,6 +41,7 @@
 #include "../../shim-driver/pcishim_check.c"
 
 #define RING_MAX	16
+#define FLOOR_MAXW	64
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -314,6 +317,202 @@ ring(struct input *in)
 	}
 }
 
+
+/* ---- the floor ------------------------------------------------------- */
+
+struct fcfg {
+	uint8_t		b[PCISHIM_CFG_SIZE_EXP];
+	uint32_t	size;
+};
+
+static uint32_t
+fget(const struct fcfg *c, uint32_t off, uint32_t size)
+{
+	uint32_t	i, v = 0;
+
+	for (i = 0; i < size; i++)
+		v |= (uint32_t)c->b[off + i] << (8 * i);
+	return v;
+}
+
+/* The module reads through pci_user_read_config_*: in bounds, aligned. */
+static int
+fcfg_read(void *arg, uint32_t off, uint32_t size, uint32_t *val)
+{
+	const struct fcfg	*c = arg;
+
+	if (pcishim_check_cfg(off, size, c->size) != 0)
+		abort();
+	*val = fget(c, off, size);
+	return 0;
+}
+
+/* Bytes no allowed write may change, from the floor's ranges and header. */
+static void
+floor_guarded(const struct pcishim_floor *fl, uint8_t *never, uint8_t *ctl)
+{
+	const struct pcishim_floor_range	*fr;
+	uint32_t				 i, b;
+
+	memset(never, 0, PCISHIM_CFG_SIZE_EXP);
+	memset(ctl, 0, PCISHIM_CFG_SIZE_EXP);
+	if (fl->fl_hdrtype == 1) {
+		for (b = 0x18; b <= 0x1d; b++)
+			never[b] = 1;
+		for (b = 0x20; b <= 0x33; b++)
+			never[b] = 1;
+		never[0x3e] = never[0x3f] = 1;
+	} else if (fl->fl_hdrtype != 0) {
+		for (b = 0x10; b <= 0x3b; b++)
+			never[b] = 1;
+		never[0x3e] = never[0x3f] = 1;
+	}
+	if (fl->fl_full)
+		for (b = 0x40; b < PCISHIM_CFG_SIZE_EXP; b++)
+			never[b] = 1;
+	if (fl->fl_nranges > PCISHIM_FLOOR_RANGES)
+		abort();
+	for (i = 0; i < fl->fl_nranges; i++) {
+		fr = &fl->fl_range[i];
+		if (fr->fr_len == 0 ||
+		    (uint32_t)fr->fr_off + fr->fr_len > PCISHIM_CFG_SIZE_EXP)
+			abort();
+		for (b = fr->fr_off; b < (uint32_t)fr->fr_off + fr->fr_len; b++) {
+			if (fr->fr_rule == PCISHIM_FL_NEVER)
+				never[b] = 1;
+			else
+				ctl[b] = (uint8_t)fr->fr_rule;
+		}
+	}
+}
+
+/*
+ * A well-formed standard list (each MSI/MSI-X body ends before the next
+ * capability starts): then, independently of the floor's walk, those
+ * bodies must be out of reach.
+ */
+static void
+floor_msi_reference(const struct fcfg *c, uint8_t *body)
+{
+	uint32_t	ptr, id, len, n = 0, prev_end = 0x40;
+
+	memset(body, 0, PCISHIM_CFG_SIZE);
+	if (!(c->b[0x06] & 0x10))
+		return;
+	for (ptr = c->b[0x34] & ~3U; ptr != 0 && n < 48; n++) {
+		if (ptr < prev_end || ptr > PCISHIM_CFG_SIZE - 4)
+			return;		/* not well formed: no claim */
+		id = c->b[ptr];
+		if (id == 0xff)
+			break;		/* the floor's walk ends here too */
+		len = 4;
+		if (id == 0x05)
+			len = ((c->b[ptr + 2] & 0x80) ? 0x10 : 0x0c) +
+			    ((c->b[ptr + 3] & 0x01) ? 8 : 0);
+		else if (id == 0x11)
+			len = 12;
+		if (ptr + len > PCISHIM_CFG_SIZE)
+			return;
+		prev_end = ptr + len;
+		ptr = c->b[ptr + 1] & ~3U;
+		if (ptr != 0 && ptr < prev_end)
+			return;
+	}
+	/* Well formed: mark the bodies (the control word aside). */
+	n = 0;
+	for (ptr = c->b[0x34] & ~3U; ptr != 0 && n < 48; n++) {
+		id = c->b[ptr];
+		if (id == 0xff)
+			break;
+		len = id == 0x05 ? ((c->b[ptr + 2] & 0x80) ? 0x10 : 0x0c) +
+		    ((c->b[ptr + 3] & 0x01) ? 8 : 0) : id == 0x11 ? 12 : 0;
+		for (; len > 0; len--)
+			if (len - 1 != 2 && len - 1 != 3)
+				body[ptr + len - 1] = 1;
+		ptr = c->b[ptr + 1] & ~3U;
+	}
+}
+
+/* A BAR register holds one of the values the floor lets through. */
+static int
+floor_bar_ok(const struct pcishim_floor *fl, uint32_t idx, uint32_t v)
+{
+	return pcishim_floor_bar(fl, idx, v, v) == 0;
+}
+
+static void
+floor_record(struct input *in)
+{
+	static uint8_t		 never[PCISHIM_CFG_SIZE_EXP];
+	static uint8_t		 ctl[PCISHIM_CFG_SIZE_EXP];
+	static uint8_t		 body[PCISHIM_CFG_SIZE];
+	static struct fcfg	 c, orig;
+	struct pcishim_floor	 fl;
+	uint64_t		 res[PCISHIM_NBARS];
+	uint32_t		 r32[PCISHIM_NBARS], off, size, val, cur, b;
+	uint32_t		 i, nb, n, chg;
+	uint16_t		 len;
+	uint8_t			 flags, w[7];
+	int			 rc, intctl;
+
+	if (take(in, &flags, 1) != 0 || take(in, &len, 2) != 0 ||
+	    take(in, r32, sizeof(r32)) != 0)
+		return;
+	c.size = (flags & 1) ? PCISHIM_CFG_SIZE_EXP : PCISHIM_CFG_SIZE;
+	intctl = (flags >> 1) & 1;
+	memset(c.b, (flags & 4) ? 0xff : 0x00, sizeof(c.b));
+	n = len < c.size ? len : c.size;
+	if (n > in->n)
+		n = (uint32_t)in->n;
+	(void)take(in, c.b, n);
+	for (i = 0; i < PCISHIM_NBARS; i++)
+		res[i] = r32[i];
+	if (pcishim_floor_build(&fl, c.size, res, fcfg_read, &c) != 0)
+		abort();	/* reads never fail here */
+	floor_guarded(&fl, never, ctl);
+	floor_msi_reference(&c, body);
+	orig = c;
+	nb = fl.fl_hdrtype == 0 ? 6 : fl.fl_hdrtype == 1 ? 2 : 0;
+	for (i = 0; i < FLOOR_MAXW && take(in, w, sizeof(w)) == 0 &&
+	    w[2] != 0xff; i++) {
+		size = 1U << (w[2] % 3);
+		off = ((uint32_t)w[0] | (uint32_t)w[1] << 8) % c.size;
+		off &= ~(size - 1);
+		memcpy(&val, w + 3, 4);
+		if (size < 4)
+			val &= (1U << (8 * size)) - 1;
+		cur = fget(&c, off, size);
+		rc = pcishim_floor_check(&fl, off, size, val, cur, intctl);
+		if (rc != 0 && rc != -EPERM)
+			abort();
+		if (rc != 0)
+			continue;
+		for (b = 0; b < size; b++)
+			c.b[off + b] = (uint8_t)(val >> (8 * b));
+		/* What the floor guards, after every write it allowed. */
+		for (b = 0; b < c.size; b++) {
+			if (c.b[b] == orig.b[b])
+				continue;
+			if (never[b] || (b < PCISHIM_CFG_SIZE && body[b]))
+				abort();
+			chg = (uint32_t)(c.b[b] ^ orig.b[b]);
+			if (ctl[b] && !intctl)
+				abort();
+			if (ctl[b] && (chg & ~pcishim_floor_ctlbits(ctl[b],
+			    (b & 1) ? 1 : 0, 1)))
+				abort();
+		}
+		if ((orig.b[0x04] & ~c.b[0x04] & 0x03) != 0)
+			abort();	/* decoding turned off */
+		for (b = 0; b < nb; b++)
+			if (!floor_bar_ok(&fl, b, fget(&c, 0x10 + 4 * b, 4)))
+				abort();
+		if (nb != 0 && ((fget(&c, fl.fl_hdrtype ? 0x38 : 0x30, 4) ^
+		    fget(&orig, fl.fl_hdrtype ? 0x38 : 0x30, 4)) & 1))
+			abort();	/* ROM enable changed */
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -321,7 +520,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t		kind;
 
 	while (take(&in, &kind, 1) == 0) {
-		switch (kind % 7) {
+		switch (kind % 8) {
 		case 0:
 			ioc_cfg(&in);
 			break;
@@ -340,8 +539,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5:
 			hide(&in);
 			break;
-		default:
+		case 6:
 			ring(&in);
+			break;
+		default:
+			floor_record(&in);
 			break;
 		}
 	}

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcishim_io.h"
+#include "pcishim_check.h"
 
 #define SHIMSIM_MAGIC		0x5348494dU	/* "SHIM" */
 #define SHIMSIM_MAXDEVS		256
@@ -67,6 +67,9 @@ struct shimsim_dev {
 	uint32_t		sd_next_pirq;
 	uint32_t		sd_supported;	/* 1 << PCISHIM_RESET_* */
 	uint32_t		sd_pad;
+	uint32_t		sd_denied;	/* writes the floor refused */
+	uint32_t		sd_pad2;
+	struct pcishim_floor	sd_floor;	/* built at ASSIGN */
 	char			sd_methods[SHIMSIM_METHODS_MAX];
 	struct pcishim_bar	sd_bar[PCISHIM_NBARS];
 	uint8_t			sd_initcfg[PCISHIM_CFG_SIZE_EXP];

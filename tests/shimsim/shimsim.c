@@ -61,10 +61,15 @@
 #define SHIMSIM_BUSY_RESET	1
 #define SHIMSIM_BUSY_RELEASE	2
 
-/* One open of /dev/pcishim: its own event queue, as the module's. */
+/*
+ * One open of /dev/pcishim: its own event queue, as the module's, and
+ * the domain RESTRICT confined it to (PCISHIM_DOMID_NONE: none).
+ */
 struct shimsim_file {
 	int			sf_write;	/* opened for writing */
 	int			sf_nonblock;
+	int			sf_wd;		/* inotify watch, -1 once gone */
+	uint32_t		sf_domid;
 	off_t			sf_cursor;	/* next record of the log */
 	struct pcishim_ring	sf_ring;
 	struct pcishim_event	sf_buf[SHIMSIM_EVQ_LEN];
@@ -127,13 +132,18 @@ shimsim_open_node(int flags)
 		ifl |= IN_CLOEXEC;
 	if ((fd = inotify_init1(ifl)) == -1)
 		return -1;
-	if (fd >= SHIMSIM_MAXFD ||
-	    inotify_add_watch(fd, path, IN_MODIFY) == -1 ||
-	    (sf = calloc(1, sizeof(*sf))) == NULL) {
+	if (fd >= SHIMSIM_MAXFD || (sf = calloc(1, sizeof(*sf))) == NULL) {
 		close(fd);
 		errno = ENOMEM;
 		return -1;
 	}
+	if ((sf->sf_wd = inotify_add_watch(fd, path, IN_MODIFY)) == -1) {
+		free(sf);
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	sf->sf_domid = PCISHIM_DOMID_NONE;
 	sf->sf_write = (flags & O_ACCMODE) != O_RDONLY;
 	sf->sf_nonblock = (flags & O_NONBLOCK) != 0;
 	/* Each open starts with an empty queue. */
@@ -277,6 +287,10 @@ shimsim_read(int fd, struct shimsim_file *sf, void *buf, size_t count)
 	struct pollfd		 pfd;
 	size_t			 want = count / sizeof(*out), got = 0;
 
+	if (sf->sf_domid != PCISHIM_DOMID_NONE) {
+		errno = EPERM;
+		return -1;
+	}
 	if (want == 0) {
 		errno = EINVAL;
 		return -1;
@@ -345,16 +359,20 @@ shimsim_alive(uint32_t pid)
 
 /*
  * Lock held.  The device as the module finds it: ENODEV unless held,
- * EAGAIN while a reset runs.  A reset whose caller died is finished
- * here: in the kernel it would have run to its end.
+ * EAGAIN while a reset runs; for a file restricted to domid, EPERM
+ * unless that domain's.  A reset whose caller died is finished here: in
+ * the kernel it would have run to its end.
  */
 static int
-shimsim_lookup(uint32_t bdf, struct shimsim_dev *sd)
+shimsim_lookup(uint32_t bdf, uint32_t domid, struct shimsim_dev *sd)
 {
 	uint32_t	method;
+	int		error;
 
 	if (shimsim_dev_load(bdf, sd) != 0 || !sd->sd_held)
-		return -ENODEV;
+		return domid == PCISHIM_DOMID_NONE ? -ENODEV : -EPERM;
+	if ((error = pcishim_check_owner(domid, sd->sd_domid)) != 0)
+		return error;
 	if (sd->sd_busy_pid == 0)
 		return 0;
 	if (shimsim_alive(sd->sd_busy_pid))
@@ -386,8 +404,24 @@ shimsim_ioc_version(void *uarg)
 	return 0;
 }
 
+/* Lock held: keep only domid's devices (a restricted file's LIST). */
+static int
+shimsim_list_owned(uint32_t *bdfs, int n, uint32_t domid)
+{
+	struct shimsim_dev	sd;
+	int			i, k = 0;
+
+	if (domid == PCISHIM_DOMID_NONE)
+		return n;
+	for (i = 0; i < n; i++)
+		if (shimsim_dev_load(bdfs[i], &sd) == 0 &&
+		    pcishim_check_owner(domid, sd.sd_domid) == 0)
+			bdfs[k++] = bdfs[i];
+	return k;
+}
+
 static long
-shimsim_ioc_list(void *uarg)
+shimsim_ioc_list(void *uarg, uint32_t domid)
 {
 	struct pcishim_list	 l;
 	uint32_t		*held, *ubdfs;
@@ -401,9 +435,10 @@ shimsim_ioc_list(void *uarg)
 		return -ENOMEM;
 	lk = shimsim_lock();
 	n = shimsim_dev_held(held, SHIMSIM_MAXDEVS);
-	shimsim_unlock(lk);
 	if (n < 0)
 		n = 0;
+	n = shimsim_list_owned(held, n, domid);
+	shimsim_unlock(lk);
 	ubdfs = (uint32_t *)(uintptr_t)l.pl_bdfs;
 	if (l.pl_count > 0 && n > 0 && ubdfs == NULL) {
 		free(held);
@@ -448,11 +483,12 @@ shimsim_fill_info(struct pcishim_info *pi, const struct shimsim_dev *sd)
 	    (uint16_t)((shimsim_cfg_get(c, msix + 2, 2) & 0x7ff) + 1);
 	pi->pi_reset = shimsim_method_first(sd);
 	pi->pi_nbars = PCISHIM_NBARS;
+	pi->pi_denied = sd->sd_denied;
 	memcpy(pi->pi_bar, sd->sd_bar, sizeof(pi->pi_bar));
 }
 
 static long
-shimsim_ioc_info(void *uarg)
+shimsim_ioc_info(void *uarg, uint32_t domid)
 {
 	struct pcishim_info	pi;
 	struct shimsim_dev	sd;
@@ -469,7 +505,7 @@ shimsim_ioc_info(void *uarg)
 	pi.pi_argsz = argsz;
 	pi.pi_bdf = bdf;
 	lk = shimsim_lock();
-	if ((error = shimsim_lookup(bdf, &sd)) == 0)
+	if ((error = shimsim_lookup(bdf, domid, &sd)) == 0)
 		shimsim_fill_info(&pi, &sd);
 	shimsim_unlock(lk);
 	if (error)
@@ -496,8 +532,47 @@ shimsim_cfg_sleep(uint32_t bdf)
 		;
 }
 
+/* pci_enable_device turns decoding on for the BARs it has. */
+static void
+shimsim_enable(struct shimsim_dev *sd)
+{
+	uint32_t	cmd = shimsim_cfg_get(sd->sd_cfg, SHIMSIM_CMD, 2);
+	int		i;
+
+	for (i = 0; i < PCISHIM_NBARS - 1; i++) {
+		if (sd->sd_bar[i].pb_size == 0)
+			continue;
+		cmd |= sd->sd_bar[i].pb_flags & PCISHIM_BAR_IO ?
+		    SHIMSIM_CMD_IO : SHIMSIM_CMD_MEM;
+	}
+	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd);
+	sd->sd_enabled = 1;
+}
+
+/*
+ * A write through a restricted file, lock held: the module's floor,
+ * counted when it refuses, then dom0's enable if decoding goes on.
+ */
+static int
+shimsim_restricted_write(struct shimsim_dev *sd, const struct pcishim_cfg *pc)
+{
+	uint32_t	cur;
+
+	cur = shimsim_cfg_get(sd->sd_cfg, pc->pc_offset, pc->pc_size);
+	if (pcishim_floor_check(&sd->sd_floor, pc->pc_offset, pc->pc_size,
+	    pc->pc_value, cur, sd->sd_intctl != 0) != 0) {
+		sd->sd_denied++;
+		(void)shimsim_dev_save(sd);
+		return -EPERM;
+	}
+	if (pcishim_cmd_enables(pc->pc_offset, pc->pc_value) &&
+	    !sd->sd_enabled)
+		shimsim_enable(sd);
+	return 0;
+}
+
 static long
-shimsim_ioc_cfg(void *uarg, int write)
+shimsim_ioc_cfg(void *uarg, int write, uint32_t domid)
 {
 	struct pcishim_cfg	pc;
 	struct shimsim_dev	sd;
@@ -510,10 +585,12 @@ shimsim_ioc_cfg(void *uarg, int write)
 	if (!write)
 		shimsim_cfg_sleep(pc.pc_bdf);
 	lk = shimsim_lock();
-	error = shimsim_lookup(pc.pc_bdf, &sd);
+	error = shimsim_lookup(pc.pc_bdf, domid, &sd);
 	if (!error)
 		error = pcishim_check_cfg(pc.pc_offset, pc.pc_size,
 		    sd.sd_cfgsize);
+	if (!error && write && domid != PCISHIM_DOMID_NONE)
+		error = shimsim_restricted_write(&sd, &pc);
 	if (!error && write) {
 		shimsim_cfg_put(sd.sd_cfg, pc.pc_offset, pc.pc_size,
 		    pc.pc_value);
@@ -532,7 +609,7 @@ shimsim_ioc_cfg(void *uarg, int write)
 /* Copy in a devop, check flags; lock taken and device found on 0. */
 static int
 shimsim_devop_begin(void *uarg, struct pcishim_devop *op, uint32_t allowed,
-    struct shimsim_dev *sd, int *lk)
+    uint32_t domid, struct shimsim_dev *sd, int *lk)
 {
 	int	error;
 
@@ -541,7 +618,7 @@ shimsim_devop_begin(void *uarg, struct pcishim_devop *op, uint32_t allowed,
 	if (pcishim_check_flags(op->pd_flags, allowed))
 		return -EINVAL;
 	*lk = shimsim_lock();
-	if ((error = shimsim_lookup(op->pd_bdf, sd)) != 0)
+	if ((error = shimsim_lookup(op->pd_bdf, domid, sd)) != 0)
 		shimsim_unlock(*lk);
 	return error;
 }
@@ -572,7 +649,8 @@ shimsim_ioc_reset(void *uarg, int giveback)
 	uint32_t		method = 0;
 	int			error, lk;
 
-	if ((error = shimsim_devop_begin(uarg, &op, 0, &sd, &lk)) != 0)
+	if ((error = shimsim_devop_begin(uarg, &op, 0, PCISHIM_DOMID_NONE, &sd,
+	    &lk)) != 0)
 		return error;
 	/* As the module: never reset a device under its guest. */
 	if (!giveback && (error = pcishim_check_reset(sd.sd_domid)) != 0) {
@@ -609,6 +687,31 @@ shimsim_ioc_reset(void *uarg, int giveback)
 	return 0;
 }
 
+/* The floor's walk reads the model's config space. */
+static int
+shimsim_floor_read(void *arg, uint32_t off, uint32_t size, uint32_t *val)
+{
+	const struct shimsim_dev	*sd = arg;
+
+	if (pcishim_check_cfg(off, size, sd->sd_cfgsize) != 0)
+		return -EIO;
+	*val = shimsim_cfg_get(sd->sd_cfg, off, size);
+	return 0;
+}
+
+/* As the module: the BARs as they are now and the capabilities. */
+static int
+shimsim_floor_build(struct shimsim_dev *sd)
+{
+	uint64_t	res[PCISHIM_NBARS];
+	int		i;
+
+	for (i = 0; i < PCISHIM_NBARS; i++)
+		res[i] = sd->sd_bar[i].pb_start;
+	return pcishim_floor_build(&sd->sd_floor, sd->sd_cfgsize, res,
+	    shimsim_floor_read, sd);
+}
+
 static long
 shimsim_ioc_assign(void *uarg)
 {
@@ -622,32 +725,17 @@ shimsim_ioc_assign(void *uarg)
 	    pcishim_check_domid(pa.pa_domid))
 		return -EINVAL;
 	lk = shimsim_lock();
-	error = shimsim_lookup(pa.pa_bdf, &sd);
+	error = shimsim_lookup(pa.pa_bdf, PCISHIM_DOMID_NONE, &sd);
 	if (!error && sd.sd_domid != PCISHIM_DOMID_NONE)
 		error = -EBUSY;
+	if (!error)
+		error = shimsim_floor_build(&sd);
 	if (!error) {
 		sd.sd_domid = pa.pa_domid;
 		(void)shimsim_dev_save(&sd);
 	}
 	shimsim_unlock(lk);
 	return error;
-}
-
-/* pci_enable_device turns decoding on for the BARs it has. */
-static void
-shimsim_enable(struct shimsim_dev *sd)
-{
-	uint32_t	cmd = shimsim_cfg_get(sd->sd_cfg, SHIMSIM_CMD, 2);
-	int		i;
-
-	for (i = 0; i < PCISHIM_NBARS - 1; i++) {
-		if (sd->sd_bar[i].pb_size == 0)
-			continue;
-		cmd |= sd->sd_bar[i].pb_flags & PCISHIM_BAR_IO ?
-		    SHIMSIM_CMD_IO : SHIMSIM_CMD_MEM;
-	}
-	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd);
-	sd->sd_enabled = 1;
 }
 
 static long
@@ -659,7 +747,8 @@ shimsim_ioc_enable(void *uarg, int enable)
 	int			error, lk;
 
 	if ((error = shimsim_devop_begin(uarg, &op,
-	    PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER, &sd, &lk)) != 0)
+	    PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER, PCISHIM_DOMID_NONE, &sd,
+	    &lk)) != 0)
 		return error;
 	if (enable && (op.pd_flags & PCISHIM_EN_DEVICE) && !sd.sd_enabled)
 		shimsim_enable(&sd);
@@ -701,14 +790,14 @@ shimsim_msi_bits(struct shimsim_dev *sd, unsigned int cap, uint32_t bit,
 }
 
 static long
-shimsim_ioc_msi_enable(void *uarg)
+shimsim_ioc_msi_enable(void *uarg, uint32_t domid)
 {
 	struct pcishim_devop	op;
 	struct shimsim_dev	sd;
 	unsigned int		cap;
 	int			error, lk;
 
-	if ((error = shimsim_devop_begin(uarg, &op, 0, &sd, &lk)) != 0)
+	if ((error = shimsim_devop_begin(uarg, &op, 0, domid, &sd, &lk)) != 0)
 		return error;
 	error = shimsim_msi_ready(&sd);
 	if (!error && (cap = shimsim_cap(sd.sd_cfg, SHIMSIM_CAP_MSI)) == 0)
@@ -727,14 +816,14 @@ shimsim_ioc_msi_enable(void *uarg)
 }
 
 static long
-shimsim_ioc_msi_disable(void *uarg, int msix)
+shimsim_ioc_msi_disable(void *uarg, int msix, uint32_t domid)
 {
 	struct pcishim_devop	op;
 	struct shimsim_dev	sd;
 	unsigned int		cap;
 	int			error, lk;
 
-	if ((error = shimsim_devop_begin(uarg, &op, 0, &sd, &lk)) != 0)
+	if ((error = shimsim_devop_begin(uarg, &op, 0, domid, &sd, &lk)) != 0)
 		return error;
 	if (msix && sd.sd_msix &&
 	    (cap = shimsim_cap(sd.sd_cfg, SHIMSIM_CAP_MSIX)) != 0) {
@@ -778,7 +867,7 @@ shimsim_msix_check(const struct shimsim_dev *sd,
 }
 
 static long
-shimsim_ioc_msix_enable(void *uarg)
+shimsim_ioc_msix_enable(void *uarg, uint32_t domid)
 {
 	struct pcishim_msix		 pm;
 	struct pcishim_msix_entry	*ue;
@@ -795,7 +884,7 @@ shimsim_ioc_msix_enable(void *uarg)
 	    NULL)
 		return -EFAULT;
 	lk = shimsim_lock();
-	error = shimsim_lookup(pm.pm_bdf, &sd);
+	error = shimsim_lookup(pm.pm_bdf, domid, &sd);
 	if (!error)
 		error = shimsim_msi_ready(&sd);
 	if (!error)
@@ -809,6 +898,34 @@ shimsim_ioc_msix_enable(void *uarg)
 		(void)shimsim_dev_save(&sd);
 	}
 	shimsim_unlock(lk);
+	return error;
+}
+
+/*
+ * One way, as the module: the file stops watching the event log and
+ * forgets what it queued, since events name every held device.
+ */
+static long
+shimsim_ioc_restrict(int fd, struct shimsim_file *sf, void *uarg)
+{
+	struct pcishim_restrict	pr;
+	int			error;
+
+	if ((error = shimsim_copyin(&pr, sizeof(pr), uarg)) != 0)
+		return error;
+	if (pcishim_check_flags(pr.pr_flags, 0))
+		return -EINVAL;
+	pthread_mutex_lock(&shimsim_mtx);
+	error = pcishim_check_restrict(sf->sf_domid, pr.pr_domid);
+	if (!error) {
+		sf->sf_domid = pr.pr_domid;
+		if (sf->sf_wd != -1)
+			(void)inotify_rm_watch(fd, sf->sf_wd);
+		sf->sf_wd = -1;
+		shimsim_drain_inotify(fd);
+		pcishim_ring_init(&sf->sf_ring, sf->sf_buf, SHIMSIM_EVQ_LEN);
+	}
+	pthread_mutex_unlock(&shimsim_mtx);
 	return error;
 }
 
@@ -832,6 +949,7 @@ static const struct shimsim_ioc shimsim_iocs[] = {
 	{ PCISHIM_IOC_MSI_DISABLE,	1 },
 	{ PCISHIM_IOC_MSIX_ENABLE,	1 },
 	{ PCISHIM_IOC_MSIX_DISABLE,	1 },
+	{ PCISHIM_IOC_RESTRICT,		0 },
 };
 
 #define SHIMSIM_NOSIZE(cmd)	((cmd) & ~((unsigned long)_IOC_SIZEMASK << \
@@ -860,21 +978,26 @@ shimsim_ioc_check(const struct shimsim_file *sf, unsigned long cmd,
 }
 
 static long
-shimsim_ioctl(const struct shimsim_file *sf, unsigned long cmd, void *uarg)
+shimsim_ioctl(int fd, struct shimsim_file *sf, unsigned long cmd, void *uarg)
 {
-	int	error = 0;
+	uint32_t	domid = sf->sf_domid;
+	int		error = 0;
 
-	switch (shimsim_ioc_check(sf, cmd, &error)) {
+	cmd = shimsim_ioc_check(sf, cmd, &error);
+	if (cmd != 0 && domid != PCISHIM_DOMID_NONE &&
+	    pcishim_check_restricted_ioc((uint32_t)cmd) != 0)
+		return -EPERM;
+	switch (cmd) {
 	case PCISHIM_IOC_VERSION:
 		return shimsim_ioc_version(uarg);
 	case PCISHIM_IOC_LIST:
-		return shimsim_ioc_list(uarg);
+		return shimsim_ioc_list(uarg, domid);
 	case PCISHIM_IOC_INFO:
-		return shimsim_ioc_info(uarg);
+		return shimsim_ioc_info(uarg, domid);
 	case PCISHIM_IOC_CFG_READ:
-		return shimsim_ioc_cfg(uarg, 0);
+		return shimsim_ioc_cfg(uarg, 0, domid);
 	case PCISHIM_IOC_CFG_WRITE:
-		return shimsim_ioc_cfg(uarg, 1);
+		return shimsim_ioc_cfg(uarg, 1, domid);
 	case PCISHIM_IOC_RESET:
 		return shimsim_ioc_reset(uarg, 0);
 	case PCISHIM_IOC_ASSIGN:
@@ -886,13 +1009,15 @@ shimsim_ioctl(const struct shimsim_file *sf, unsigned long cmd, void *uarg)
 	case PCISHIM_IOC_DISABLE:
 		return shimsim_ioc_enable(uarg, 0);
 	case PCISHIM_IOC_MSI_ENABLE:
-		return shimsim_ioc_msi_enable(uarg);
+		return shimsim_ioc_msi_enable(uarg, domid);
 	case PCISHIM_IOC_MSI_DISABLE:
-		return shimsim_ioc_msi_disable(uarg, 0);
+		return shimsim_ioc_msi_disable(uarg, 0, domid);
 	case PCISHIM_IOC_MSIX_ENABLE:
-		return shimsim_ioc_msix_enable(uarg);
+		return shimsim_ioc_msix_enable(uarg, domid);
 	case PCISHIM_IOC_MSIX_DISABLE:
-		return shimsim_ioc_msi_disable(uarg, 1);
+		return shimsim_ioc_msi_disable(uarg, 1, domid);
+	case PCISHIM_IOC_RESTRICT:
+		return shimsim_ioc_restrict(fd, sf, uarg);
 	default:
 		return error;
 	}
@@ -915,7 +1040,7 @@ ioctl(int fd, unsigned long req, ...)
 			*(void **)&real_ioctl = shimsim_real("ioctl");
 		return real_ioctl(fd, req, arg);
 	}
-	if ((rc = shimsim_ioctl(sf, req, arg)) < 0) {
+	if ((rc = shimsim_ioctl(fd, sf, req, arg)) < 0) {
 		errno = (int)-rc;
 		return -1;
 	}

@@ -17,7 +17,8 @@
 /*
  * Self-test of the shim double, run under its preload by test-shimsim.sh:
  * the module's argument rules and answers, events and their overflow,
- * the fault switches, and state that outlives an open.
+ * the fault switches, state that outlives an open, and a file RESTRICTed
+ * to one domain: what a per-guest worker may and may not do with it.
  *
  * usage: test-shimsim CTL      (CTL: the shimsim-ctl to run)
  */
@@ -27,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,10 @@
 #define E1000E	PCISHIM_BDF(0, 0, 3, 0)	/* held */
 #define NVME	PCISHIM_BDF(0, 0, 5, 0)	/* held, MSI-X */
 #define EDU	PCISHIM_BDF(0, 0, 2, 0)	/* present, not held */
+#define NVME_BAR0	0xfebf4004U	/* 64-bit memory BAR, as dumped */
+#define NVME_MSIX	0x40		/* MSI-X capability */
+#define NVME_PMCSR	0x64
+#define CMD_MEM		0x0002
 
 static int		 pass, fail;
 static const char	*ctl;
@@ -144,6 +150,57 @@ drain(int fd, uint32_t *last, uint32_t *bdf)
 			*bdf = evs[n / sizeof(evs[0]) - 1].pe_bdf;
 	}
 	return total;
+}
+
+static int
+restrict_to(int fd, uint32_t domid, uint32_t flags)
+{
+	struct pcishim_restrict	pr;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.pr_argsz = sizeof(pr);
+	pr.pr_flags = flags;
+	pr.pr_domid = domid;
+	return ioc(fd, PCISHIM_IOC_RESTRICT, &pr);
+}
+
+static int
+list_one(int fd, uint32_t *bdf)
+{
+	struct pcishim_list	l;
+	uint32_t		bdfs[8];
+
+	memset(&l, 0, sizeof(l));
+	l.pl_argsz = sizeof(l);
+	l.pl_count = 8;
+	l.pl_bdfs = (uint64_t)(uintptr_t)bdfs;
+	if (ioc(fd, PCISHIM_IOC_LIST, &l) != 0)
+		return -1;
+	*bdf = l.pl_count > 0 ? bdfs[0] : 0;
+	return (int)l.pl_count;
+}
+
+static int
+wr(int fd, uint32_t bdf, uint32_t off, uint32_t size, uint32_t val)
+{
+	return cfg(fd, 1, bdf, off, size, &val);
+}
+
+static uint32_t
+rd(int fd, uint32_t bdf, uint32_t off, uint32_t size)
+{
+	uint32_t	val = 0xdeadbeef;
+
+	(void)cfg(fd, 0, bdf, off, size, &val);
+	return val;
+}
+
+static uint32_t
+denied(int fd, uint32_t bdf)
+{
+	struct pcishim_info	pi;
+
+	return info(fd, bdf, &pi) == 0 ? pi.pi_denied : 0xffffffffU;
 }
 
 static void
@@ -332,6 +389,173 @@ test_events(int fd)
 	check(run("bind 0000:00:02.0") != 0, "... and cannot come back");
 }
 
+/* Everything but the floor, with nvme dom7's and e1000e dom8's. */
+static void
+test_restrict_calls(int fd, int w)
+{
+	struct pcishim_msix		pm;
+	struct pcishim_msix_entry	me[1];
+	struct pcishim_info		pi;
+	struct pcishim_version		v;
+	struct pcishim_event		ev;
+	struct pollfd			pfd;
+	uint32_t			bdf, pirq, val = 0;
+
+	check(restrict_to(w, 0, 0) == -EINVAL &&
+	    restrict_to(w, 0x7ff0, 0) == -EINVAL &&
+	    restrict_to(w, 7, 1) == -EINVAL, "restrict: dom0, a reserved id, "
+	    "unknown flags: EINVAL");
+	check(restrict_to(w, 7, 0) == 0, "restrict to dom7");
+	check(restrict_to(w, 7, 0) == -EPERM && restrict_to(w, 8, 0) == -EPERM,
+	    "one way: a second RESTRICT is EPERM, same domain or not");
+	memset(&v, 0, sizeof(v));
+	check(ioc(w, PCISHIM_IOC_VERSION, &v) == 0 &&
+	    v.pv_abi == PCISHIM_ABI_VERSION, "restricted: VERSION");
+	check(list_one(w, &bdf) == 1 && bdf == NVME,
+	    "restricted: LIST shows only dom7's device");
+	check(info(w, NVME, &pi) == 0 && pi.pi_domid == 7,
+	    "restricted: INFO of its own device");
+	check(info(w, E1000E, &pi) == -EPERM, "restricted: INFO of another "
+	    "domain's device is EPERM");
+	check(info(w, EDU, &pi) == -EPERM && info(w, 0xffffff, &pi) == -EPERM,
+	    "restricted: a device not held is EPERM, not ENODEV");
+	check(rd(w, NVME, 0, 4) == 0x00101b36, "restricted: config read");
+	check(cfg(w, 0, E1000E, 0, 4, &val) == -EPERM &&
+	    wr(w, E1000E, 0x40, 4, 0) == -EPERM,
+	    "restricted: another domain's config space is EPERM");
+	check(devop(w, PCISHIM_IOC_RESET, NVME, 0, NULL) == -EPERM &&
+	    devop(w, PCISHIM_IOC_RELEASE, NVME, 0, NULL) == -EPERM &&
+	    devop(w, PCISHIM_IOC_ENABLE, NVME, PCISHIM_EN_DEVICE, NULL) ==
+	    -EPERM && devop(w, PCISHIM_IOC_DISABLE, NVME, PCISHIM_EN_MASTER,
+	    NULL) == -EPERM && assign(w, EDU, 7) == -EPERM,
+	    "restricted: RESET, RELEASE, ENABLE, DISABLE, ASSIGN are EPERM");
+	check(info(fd, NVME, &pi) == 0 && pi.pi_domid == 7,
+	    "... and the device is still dom7's");
+	check(ioc(w, _IO(PCISHIM_IOC_MAGIC, 99), &v) == -ENOTTY,
+	    "restricted: unknown ioctl still ENOTTY");
+	check(run("permissive 0000:00:05.0") == 0 &&
+	    read(w, &ev, sizeof(ev)) == -1 && errno == EPERM,
+	    "restricted: read() is EPERM");
+	pfd.fd = w;
+	pfd.events = POLLIN;
+	check(poll(&pfd, 1, 100) == 0, "restricted: poll() never ready");
+	memset(&pm, 0, sizeof(pm));
+	pm.pm_argsz = sizeof(pm);
+	pm.pm_bdf = NVME;
+	pm.pm_nvec = 1;
+	pm.pm_entries = (uint64_t)(uintptr_t)me;
+	me[0].me_entry = 0;
+	check(ioc(w, PCISHIM_IOC_MSIX_ENABLE, &pm) == 0 && me[0].me_pirq != 0 &&
+	    devop(w, PCISHIM_IOC_MSIX_DISABLE, NVME, 0, NULL) == 0,
+	    "restricted: MSI-X enable and disable of its own device");
+	pm.pm_bdf = E1000E;
+	check(ioc(w, PCISHIM_IOC_MSIX_ENABLE, &pm) == -EPERM &&
+	    devop(w, PCISHIM_IOC_MSI_ENABLE, E1000E, 0, &pirq) == -EPERM &&
+	    devop(w, PCISHIM_IOC_MSI_DISABLE, E1000E, 0, NULL) == -EPERM,
+	    "restricted: another domain's interrupts are EPERM");
+}
+
+/* The floor, on dom7's nvme (64-bit BAR0, MSI-X at 0x40, PM at 0x60). */
+static void
+test_restrict_floor(int fd, int w)
+{
+	struct pcishim_info	pi;
+	uint32_t		cmd, mctl;
+
+	check(wr(w, NVME, 0x10, 4, 0x12345004) == -EPERM &&
+	    rd(fd, NVME, 0x10, 4) == NVME_BAR0 && denied(fd, NVME) == 1,
+	    "floor: moving a BAR is EPERM, nothing written, counted");
+	check(wr(w, NVME, 0x10, 4, 0xffffffff) == 0 &&
+	    wr(w, NVME, 0x14, 4, 0xffffffff) == 0 &&
+	    wr(w, NVME, 0x10, 4, NVME_BAR0) == 0 &&
+	    wr(w, NVME, 0x14, 4, 0) == 0, "floor: BAR sizing and restoring");
+	check(wr(w, NVME, 0x14, 4, 1) == -EPERM &&
+	    wr(w, NVME, 0x10, 2, 0xffff) == -EPERM &&
+	    wr(w, NVME, 0x18, 4, 0xfe000000) == -EPERM,
+	    "floor: a 64-bit BAR's upper half, a partial write, an absent "
+	    "BAR: EPERM");
+	cmd = rd(fd, NVME, 0x04, 2);
+	check(wr(w, NVME, 0x04, 2, cmd | CMD_MEM) == 0 &&
+	    info(fd, NVME, &pi) == 0 && (pi.pi_state & PCISHIM_ST_ENABLED),
+	    "floor: turning decoding on enables the device in dom0");
+	cmd = rd(fd, NVME, 0x04, 2);
+	check(wr(w, NVME, 0x04, 2, cmd & ~CMD_MEM) == -EPERM &&
+	    wr(w, NVME, 0x04, 1, 0) == -EPERM &&
+	    (rd(fd, NVME, 0x04, 2) & CMD_MEM),
+	    "floor: turning memory decoding off is EPERM");
+	check(wr(w, NVME, 0x04, 2, cmd | 0x0400) == 0,
+	    "floor: other command bits pass");
+	mctl = rd(fd, NVME, NVME_MSIX + 2, 2);
+	check(wr(w, NVME, NVME_MSIX + 4, 4, 0) == -EPERM &&
+	    wr(w, NVME, NVME_MSIX + 8, 4, 0) == -EPERM &&
+	    wr(w, NVME, NVME_MSIX, 4, mctl << 16 | 0x8011) == -EPERM,
+	    "floor: MSI-X table and PBA offsets are never written");
+	check(wr(w, NVME, NVME_MSIX + 2, 2, mctl | 0x8000) == -EPERM &&
+	    wr(w, NVME, NVME_MSIX + 2, 2, mctl) == 0,
+	    "floor: MSI-X enable bit only through the ioctl");
+	check(run("allow_interrupt_control 0000:00:05.0") == 0 &&
+	    wr(w, NVME, NVME_MSIX + 2, 2, mctl | 0x4000) == 0 &&
+	    wr(w, NVME, NVME_MSIX + 2, 2, mctl | 0x0001) == -EPERM,
+	    "floor: with allow_interrupt_control, the mask bit but not the "
+	    "table size");
+	check(wr(w, NVME, NVME_PMCSR, 2, 0) == 0 &&
+	    wr(w, NVME, 0x0c, 1, 0x10) == 0, "floor: PMCSR, cache line pass");
+	check(denied(fd, NVME) == 11 && denied(w, NVME) == 11,
+	    "floor: INFO counts every refusal");
+}
+
+/* Ownership is looked up at each call; an inherited file stays confined. */
+static void
+test_restrict_owner(int fd, int w)
+{
+	struct pcishim_info	pi;
+	uint32_t		bdf, method;
+	pid_t			pid;
+	int			st, ro;
+
+	check(devop(fd, PCISHIM_IOC_RELEASE, NVME, 0, &method) == 0 &&
+	    info(w, NVME, &pi) == -EPERM && list_one(w, &bdf) == 0,
+	    "restricted: a device released is out of reach at once");
+	check(devop(fd, PCISHIM_IOC_RELEASE, E1000E, 0, &method) == 0 &&
+	    assign(fd, E1000E, 7) == 0 && list_one(w, &bdf) == 1 &&
+	    bdf == E1000E && rd(w, E1000E, 0, 4) == 0x10d38086,
+	    "restricted: a device assigned later is in reach, same file");
+	pid = fork();
+	if (pid == 0)
+		_exit(restrict_to(w, 8, 0) == -EPERM &&
+		    devop(w, PCISHIM_IOC_RESET, E1000E, 0, NULL) == -EPERM &&
+		    rd(w, E1000E, 0, 4) == 0x10d38086 ? 0 : 1);
+	check(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "restricted: a forked child's copy stays "
+	    "restricted to dom7");
+	ro = open("/dev/" PCISHIM_DEVNAME, O_RDONLY | O_NONBLOCK);
+	check(ro != -1 && restrict_to(ro, 7, 0) == 0 &&
+	    rd(ro, E1000E, 0, 4) == 0x10d38086 &&
+	    wr(ro, E1000E, 0x04, 2, 0) == -EBADF,
+	    "restricted read-only file: reads, no writes");
+	if (ro != -1)
+		close(ro);
+	check(devop(fd, PCISHIM_IOC_RELEASE, E1000E, 0, &method) == 0,
+	    "the unrestricted file still releases");
+}
+
+static void
+test_restrict(int fd)
+{
+	int	w;
+
+	check(assign(fd, NVME, 7) == 0 && assign(fd, E1000E, 8) == 0,
+	    "nvme to dom7, e1000e to dom8");
+	w = open("/dev/" PCISHIM_DEVNAME, O_RDWR | O_NONBLOCK);
+	check(w != -1, "open the worker's file");
+	if (w == -1)
+		return;
+	test_restrict_calls(fd, w);
+	test_restrict_floor(fd, w);
+	test_restrict_owner(fd, w);
+	close(w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -356,6 +580,7 @@ main(int argc, char **argv)
 	    (pi.pi_state & PCISHIM_ST_MSIX), "state outlives the open");
 	test_reset(fd);
 	test_events(fd);
+	test_restrict(fd);
 	close(rofd);
 	close(fd);
 	printf("%d passed, %d failed\n", pass, fail);

@@ -45,6 +45,8 @@ _Static_assert(offsetof(struct pcishim_devop, pd_result) == 12, "pd_result");
 _Static_assert(offsetof(struct pcishim_msix, pm_entries) == 16, "pm_entries");
 _Static_assert(offsetof(struct pcishim_event, pe_error) == 16, "pe_error");
 _Static_assert(offsetof(struct pcishim_event, pe_seq) == 24, "pe_seq");
+_Static_assert(offsetof(struct pcishim_info, pi_denied) == 60, "pi_denied");
+_Static_assert(offsetof(struct pcishim_restrict, pr_domid) == 8, "pr_domid");
 
 static int
 hide_count(const struct pcishim_slot *slot, void *arg)
@@ -573,6 +575,9 @@ ioctl_directions_and_sizes_match_the_structs(void **state)
 	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSI_DISABLE), _IOC_WRITE);
 	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSIX_ENABLE), _IOC_WRITE);
 	assert_int_equal(_IOC_DIR(PCISHIM_IOC_MSIX_DISABLE), _IOC_WRITE);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_RESTRICT), _IOC_WRITE);
+	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_RESTRICT),
+	    sizeof(struct pcishim_restrict));
 	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_VERSION),
 	    sizeof(struct pcishim_version));
 	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_INFO),
@@ -591,7 +596,7 @@ ioctl_numbers_are_distinct(void **state)
 		PCISHIM_IOC_ASSIGN, PCISHIM_IOC_RELEASE, PCISHIM_IOC_ENABLE,
 		PCISHIM_IOC_DISABLE, PCISHIM_IOC_MSI_ENABLE,
 		PCISHIM_IOC_MSI_DISABLE, PCISHIM_IOC_MSIX_ENABLE,
-		PCISHIM_IOC_MSIX_DISABLE,
+		PCISHIM_IOC_MSIX_DISABLE, PCISHIM_IOC_RESTRICT,
 	};
 	size_t i, j, n = sizeof(cmds) / sizeof(cmds[0]);
 
@@ -617,6 +622,447 @@ event_record_is_fixed_and_8_aligned(void **state)
 	assert_int_equal(offsetof(struct pcishim_info, pi_bar) % 8, 0);
 	assert_int_equal(sizeof(((struct pcishim_info *)0)->pi_bar) /
 	    sizeof(struct pcishim_bar), PCISHIM_NBARS);
+}
+
+
+/* ---- RESTRICT and the floor ------------------------------------------ */
+
+static void
+restrict_is_one_way_and_needs_a_guest(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_restrict(PCISHIM_DOMID_NONE, 7), 0);
+	assert_int_equal(pcishim_check_restrict(PCISHIM_DOMID_NONE,
+	    PCISHIM_DOMID_MAX), 0);
+	assert_int_equal(pcishim_check_restrict(7, 7), -EPERM);
+	assert_int_equal(pcishim_check_restrict(7, 8), -EPERM);
+	assert_int_equal(pcishim_check_restrict(PCISHIM_DOMID_NONE, 0),
+	    -EINVAL);
+	assert_int_equal(pcishim_check_restrict(PCISHIM_DOMID_NONE,
+	    PCISHIM_DOMID_MAX + 1), -EINVAL);
+	assert_int_equal(pcishim_check_restrict(PCISHIM_DOMID_NONE,
+	    PCISHIM_DOMID_NONE), -EINVAL);
+}
+
+static void
+restricted_file_reaches_only_its_domain(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_check_owner(PCISHIM_DOMID_NONE, 3), 0);
+	assert_int_equal(pcishim_check_owner(PCISHIM_DOMID_NONE,
+	    PCISHIM_DOMID_NONE), 0);
+	assert_int_equal(pcishim_check_owner(3, 3), 0);
+	assert_int_equal(pcishim_check_owner(3, 4), -EPERM);
+	assert_int_equal(pcishim_check_owner(3, PCISHIM_DOMID_NONE), -EPERM);
+}
+
+static void
+restricted_file_calls_only_what_a_worker_needs(void **state)
+{
+	static const unsigned long ok[] = {
+		PCISHIM_IOC_VERSION, PCISHIM_IOC_LIST, PCISHIM_IOC_INFO,
+		PCISHIM_IOC_CFG_READ, PCISHIM_IOC_CFG_WRITE,
+		PCISHIM_IOC_MSI_ENABLE, PCISHIM_IOC_MSI_DISABLE,
+		PCISHIM_IOC_MSIX_ENABLE, PCISHIM_IOC_MSIX_DISABLE,
+	};
+	static const unsigned long no[] = {
+		PCISHIM_IOC_RESET, PCISHIM_IOC_ASSIGN, PCISHIM_IOC_RELEASE,
+		PCISHIM_IOC_ENABLE, PCISHIM_IOC_DISABLE, PCISHIM_IOC_RESTRICT,
+		_IOW(PCISHIM_IOC_MAGIC, 15, struct pcishim_devop), 0,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_int_equal(pcishim_check_restricted_ioc(ok[i]), 0);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_int_equal(pcishim_check_restricted_ioc(no[i]), -EPERM);
+}
+
+static void
+command_write_with_decode_enables(void **state)
+{
+	(void)state;
+	assert_true(pcishim_cmd_enables(0x04, 0x0002));
+	assert_true(pcishim_cmd_enables(0x04, 0x0001));
+	assert_true(pcishim_cmd_enables(0x04, 0x00100007));
+	assert_false(pcishim_cmd_enables(0x04, 0x0004));
+	assert_false(pcishim_cmd_enables(0x06, 0x0003));
+	assert_false(pcishim_cmd_enables(0x00, 0x0003));
+}
+
+/* A config space for the floor's walk, and its read callback. */
+struct fakecfg {
+	uint8_t		fc_b[PCISHIM_CFG_SIZE_EXP];
+	uint32_t	fc_size;
+	int		fc_fail_at;	/* offset whose read fails, or -1 */
+	unsigned int	fc_reads;
+};
+
+static void
+fc_put(struct fakecfg *fc, uint32_t off, uint32_t size, uint32_t v)
+{
+	uint32_t i;
+
+	for (i = 0; i < size; i++)
+		fc->fc_b[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t
+fc_get(const struct fakecfg *fc, uint32_t off, uint32_t size)
+{
+	uint32_t i, v = 0;
+
+	for (i = 0; i < size; i++)
+		v |= (uint32_t)fc->fc_b[off + i] << (8 * i);
+	return v;
+}
+
+static int
+fc_read(void *arg, uint32_t off, uint32_t size, uint32_t *val)
+{
+	struct fakecfg *fc = arg;
+
+	fc->fc_reads++;
+	if (pcishim_check_cfg(off, size, fc->fc_size) != 0 ||
+	    (int)off == fc->fc_fail_at)
+		return -EIO;
+	*val = fc_get(fc, off, size);
+	return 0;
+}
+
+/* An empty function of header type hdr, no capabilities. */
+static void
+fc_init(struct fakecfg *fc, uint8_t hdr, uint32_t size)
+{
+	memset(fc, 0, sizeof(*fc));
+	fc->fc_size = size;
+	fc->fc_fail_at = -1;
+	fc_put(fc, 0x00, 4, 0x12348086);
+	fc_put(fc, 0x04, 2, 0x0007);
+	fc->fc_b[0x0e] = hdr;
+}
+
+/* Link a standard capability of id at off after the list's last one. */
+static void
+fc_cap(struct fakecfg *fc, uint8_t id, uint32_t off)
+{
+	uint32_t p;
+
+	fc->fc_b[0x06] |= 0x10;
+	if (fc->fc_b[0x34] == 0) {
+		fc->fc_b[0x34] = (uint8_t)off;
+	} else {
+		for (p = fc->fc_b[0x34]; fc->fc_b[p + 1] != 0;
+		    p = fc->fc_b[p + 1])
+			;
+		fc->fc_b[p + 1] = (uint8_t)off;
+	}
+	fc->fc_b[off] = id;
+	fc->fc_b[off + 1] = 0;
+}
+
+/* An extended capability header: id, version 1, next. */
+static void
+fc_ecap(struct fakecfg *fc, uint16_t id, uint32_t off, uint32_t next)
+{
+	fc_put(fc, off, 4, next << 20 | 1U << 16 | id);
+}
+
+static void
+fc_floor(struct fakecfg *fc, struct pcishim_floor *fl)
+{
+	static const uint64_t nores[PCISHIM_NBARS];
+
+	assert_int_equal(pcishim_floor_build(fl, fc->fc_size, nores, fc_read,
+	    fc), 0);
+}
+
+/* The floor's verdict on a write of val over what fc holds now. */
+static int
+fc_check(const struct fakecfg *fc, const struct pcishim_floor *fl,
+    uint32_t off, uint32_t size, uint32_t val, int intctl)
+{
+	return pcishim_floor_check(fl, off, size, val, fc_get(fc, off, size),
+	    intctl);
+}
+
+static void
+floor_bars_only_sized_or_restored(void **state)
+{
+	static const uint64_t res[PCISHIM_NBARS] = {
+		0xfe000000, 0xc000, 0x800000000ULL, 0, 0, 0, 0xfd000000,
+	};
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+
+	(void)state;
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE);
+	fc_put(&fc, 0x10, 4, 0xfe000000);	/* BAR0: 32-bit memory */
+	fc_put(&fc, 0x14, 4, 0x0000c001);	/* BAR1: I/O */
+	fc_put(&fc, 0x18, 4, 0x0000000c);	/* BAR2/3: 64-bit prefetch, */
+	fc_put(&fc, 0x1c, 4, 0x00000000);	/* not yet placed in hw */
+	fc_put(&fc, 0x30, 4, 0xfd000000);	/* ROM, disabled */
+	assert_int_equal(pcishim_floor_build(&fl, fc.fc_size, res, fc_read,
+	    &fc), 0);
+	/* Sizing, whatever the read-only type bits say. */
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0xffffffff, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0xfffffff0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x14, 4, 0xfffffffc, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x1c, 4, 0xffffffff, 0), 0);
+	/* Restoring: the register at ASSIGN, or dom0's address for it. */
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0xfe000000, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x14, 4, 0x0000c001, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x18, 4, 0x0000000c, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x1c, 4, 0x00000008, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x1c, 4, 0x00000000, 0), 0);
+	/* Anything else moves the BAR. */
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0xfe001000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0x00000000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x14, 4, 0x0000d001, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x1c, 4, 0x00000001, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x1c, 4, 0xfffffff0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x20, 4, 0x12345000, 0), -EPERM);
+	/* Whole registers only. */
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 2, 0xffff, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x12, 2, 0xfe00, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x27, 1, 0xff, 0), -EPERM);
+	/* ROM: address sized or restored, the enable bit left alone. */
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfffff800, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfd000000, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfffff801, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfd000001, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfc000000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 2, 0xf800, 0), -EPERM);
+	fc_put(&fc, 0x30, 4, 0xfd000001);	/* enabled meanwhile */
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfd000001, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0xfd000000, 0), -EPERM);
+	/* The header around them is free. */
+	assert_int_equal(fc_check(&fc, &fl, 0x0c, 4, 0x00000010, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x2c, 4, 0x11112222, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x3c, 2, 0x010b, 0), 0);
+}
+
+static void
+floor_never_turns_decoding_off(void **state)
+{
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+
+	(void)state;
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE);
+	fc_put(&fc, 0x04, 2, 0x0002);
+	fc_floor(&fc, &fl);
+	assert_true(pcishim_floor_needs_cur(&fl, 0x04, 2));
+	assert_true(pcishim_floor_needs_cur(&fl, 0x04, 1));
+	assert_false(pcishim_floor_needs_cur(&fl, 0x05, 1));
+	assert_false(pcishim_floor_needs_cur(&fl, 0x06, 2));
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 2, 0x0006, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 2, 0x0407, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 4, 0xf9000002, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 2, 0x0004, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 1, 0x01, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 4, 0x00000000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x05, 1, 0x00, 0), 0);
+	/* Decoding off already: nothing to protect yet. */
+	fc_put(&fc, 0x04, 2, 0x0000);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 2, 0x0000, 0), 0);
+}
+
+static void
+floor_msi_body_never_written(void **state)
+{
+	static const struct { uint16_t ctl; uint32_t len; } kinds[] = {
+		{ 0x0000, 0x0c }, { 0x0080, 0x10 }, { 0x0100, 0x14 },
+		{ 0x0180, 0x18 },
+	};
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+	uint32_t off;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		fc_init(&fc, 0, PCISHIM_CFG_SIZE);
+		fc_cap(&fc, 0x05, 0x50);
+		fc_put(&fc, 0x52, 2, kinds[k].ctl);
+		/* PM right after the MSI capability: its PMCSR is free. */
+		fc_cap(&fc, 0x01, 0x50 + kinds[k].len);
+		fc_floor(&fc, &fl);
+		for (off = 0x50; off < 0x50 + kinds[k].len; off++) {
+			if (off == 0x52 || off == 0x53)
+				continue;
+			assert_int_equal(fc_check(&fc, &fl, off, 1,
+			    fc.fc_b[off], 0), -EPERM);
+		}
+		assert_int_equal(fc_check(&fc, &fl, 0x50 + kinds[k].len + 4, 2,
+		    0x0003, 0), 0);
+		/* The control word: nothing changes, unless intctl. */
+		assert_int_equal(fc_check(&fc, &fl, 0x52, 2, kinds[k].ctl, 0),
+		    0);
+		assert_int_equal(fc_check(&fc, &fl, 0x52, 2,
+		    kinds[k].ctl | 1, 0), -EPERM);
+		assert_int_equal(fc_check(&fc, &fl, 0x52, 2,
+		    kinds[k].ctl | 1, 1), 0);
+		assert_int_equal(fc_check(&fc, &fl, 0x52, 2,
+		    kinds[k].ctl | 0x10, 1), -EPERM);
+		assert_int_equal(fc_check(&fc, &fl, 0x50, 4,
+		    (uint32_t)kinds[k].ctl << 16 | fc_get(&fc, 0x50, 2), 0),
+		    -EPERM);
+		assert_true(pcishim_floor_needs_cur(&fl, 0x53, 1));
+	}
+}
+
+static void
+floor_msix_only_the_allowed_control_bits(void **state)
+{
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+
+	(void)state;
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE);
+	fc_cap(&fc, 0x11, 0x70);
+	fc_put(&fc, 0x72, 2, 0x0007);
+	fc_put(&fc, 0x74, 4, 0x00002000);
+	fc_put(&fc, 0x78, 4, 0x00003000);
+	fc_cap(&fc, 0x01, 0x7c);
+	fc_floor(&fc, &fl);
+	assert_int_equal(fc_check(&fc, &fl, 0x74, 4, 0x00002000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x78, 4, 0x00004000, 1), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x7b, 1, 0x00, 1), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x72, 2, 0x0007, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x72, 2, 0x8007, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x73, 1, 0x40, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x72, 2, 0xc007, 1), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x73, 1, 0x80, 1), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x72, 2, 0x8003, 1), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x7e, 2, 0x0000, 0), 0);
+}
+
+static void
+floor_bridge_windows_and_control_never_written(void **state)
+{
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+	uint32_t off;
+
+	(void)state;
+	fc_init(&fc, 0x81, PCISHIM_CFG_SIZE);	/* type 1, multi-function */
+	fc_put(&fc, 0x10, 4, 0xfe000000);
+	fc_put(&fc, 0x38, 4, 0xfd000000);
+	fc_floor(&fc, &fl);
+	assert_int_equal(fl.fl_hdrtype, 1);
+	for (off = 0x18; off < 0x40; off++) {
+		int never = (off >= 0x18 && off <= 0x1d) ||
+		    (off >= 0x20 && off <= 0x33) || off >= 0x3e;
+
+		if (off >= 0x38 && off < 0x3c)
+			continue;	/* the ROM */
+		assert_int_equal(fc_check(&fc, &fl, off, 1, 0, 0),
+		    never ? -EPERM : 0);
+	}
+	assert_int_equal(fc_check(&fc, &fl, 0x18, 4, 0x00010100, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0xffffffff, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x14, 4, 0xffffffff, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x14, 4, 0x12345000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x38, 4, 0xfffff800, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x38, 4, 0xfc000000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x1e, 2, 0xffff, 0), 0);
+	/* A CardBus bridge: its whole header past the IDs. */
+	fc_init(&fc, 0x02, PCISHIM_CFG_SIZE);
+	fc_floor(&fc, &fl);
+	assert_int_equal(fc_check(&fc, &fl, 0x10, 4, 0xffffffff, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x30, 4, 0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x3e, 2, 0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x3c, 1, 0x0b, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 2, 0x0007, 0), 0);
+}
+
+static void
+floor_extended_capabilities_of_bug_9(void **state)
+{
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+	uint32_t off;
+
+	(void)state;
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE_EXP);
+	/* ACS with a 64-bit egress vector at 0x100, then ATS, SR-IOV... */
+	fc_ecap(&fc, 0x000d, 0x100, 0x120);
+	fc_put(&fc, 0x104, 2, 0x4020);
+	fc_ecap(&fc, 0x000f, 0x120, 0x130);
+	fc_ecap(&fc, 0x0010, 0x130, 0x180);
+	/* ...a Resizable BAR with three BARs, and ACS without egress. */
+	fc_ecap(&fc, 0x0015, 0x180, 0x1a0);
+	fc_put(&fc, 0x188, 4, 3U << 5);
+	fc_ecap(&fc, 0x000d, 0x1a0, 0x1a8);
+	fc_ecap(&fc, 0x0001, 0x1a8, 0);
+	fc_floor(&fc, &fl);
+	assert_false(fl.fl_full);
+	assert_int_equal(fc_check(&fc, &fl, 0x104, 2, 0x4020, 0), 0);
+	for (off = 0x106; off < 0x110; off++)
+		assert_int_equal(fc_check(&fc, &fl, off, 1, 0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x110, 4, 0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x126, 2, 0x8000, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x124, 2, 0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x138, 2, 1, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x13a, 2, 0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x140, 2, 4, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x150, 4, 1, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x168, 4, 0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x16c, 4, 0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x188, 4, 0x100, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x190, 4, 0x100, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x198, 4, 0x100, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x18c, 4, 0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x1a0, 4, 0, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x1a6, 2, 0, 0), -EPERM);
+	/* The next capability starts right after: not ACS's. */
+	assert_int_equal(fc_check(&fc, &fl, 0x1a8 + 8, 4, 0, 0), 0);
+	/* A 256-byte function has no extended list to walk. */
+	fc.fc_size = PCISHIM_CFG_SIZE;
+	fc_floor(&fc, &fl);
+	assert_int_equal(fl.fl_nranges, 0);
+}
+
+static void
+floor_walks_end_on_loops_and_fail_closed(void **state)
+{
+	struct pcishim_floor fl;
+	struct fakecfg fc;
+	uint32_t off;
+
+	(void)state;
+	/* A standard list that points at itself. */
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE);
+	fc_cap(&fc, 0x05, 0x50);
+	fc.fc_b[0x51] = 0x50;
+	fc_floor(&fc, &fl);
+	assert_int_equal(fc_check(&fc, &fl, 0x54, 4, 0, 0), -EPERM);
+	/* An extended list that loops. */
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE_EXP);
+	fc_ecap(&fc, 0x000f, 0x100, 0x200);
+	fc_ecap(&fc, 0x000f, 0x200, 0x100);
+	fc_floor(&fc, &fl);
+	assert_int_equal(fl.fl_nranges, 2);
+	assert_false(fl.fl_full);
+	/* More capabilities than it keeps: everything past 0x40 refused. */
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE_EXP);
+	for (off = 0x100; off < 0x100 + 70 * 0x10; off += 0x10)
+		fc_ecap(&fc, 0x000f, off, off + 0x10 < 0x100 + 70 * 0x10 ?
+		    off + 0x10 : 0);
+	fc_floor(&fc, &fl);
+	assert_true(fl.fl_full);
+	assert_int_equal(fc_check(&fc, &fl, 0x40, 4, 0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0xffc, 4, 0, 0), -EPERM);
+	assert_int_equal(fc_check(&fc, &fl, 0x04, 2, 0x0007, 0), 0);
+	assert_int_equal(fc_check(&fc, &fl, 0x3c, 1, 0, 0), 0);
+	/* A read that fails fails the build (ASSIGN then fails). */
+	fc_init(&fc, 0, PCISHIM_CFG_SIZE);
+	fc_cap(&fc, 0x05, 0x50);
+	fc.fc_fail_at = 0x52;
+	assert_int_equal(pcishim_floor_build(&fl, fc.fc_size,
+	    (const uint64_t[PCISHIM_NBARS]){ 0 }, fc_read, &fc), -EIO);
 }
 
 int
@@ -658,6 +1104,17 @@ main(void)
 		cmocka_unit_test(ioctl_directions_and_sizes_match_the_structs),
 		cmocka_unit_test(ioctl_numbers_are_distinct),
 		cmocka_unit_test(event_record_is_fixed_and_8_aligned),
+		cmocka_unit_test(restrict_is_one_way_and_needs_a_guest),
+		cmocka_unit_test(restricted_file_reaches_only_its_domain),
+		cmocka_unit_test(restricted_file_calls_only_what_a_worker_needs),
+		cmocka_unit_test(command_write_with_decode_enables),
+		cmocka_unit_test(floor_bars_only_sized_or_restored),
+		cmocka_unit_test(floor_never_turns_decoding_off),
+		cmocka_unit_test(floor_msi_body_never_written),
+		cmocka_unit_test(floor_msix_only_the_allowed_control_bits),
+		cmocka_unit_test(floor_bridge_windows_and_control_never_written),
+		cmocka_unit_test(floor_extended_capabilities_of_bug_9),
+		cmocka_unit_test(floor_walks_end_on_loops_and_fail_closed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
