@@ -28,6 +28,10 @@
  *   e2etool mmio32 FILE OFFSET [VALUE]
  *	map FILE (a sysfs resourceN), optionally write the 32-bit VALUE at
  *	OFFSET, then print the 32-bit value read there as 0x%08x.
+ *   e2etool shimrestrict DOMID BDF OTHER
+ *	dom0: what a file RESTRICTed to DOMID may do to BDF (DOMID's) and
+ *	to OTHER (not held), and what one restricted to another domain may
+ *	do to BDF; prints one word per step (see e2etool_shimrestrict).
  *
  * Exit status: 0 done, 1 failed, 2 usage.
  */
@@ -58,6 +62,7 @@ static int	e2etool_cfgwatch(int, char **);
 static int	e2etool_shimbdf(const char *, uint32_t *);
 static int	e2etool_shimcfg(int, char **);
 static int	e2etool_shimreset(int, char **);
+static int	e2etool_shimrestrict(int, char **);
 
 static _Noreturn void
 e2etool_usage(void)
@@ -66,7 +71,8 @@ e2etool_usage(void)
 	    "       e2etool mmio32 FILE OFFSET [VALUE]\n"
 	    "       e2etool cfgwatch FILE SECONDS\n"
 	    "       e2etool shimcfg BDF SECONDS\n"
-	    "       e2etool shimreset BDF\n");
+	    "       e2etool shimreset BDF\n"
+	    "       e2etool shimrestrict DOMID BDF OTHER\n");
 	exit(2);
 }
 
@@ -322,6 +328,146 @@ e2etool_shimreset(int argc, char **argv)
 	return (0);
 }
 
+/* The errno of an ioctl as a word: "ok", "EPERM", ... */
+static const char *
+e2etool_ioc(int fd, unsigned long req, void *arg)
+{
+	static char	buf[32];
+
+	if (ioctl(fd, req, arg) == 0)
+		return ("ok");
+	switch (errno) {
+	case EPERM:
+		return ("EPERM");
+	case ENODEV:
+		return ("ENODEV");
+	case EBUSY:
+		return ("EBUSY");
+	case EINVAL:
+		return ("EINVAL");
+	case EBADF:
+		return ("EBADF");
+	default:
+		snprintf(buf, sizeof(buf), "errno%d", errno);
+		return (buf);
+	}
+}
+
+static const char *
+e2etool_restrict(int fd, uint32_t domid)
+{
+	struct pcishim_restrict	pr;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.pr_argsz = sizeof(pr);
+	pr.pr_domid = domid;
+	return (e2etool_ioc(fd, PCISHIM_IOC_RESTRICT, &pr));
+}
+
+static const char *
+e2etool_rcfg(int fd, unsigned long req, uint32_t bdf, uint32_t off,
+    uint32_t size, uint32_t *val)
+{
+	struct pcishim_cfg	pc;
+	const char		*r;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.pc_argsz = sizeof(pc);
+	pc.pc_bdf = bdf;
+	pc.pc_offset = off;
+	pc.pc_size = size;
+	pc.pc_value = *val;
+	r = e2etool_ioc(fd, req, &pc);
+	if (req == PCISHIM_IOC_CFG_READ)
+		*val = pc.pc_value;
+	return (r);
+}
+
+/*
+ * dom0 side, while the guest DOMID has BDF: a file restricted to DOMID
+ * reads BDF, cannot reach OTHER, cannot move BDF's BAR0 nor turn its
+ * decoding off (the floor), may write the command register unchanged,
+ * and cannot RESET, ENABLE or RESTRICT again; a file restricted to
+ * another domain cannot read BDF.  Prints
+ *   read=ok other=EPERM bar=EPERM kept=yes decode=EPERM same=ok
+ *   reset=EPERM enable=EPERM again=EPERM list=N denied=+2 foreign=EPERM
+ * Writes nothing a guest could notice: the refused writes change
+ * nothing and the one allowed writes back what is there.
+ */
+static int
+e2etool_shimrestrict(int argc, char **argv)
+{
+	struct pcishim_devop	op;
+	struct pcishim_info	pi;
+	struct pcishim_list	pl;
+	unsigned long		domid;
+	uint32_t		bdf, other, v, bar, bar2, cmd, d0, bdfs[16];
+	int			fd, fd2;
+
+	if (argc != 5 || e2etool_number(argv[2], &domid) != 0 ||
+	    e2etool_shimbdf(argv[3], &bdf) != 0 ||
+	    e2etool_shimbdf(argv[4], &other) != 0)
+		e2etool_usage();
+	if ((fd = open("/dev/" PCISHIM_DEVNAME, O_RDWR)) == -1 ||
+	    (fd2 = open("/dev/" PCISHIM_DEVNAME, O_RDONLY)) == -1) {
+		fprintf(stderr, "e2etool: /dev/%s: %s\n", PCISHIM_DEVNAME,
+		    strerror(errno));
+		return (1);
+	}
+	if (strcmp(e2etool_restrict(fd, (uint32_t)domid), "ok") != 0 ||
+	    strcmp(e2etool_restrict(fd2, (uint32_t)domid + 1), "ok") != 0) {
+		printf("restrict=%s\n", e2etool_restrict(fd, (uint32_t)domid));
+		return (1);
+	}
+	memset(&pi, 0, sizeof(pi));
+	pi.pi_argsz = sizeof(pi);
+	pi.pi_bdf = bdf;
+	(void)ioctl(fd, PCISHIM_IOC_INFO, &pi);
+	d0 = pi.pi_denied;
+	v = 0;
+	printf("read=%s", e2etool_rcfg(fd, PCISHIM_IOC_CFG_READ, bdf, 0, 4,
+	    &v));
+	v = 0;
+	printf(" other=%s", e2etool_rcfg(fd, PCISHIM_IOC_CFG_READ, other, 0,
+	    4, &v));
+	(void)e2etool_rcfg(fd, PCISHIM_IOC_CFG_READ, bdf, 0x10, 4, &bar);
+	v = bar ^ 0x10000000;
+	printf(" bar=%s", e2etool_rcfg(fd, PCISHIM_IOC_CFG_WRITE, bdf, 0x10, 4,
+	    &v));
+	(void)e2etool_rcfg(fd, PCISHIM_IOC_CFG_READ, bdf, 0x10, 4, &bar2);
+	printf(" kept=%s", bar2 == bar ? "yes" : "no");
+	(void)e2etool_rcfg(fd, PCISHIM_IOC_CFG_READ, bdf, 0x04, 2, &cmd);
+	v = cmd & ~3u;
+	printf(" decode=%s", e2etool_rcfg(fd, PCISHIM_IOC_CFG_WRITE, bdf, 0x04,
+	    2, &v));
+	v = cmd;
+	printf(" same=%s", e2etool_rcfg(fd, PCISHIM_IOC_CFG_WRITE, bdf, 0x04,
+	    2, &v));
+	memset(&op, 0, sizeof(op));
+	op.pd_argsz = sizeof(op);
+	op.pd_bdf = bdf;
+	printf(" reset=%s", e2etool_ioc(fd, PCISHIM_IOC_RESET, &op));
+	op.pd_flags = PCISHIM_EN_DEVICE;
+	printf(" enable=%s", e2etool_ioc(fd, PCISHIM_IOC_ENABLE, &op));
+	printf(" again=%s", e2etool_restrict(fd, (uint32_t)domid));
+	memset(&pl, 0, sizeof(pl));
+	pl.pl_argsz = sizeof(pl);
+	pl.pl_count = 16;
+	pl.pl_bdfs = (uint64_t)(uintptr_t)bdfs;
+	if (ioctl(fd, PCISHIM_IOC_LIST, &pl) == 0)
+		printf(" list=%u", pl.pl_count);
+	else
+		printf(" list=%s", strerror(errno));
+	(void)ioctl(fd, PCISHIM_IOC_INFO, &pi);
+	printf(" denied=+%u", pi.pi_denied - d0);
+	v = 0;
+	printf(" foreign=%s\n", e2etool_rcfg(fd2, PCISHIM_IOC_CFG_READ, bdf, 0,
+	    4, &v));
+	close(fd2);
+	close(fd);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,5 +483,7 @@ main(int argc, char **argv)
 		return (e2etool_shimcfg(argc, argv));
 	if (strcmp(argv[1], "shimreset") == 0)
 		return (e2etool_shimreset(argc, argv));
+	if (strcmp(argv[1], "shimrestrict") == 0)
+		return (e2etool_shimrestrict(argc, argv));
 	e2etool_usage();
 }

@@ -69,10 +69,50 @@ backend_up() {
 	pcibackd_start
 }
 
+# The daemon's children: with privilege separation, its guests' workers.
+pcibackd_workers() {
+	ps -o pid= --ppid "$PCIBACKD_PID" 2>/dev/null | tr -d ' '
+}
+
+# Wait up to $2 ms (10 s) for a worker other than $1 (a pid, or "").
+pcibackd_wait_worker() {
+	local end w
+	now_ms
+	end=$((MS + ${2:-10000}))
+	while :; do
+		for w in $(pcibackd_workers); do
+			[ "$w" != "$1" ] && { WORKER=$w; return 0; }
+		done
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.05
+	done
+}
+
+# A worker runs without root, under its seccomp filter, no new privileges.
+pcibackd_worker_status() {
+	local st uid sec nnp
+	st=/proc/$1/status
+	uid=$(awk '/^Uid:/ { print $2 " " $3 }' "$st" 2>/dev/null)
+	sec=$(awk '/^Seccomp:/ { print $2 }' "$st" 2>/dev/null)
+	nnp=$(awk '/^NoNewPrivs:/ { print $2 }' "$st" 2>/dev/null)
+	check "$2: worker $1 runs as uid ${uid:-?} (not root), Seccomp: ${sec:-?}, NoNewPrivs: ${nnp:-?}" \
+	    eval '[ -n "$uid" ] && [ "${uid%% *}" != 0 ] &&
+	    [ "${uid##* }" != 0 ] && [ "$sec" = 2 ] && [ "$nnp" = 1 ]'
+}
+
 # SIGTERM, then SIGKILL, each followed by a new daemon, while the guest
-# pings and reads config space (guest.sh phase_restart).
+# pings and reads config space (guest.sh phase_restart); with workers
+# (issue 11) also SIGKILL of the guest's worker alone (the parent
+# replaces it) and of the parent and the worker at once.
 backend_restart() {
-	local t0 t sig
+	local t0 t sig old
+	WORKER=
+	if pcibackd_wait_worker "" 1000; then
+		pcibackd_worker_status "$WORKER" "before the restarts"
+	else
+		note "pcibackd has no worker process: one process, as before issue 11"
+	fi
 	for sig in TERM KILL; do
 		now_ms
 		t0=$MS
@@ -91,6 +131,43 @@ backend_restart() {
 		metric "restart_sig${sig,,}_daemon_start" "${t:-?}" ms
 		nap 2
 	done
+	[ -n "$WORKER" ] || return 0
+	if ! pcibackd_wait_worker ""; then
+		not_ok "the restarted pcibackd has a worker for the guest"
+		return 1
+	fi
+	old=$WORKER
+	now_ms
+	t0=$MS
+	kill -KILL "$old"
+	if pcibackd_wait_worker "$old"; then
+		now_ms
+		ok "SIGKILL of the guest's worker $old: worker $WORKER replaces it ($((MS - t0)) ms)"
+		metric restart_worker_kill_to_new "$((MS - t0))" ms
+		pcibackd_worker_status "$WORKER" "after the worker's SIGKILL"
+	else
+		not_ok "SIGKILL of the guest's worker $old: a new worker within 10 s"
+	fi
+	note "pcibackd on the worker's death: $(grep -i 'worker' "$LOGDIR/pcibackd.log" | tail -n 2 | tr '\n' ' ')"
+	nap 2
+	old=$WORKER
+	now_ms
+	t0=$MS
+	kill -KILL "$PCIBACKD_PID" "$old"
+	wait "$PCIBACKD_PID" 2>/dev/null
+	if ! pcibackd_start; then
+		not_ok "pcibackd restarts after SIGKILL of the parent and the worker"
+		return 1
+	fi
+	if pcibackd_wait_worker "$old"; then
+		now_ms
+		ok "SIGKILL of the parent and the worker at once: restarted, worker $WORKER ($((MS - t0)) ms)"
+		metric restart_both_kill_to_worker "$((MS - t0))" ms
+		pcibackd_worker_status "$WORKER" "after both were killed"
+	else
+		not_ok "SIGKILL of the parent and the worker: a new worker within 10 s"
+	fi
+	nap 2
 }
 
 # While the guest reads the e1000e (checks.sh busy_window): a second
@@ -114,6 +191,23 @@ backend_assigned() {
 	r=$(cat "/sys/bus/pci/devices/$BDF_E1000E/driver_override")
 	check "the assigned e1000e keeps driver_override pciback ($r)" \
 	    [ "$r" = pciback ]
+	backend_restricted
+}
+
+# A /dev/pcishim file RESTRICTed to the guest (issue 11), on the real
+# module: the guest's e1000e in reach, dom0's own NIC and the privileged
+# calls not, the floor refusing a BAR move and decoding off, and a file
+# restricted to another domain refused the e1000e.
+backend_restricted() {
+	local r want
+	want="read=ok other=EPERM bar=EPERM kept=yes decode=EPERM same=ok"
+	want="$want reset=EPERM enable=EPERM again=EPERM list=4 denied=+2"
+	want="$want foreign=EPERM"
+	r=$(/e2e/e2etool shimrestrict "$DOMID" "$BDF_E1000E" 0000:00:07.0 2>&1)
+	note "shimrestrict: $r"
+	check "a restricted /dev/pcishim file reaches only dom$DOMID's devices, under the floor" \
+	    [ "$r" = "$want" ]
+	note "dmesg: $(dmesg | grep 'refused by the floor' | tail -n 1)"
 }
 
 backend_down() {
