@@ -706,6 +706,25 @@ control_accept(evutil_socket_t lfd, short events, void *arg)
  * A socket file left by a daemon that died is removed; one a live
  * daemon answers on means a second pcibackd, which must not start.
  */
+/*
+ * The socket's own directory (/var/run/pcibackd by default) is made when
+ * missing: systemd makes it for the unit, nothing does without systemd.
+ * Only the last component; a failure is bind()'s to report.
+ */
+static void
+control_mkdir(const char *path)
+{
+	char	 dir[CONTROL_PATH_MAX], *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((p = strrchr(dir, '/')) == NULL || p == dir)
+		return;
+	*p = '\0';
+	/* 0755 whatever the umask: the socket's group must reach it. */
+	if (mkdir(dir, 0755) == 0 && chmod(dir, 0755) == 0)
+		log_debug("control socket: made %s", dir);
+}
+
 static void
 control_stale(const char *path, const struct sockaddr_un *sun)
 {
@@ -753,6 +772,7 @@ control_init(struct pcibackd *env)
 		fatalx("control socket %s: path too long", c->c_socket);
 	memcpy(sun.sun_path, c->c_socket, strlen(c->c_socket) + 1);
 	snprintf(ctl->ctl_path, sizeof(ctl->ctl_path), "%s", c->c_socket);
+	control_mkdir(ctl->ctl_path);
 	control_stale(ctl->ctl_path, &sun);
 
 	ctl->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |

@@ -57,7 +57,7 @@
 #include <stdint.h>
 
 #define CONTROL_PROTOCOL_VERSION	1
-#define CONTROL_SOCKET		"/var/run/pcibackd.sock"
+#define CONTROL_SOCKET		"/var/run/pcibackd/pcibackd.sock"
 #define CONTROL_PATH_MAX	108	/* Linux's sizeof(sun_path) */
 #define CONTROL_PAYLOAD_MAX	4096	/* per message */
 #define CONTROL_ARGS_MAX	8	/* per request */

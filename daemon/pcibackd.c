@@ -40,6 +40,7 @@
 #include <event2/event.h>
 
 #include "pcibackd.h"
+#include "notify.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -94,6 +95,7 @@ pcibackd_signal(evutil_socket_t sig, short events, void *arg)
 	case SIGINT:
 		log_info("exiting on signal %d; guests stay connected",
 		    (int)sig);
+		notify_stopping();
 		env->pb_exiting = 1;
 		event_base_loopbreak(env->pb_base);
 		break;
@@ -104,6 +106,17 @@ pcibackd_signal(evutil_socket_t sig, short events, void *arg)
 		pcibackd_dump(env);
 		break;
 	}
+}
+
+static int
+pcibackd_nguests(struct pcibackd *env)
+{
+	struct frontend	*fe;
+	int		 n = 0;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		n += fe->fe_connected != 0;
+	return n;
 }
 
 static void
@@ -181,6 +194,7 @@ main(int argc, char *argv[])
 
 	control_init(&env);
 	log_init(debug, LOG_DAEMON);
+	notify_init();
 	if (!debug && daemon(0, 0) == -1)
 		fatal("daemon");
 	pcibackd_pidfile(pidfile);
@@ -208,6 +222,8 @@ main(int argc, char *argv[])
 	log_info("started in %lld ms, holding %d devices",
 	    (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000000, device_count(&env));
+	/* Only now: units ordered after us find the guests served. */
+	notify_ready(pcibackd_nguests(&env), device_count(&env));
 
 	event_base_dispatch(env.pb_base);
 

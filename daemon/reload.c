@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "pcibackd.h"
+#include "notify.h"
 #include "provider.h"
 
 struct reload_report {
@@ -268,9 +269,11 @@ reload_run(struct pcibackd *env,
 	struct pcibackd_conf	*new;
 	struct heldev		*hd, *next;
 
+	notify_reloading();
 	if ((new = parse_config(env->pb_conffile)) == NULL) {
 		log_warnx("reload: %s: not loaded, the running configuration "
 		    "stays", env->pb_conffile);
+		notify_reloaded(0, device_count(env));
 		return -1;
 	}
 	reload_global(&pr, env->pb_conf, new);
@@ -285,6 +288,7 @@ reload_run(struct pcibackd *env,
 	control_group_refresh(env);
 	log_info("reload: %s loaded, holding %d devices", env->pb_conffile,
 	    device_count(env));
+	notify_reloaded(1, device_count(env));
 	return 0;
 }
 
