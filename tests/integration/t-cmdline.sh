@@ -50,6 +50,20 @@ kill -TERM "$pid" 2>/dev/null
 check "it exits on SIGTERM" wait_until 10 not_running "$pid"
 check "and removes its pidfile" test ! -e "$T/pbd.pid"
 
+# The socket's directory is made when missing (as /var/run/pcibackd is
+# without systemd), 0755 whatever the umask.
+sed "s,^socket .*,socket \"$T/run/pcibackd.sock\"," "$T/pcibackd.conf" \
+    >"$T/rundir.conf"
+(umask 077; run_pbd -f "$T/rundir.conf" -p "$T/pbd.pid")
+check "a missing socket directory: the daemon starts" \
+    wait_until 10 test -S "$T/run/pcibackd.sock"
+pid=$(cat "$T/pbd.pid" 2>/dev/null)
+t_pids="$t_pids $pid"
+check "... and made it, mode 755" \
+    test "$(stat -c %a "$T/run" 2>/dev/null)" = 755
+kill -TERM "$pid" 2>/dev/null
+check "... and exits on SIGTERM" wait_until 10 not_running "$pid"
+
 # No Xen at all: no preload.
 check "no Xen: the daemon refuses to start" \
     sh -c '! ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} "$0" -d -f "$1" >"$2" 2>&1' \
