@@ -546,9 +546,10 @@ device_reset(struct heldev *hd, char **cause)
 }
 
 /*
- * Hold one more device (a reload or pcibackctl hold): a shim device the
- * toolstack has not made assignable cannot be, emulated ones come from
- * the sources loaded at start-up.  cd gives its name and policy.
+ * Hold one more device (a reload or pcibackctl hold): one the shim holds
+ * (released before), or one of the sources loaded at start-up; a shim
+ * device the toolstack has not made assignable cannot be.  cd gives its
+ * name and policy.
  */
 int
 device_add(struct pcibackd *env, const struct bdf *b,
@@ -557,6 +558,13 @@ device_add(struct pcibackd *env, const struct bdf *b,
 	*cause = NULL;
 	if (device_find(env, b) != NULL)
 		return util_cause(cause, "already held");
+	/* Released by pcibackctl while the shim kept it. */
+	switch (provshim_add(env, b, cd)) {
+	case 0:
+		return 0;
+	case -2:
+		return util_cause(cause, "cannot hold it (see the log)");
+	}
 	switch (provemul_hold(env, b, cd)) {
 	case 0:
 		return 0;

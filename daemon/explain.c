@@ -49,7 +49,7 @@ explain_reason(struct control_conn *cc, const char *level, const char *fmt,
 	control_emit(cc);
 }
 
-/* Not held: the configuration and the sources say why. */
+/* Not held: the configuration, the shim and the sources say why. */
 static void
 explain_unheld(struct control_conn *cc, const struct bdf *b)
 {
@@ -57,24 +57,31 @@ explain_unheld(struct control_conn *cc, const struct bdf *b)
 	const struct conf_device	*cd;
 	size_t				 nsrc = provemul_nsources(env);
 	int				 found = provemul_has(env, b);
+	int				 shim = provshim_has(env, b);
 
 	if ((cd = conf_find_device(env->pb_conf, b)) == NULL) {
 		explain_reason(cc, "blocks", "not held: no device line in "
 		    "%s names it", env->pb_conffile);
-		if (found)
-			explain_reason(cc, "info", "a device source has it: "
-			    "pcibackctl hold takes it until the next reload");
+		if (found || shim)
+			explain_reason(cc, "info", "%s has it: pcibackctl "
+			    "hold takes it until the next reload", shim ?
+			    "the shim" : "a device source");
 		return;
 	}
-	if (found)
+	if (found || shim)
 		explain_reason(cc, "blocks", "not held: listed at %s:%d and "
-		    "found in a device source, but released with "
-		    "pcibackctl, or holding it failed (see the log); "
-		    "pcibackctl hold takes it", cd->cd_file, cd->cd_line);
+		    "found in %s, but released with pcibackctl, or holding "
+		    "it failed (see the log); pcibackctl hold takes it",
+		    cd->cd_file, cd->cd_line, shim ? "the shim" :
+		    "a device source");
+	else if (env->pb_shim != NULL)
+		explain_reason(cc, "blocks", "not held: listed at %s:%d, but "
+		    "not bound to pciback: make it assignable first (xl "
+		    "pci-assignable-add)", cd->cd_file, cd->cd_line);
 	else if (nsrc == 0)
 		explain_reason(cc, "blocks", "not held: listed at %s:%d, but "
 		    "no device source is loaded (no emulate line that "
-		    "loaded)", cd->cd_file, cd->cd_line);
+		    "loaded, and no shim)", cd->cd_file, cd->cd_line);
 	else
 		explain_reason(cc, "blocks", "not held: listed at %s:%d, but "
 		    "no device source has it (%zu emulate source%s loaded)",

@@ -91,6 +91,13 @@ struct provider_ops {
 int		 provshim_init(struct pcibackd *);
 void		 provshim_shutdown(struct pcibackd *);
 int		 provshim_open(struct pcibackd *);
+/* The shim holds b. */
+int		 provshim_has(struct pcibackd *, const struct bdf *);
+/* Hold b again: 0, -1 the shim does not hold it, -2 holding failed. */
+int		 provshim_add(struct pcibackd *, const struct bdf *,
+		    const struct conf_device *);
+/* New reset methods for a shim device ("": the kernel's own). */
+int		 provshim_set_reset(struct heldev *, const char *, char **);
 
 /* provemul.c: emulated devices from the "emulate" sources. */
 int		 provemul_init(struct pcibackd *);

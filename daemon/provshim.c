@@ -34,6 +34,7 @@
 #include "pcishim_io.h"
 #include "provider.h"
 #include "shim.h"
+#include "util.h"
 
 #define PROVSHIM_MAX_FNS	4096	/* host functions listed */
 
@@ -206,11 +207,12 @@ provshim_functions(const struct heldev *hd, const struct provider_fn **fns,
 
 /* ---- holding what the shim holds ------------------------------------ */
 
+/* cd: its device line, or NULL for the configuration's (or the default). */
 static int
-provshim_hold(struct provshim *ps, const struct bdf *b)
+provshim_hold(struct provshim *ps, const struct bdf *b,
+    const struct conf_device *cd)
 {
 	struct pcibackd			*env = ps->ps_env;
-	const struct conf_device	*cd;
 	struct conf_device		 dflt;
 	struct provider_dev		 pd;
 	struct shimdev			*sd;
@@ -221,7 +223,8 @@ provshim_hold(struct provshim *ps, const struct bdf *b)
 		free(cause);
 		return -1;
 	}
-	cd = conf_device_or_default(env->pb_conf, b, &dflt);
+	if (cd == NULL)
+		cd = conf_device_or_default(env->pb_conf, b, &dflt);
 	memset(&pd, 0, sizeof(pd));
 	pd.pd_ops = &provshim_ops;
 	pd.pd_arg = sd;
@@ -244,6 +247,56 @@ provshim_hold(struct provshim *ps, const struct bdf *b)
 	return 0;
 }
 
+/* The shim holds b (bound to pciback): 1, else 0. */
+int
+provshim_has(struct pcibackd *env, const struct bdf *b)
+{
+	struct bdf	*bdfs;
+	size_t		 n, i;
+	char		*cause = NULL;
+	int		 found = 0;
+
+	if (env->pb_shim == NULL)
+		return 0;
+	if (shim_list(env->pb_shim->ps_shim, &bdfs, &n, &cause) != 0) {
+		log_warnx("%s", cause != NULL ? cause : "shim: list failed");
+		free(cause);
+		return 0;
+	}
+	for (i = 0; i < n && !found; i++)
+		found = bdf_equal(&bdfs[i], b);
+	free(bdfs);
+	return found;
+}
+
+/*
+ * Hold again what the shim holds and the daemon let go (pcibackctl
+ * release, then hold): 0, -1 the shim does not hold it, -2 holding failed.
+ */
+int
+provshim_add(struct pcibackd *env, const struct bdf *b,
+    const struct conf_device *cd)
+{
+	if (!provshim_has(env, b))
+		return -1;
+	return provshim_hold(env->pb_shim, b, cd) == 0 ? 0 : -2;
+}
+
+/*
+ * A reload changed the device line's reset methods: to the kernel now,
+ * so that show and explain say what the next reset does.  No line: the
+ * kernel's own order again ("default").
+ */
+int
+provshim_set_reset(struct heldev *hd, const char *methods, char **cause)
+{
+	*cause = NULL;
+	if (hd->hd_prov != &provshim_ops)
+		return util_cause(cause, "not a shim device");
+	return shim_set_reset_methods(hd->hd_arg, methods[0] != '\0' ?
+	    methods : "default", cause);
+}
+
 /* Hold what the shim holds and drop what it no longer does. */
 static void
 provshim_sync(struct provshim *ps)
@@ -262,7 +315,7 @@ provshim_sync(struct provshim *ps)
 	}
 	for (i = 0; i < n; i++)
 		if (device_find(env, &bdfs[i]) == NULL)
-			(void)provshim_hold(ps, &bdfs[i]);
+			(void)provshim_hold(ps, &bdfs[i], NULL);
 	for (hd = TAILQ_FIRST(&env->pb_devices); hd != NULL; hd = next) {
 		next = TAILQ_NEXT(hd, hd_entry);
 		if (hd->hd_prov != &provshim_ops)
@@ -289,7 +342,7 @@ provshim_event(void *arg, enum shim_event ev, const struct bdf *b)
 	case SHIM_EV_BOUND:
 		provshim_changed(ps);
 		if (hd == NULL)
-			(void)provshim_hold(ps, b);
+			(void)provshim_hold(ps, b, NULL);
 		break;
 	case SHIM_EV_UNBOUND:
 		provshim_changed(ps);

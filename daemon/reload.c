@@ -138,6 +138,30 @@ reload_quirks(struct reload_report *pr,
 	    hd->hd_pol.hp_nquirks, hd->hd_pol.hp_nquirks == 1 ? "" : "s");
 }
 
+/* A shim device's reset line changed: the kernel gets the new order. */
+static void
+reload_reset(struct pcibackd *env, struct reload_report *pr,
+    const struct conf_device *cd, struct heldev *hd, const char *addr)
+{
+	const struct conf_device	*old;
+	char				*cause = NULL;
+
+	old = conf_find_device(env->pb_conf, &hd->hd_bdf);
+	if (hd->hd_prov->po_reset == NULL || strcmp(old != NULL ?
+	    old->cd_reset : "", cd->cd_reset) == 0)
+		return;
+	if (provshim_set_reset(hd, cd->cd_reset, &cause) != 0)
+		reload_report(pr, "warning", "%s: reset methods not changed: "
+		    "%s", addr, cause != NULL ? cause : "refused");
+	else if (cd->cd_reset[0] != '\0')
+		reload_report(pr, "info", "%s: reset methods \"%s\", now %s "
+		    "first", addr, cd->cd_reset, device_reset_method(hd));
+	else
+		reload_report(pr, "info", "%s: reset methods: the kernel's "
+		    "own, now %s first", addr, device_reset_method(hd));
+	free(cause);
+}
+
 /* A held device: dropped, renamed, permissive changed, or left alone. */
 static void
 reload_held(struct pcibackd *env, struct reload_report *pr,
@@ -167,6 +191,7 @@ reload_held(struct pcibackd *env, struct reload_report *pr,
 		reload_report(pr, "info", "%s: name \"%s\"", addr,
 		    hd->hd_name);
 	}
+	reload_reset(env, pr, cd, hd, addr);
 	if (cd->cd_permissive == hd->hd_pol.hp_permissive) {
 		reload_quirks(pr, cd, hd, addr);
 		return;

@@ -558,6 +558,19 @@ shim_giveback_async(struct shimdev *sd, char **cause)
 	return 0;
 }
 
+/* The method the next reset tries first, as the shim now says. */
+static void
+shim_reset_refresh(struct shimdev *sd)
+{
+	struct pcishim_info	pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.pi_argsz = sizeof(pi);
+	pi.pi_bdf = sd->sd_packed;
+	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_INFO, &pi) == 0)
+		sd->sd_reset = pi.pi_reset;
+}
+
 /*
  * The reset methods are the kernel's to choose; Linux (5.15 and later)
  * takes an ordered list in sysfs.  The shim's resets then follow it.
@@ -583,5 +596,6 @@ shim_set_reset_methods(struct shimdev *sd, const char *methods, char **cause)
 		return util_cause(cause, "%s: reset \"%s\": the kernel "
 		    "refused it: %s", addr, methods, strerror(error));
 	log_info("%s: reset methods \"%s\"", addr, methods);
+	shim_reset_refresh(sd);
 	return 0;
 }

@@ -1,9 +1,11 @@
 #!/bin/sh
 # pcibackctl on the shim provider: show devices names the provider, the
 # state and the reset method; explain; hold of a device the toolstack did
-# not make assignable is refused with what to do; release stops holding a
-# free one; a reload keeps the shim's devices (the toolstack decides what
-# the shim holds) and applies names and permissive.
+# not make assignable is refused with what to do, and explain says so;
+# release stops holding a free one and hold takes it back (with its
+# line's name and permissive); a reload keeps the shim's devices (the
+# toolstack decides what the shim holds) and applies names and
+# permissive.
 . "$(dirname "$0")/lib.sh"
 
 E=0000:00:03.0
@@ -39,6 +41,7 @@ check "... saying what to do" has ctl.err 'make it assignable first'
 # A reload: the file names, the toolstack holds.
 cat >>"$T/pcibackd.conf" <<EOC
 device $E { name "nic" permissive yes reset "pm" }
+device 0000:00:02.0 { name "edu" }
 EOC
 check "reload" ctl reload
 check "the name is applied" dev_is $E name "'nic'"
@@ -48,6 +51,10 @@ check "explain names the configured reset methods and their line" \
 check "... with the method in use" has ctl.out 'info: reset: pm$'
 check "... and the line" has ctl.out 'reset methods to try, from .*pcibackd.conf:[0-9]+: pm$'
 check "a shim device no line names stays held" dev_is $N state "'ready'"
+check "explain a listed device the toolstack did not make assignable" \
+    ctl explain 0000:00:02.0
+check "... says to make it assignable, not that no source is loaded" \
+    has ctl.out 'blocks: not held: listed at .*pcibackd.conf:[0-9]+, but not bound to pciback: make it assignable first'
 
 guest_start g 5 --run-ms 30000
 wait_domain 5
@@ -63,6 +70,15 @@ check "released after its guest" \
 check "release of a free shim device" ctl release $N
 check "... no longer held by the daemon" \
     wait_until 5 log_has "$N: no longer held"
+check "explain the released nvme" ctl explain $N
+check "... the shim has it, hold takes it" \
+    has ctl.out 'info: the shim has it: pcibackctl hold takes it'
+check "hold undoes the release" ctl hold $N
+check "... held again, ready" dev_is $N state "'ready'"
+check "... from the shim" dev_is $N provider "'shim'"
+check "... logged" log_has "$N: held, asked by"
+check "hold of a device held already: refused" eval '! ctl hold $N'
+check "... saying so" has ctl.err 'already held'
 check "show stats" ctl show stats
 check "permissive of the free e1000e turned off by pcibackctl" \
     ctl permissive $E off
@@ -72,4 +88,12 @@ check "... logged as a warning for the next guest" \
 check "a permissive value that is neither on nor off: refused" \
     eval '! ctl permissive $E maybe'
 check "... saying what it wants" has ctl.err 'want on or off'
+
+# A listed device released and held again keeps its line's name.
+check "release of the free e1000e" ctl release $E
+check "explain: listed, in the shim, released" ctl explain $E
+check "... says so" has ctl.out 'listed at .*pcibackd.conf:[0-9]+ and found in the shim, but released with pcibackctl'
+check "hold takes it back" ctl hold $E
+check "... with its line's name" dev_is $E name "'nic'"
+check "... and its line's permissive" dev_is $E permissive True
 t_done

@@ -17,6 +17,12 @@ ctl() {
 	"$CTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
 }
 
+has_out() {
+	grep -Eq -- "$1" "$T/ctl.out" ||
+	    { note "ctl.out lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
+	    return 1; }
+}
+
 ctl_err_has() {
 	grep -Eq -- "$1" "$T/ctl.err"
 }
@@ -32,6 +38,8 @@ daemon_start
 check "the configured order goes to the kernel" \
     log_has "$N: reset methods \"pm flr\""
 check "the shim's reset_method is \"pm flr\"" shim_is $N reset_method "pm flr"
+check "pcibackctl shows PM, the configured first, before any reset" \
+    dev_is $N reset "'pm'"
 check "sysfs mirror shows it" \
     grep -qx "pm flr" "$XENSIM_DIR/shim/sys/bus/pci/devices/$N/reset_method"
 check "a method the e1000e cannot do is refused by the kernel" \
@@ -110,6 +118,37 @@ fault reset-hang off
 check "the reset ends once the switch is off" \
     wait_until 10 dev_is $N state "'ready'"
 check "the device serves again afterwards" serves 9 $N q
+
+# A reload that changes the reset line goes to the kernel at once, and
+# pcibackctl shows the method the next reset tries, before any reset.
+sed 's/reset "pm flr"/reset "flr pm"/' "$T/pcibackd.conf" >"$T/conf.new" &&
+    mv "$T/conf.new" "$T/pcibackd.conf"
+check "reload with the nvme's order changed" ctl reload
+check "... reported" has_out 'reset methods "flr pm", now flr first'
+check "the kernel's reset_method is the new order" \
+    shim_is $N reset_method "flr pm"
+check "pcibackctl shows FLR before any reset" dev_is $N reset "'flr'"
+check "explain says so too" ctl explain $N
+check "... the method in use" has_out 'info: reset: flr$'
+check "pcibackctl reset" ctl reset $N
+check "the reset used FLR" \
+    wait_until 5 log_has "$N: reset \(flr\), ready for the next guest"
+check "... in the shim too" shim_is $N last_method flr
+sed 's/ reset "flr pm"//' "$T/pcibackd.conf" >"$T/conf.new" &&
+    mv "$T/conf.new" "$T/pcibackd.conf"
+check "reload without the nvme's reset line" ctl reload
+check "... the kernel's own order again" \
+    has_out "reset methods: the kernel's own, now flr first"
+check "the kernel's reset_method is its default" \
+    shim_is $N reset_method "flr pm"
+sed 's/{ name "nvme" }/{ name "nvme" reset "pm" }/' "$T/pcibackd.conf" \
+    >"$T/conf.new" && mv "$T/conf.new" "$T/pcibackd.conf"
+check "reload: the nvme by PM only" ctl reload
+check "pcibackctl shows PM at once" dev_is $N reset "'pm'"
+check "a reload with the line unchanged writes nothing" \
+    sh -c 'n=$(grep -c "reset methods \"pm\"" "$1"); "$2" -s "$3" reload \
+	>/dev/null && test "$(grep -c "reset methods \"pm\"" "$1")" -eq "$n"' \
+    x "$T/daemon.log" "$CTL" "$T/pcibackd.sock"
 
 # A device that disappears while its reset hangs.
 fault reset-hang $E
