@@ -19,6 +19,8 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 EXAMPLESDIR	?= $(PREFIX)/share/examples/pcibackd
 SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
+# The workers' chroot: empty, root's (pcibackd(8)).
+EMPTYDIR	?= /var/lib/pcibackd/empty
 FUZZ_SECONDS	?= 30
 
 WARNINGS	 = -Wall -Wextra -Wformat=2 -Wwrite-strings -Wshadow \
@@ -58,7 +60,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz fuzz-long fuzz-replay coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint systemd-check shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz fuzz-long fuzz-replay coverage \
 	deps install clean demo deb deb-check
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(PCIBACKCTL) $(DEMO_CORE)
@@ -120,6 +122,11 @@ MANPAGES	:= daemon/pcibackd.8 daemon/pcibackd.conf.5 pcibackctl/pcibackctl.8
 # Manual pages must be mandoc -Tlint clean.
 manlint:
 	mandoc -Tlint -W warning $(MANPAGES)
+
+# The systemd unit: valid, and its sandbox's exposure score
+# (systemd-analyze security) no worse than tests/systemd/check.sh allows.
+systemd-check: $(PCIBACKD) $(PCIBACKCTL)
+	@sh tests/systemd/check.sh $(B)
 
 # The Linux shim, against the newest Debian kernel headers installed.
 KHDR		?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
@@ -199,7 +206,7 @@ check: deps
 	@echo "make check: all variants passed"
 
 check-gcc:
-	$(MAKE) all unit config integration fuzz-replay CC=gcc B=build/gcc
+	$(MAKE) all unit config integration fuzz-replay systemd-check CC=gcc B=build/gcc
 
 check-clang:
 	$(MAKE) all unit config fuzz-replay CC=clang B=build/clang
@@ -341,6 +348,7 @@ install: $(PCIBACKD) $(PCIBACKCTL)
 	install -m 644 daemon/pcibackd.8 pcibackctl/pcibackctl.8 \
 	    $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 daemon/pcibackd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d -m 755 $(DESTDIR)$(EMPTYDIR)
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	sed 's,/usr/local/sbin/,$(SBINDIR)/,g' etc/systemd/pcibackd.service \
 	    >$(DESTDIR)$(SYSTEMDDIR)/pcibackd.service

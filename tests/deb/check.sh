@@ -67,7 +67,7 @@ for p in usr/sbin/pcibackd usr/sbin/pcibackctl \
     lib/systemd/system/pcibackd.service \
     etc/pcibackd.conf etc/modprobe.d/pcibackd.conf \
     usr/share/doc/pcibackd/examples/pcibackd.conf \
-    usr/share/doc/pcibackd/copyright; do
+    usr/share/doc/pcibackd/copyright var/lib/pcibackd/empty/; do
 	check "pcibackd has /$p" has d "$p"
 done
 check "pcibackd has nothing under /usr/local" \
@@ -97,6 +97,14 @@ check "the unit starts /usr/sbin/pcibackd" \
     "$r/lib/systemd/system/pcibackd.service"
 check "the unit names no /usr/local" \
     sh -c "! grep /usr/local '$r/lib/systemd/system/pcibackd.service'"
+check "postinst creates the workers' user _pcibackd" \
+    grep -q 'adduser --system .*_pcibackd' "$T/d/ctl/postinst"
+check "pcibackd depends on adduser" \
+    sh -c "dpkg-deb -f '$daemon' Depends | grep -q adduser"
+check "the workers' chroot is empty and root's 0755" \
+    sh -c "grep -E ' \./var/lib/pcibackd/empty/' '$T/d.list' |
+	grep -q '^drwxr-xr-x root/root' &&
+	! grep -q ' \./var/lib/pcibackd/empty/.' '$T/d.list'"
 check "postinst enables the unit" \
     grep -q 'deb-systemd-helper.*pcibackd.service' "$T/d/ctl/postinst"
 check "the shipped /etc/pcibackd.conf passes pcibackd -n" \
