@@ -98,7 +98,8 @@ check "the unit starts /usr/sbin/pcibackd" \
 check "the unit names no /usr/local" \
     sh -c "! grep /usr/local '$r/lib/systemd/system/pcibackd.service'"
 check "postinst creates the workers' user _pcibackd" \
-    grep -q 'adduser --system .*_pcibackd' "$T/d/ctl/postinst"
+    sh -c "grep -A 1 'adduser --system' '$T/d/ctl/postinst' |
+	grep -q _pcibackd"
 check "pcibackd depends on adduser" \
     sh -c "dpkg-deb -f '$daemon' Depends | grep -q adduser"
 check "the workers' chroot is empty and root's 0755" \
