@@ -404,7 +404,12 @@ lookup(char *s)
 #define START_EXPAND	1
 #define DONE_EXPAND	2
 
-/* Pushed-back characters, and macro text being expanded. */
+/*
+ * Pushed-back characters, and macro text being expanded.  The expansion
+ * is read from a copy: a macro may be set again while its old value is
+ * still being read ("a = $a"), which frees that value (found by fuzz_conf).
+ */
+static char		*expansion;
 static unsigned char	*parsebuf;
 static int		 parseindex;
 static unsigned char	 pushback_buffer[1024];
@@ -567,7 +572,10 @@ lex_macro(void)
 		yyerror("macro '%s' not defined", buf);
 		return findeol();
 	}
-	parsebuf = (unsigned char *)val;
+	free(expansion);
+	if ((expansion = strdup(val)) == NULL)
+		fatal("strdup");
+	parsebuf = (unsigned char *)expansion;
 	parseindex = 0;
 	return START_EXPAND;
 }
@@ -880,6 +888,9 @@ parse_config(const char *filename)
 	curdev = NULL;
 	errors = file->errors;
 	popfile();
+	parsebuf = NULL;
+	free(expansion);
+	expansion = NULL;
 
 	/* Drop the macros of this file; keep the -D ones for a reload. */
 	for (sym = TAILQ_FIRST(&symhead); sym != NULL; sym = next) {
