@@ -51,7 +51,7 @@ UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-DAEMON_SRCS	:= $(sort $(wildcard daemon/*.c))
+DAEMON_SRCS	:= $(sort $(wildcard daemon/*.c compat/*.c))
 DAEMON_OBJS	:= $(DAEMON_SRCS:%.c=$(B)/%.o) $(B)/daemon/parse.o
 PCIBACKD	:= $(B)/pcibackd
 PCIBACKCTL	:= $(B)/pcibackctl
@@ -69,9 +69,9 @@ $(B)/%.o: %.c $(wildcard lib/*.h tests/support/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/support -c -o $@ $<
 
-$(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h)
+$(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h compat/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Idaemon -Ishim-driver $(PCI_CFLAGS) $(XEN_CFLAGS) \
+	$(CC) $(ALL_CFLAGS) -Idaemon -Icompat -Ishim-driver $(PCI_CFLAGS) $(XEN_CFLAGS) \
 	    -pthread -c -o $@ $<
 
 $(PCIBACKD): $(DAEMON_OBJS) $(LIB)

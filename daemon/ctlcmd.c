@@ -74,6 +74,8 @@ ctlcmd_run(struct control_conn *cc, uint32_t cmd, char **argv)
 {
 	size_t	i;
 
+	/* What the workers counted, for the show commands. */
+	worker_sync(control_env(cc));
 	for (i = 0; i < sizeof(ctlcmd_fns) / sizeof(ctlcmd_fns[0]); i++)
 		if (ctlcmd_fns[i].cf_cmd == cmd)
 			return ctlcmd_fns[i].cf_fn(cc, argv);
@@ -456,6 +458,7 @@ ctlcmd_log(struct control_conn *cc, char **argv)
 		    "not \"%s\"", argv[0]);
 	log_setverbose(v);
 	log_info("log %s, by %s", argv[0], control_who(cc));
+	worker_refresh_all(control_env(cc));
 	control_begin(cc, "log");
 	control_field(cc, CONTROL_F_STRING, "log", argv[0]);
 	control_emit(cc);
@@ -685,6 +688,7 @@ ctlcmd_log_level(struct control_conn *cc, char **argv)
 	/* Said before a lower level could hide it. */
 	log_warnx("log level %s, by %s", argv[0], control_who(cc));
 	log_setlevel(pri);
+	worker_refresh_all(control_env(cc));
 	control_begin(cc, "log");
 	control_field(cc, CONTROL_F_STRING, "log_level", argv[0]);
 	control_field(cc, CONTROL_F_STRING, "log",

@@ -180,6 +180,9 @@ device_set_policy(struct heldev *hd, const struct heldev_policy *hp,
 		return -1;
 	if (hp != &hd->hd_pol)
 		hd->hd_pol = *hp;
+	/* The owner's worker has the old policy: a new one. */
+	if (hd->hd_owner != -1)
+		worker_refresh_domain(hd->hd_env, hd->hd_owner);
 	return 0;
 }
 

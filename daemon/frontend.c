@@ -318,6 +318,8 @@ frontend_export(struct frontend *fe, int n, int adopt)
 		free(cause);
 		return -1;
 	}
+	/* Before the guest can know: its worker must serve the device. */
+	worker_refresh(fe);
 	guest = topo_find_host(&fe->fe_topo, &host)->te_guest;
 	bdf_format_vdev(&guest, vdev, sizeof(vdev));
 	snprintf(key, sizeof(key), "vdev-%d", n);
@@ -343,6 +345,8 @@ frontend_release(struct frontend *fe, int n)
 		return;
 	if (topo_remove(&fe->fe_topo, &host, NULL) != 0)
 		return;
+	/* Its worker lets go of the device before it is given back. */
+	worker_refresh(fe);
 	if ((hd = device_find(fe->fe_env, &host)) != NULL)
 		device_unassign(hd);
 }
@@ -464,11 +468,10 @@ frontend_connect(struct frontend *fe, int adopt)
 		free(cause);
 		return -1;
 	}
+	/* Its worker served an op a previous daemon left in flight. */
 	log_info("%s: %s (grant %u, port %u)", fe->fe_name,
 	    adopt ? "adopted a connected guest" : "connected", fe->fe_gref,
 	    fe->fe_remote_port);
-	if (adopt)
-		opserve_kick(fe);
 	return 0;
 }
 
@@ -624,6 +627,7 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	fe->fe_domid = domid;
 	fe->fe_devid = devid;
 	fe->fe_restarted = restarted;
+	fe->fe_wsock = -1;
 	snprintf(fe->fe_name, sizeof(fe->fe_name), "dom%u", domid);
 	snprintf(fe->fe_bepath, sizeof(fe->fe_bepath), "%s/%u/%u",
 	    env->pb_root, domid, devid);
@@ -734,9 +738,17 @@ frontend_release_domains(struct pcibackd *env)
 void
 frontend_free(struct frontend *fe)
 {
-	if (fe->fe_delay != NULL)
-		event_free(fe->fe_delay);
+	worker_free(fe);
 	free(fe);
+}
+
+void
+frontend_abandon(struct frontend *fe, const char *why)
+{
+	opserve_disconnect(fe);
+	frontend_fail(fe, EIO, "%s", why);
+	(void)frontend_switch(fe, frontend_state_of(fe, "state"),
+	    XenbusStateClosing);
 }
 
 /*

@@ -15,7 +15,10 @@
  */
 
 
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,7 @@ static int		 log_debug_mode;
 static int		 log_verbose;
 static int		 log_level = LOG_INFO;
 static const char	*const log_procname = "pcibackd";
+static int		 log_sock = -1;	/* a worker's: to its parent */
 
 void
 log_init(int to_stderr, int facility)
@@ -76,10 +80,37 @@ log_threshold(void)
 }
 
 void
+log_sendto(int fd)
+{
+	log_sock = fd;
+}
+
+/* Never blocks: a line the parent has no room for is lost. */
+static void __attribute__((format(printf, 2, 0)))
+log_send(int pri, const char *fmt, va_list ap)
+{
+	struct log_msg	m;
+	int		n;
+
+	m.lm_pri = pri;
+	n = vsnprintf(m.lm_text, sizeof(m.lm_text), fmt, ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(m.lm_text))
+		n = sizeof(m.lm_text) - 1;
+	(void)send(log_sock, &m, offsetof(struct log_msg, lm_text) +
+	    (size_t)n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	if (pri > log_threshold())
 		return;
+	if (log_sock != -1) {
+		log_send(pri, fmt, ap);
+		return;
+	}
 	if (log_debug_mode) {
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);

@@ -37,7 +37,16 @@ struct log_ratelimit {
 	uint64_t	lr_suppressed;
 };
 
+/* A line a worker sends its parent (worker.c). */
+#define LOG_MSG_MAX	1024
+struct log_msg {
+	int32_t	lm_pri;
+	char	lm_text[LOG_MSG_MAX];
+};
+
 void	log_init(int, int);
+/* From now on, send every line to fd as a struct log_msg. */
+void	log_sendto(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
 /* The configured level, a syslog priority; -v raises it to debug. */

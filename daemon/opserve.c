@@ -16,29 +16,28 @@
 
 
 /*
- * Serving ops from the shared page (doc/protocol.md §3.4).  One event channel
- * handle and one grant handle serve every guest.  Per event: copy the op
- * once, let lib/pciop act on the copy, write back only the reply, clear
- * the active bit, notify — and only then unmask, so a guest's events are
- * never processed faster than its ops are served (XSA-332).  A guest that
- * notifies faster than "ratelimit events" allows is served late,
- * from a timer, with its port still masked.  So is a guest that had more
- * than "ratelimit ops" answered while others share the thread: one op in
- * flight limits a guest only to the daemon's speed, and the daemon has
- * one thread for everyone.
+ * Serving ops from the shared page (doc/protocol.md §3.4).  The parent
+ * binds each guest's port on an event channel handle of its own,
+ * restricted to that guest, and checks the grant; the guest's worker
+ * (worker.c) maps the page and serves.  Per event: copy the op once, let
+ * lib/pciop act on the copy, write back only the reply, clear the active
+ * bit, notify — and only then unmask, so a guest's events are never
+ * processed faster than its ops are served (XSA-332).  A guest that
+ * notifies faster than "ratelimit events" allows is served late, from a
+ * timer, with its port still masked.  So is a guest that had more than
+ * "ratelimit ops" answered while others are connected: the budget is
+ * their share of the host's CPUs.
  */
 
 #include <sys/mman.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 
-#include <event2/event.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
 #include <xen/io/pciif.h>
@@ -55,17 +54,6 @@
 #define OPSERVE_LINGER_MAX_NS	500000	/* then give the others a turn */
 
 static int	opserve_over_budget(struct frontend *);
-
-static struct frontend *
-opserve_find_port(struct pcibackd *env, uint32_t port)
-{
-	struct frontend	*fe;
-
-	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
-		if (fe->fe_connected && fe->fe_port == port)
-			return fe;
-	return NULL;
-}
 
 static int
 opserve_active(struct xen_pci_sharedinfo *sh)
@@ -90,7 +78,7 @@ opserve_serve(struct frontend *fe)
 		__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIF_active,
 		    __ATOMIC_RELEASE);
 		/* The frontend sleeps until notified: notify after the clear. */
-		(void)xenevtchn_notify(fe->fe_env->pb_xce, fe->fe_port);
+		(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
 		fe->fe_ops++;
 		fe->fe_wops++;
 		if (reply.pr_err != 0)
@@ -141,28 +129,18 @@ opserve_now_ns(void)
  * once (a config-space scan, a sysfs read of 256 bytes).  Watching the
  * page a little while, with the port still masked, answers it without the
  * wake-up and the three system calls an event costs, which is most of
- * an op's price in a PV dom0.  Bounded, and only right after real ops.
+ * an op's price in a PV dom0.  Bounded, and only right after real ops;
+ * other guests have workers of their own.
  */
 static void
 opserve_linger(struct frontend *fe)
 {
-	struct pollfd	pfd;
 	int64_t		now, end, stop;
 
-	/*
-	 * Other guests' events are waiting: they come first.  Alone, there
-	 * is nobody to ask about, and no system call to pay for it.
-	 */
-	if (fe->fe_env->pb_nconnected > 1) {
-		pfd.fd = xenevtchn_fd(fe->fe_env->pb_xce);
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) != 0)
-			return;
-	}
 	now = opserve_now_ns();
 	end = now + OPSERVE_LINGER_NS;
 	stop = now + OPSERVE_LINGER_MAX_NS;
-	while (fe->fe_connected && (now = opserve_now_ns()) < end) {
+	while ((now = opserve_now_ns()) < end) {
 		if (!opserve_active(fe->fe_page)) {
 			opserve_relax();
 			continue;
@@ -181,22 +159,14 @@ opserve_finish(struct frontend *fe)
 {
 	unsigned int	n;
 
-	if (fe->fe_connected && (n = opserve_serve(fe)) > 0) {
+	if ((n = opserve_serve(fe)) > 0) {
 		/* The event was for the first; the others' are to come. */
 		opserve_early(fe, n - 1);
 		opserve_linger(fe);
 	}
 	fe->fe_busy = 0;
-	if (fe->fe_connected)
-		(void)xenevtchn_unmask(fe->fe_env->pb_xce, fe->fe_port);
-}
-
-static void
-opserve_delayed(evutil_socket_t fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	opserve_finish(arg);
+	(void)xenevtchn_unmask(fe->fe_xce, fe->fe_port);
+	worker_publish(fe);
 }
 
 /* Start a new budget window when the last one is over. */
@@ -233,42 +203,55 @@ opserve_flooding(struct frontend *fe)
 static int
 opserve_over_budget(struct frontend *fe)
 {
-	if (fe->fe_env->pb_nconnected < 2)
+	if (worker_nconnected(fe) < 2)
 		return 0;
 	opserve_window(fe);
 	return fe->fe_wops >=
 	    fe->fe_env->pb_conf->c_oprate * OPSERVE_WINDOW_MS / 1000;
 }
 
-/* Serve fe from a timer, its port masked meanwhile; 0 if scheduled. */
-static int
+/* Serve fe from a timer, its port masked meanwhile. */
+static void
 opserve_defer(struct frontend *fe)
 {
-	struct timeval	tv = { 0, OPSERVE_DELAY_MS * 1000 };
-
 	fe->fe_busy = 1;
-	if (fe->fe_delay == NULL)
-		fe->fe_delay = evtimer_new(fe->fe_env->pb_base,
-		    opserve_delayed, fe);
-	if (fe->fe_delay != NULL && evtimer_add(fe->fe_delay, &tv) == 0)
-		return 0;
-	fe->fe_busy = 0;
-	return -1;
+	clock_gettime(CLOCK_MONOTONIC, &fe->fe_deadline);
+	fe->fe_deadline.tv_nsec += OPSERVE_DELAY_MS * 1000000L;
+	if (fe->fe_deadline.tv_nsec >= 1000000000L) {
+		fe->fe_deadline.tv_sec++;
+		fe->fe_deadline.tv_nsec -= 1000000000L;
+	}
 }
 
-static void
-opserve_event(evutil_socket_t fd, short events, void *arg)
+int
+opserve_timeout(struct frontend *fe)
 {
-	struct pcibackd	*env = arg;
-	struct frontend	*fe;
-	xenevtchn_port_or_error_t port;
+	int64_t	ms;
 
-	(void)fd;
-	(void)events;
-	if ((port = xenevtchn_pending(env->pb_xce)) < 0)
+	if (!fe->fe_busy)
+		return -1;
+	ms = ((int64_t)fe->fe_deadline.tv_sec * 1000000000 +
+	    fe->fe_deadline.tv_nsec - opserve_now_ns() + 999999) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+void
+opserve_timer(struct frontend *fe)
+{
+	if (fe->fe_busy && opserve_timeout(fe) == 0)
+		opserve_finish(fe);
+}
+
+void
+opserve_event(struct frontend *fe)
+{
+	struct pcibackd			*env = fe->fe_env;
+	xenevtchn_port_or_error_t	 port;
+
+	if ((port = xenevtchn_pending(fe->fe_xce)) < 0)
 		return;
-	if ((fe = opserve_find_port(env, (uint32_t)port)) == NULL) {
-		(void)xenevtchn_unmask(env->pb_xce, (evtchn_port_t)port);
+	if ((uint32_t)port != fe->fe_port) {
+		(void)xenevtchn_unmask(fe->fe_xce, (evtchn_port_t)port);
 		return;
 	}
 	if (fe->fe_busy)
@@ -284,61 +267,75 @@ opserve_event(evutil_socket_t fd, short events, void *arg)
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
 		    "serving it at most every %d ms", fe->fe_name,
 		    OPSERVE_DELAY_MS);
-		if (opserve_defer(fe) == 0)
-			return;
+		opserve_defer(fe);
+		return;
 	} else if (opserve_active(fe->fe_page) && opserve_over_budget(fe)) {
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: op budget of %u "
 		    "per second used up, serving it at most every %d ms",
 		    fe->fe_name, env->pb_conf->c_oprate, OPSERVE_DELAY_MS);
-		if (opserve_defer(fe) == 0)
-			return;
+		opserve_defer(fe);
+		return;
 	}
 	opserve_finish(fe);
+}
+
+/*
+ * A new worker: serve an op left in flight by the one before it or by a
+ * previous daemon (§2.8), notify, and unmask what a dead one left masked.
+ */
+void
+opserve_start(struct frontend *fe)
+{
+	(void)opserve_serve(fe);
+	(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
+	(void)xenevtchn_unmask(fe->fe_xce, fe->fe_port);
+	worker_publish(fe);
 }
 
 int
 opserve_init(struct pcibackd *env)
 {
-	if ((env->pb_xce = xenevtchn_open(NULL,
-	    0)) == NULL) {
-		log_warn("cannot open the event channel device");
-		return -1;
-	}
-	if ((env->pb_xgt = xengnttab_open(NULL,
-	    0)) == NULL) {
+	if ((env->pb_xgt = xengnttab_open(NULL, 0)) == NULL) {
 		log_warn("cannot open the grant table device");
-		return -1;
-	}
-	env->pb_xceev = event_new(env->pb_base, xenevtchn_fd(env->pb_xce),
-	    EV_READ | EV_PERSIST, opserve_event, env);
-	if (env->pb_xceev == NULL || event_add(env->pb_xceev, NULL) != 0) {
-		log_warnx("cannot watch the event channel device");
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * The parent's part: a handle for this guest alone, its port bound on
+ * it; the grant checked by a map and unmap, so that a bad one fails the
+ * connection here, as before.  The worker maps the page itself.
+ */
 int
 opserve_connect(struct frontend *fe, char **cause)
 {
 	struct pcibackd			*env = fe->fe_env;
 	xenevtchn_port_or_error_t	 port;
+	void				*page;
 
 	if (fe->fe_connected)
 		return 0;
-	fe->fe_page = xengnttab_map_grant_ref(env->pb_xgt, fe->fe_domid,
+	page = xengnttab_map_grant_ref(env->pb_xgt, fe->fe_domid,
 	    fe->fe_gref, PROT_READ | PROT_WRITE);
-	if (fe->fe_page == NULL)
+	if (page == NULL)
 		return util_cause(cause, "cannot map grant %u of dom%u: %s",
 		    fe->fe_gref, fe->fe_domid, strerror(errno));
-	port = xenevtchn_bind_interdomain(env->pb_xce, fe->fe_domid,
+	(void)xengnttab_unmap(env->pb_xgt, page, 1);
+	if ((fe->fe_xce = xenevtchn_open(NULL, 0)) == NULL)
+		return util_cause(cause, "cannot open the event channel "
+		    "device: %s", strerror(errno));
+	if (xenevtchn_restrict(fe->fe_xce, (domid_t)fe->fe_domid) != 0)
+		log_debug("%s: event channel handle not restricted: %s",
+		    fe->fe_name, strerror(errno));
+	port = xenevtchn_bind_interdomain(fe->fe_xce, fe->fe_domid,
 	    fe->fe_remote_port);
 	if (port < 0) {
 		(void)util_cause(cause, "cannot bind event channel %u of "
 		    "dom%u: %s", fe->fe_remote_port, fe->fe_domid,
 		    strerror(errno));
-		(void)xengnttab_unmap(env->pb_xgt, fe->fe_page, 1);
-		fe->fe_page = NULL;
+		xenevtchn_close(fe->fe_xce);
+		fe->fe_xce = NULL;
 		return -1;
 	}
 	fe->fe_port = (uint32_t)port;
@@ -349,17 +346,12 @@ opserve_connect(struct frontend *fe, char **cause)
 	    env->pb_conf->c_logburst);
 	log_ratelimit_set(&fe->fe_oplr, env->pb_conf->c_lograte,
 	    env->pb_conf->c_logburst);
+	worker_count(env);
+	if (worker_start(fe) != 0) {
+		opserve_disconnect(fe);
+		return util_cause(cause, "cannot start the guest's worker");
+	}
 	return 0;
-}
-
-/* Serve an op a previous daemon left in flight (§2.8), then notify. */
-void
-opserve_kick(struct frontend *fe)
-{
-	if (!fe->fe_connected)
-		return;
-	(void)opserve_serve(fe);
-	(void)xenevtchn_notify(fe->fe_env->pb_xce, fe->fe_port);
 }
 
 void
@@ -367,29 +359,23 @@ opserve_disconnect(struct frontend *fe)
 {
 	struct pcibackd	*env = fe->fe_env;
 
-	if (fe->fe_delay != NULL)
-		evtimer_del(fe->fe_delay);
+	worker_stop(fe);
 	fe->fe_busy = 0;
 	if (!fe->fe_connected)
 		return;
-	(void)xenevtchn_unbind(env->pb_xce, fe->fe_port);
-	(void)xengnttab_unmap(env->pb_xgt, fe->fe_page, 1);
-	fe->fe_page = NULL;
+	(void)xenevtchn_unbind(fe->fe_xce, fe->fe_port);
+	xenevtchn_close(fe->fe_xce);
+	fe->fe_xce = NULL;
 	fe->fe_connected = 0;
 	env->pb_nconnected--;
+	worker_count(env);
 	log_debug("%s: disconnected", fe->fe_name);
 }
 
 void
 opserve_shutdown(struct pcibackd *env)
 {
-	if (env->pb_xceev != NULL)
-		event_free(env->pb_xceev);
-	env->pb_xceev = NULL;
-	if (env->pb_xce != NULL)
-		xenevtchn_close(env->pb_xce);
 	if (env->pb_xgt != NULL)
 		xengnttab_close(env->pb_xgt);
-	env->pb_xce = NULL;
 	env->pb_xgt = NULL;
 }

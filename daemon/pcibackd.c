@@ -71,6 +71,7 @@ pcibackd_dump(struct pcibackd *env)
 	struct frontend	*fe;
 	char		 addr[BDF_XL_MAX];
 
+	worker_sync(env);
 	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
 		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 		if (hd->hd_owner == -1)
@@ -208,6 +209,8 @@ main(int argc, char *argv[])
 			fatalx("cannot set up signal %d", sigs[i]);
 	}
 
+	if (worker_init(&env) != 0)
+		fatalx("cannot watch for the workers' exits");
 	device_init(&env);
 	if (opserve_init(&env) != 0)
 		fatalx("no event channel or grant device: is this a Xen dom0?");
@@ -231,6 +234,7 @@ main(int argc, char *argv[])
 	frontend_shutdown(&env);
 	watch_shutdown(&env);
 	opserve_shutdown(&env);
+	worker_shutdown(&env);
 	device_shutdown(&env);
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);

@@ -106,6 +106,11 @@ struct provider_ops;
 struct provshim;
 struct xenevtchn_handle;
 struct xengntdev_handle;
+struct worker_page;
+
+/* A worker that died this many times in WORKER_DEATH_SECS fails its guest. */
+#define WORKER_DEATHS		5
+#define WORKER_DEATH_SECS	10
 
 /*
  * A held device's life.  device_set_state() is the only writer, of
@@ -178,8 +183,9 @@ struct frontend {
 	uint32_t		 fe_remote_port;
 	uint32_t		 fe_port;	/* local port, when bound */
 	uint32_t		 fe_gref;
-	void			*fe_page;	/* struct xen_pci_sharedinfo */
-	struct event		*fe_delay;	/* rate limit: serve later */
+	void			*fe_page;	/* the worker's: xen_pci_sharedinfo */
+	struct xenevtchn_handle	*fe_xce;	/* this guest's port only */
+	struct timespec		 fe_deadline;	/* rate limit: serve then */
 	int			 fe_busy;
 	unsigned int		 fe_early;	/* ops served before their event */
 	struct timespec		 fe_window;	/* event rate window start */
@@ -191,6 +197,14 @@ struct frontend {
 	struct log_ratelimit	 fe_lr;
 	struct log_ratelimit	 fe_oplr;	/* per-op messages, apart */
 	uint64_t		 fe_ops;
+	/* The worker serving the guest's ops (worker.c), while connected. */
+	pid_t			 fe_wpid;	/* 0: none */
+	int			 fe_wsock;	/* parent's end, -1: none */
+	struct event		*fe_wev;	/* its log lines */
+	struct worker_page	*fe_wpage;	/* counters, shared with it */
+	struct log_ratelimit	 fe_wlr;	/* its log lines, ours */
+	struct timespec		 fe_wdeaths[WORKER_DEATHS]; /* the last ones */
+	unsigned int		 fe_wndeaths;
 };
 
 struct pcibackd {
@@ -199,9 +213,8 @@ struct pcibackd {
 	const char		*pb_conffile;
 	struct xs_handle	*pb_xs;
 	struct event		*pb_xsev;
-	struct xenevtchn_handle	*pb_xce;
-	struct event		*pb_xceev;
-	struct xengntdev_handle	*pb_xgt;
+	struct xengntdev_handle	*pb_xgt;	/* connect's check of a grant */
+	struct event		*pb_chldev;	/* SIGCHLD: a worker died */
 	unsigned int		 pb_domid;	/* our own */
 	char			 pb_root[64];	/* .../backend/pci */
 	TAILQ_HEAD(, heldev)	 pb_devices;
@@ -261,6 +274,8 @@ void		 frontend_update(struct pcibackd *, unsigned int,
 void		 frontend_release_domains(struct pcibackd *);
 void		 frontend_shutdown(struct pcibackd *);
 void		 frontend_free(struct frontend *);
+/* Its worker keeps dying: error node, Closing, as for a fatal error. */
+void		 frontend_abandon(struct frontend *, const char *);
 int		 frontend_bridge_refused(struct pcibackd *, struct heldev *);
 
 /* reload.c */
@@ -275,12 +290,37 @@ void		 control_shutdown(struct pcibackd *);
 /* Look the socket group's members up again (start-up, reload). */
 void		 control_group_refresh(struct pcibackd *);
 
-/* opserve.c */
+/* opserve.c: the parent binds, the worker serves */
 int		 opserve_init(struct pcibackd *);
 void		 opserve_shutdown(struct pcibackd *);
 int		 opserve_connect(struct frontend *, char **);
 void		 opserve_disconnect(struct frontend *);
-void		 opserve_kick(struct frontend *);
+/* In the worker: */
+void		 opserve_start(struct frontend *);
+void		 opserve_event(struct frontend *);
+/* Milliseconds until a deferred op is due (0: now), -1 if none. */
+int		 opserve_timeout(struct frontend *);
+void		 opserve_timer(struct frontend *);
+
+/* worker.c */
+int		 worker_init(struct pcibackd *);
+void		 worker_shutdown(struct pcibackd *);
+/* Fork the guest's worker; the guest is connected. */
+int		 worker_start(struct frontend *);
+/* Ask it to quit between two ops, wait, take its counters. */
+void		 worker_stop(struct frontend *);
+/* What it serves changed: a new one from the parent's state. */
+void		 worker_refresh(struct frontend *);
+void		 worker_refresh_domain(struct pcibackd *, int);
+void		 worker_refresh_all(struct pcibackd *);
+/* The counters the workers published, into the parent's copies. */
+void		 worker_sync(struct pcibackd *);
+/* In the worker, after serving: publish the counters. */
+void		 worker_publish(struct frontend *);
+unsigned int	 worker_nconnected(struct frontend *);
+/* pb_nconnected changed: tell every worker (the op budget uses it). */
+void		 worker_count(struct pcibackd *);
+void		 worker_free(struct frontend *);
 
 /* parse.y */
 struct pcibackd_conf	*parse_config(const char *);

@@ -441,6 +441,14 @@ provshim_init(struct pcibackd *env)
 	return 0;
 }
 
+int
+provshim_worker_fd(struct pcibackd *env, unsigned int domid)
+{
+	if (env->pb_shim == NULL)
+		return -1;
+	return shim_worker_fd(env->pb_shim->ps_shim, domid);
+}
+
 void
 provshim_shutdown(struct pcibackd *env)
 {

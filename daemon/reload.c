@@ -311,6 +311,8 @@ reload_run(struct pcibackd *env,
 	conf_free(env->pb_conf);
 	env->pb_conf = new;
 	control_group_refresh(env);
+	/* Workers know the configuration they were forked with. */
+	worker_refresh_all(env);
 	log_info("reload: %s loaded, holding %d devices", env->pb_conffile,
 	    device_count(env));
 	notify_reloaded(1, device_count(env));

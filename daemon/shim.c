@@ -213,6 +213,13 @@ fail:
  * Resets still running finish in the kernel whatever we do; their jobs
  * are lost with the process, which is what exiting means.
  */
+int
+shim_worker_fd(struct shim *sh, unsigned int domid)
+{
+	(void)domid;
+	return sh->sh_fd;
+}
+
 void
 shim_close(struct shim *sh)
 {

@@ -1698,6 +1698,12 @@ cfgspace_stats(const struct cfgspace *cs)
 	return &cs->cs_stats;
 }
 
+void
+cfgspace_stats_set(struct cfgspace *cs, const struct cfgspace_stats *st)
+{
+	cs->cs_stats = *st;
+}
+
 static uint32_t
 cfgspace_le32(const uint8_t *p)
 {

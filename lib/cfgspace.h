@@ -173,5 +173,7 @@ int		 cfgspace_field(const struct cfgspace *, size_t, unsigned int *,
 		    unsigned int *, const char **);
 
 const struct cfgspace_stats *cfgspace_stats(const struct cfgspace *);
+/* Counters kept elsewhere meanwhile (a worker process's), taken back. */
+void	cfgspace_stats_set(struct cfgspace *, const struct cfgspace_stats *);
 
 #endif /* PCIBACKD_CFGSPACE_H */

@@ -2,7 +2,8 @@
 # XSA-360 / XSA-395: nothing a guest's attach and detach take may leak.
 # Eight rounds of a guest given two devices (one with MSI and MSI-X
 # enabled and left on), hot-attach of a third, hot-detach, then destroy;
-# after the first round the daemon's open files, its grant mappings, its
+# after the first round the daemon's open files, its (and its workers')
+# grant mappings, its
 # bound event-channel ports (the model's port files) and its memory must
 # come back to where they were.  pirqs of real devices are
 # counted on the shim double (doc/advisories.md).
@@ -11,7 +12,12 @@
 ROUNDS=${T_ROUNDS:-8}
 
 fds() { ls "/proc/$DAEMON_PID/fd" | wc -l; }
-gnts() { grep -c '/gnt-' "/proc/$DAEMON_PID/maps"; }
+# The daemon's and its workers' (a worker maps its guest's page).
+gnts() {
+	for p in $DAEMON_PID $(pgrep -P "$DAEMON_PID"); do
+		cat "/proc/$p/maps" 2>/dev/null
+	done | grep -c '/gnt-'
+}
 # dom0 ports bound through the daemon's handle (its FIFO is evt-PID-N).
 ports() { cat "$XENSIM_DIR"/port-0-* 2>/dev/null | grep -c "/evt-$DAEMON_PID-"; }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }

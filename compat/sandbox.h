@@ -1,0 +1,35 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * What a worker process does to itself (daemon/worker.c): die with its
+ * parent, keep only the descriptors it serves with, give up root and
+ * most system calls.  Linux in sandbox_linux.c; elsewhere the stubs in
+ * sandbox_other.c do what the system allows and say what they cannot.
+ */
+
+#ifndef PCIBACKD_SANDBOX_H
+#define PCIBACKD_SANDBOX_H
+
+#include <sys/types.h>
+
+/* Killed when parent goes; -1 if it is already gone. */
+int	sandbox_diewith(pid_t);
+/* Close every descriptor but 0, 1, 2 and the n in keep. */
+int	sandbox_closefds(const int *, int);
+
+#endif /* PCIBACKD_SANDBOX_H */

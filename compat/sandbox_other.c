@@ -1,0 +1,53 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The worker's sandbox where there is no Linux: no parent-death signal
+ * (the worker also goes when its socket to the parent closes) and no
+ * system call filter; pcibackd(8) says so.
+ */
+
+#ifndef __linux__
+
+#include <unistd.h>
+
+#include "sandbox.h"
+
+int
+sandbox_diewith(pid_t parent)
+{
+	return getppid() == parent ? 0 : -1;
+}
+
+int
+sandbox_closefds(const int *keep, int n)
+{
+	long	max = sysconf(_SC_OPEN_MAX);
+	int	fd, i;
+
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++) {
+		for (i = 0; i < n && keep[i] != fd; i++)
+			;
+		if (i == n)
+			(void)close(fd);
+	}
+	return 0;
+}
+
+#endif /* !__linux__ */

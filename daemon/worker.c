@@ -1,0 +1,524 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * One worker process per connected guest (doc/design.md).  The parent
+ * forks it once the guest's port is bound; the worker maps the guest's
+ * page, keeps only the descriptors it serves with, and runs its own
+ * poll() loop over opserve.c.  It knows a fork-time snapshot of the
+ * guest's devices and their policy, so any change to them replaces it:
+ * the parent asks it to quit between two ops and forks a new one, which
+ * adopts the guest as a restarted daemon does (§2.8).  A worker that dies
+ * otherwise is reported and replaced, WORKER_DEATHS times in
+ * WORKER_DEATH_SECS at most; then its guest is failed.  Counters come
+ * back in a shared page, log lines over the socketpair; the parent takes
+ * both as untrusted input.  No message is exchanged on the op path.
+ */
+
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "pcibackd.h"
+#include "provider.h"
+#include "sandbox.h"
+
+#define WORKER_QUIT_MS	1000	/* then SIGKILL: an op takes microseconds */
+#define WORKER_LOG_LOOP	64	/* log lines taken per wake-up */
+
+struct worker_dev {
+	struct bdf		wd_host;
+	struct pciop_stats	wd_ops;
+	struct cfgspace_stats	wd_cfg;
+};
+
+/* Shared with one worker; past wp_nconnected, the worker writes. */
+struct worker_page {
+	volatile uint32_t	wp_nconnected;	/* the parent's */
+	uint64_t		wp_ops;
+	struct pciop_stats	wp_guest;
+	uint32_t		wp_ndev;
+	struct worker_dev	wp_dev[TOPO_MAX_DEVS];
+};
+
+static void	worker_died(struct frontend *, pid_t, int);
+
+static __attribute__((noreturn)) void
+worker_exit(int code)
+{
+#ifdef PCIBACKD_COVERAGE
+	exit(code);		/* gcov writes its counts at exit */
+#else
+	_exit(code);		/* nothing of the parent's to run or flush */
+#endif
+}
+
+/* ---- in the worker --------------------------------------------------- */
+
+unsigned int
+worker_nconnected(struct frontend *fe)
+{
+	return fe->fe_wpage != NULL ? fe->fe_wpage->wp_nconnected : 1;
+}
+
+static void
+worker_fill(struct frontend *fe, struct worker_page *wp)
+{
+	struct topo_entry	*te;
+	struct pciop_dev	*pd;
+	size_t			 i, n;
+
+	wp->wp_ops = fe->fe_ops;
+	wp->wp_guest = fe->fe_guest.pg_stats;
+	n = topo_count(&fe->fe_topo);
+	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
+		te = topo_entry(&fe->fe_topo, i);
+		pd = te->te_user;
+		wp->wp_dev[i].wd_host = te->te_host;
+		if (pd == NULL)
+			continue;
+		wp->wp_dev[i].wd_ops = pd->pd_stats;
+		wp->wp_dev[i].wd_cfg = *cfgspace_stats(pd->pd_cs);
+	}
+	wp->wp_ndev = (uint32_t)i;
+}
+
+void
+worker_publish(struct frontend *fe)
+{
+	if (fe->fe_wpage != NULL)
+		worker_fill(fe, fe->fe_wpage);
+}
+
+static void
+worker_loop(struct frontend *fe, int sock)
+{
+	struct pollfd	pfd[2];
+
+	opserve_start(fe);
+	for (;;) {
+		pfd[0].fd = xenevtchn_fd(fe->fe_xce);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sock;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, opserve_timeout(fe)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("%s: worker: poll", fe->fe_name);
+		}
+		/* QUIT, or the parent is gone: between two ops, go. */
+		if (pfd[1].revents != 0)
+			worker_exit(0);
+		opserve_timer(fe);
+		if (pfd[0].revents & POLLIN)
+			opserve_event(fe);
+	}
+}
+
+static __attribute__((noreturn)) void
+worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
+    pid_t parent)
+{
+	const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
+	int		keep[4], nkeep = 0, shimfd;
+	size_t		i;
+	sigset_t	none;
+
+	if (sandbox_diewith(parent) != 0)
+		worker_exit(1);
+	/* The parent's handlers write to its event loop: not ours. */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	log_sendto(sock);
+	/* gntdev maps are not inherited: map the page ourselves. */
+	fe->fe_page = xengnttab_map_grant_ref((xengnttab_handle *)xgt,
+	    fe->fe_domid, fe->fe_gref, PROT_READ | PROT_WRITE);
+	if (fe->fe_page == NULL) {
+		log_warn("%s: worker: cannot map grant %u", fe->fe_name,
+		    fe->fe_gref);
+		worker_exit(1);
+	}
+	/* The grant handle goes with the rest; the mapping stays. */
+	keep[nkeep++] = sock;
+	keep[nkeep++] = xenevtchn_fd(fe->fe_xce);
+	if ((shimfd = provshim_worker_fd(fe->fe_env, fe->fe_domid)) != -1)
+		keep[nkeep++] = shimfd;
+	if (sandbox_closefds(keep, nkeep) != 0) {
+		log_warn("%s: worker: cannot close descriptors", fe->fe_name);
+		worker_exit(1);
+	}
+	worker_loop(fe, sock);
+	worker_exit(0);
+}
+
+/* ---- in the parent --------------------------------------------------- */
+
+static void
+worker_logline(struct frontend *fe, struct log_msg *m, size_t len)
+{
+	size_t	i, n;
+	int	pri;
+
+	if (len <= offsetof(struct log_msg, lm_text))
+		return;
+	n = len - offsetof(struct log_msg, lm_text);
+	if (n > sizeof(m->lm_text))
+		n = sizeof(m->lm_text);
+	m->lm_text[n - 1] = '\0';
+	/* Its own words, never the parent's: no control characters. */
+	for (i = 0; i < n - 1 && m->lm_text[i] != '\0'; i++)
+		if ((unsigned char)m->lm_text[i] < 0x20 ||
+		    (unsigned char)m->lm_text[i] >= 0x7f)
+			m->lm_text[i] = '?';
+	pri = m->lm_pri;
+	if (pri < LOG_ERR)
+		pri = LOG_ERR;
+	if (pri > LOG_DEBUG)
+		pri = LOG_DEBUG;
+	log_limited(&fe->fe_wlr, pri, "%s worker: %s", fe->fe_name,
+	    m->lm_text);
+}
+
+/* 0: more may come; -1: the worker's end is closed. */
+static int
+worker_drain(struct frontend *fe)
+{
+	struct log_msg	m;
+	ssize_t		n;
+	int		i;
+
+	for (i = 0; i < WORKER_LOG_LOOP; i++) {
+		n = recv(fe->fe_wsock, &m, sizeof(m), MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return -1;
+		worker_logline(fe, &m, (size_t)n);
+	}
+	return 0;
+}
+
+static void
+worker_dispatch(evutil_socket_t fd, short events, void *arg)
+{
+	struct frontend	*fe = arg;
+
+	(void)fd;
+	(void)events;
+	if (worker_drain(fe) == -1 && fe->fe_wev != NULL)
+		event_del(fe->fe_wev);	/* SIGCHLD follows */
+}
+
+/* Its counters into ours; bounded, and only for its own devices. */
+static void
+worker_absorb(struct frontend *fe)
+{
+	struct worker_page	*wp = fe->fe_wpage;
+	struct heldev		*hd;
+	uint32_t		 i, n;
+
+	if (wp == NULL)
+		return;
+	fe->fe_ops = wp->wp_ops;
+	fe->fe_guest.pg_stats = wp->wp_guest;
+	n = wp->wp_ndev;
+	if (n > TOPO_MAX_DEVS)
+		n = TOPO_MAX_DEVS;
+	for (i = 0; i < n; i++) {
+		hd = device_find(fe->fe_env, &wp->wp_dev[i].wd_host);
+		if (hd == NULL || hd->hd_owner != (int)fe->fe_domid)
+			continue;
+		hd->hd_pciop.pd_stats = wp->wp_dev[i].wd_ops;
+		cfgspace_stats_set(hd->hd_pciop.pd_cs, &wp->wp_dev[i].wd_cfg);
+	}
+}
+
+void
+worker_sync(struct pcibackd *env)
+{
+	struct frontend	*fe;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		if (fe->fe_wpid != 0)
+			worker_absorb(fe);
+}
+
+void
+worker_count(struct pcibackd *env)
+{
+	struct frontend	*fe;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		if (fe->fe_wpage != NULL)
+			fe->fe_wpage->wp_nconnected = env->pb_nconnected;
+}
+
+/* After its end is closed: the last lines, the counters, the socket. */
+static void
+worker_close(struct frontend *fe)
+{
+	if (fe->fe_wsock != -1)
+		(void)worker_drain(fe);
+	worker_absorb(fe);
+	if (fe->fe_wev != NULL)
+		event_free(fe->fe_wev);
+	fe->fe_wev = NULL;
+	if (fe->fe_wsock != -1)
+		close(fe->fe_wsock);
+	fe->fe_wsock = -1;
+}
+
+int
+worker_start(struct frontend *fe)
+{
+	struct pcibackd		*env = fe->fe_env;
+	struct xengntdev_handle	*xgt;
+	int			 sv[2];
+	pid_t			 pid;
+
+	if (fe->fe_wpid != 0 || !fe->fe_connected)
+		return 0;
+	if (fe->fe_wpage == NULL) {
+		fe->fe_wpage = mmap(NULL, sizeof(*fe->fe_wpage),
+		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (fe->fe_wpage == MAP_FAILED) {
+			fe->fe_wpage = NULL;
+			log_warn("%s: worker page", fe->fe_name);
+			return -1;
+		}
+	}
+	fe->fe_wpage->wp_nconnected = env->pb_nconnected;
+	worker_fill(fe, fe->fe_wpage);
+	if (fe->fe_wlr.lr_burst == 0)
+		log_ratelimit_init(&fe->fe_wlr, env->pb_conf->c_lograte,
+		    env->pb_conf->c_logburst);
+	else
+		log_ratelimit_set(&fe->fe_wlr, env->pb_conf->c_lograte,
+		    env->pb_conf->c_logburst);
+	if ((xgt = (struct xengntdev_handle *)xengnttab_open(NULL, 0)) ==
+	    NULL) {
+		log_warn("%s: worker: grant table device", fe->fe_name);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("%s: worker: socketpair", fe->fe_name);
+		xengnttab_close((xengnttab_handle *)xgt);
+		return -1;
+	}
+	switch (pid = fork()) {
+	case -1:
+		log_warn("%s: worker: fork", fe->fe_name);
+		close(sv[0]);
+		close(sv[1]);
+		xengnttab_close((xengnttab_handle *)xgt);
+		return -1;
+	case 0:
+		close(sv[0]);
+		worker_main(fe, xgt, sv[1], getppid());
+	}
+	close(sv[1]);
+	xengnttab_close((xengnttab_handle *)xgt);
+	fe->fe_wpid = pid;
+	fe->fe_wsock = sv[0];
+	fe->fe_wev = event_new(env->pb_base, sv[0], EV_READ | EV_PERSIST,
+	    worker_dispatch, fe);
+	if (fe->fe_wev == NULL || event_add(fe->fe_wev, NULL) != 0)
+		log_warnx("%s: worker %ld: its log lines are lost",
+		    fe->fe_name, (long)pid);
+	log_debug("%s: worker %ld serves its ops", fe->fe_name, (long)pid);
+	return 0;
+}
+
+/* Wait for its end to close (it exits), at most ms; 0 if it did. */
+static int
+worker_wait_close(struct frontend *fe, int ms)
+{
+	struct pollfd	pfd;
+	struct timespec	t0, t1;
+	int		left = ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pfd.fd = fe->fe_wsock;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left) == 1) {
+			if (worker_drain(fe) == -1 ||
+			    (pfd.revents & (POLLHUP | POLLERR)))
+				return 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return -1;
+	}
+}
+
+void
+worker_stop(struct frontend *fe)
+{
+	pid_t	pid = fe->fe_wpid;
+	int	status;
+
+	if (pid == 0)
+		return;
+	fe->fe_wpid = 0;
+	(void)send(fe->fe_wsock, "q", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (worker_wait_close(fe, WORKER_QUIT_MS) != 0) {
+		log_warnx("%s: worker %ld does not quit; killing it",
+		    fe->fe_name, (long)pid);
+		(void)kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	worker_close(fe);
+}
+
+void
+worker_refresh(struct frontend *fe)
+{
+	if (fe->fe_wpid == 0)
+		return;
+	worker_stop(fe);
+	if (worker_start(fe) != 0)
+		frontend_abandon(fe, "cannot start a worker for its ops");
+}
+
+void
+worker_refresh_domain(struct pcibackd *env, int domid)
+{
+	struct frontend	*fe, *next;
+
+	for (fe = TAILQ_FIRST(&env->pb_frontends); fe != NULL; fe = next) {
+		next = TAILQ_NEXT(fe, fe_entry);
+		if ((int)fe->fe_domid == domid)
+			worker_refresh(fe);
+	}
+}
+
+void
+worker_refresh_all(struct pcibackd *env)
+{
+	struct frontend	*fe, *next;
+
+	for (fe = TAILQ_FIRST(&env->pb_frontends); fe != NULL; fe = next) {
+		next = TAILQ_NEXT(fe, fe_entry);
+		worker_refresh(fe);
+	}
+}
+
+/* Too many deaths lately?  Counts this one. */
+static int
+worker_budget(struct frontend *fe)
+{
+	struct timespec	now, *oldest;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	oldest = &fe->fe_wdeaths[fe->fe_wndeaths % WORKER_DEATHS];
+	fe->fe_wndeaths++;
+	if (fe->fe_wndeaths > WORKER_DEATHS &&
+	    now.tv_sec - oldest->tv_sec < WORKER_DEATH_SECS)
+		return -1;
+	*oldest = now;
+	return 0;
+}
+
+static void
+worker_died(struct frontend *fe, pid_t pid, int status)
+{
+	fe->fe_wpid = 0;
+	worker_close(fe);
+	if (WIFSIGNALED(status))
+		log_warnx("%s: worker %ld killed by signal %d%s", fe->fe_name,
+		    (long)pid, WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+		    " (seccomp: a forbidden system call)" : "");
+	else
+		log_warnx("%s: worker %ld exited with status %d", fe->fe_name,
+		    (long)pid, WEXITSTATUS(status));
+	if (!fe->fe_connected)
+		return;
+	if (worker_budget(fe) != 0) {
+		frontend_abandon(fe, "the worker serving its ops keeps dying");
+		return;
+	}
+	if (worker_start(fe) != 0)
+		frontend_abandon(fe, "cannot start a worker for its ops");
+	else
+		log_info("%s: worker %ld replaces it", fe->fe_name,
+		    (long)fe->fe_wpid);
+}
+
+static void
+worker_reap(evutil_socket_t sig, short events, void *arg)
+{
+	struct pcibackd	*env = arg;
+	struct frontend	*fe;
+	pid_t		 pid;
+	int		 status;
+
+	(void)sig;
+	(void)events;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+			if (fe->fe_wpid == pid)
+				break;
+		if (fe != NULL)
+			worker_died(fe, pid, status);
+	}
+}
+
+int
+worker_init(struct pcibackd *env)
+{
+	env->pb_chldev = evsignal_new(env->pb_base, SIGCHLD, worker_reap,
+	    env);
+	if (env->pb_chldev == NULL || evsignal_add(env->pb_chldev, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+void
+worker_shutdown(struct pcibackd *env)
+{
+	if (env->pb_chldev != NULL)
+		event_free(env->pb_chldev);
+	env->pb_chldev = NULL;
+}
+
+void
+worker_free(struct frontend *fe)
+{
+	worker_stop(fe);
+	if (fe->fe_wpage != NULL)
+		munmap(fe->fe_wpage, sizeof(*fe->fe_wpage));
+	fe->fe_wpage = NULL;
+}
