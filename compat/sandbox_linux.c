@@ -15,19 +15,211 @@
  */
 
 
-/* The worker's sandbox on Linux: PR_SET_PDEATHSIG, close_range. */
+/*
+ * The worker's sandbox on Linux: PR_SET_PDEATHSIG, close_range, chroot
+ * and setresuid, PR_SET_NO_NEW_PRIVS and a seccomp filter.  The filter
+ * allows what the op loop calls (read and write its descriptors, ioctl
+ * on the event channel and the shim only, poll, the socketpair, clocks,
+ * malloc's memory calls without PROT_EXEC, exit) and kills the process
+ * on anything else: no open, no socket, no exec, no fork, no ptrace.
+ * Coverage builds also let gcov write its counts at exit; sanitizer
+ * builds let the sanitizer write its report.
+ */
 
 #ifdef __linux__
 
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "sandbox.h"
+
+#if defined(__x86_64__)
+#define SANDBOX_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SANDBOX_ARCH	AUDIT_ARCH_AARCH64
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER	1
+#endif
+#endif
+
+#ifdef SANDBOX_ARCH
+const int sandbox_has_filter = 1;
+#else
+const int sandbox_has_filter = 0;
+#endif
+
+/* The system calls the op loop makes, whatever their arguments. */
+static const int sandbox_calls[] = {
+	__NR_read, __NR_write, __NR_readv, __NR_writev, __NR_close,
+	__NR_ppoll, __NR_recvfrom, __NR_recvmsg, __NR_sendto, __NR_sendmsg,
+	__NR_clock_gettime, __NR_clock_nanosleep, __NR_nanosleep,
+	__NR_gettimeofday, __NR_munmap, __NR_mremap, __NR_brk, __NR_madvise,
+	__NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_exit, __NR_exit_group,
+	__NR_getpid, __NR_gettid, __NR_futex, __NR_sched_yield,
+	__NR_restart_syscall,
+#ifdef __NR_poll
+	__NR_poll,
+#endif
+#if defined(PCIBACKD_COVERAGE) || defined(SANDBOX_SANITIZER)
+	/* gcov's counts at exit; a sanitizer's report. */
+	__NR_openat, __NR_fcntl, __NR_lseek, __NR_newfstatat, __NR_fstat,
+	__NR_mkdirat, __NR_readlinkat, __NR_faccessat, __NR_sigaltstack,
+	__NR_prlimit64, __NR_getppid,
+#ifdef __NR_open
+	__NR_open, __NR_mkdir, __NR_readlink, __NR_access, __NR_getrlimit,
+#endif
+#endif
+};
+
+#define SANDBOX_MAXINS	192
+#define SANDBOX_NR	offsetof(struct seccomp_data, nr)
+#define SANDBOX_ARG(n)	(offsetof(struct seccomp_data, args) + 8 * (n))
+
+struct sandbox_prog {
+	struct sock_filter	sp_ins[SANDBOX_MAXINS];
+	unsigned int		sp_n;
+};
+
+static void
+sandbox_ins(struct sandbox_prog *sp, uint16_t code, uint32_t k, uint8_t jt,
+    uint8_t jf)
+{
+	struct sock_filter	f = { code, jt, jf, k };
+
+	if (sp->sp_n < SANDBOX_MAXINS)
+		sp->sp_ins[sp->sp_n] = f;
+	sp->sp_n++;
+}
+
+/* "nr: allowed" as two instructions; A holds the number. */
+static void
+sandbox_allow(struct sandbox_prog *sp, int nr)
+{
+	sandbox_ins(sp, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1);
+	sandbox_ins(sp, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+}
+
+/* nr allowed if its argument arg has none of the bits (PROT_EXEC). */
+static void
+sandbox_allow_without(struct sandbox_prog *sp, int nr, int arg,
+    uint32_t bits)
+{
+	sandbox_ins(sp, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 4);
+	sandbox_ins(sp, BPF_LD | BPF_W | BPF_ABS, (uint32_t)SANDBOX_ARG(arg),
+	    0, 0);
+	sandbox_ins(sp, BPF_JMP | BPF_JSET | BPF_K, bits, 0, 1);
+	sandbox_ins(sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
+	sandbox_ins(sp, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	sandbox_ins(sp, BPF_LD | BPF_W | BPF_ABS, SANDBOX_NR, 0, 0);
+}
+
+/* ioctl on the descriptors given, nothing else. */
+static void
+sandbox_allow_ioctl(struct sandbox_prog *sp, const int *fds, int n)
+{
+	int	i;
+
+	sandbox_ins(sp, BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0,
+	    (uint8_t)(2 * n + 2));
+	sandbox_ins(sp, BPF_LD | BPF_W | BPF_ABS, (uint32_t)SANDBOX_ARG(0),
+	    0, 0);
+	for (i = 0; i < n; i++) {
+		sandbox_ins(sp, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fds[i],
+		    0, 1);
+		sandbox_ins(sp, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	}
+	sandbox_ins(sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
+}
+
+static int
+sandbox_filter(const int *fds, int n)
+{
+#ifdef SANDBOX_ARCH
+	struct sandbox_prog	 sp;
+	struct sock_fprog	 prog;
+	size_t			 i;
+
+	if (n < 0 || n > 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	sp.sp_n = 0;
+	sandbox_ins(&sp, BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch), 0, 0);
+	sandbox_ins(&sp, BPF_JMP | BPF_JEQ | BPF_K, SANDBOX_ARCH, 1, 0);
+	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
+	sandbox_ins(&sp, BPF_LD | BPF_W | BPF_ABS, SANDBOX_NR, 0, 0);
+#ifdef __x86_64__
+	/* No x32 numbers: the same calls under other numbers. */
+	sandbox_ins(&sp, BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
+	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
+#endif
+	for (i = 0; i < sizeof(sandbox_calls) / sizeof(sandbox_calls[0]); i++)
+		sandbox_allow(&sp, sandbox_calls[i]);
+	sandbox_allow_without(&sp, __NR_mmap, 2, PROT_EXEC);
+	sandbox_allow_without(&sp, __NR_mprotect, 2, PROT_EXEC);
+	sandbox_allow_ioctl(&sp, fds, n);
+	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
+	if (sp.sp_n > SANDBOX_MAXINS) {
+		errno = E2BIG;
+		return -1;
+	}
+	prog.len = (unsigned short)sp.sp_n;
+	prog.filter = sp.sp_ins;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+#else
+	(void)fds;
+	(void)n;
+	return 0;
+#endif
+}
+
+int
+sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
+    const char **what)
+{
+	uid_t	ruid, euid, suid;
+
+	if (si->si_drop) {
+		*what = "chroot";
+		if (si->si_dir[0] != '\0' && (chroot(si->si_dir) == -1 ||
+		    chdir("/") == -1))
+			return -1;
+		*what = "user";
+		if (setgroups(0, NULL) == -1 ||
+		    setresgid(si->si_gid, si->si_gid, si->si_gid) == -1 ||
+		    setresuid(si->si_uid, si->si_uid, si->si_uid) == -1)
+			return -1;
+		if (getresuid(&ruid, &euid, &suid) == -1 ||
+		    ruid != si->si_uid || euid != si->si_uid ||
+		    suid != si->si_uid) {
+			errno = EPERM;
+			return -1;
+		}
+	}
+	*what = "no_new_privs";
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	*what = "seccomp";
+	return sandbox_filter(fds, n);
+}
 
 int
 sandbox_diewith(pid_t parent)

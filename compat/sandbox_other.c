@@ -25,7 +25,30 @@
 
 #include <unistd.h>
 
+#include <grp.h>
+
 #include "sandbox.h"
+
+const int sandbox_has_filter = 0;
+
+int
+sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
+    const char **what)
+{
+	(void)fds;
+	(void)n;
+	if (!si->si_drop)
+		return 0;
+	*what = "chroot";
+	if (si->si_dir[0] != '\0' && (chroot(si->si_dir) == -1 ||
+	    chdir("/") == -1))
+		return -1;
+	*what = "user";
+	if (setgroups(0, NULL) == -1 || setgid(si->si_gid) == -1 ||
+	    setuid(si->si_uid) == -1)
+		return -1;
+	return 0;
+}
 
 int
 sandbox_diewith(pid_t parent)

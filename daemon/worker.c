@@ -31,11 +31,14 @@
 
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -50,6 +53,9 @@
 #include "sandbox.h"
 
 #define WORKER_QUIT_MS	1000	/* then SIGKILL: an op takes microseconds */
+#define WORKER_USER	"_pcibackd"
+#define WORKER_FALLBACK	"nobody"
+#define WORKER_CHROOT	"/var/empty"
 #define WORKER_LOG_LOOP	64	/* log lines taken per wake-up */
 
 struct worker_dev {
@@ -68,6 +74,9 @@ struct worker_page {
 };
 
 static void	worker_died(struct frontend *, pid_t, int);
+
+/* Who the workers become; decided once, at start-up. */
+static struct sandbox_id	worker_id;
 
 static __attribute__((noreturn)) void
 worker_exit(int code)
@@ -149,6 +158,7 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 	int		keep[4], nkeep = 0, shimfd;
 	size_t		i;
 	sigset_t	none;
+	const char	*what = "";
 
 	if (sandbox_diewith(parent) != 0)
 		worker_exit(1);
@@ -173,6 +183,11 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 		keep[nkeep++] = shimfd;
 	if (sandbox_closefds(keep, nkeep) != 0) {
 		log_warn("%s: worker: cannot close descriptors", fe->fe_name);
+		worker_exit(1);
+	}
+	/* ioctl: the event channel and the shim, nothing else. */
+	if (sandbox_enter(&worker_id, keep + 1, nkeep - 1, &what) != 0) {
+		log_warn("%s: worker: %s", fe->fe_name, what);
 		worker_exit(1);
 	}
 	worker_loop(fe, sock);
@@ -496,9 +511,57 @@ worker_reap(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
+/*
+ * Root: workers run as WORKER_USER in an empty WORKER_CHROOT.  Without
+ * that user, as "nobody", said at start-up; without the directory, not
+ * chrooted (their filter forbids opening files anyway).  Not root (the
+ * simulated Xen's tests): no user to change to.
+ */
+static void
+worker_identity(void)
+{
+	struct passwd	*pw;
+	struct stat	 st;
+
+	memset(&worker_id, 0, sizeof(worker_id));
+	if (geteuid() != 0) {
+		log_debug("not root: workers keep uid %ld, no chroot",
+		    (long)geteuid());
+		return;
+	}
+	if ((pw = getpwnam(WORKER_USER)) == NULL) {
+		if ((pw = getpwnam(WORKER_FALLBACK)) == NULL)
+			fatalx("no user %s (nor %s) for the workers",
+			    WORKER_USER, WORKER_FALLBACK);
+		log_warnx("no user %s: workers run as %s, which others may "
+		    "share (the package creates %s)", WORKER_USER,
+		    WORKER_FALLBACK, WORKER_USER);
+	}
+	worker_id.si_drop = 1;
+	worker_id.si_uid = pw->pw_uid;
+	worker_id.si_gid = pw->pw_gid;
+	snprintf(worker_id.si_user, sizeof(worker_id.si_user), "%s",
+	    pw->pw_name);
+	if (stat(WORKER_CHROOT, &st) == -1 && errno == ENOENT)
+		(void)mkdir(WORKER_CHROOT, 0755);
+	if (stat(WORKER_CHROOT, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == 0 && (st.st_mode & 022) == 0)
+		snprintf(worker_id.si_dir, sizeof(worker_id.si_dir), "%s",
+		    WORKER_CHROOT);
+	else
+		log_warnx("%s: not an empty root-owned directory: workers are "
+		    "not chrooted", WORKER_CHROOT);
+	log_debug("workers run as %s%s%s", worker_id.si_user,
+	    worker_id.si_dir[0] != '\0' ? " in " : "", worker_id.si_dir);
+}
+
 int
 worker_init(struct pcibackd *env)
 {
+	worker_identity();
+	if (!sandbox_has_filter)
+		log_info("no system call filter on this system: workers run "
+		    "unfiltered");
 	env->pb_chldev = evsignal_new(env->pb_base, SIGCHLD, worker_reap,
 	    env);
 	if (env->pb_chldev == NULL || evsignal_add(env->pb_chldev, NULL) != 0)

@@ -23,7 +23,13 @@
  */
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -86,12 +92,17 @@ static void
 xensim_evlog(const char *fmt, ...)
 {
 	static int	 fd = -2;
+	static pid_t	 pid;
 	const char	*path;
 	char		 line[128];
 	va_list		 ap;
 	int		 n;
 
+	/* A forked worker closed what its parent opened: open again. */
+	if (fd >= 0 && pid != getpid())
+		fd = -2;
 	if (fd == -2) {
+		pid = getpid();
 		path = getenv("XENSIM_EVLOG");
 		fd = path == NULL ? -1 : open(path,
 		    O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, 0644);
@@ -297,6 +308,111 @@ xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
  * One queued event per call; blocks if none, as the Linux driver does.
  * Unlike Xen, repeated notifies are not merged while the port is masked.
  */
+/*
+ * A process under a seccomp filter (pcibackd's workers) still runs this
+ * preload, which keeps the model in files: prctl() puts, before the
+ * caller's filter, an allowance for the calls the preloads make
+ * (xensim's and shimsim's).  Everything else stays the caller's filter.
+ */
+static const int xensim_sim_calls[] = {
+	SYS_openat, SYS_close, SYS_read, SYS_write, SYS_lseek, SYS_fstat,
+	SYS_newfstatat, SYS_statx, SYS_flock, SYS_fcntl, SYS_renameat,
+	SYS_renameat2, SYS_unlinkat, SYS_getdents64, SYS_mkdirat, SYS_kill,
+	SYS_getpid, SYS_nanosleep, SYS_clock_nanosleep, SYS_faccessat,
+	SYS_readlinkat, SYS_getrandom, SYS_umask, SYS_fsync, SYS_ftruncate,
+	SYS_linkat, SYS_mknodat, SYS_fchmod, SYS_utimensat, SYS_getcwd,
+#ifdef SYS_open
+	SYS_open, SYS_stat, SYS_lstat, SYS_rename, SYS_unlink, SYS_mkdir,
+	SYS_access, SYS_readlink, SYS_link, SYS_mknod,
+#endif
+#ifdef SYS_faccessat2
+	SYS_faccessat2,
+#endif
+};
+#define XENSIM_SIM_NCALLS \
+	(sizeof(xensim_sim_calls) / sizeof(xensim_sim_calls[0]))
+
+static int	xensim_filtered;	/* a filter is on: a worker */
+static int	xensim_sigsys;		/* XENSIM_SIGSYS: tests may trigger */
+
+static int
+xensim_seccomp(int (*real)(int, ...), const struct sock_fprog *orig)
+{
+	struct sock_filter	*f;
+	struct sock_fprog	 prog;
+	size_t			 i, m = XENSIM_SIM_NCALLS, n = 0;
+	int			 rc;
+
+	if ((f = calloc(m + 5 + orig->len, sizeof(*f))) == NULL)
+		return -1;
+	/* 0: ld nr; 1..m: jeq -> allow; m+1: ja over; m+2: allow. */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+	for (i = 0; i < m; i++, n++)
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    (uint32_t)xensim_sim_calls[i], (uint8_t)(m - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	memcpy(f + n, orig->filter, orig->len * sizeof(*f));
+	n += orig->len;
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	rc = real(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0UL, 0UL);
+	free(f);
+	if (rc == 0) {
+		xensim_filtered = 1;
+		xensim_sigsys = getenv("XENSIM_SIGSYS") != NULL;
+	}
+	return rc;
+}
+
+int
+prctl(int option, ...)
+{
+	static int	(*real)(int, ...);
+	unsigned long	 a[4];
+	va_list		 ap;
+	int		 i;
+
+	va_start(ap, option);
+	for (i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (real == NULL &&
+	    (real = (int (*)(int, ...))dlsym(RTLD_NEXT, "prctl")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (option == PR_SET_SECCOMP && a[0] == SECCOMP_MODE_FILTER &&
+	    a[1] != 0)
+		return xensim_seccomp(real,
+		    (const struct sock_fprog *)(uintptr_t)a[1]);
+	return real(option, a[0], a[1], a[2], a[3]);
+}
+
+/*
+ * With XENSIM_SIGSYS set, a filtered process that takes an event while
+ * $XENSIM_DIR/sigsys exists (removed: once) or sigsys-always exists makes
+ * a call no filter allows: the test of what its parent does then.
+ */
+static void
+xensim_sigsys_trigger(void)
+{
+	char	dir[256], path[300];
+
+	if (!xensim_filtered || !xensim_sigsys ||
+	    xensim_dir(dir, sizeof dir) == -1)
+		return;
+	snprintf(path, sizeof path, "%s/sigsys", dir);
+	if (unlink(path) != 0) {
+		snprintf(path, sizeof path, "%s/sigsys-always", dir);
+		if (access(path, F_OK) != 0)
+			return;
+	}
+	(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+}
+
 xenevtchn_port_or_error_t
 xenevtchn_pending(xenevtchn_handle *xce)
 {
@@ -313,6 +429,7 @@ xenevtchn_pending(xenevtchn_handle *xce)
 		return -1;
 	}
 	xensim_evlog("pending %u active=%d\n", port, xensim_evlog_active(port));
+	xensim_sigsys_trigger();
 	return (xenevtchn_port_or_error_t)port;
 }
 

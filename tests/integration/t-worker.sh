@@ -1,0 +1,90 @@
+#!/bin/sh
+# Issue 11: one worker process per connected guest serves its ops, under
+# no_new_privs and a seccomp filter; the parent holds no guest page.  A
+# forbidden system call (made by the preload when $XENSIM_DIR/sigsys
+# exists, XENSIM_SIGSYS) kills the worker with SIGSYS: the parent says
+# so, forks another and the guest's reads go on.  SIGKILL of the worker,
+# of the parent, of both, while the guest reads: no read answered
+# wrongly.  A worker that keeps dying fails its guest cleanly: error
+# node, Closing; other guests are still served.
+. "$(dirname "$0")/lib.sh"
+
+workers() { pgrep -P "$DAEMON_PID"; }
+nworkers_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
+status_is() { grep -Eq "^$2:[[:space:]]+$3\$" "/proc/$1/status"; }
+maps_gnt() { grep -c '/gnt-' "/proc/$1/maps"; }
+alive() { kill -0 "$1" 2>/dev/null; }
+gone() { ! alive "$1"; }
+
+XENSIM_SIGSYS=1
+export XENSIM_SIGSYS
+t_setup
+daemon_start
+check "no worker without a guest" nworkers_is 0
+witness_start 5 0000:00:03.0
+check "one worker for the connected guest" wait_until 5 nworkers_is 1
+w=$(workers)
+check "the worker runs under a seccomp filter" status_is "$w" Seccomp 2
+check "... with no_new_privs" status_is "$w" NoNewPrivs 1
+check "the parent has no filter" status_is "$DAEMON_PID" Seccomp 0
+check "the worker maps the guest's page" test "$(maps_gnt "$w")" -ge 1
+check "the parent maps no guest page" test "$(maps_gnt "$DAEMON_PID")" -eq 0
+nfd=$(ls "/proc/$w/fd" | wc -l)
+check "the worker keeps 5 descriptors at most ($nfd)" test "$nfd" -le 5
+check "show guest counts the worker's ops" sh -c \
+    '"$1" -s "$2" show guest 5 | grep -Eq "ops +[1-9]"' x \
+    "$(dirname "$PCIBACKD")/pcibackctl" "$T/pcibackd.sock"
+
+# --- a forbidden system call ----------------------------------------------
+touch "$XENSIM_DIR/sigsys"
+check "a forbidden call kills the worker" wait_until 5 gone "$w"
+check "the parent reports it, naming the domain and seccomp" \
+    wait_until 5 log_has "dom5: worker $w killed by signal 31 \(seccomp"
+check "... and replaces it" wait_until 5 log_has "dom5: worker [0-9]+ replaces it"
+check "the guest's next ops are answered" witness_served
+w2=$(workers)
+check "the new worker is filtered too" status_is "$w2" Seccomp 2
+
+# --- SIGKILL: the worker, the parent, both --------------------------------
+kill -KILL "$w2"
+check "SIGKILL of the worker: reported" \
+    wait_until 5 log_has "dom5: worker $w2 killed by signal 9"
+check "... replaced, the guest served" witness_served
+w3=$(workers)
+kill -KILL "$DAEMON_PID"
+check "SIGKILL of the parent: its worker dies with it" wait_until 5 gone "$w3"
+daemon_start
+check "... the restarted daemon adopts the guest" \
+    wait_until 5 log_has 'dom5: adopted a connected guest'
+check "... and its worker serves it" witness_served
+w4=$(workers)
+kill -KILL "$w4" "$DAEMON_PID"
+check "SIGKILL of both" wait_until 5 gone "$w4"
+daemon_start
+check "... adopted again" wait_until 5 sh -c \
+    'test "$(grep -c "dom5: adopted a connected guest" "$1")" -eq 2' x \
+    "$T/daemon.log"
+check "... served" witness_served
+check "the guest's reads: none wrong, none timed out, no error" witness_end
+note "witness: $(gval w loop_ops) reads"
+xl -w 500 destroy 5
+check "its guest gone, the worker goes" wait_until 5 nworkers_is 0
+
+# --- a worker that keeps dying --------------------------------------------
+guest_start h 6 --loop-ms 20000 --run-ms 40000
+wait_domain 6
+xl attach 6 0000:00:05.0 --starting
+check "another guest connects" wait_event h connected
+check "... its worker" wait_until 5 nworkers_is 1
+touch "$XENSIM_DIR/sigsys-always"
+check "its workers keep dying: the guest is failed" \
+    wait_until 10 log_has "dom6: the worker serving its ops keeps dying"
+rm -f "$XENSIM_DIR/sigsys-always"
+check "... error node" error_like 6 "5 *keeps dying*"
+check "... backend Closing" wait_until 5 be_state_is 6 5
+check "... no worker left for it" wait_until 5 nworkers_is 0
+guest_stop h
+xl -w 500 destroy 6
+check "the daemon still runs" daemon_alive
+check "a new guest is served" serves 7 0000:00:02.0 s
+t_done
