@@ -29,11 +29,11 @@
 
 /* Who a worker becomes: decided by the parent at start-up. */
 struct sandbox_id {
-	int	si_drop;		/* root: change user (and root dir) */
-	uid_t	si_uid;
-	gid_t	si_gid;
-	char	si_user[32];
-	char	si_dir[64];		/* "": no chroot */
+	int	sid_drop;		/* root: change user (and root dir) */
+	uid_t	sid_uid;
+	gid_t	sid_gid;
+	char	sid_user[32];
+	char	sid_dir[64];		/* "": no chroot */
 };
 
 /* 1 where a system call filter exists (Linux), else 0. */
@@ -44,7 +44,7 @@ int	sandbox_diewith(pid_t);
 /* Close every descriptor but 0, 1, 2 and the n in keep. */
 int	sandbox_closefds(const int *, int);
 /*
- * chroot and user change (if si_drop), no new privileges, then a filter
+ * chroot and user change (if sid_drop), no new privileges, then a filter
  * of the system calls the op loop makes; ioctl only on the n descriptors
  * given.  -1 with errno, and *what the step that failed.
  */

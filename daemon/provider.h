@@ -90,8 +90,11 @@ struct provider_ops {
 /* provshim.c: the devices /dev/pcishim holds. */
 int		 provshim_init(struct pcibackd *);
 void		 provshim_shutdown(struct pcibackd *);
-/* In a worker of domid: the shim descriptor it keeps, or -1. */
-int		 provshim_worker_fd(struct pcibackd *, unsigned int);
+/*
+ * In a worker of domid: the shim descriptor it keeps, restricted to the
+ * guest's devices, in *fd (-1: no shim); -1 if it cannot have one.
+ */
+int		 provshim_worker_fd(struct pcibackd *, unsigned int, int *);
 int		 provshim_open(struct pcibackd *);
 /* The shim holds b. */
 int		 provshim_has(struct pcibackd *, const struct bdf *);

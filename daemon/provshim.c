@@ -442,11 +442,13 @@ provshim_init(struct pcibackd *env)
 }
 
 int
-provshim_worker_fd(struct pcibackd *env, unsigned int domid)
+provshim_worker_fd(struct pcibackd *env, unsigned int domid, int *fd)
 {
+	*fd = -1;
 	if (env->pb_shim == NULL)
-		return -1;
-	return shim_worker_fd(env->pb_shim->ps_shim, domid);
+		return 0;
+	*fd = shim_worker_fd(env->pb_shim->ps_shim, domid);
+	return *fd == -1 ? -1 : 0;
 }
 
 void

@@ -213,6 +213,7 @@ fail:
  * Resets still running finish in the kernel whatever we do; their jobs
  * are lost with the process, which is what exiting means.
  */
+/* In a worker: the parent's descriptor, until the shim can restrict one. */
 int
 shim_worker_fd(struct shim *sh, unsigned int domid)
 {

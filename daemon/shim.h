@@ -75,7 +75,7 @@ extern const struct pciop_irq_ops shim_irq_ops;
 struct shim	*shim_open(struct event_base *, const char *,
 		    const struct shim_callbacks *, char **);
 void		 shim_close(struct shim *);
-/* In a worker of domid: the descriptor it keeps for its devices. */
+/* In a worker of domid: a descriptor restricted to its devices, or -1. */
 int		 shim_worker_fd(struct shim *, unsigned int);
 /* Every held device; *bdfs is malloc'd. */
 int		 shim_list(struct shim *, struct bdf **, size_t *, char **);

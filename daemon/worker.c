@@ -179,7 +179,9 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 	/* The grant handle goes with the rest; the mapping stays. */
 	keep[nkeep++] = sock;
 	keep[nkeep++] = xenevtchn_fd(fe->fe_xce);
-	if ((shimfd = provshim_worker_fd(fe->fe_env, fe->fe_domid)) != -1)
+	if (provshim_worker_fd(fe->fe_env, fe->fe_domid, &shimfd) != 0)
+		worker_exit(1);
+	if (shimfd != -1)
 		keep[nkeep++] = shimfd;
 	if (sandbox_closefds(keep, nkeep) != 0) {
 		log_warn("%s: worker: cannot close descriptors", fe->fe_name);
@@ -537,22 +539,22 @@ worker_identity(void)
 		    "share (the package creates %s)", WORKER_USER,
 		    WORKER_FALLBACK, WORKER_USER);
 	}
-	worker_id.si_drop = 1;
-	worker_id.si_uid = pw->pw_uid;
-	worker_id.si_gid = pw->pw_gid;
-	snprintf(worker_id.si_user, sizeof(worker_id.si_user), "%s",
+	worker_id.sid_drop = 1;
+	worker_id.sid_uid = pw->pw_uid;
+	worker_id.sid_gid = pw->pw_gid;
+	snprintf(worker_id.sid_user, sizeof(worker_id.sid_user), "%s",
 	    pw->pw_name);
 	if (stat(WORKER_CHROOT, &st) == -1 && errno == ENOENT)
 		(void)mkdir(WORKER_CHROOT, 0755);
 	if (stat(WORKER_CHROOT, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    st.st_uid == 0 && (st.st_mode & 022) == 0)
-		snprintf(worker_id.si_dir, sizeof(worker_id.si_dir), "%s",
+		snprintf(worker_id.sid_dir, sizeof(worker_id.sid_dir), "%s",
 		    WORKER_CHROOT);
 	else
 		log_warnx("%s: not an empty root-owned directory: workers are "
 		    "not chrooted", WORKER_CHROOT);
-	log_debug("workers run as %s%s%s", worker_id.si_user,
-	    worker_id.si_dir[0] != '\0' ? " in " : "", worker_id.si_dir);
+	log_debug("workers run as %s%s%s", worker_id.sid_user,
+	    worker_id.sid_dir[0] != '\0' ? " in " : "", worker_id.sid_dir);
 }
 
 int

@@ -17,7 +17,7 @@ mkdir -p "$out"
 
 # <xenctrl.h> needs GNU C (anonymous unions), hence gnu11 for the preload.
 # shellcheck disable=SC2086
-$cc -std=gnu11 $F -fPIC -shared -o "$out/libxensim.so" \
+$cc -std=gnu11 $F -I"$top/shim-driver" -fPIC -shared -o "$out/libxensim.so" \
     "$src/xensim.c" "$src/model.c" $L -ldl
 # shellcheck disable=SC2086
 $cc -std=c11 $F -o "$out/test-guest" "$src/test-guest.c" "$src/guest.c" \

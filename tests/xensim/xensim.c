@@ -22,6 +22,7 @@
  * Xen's headers, so the structs below are ours.
  */
 
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -32,6 +33,7 @@
 #include <linux/seccomp.h>
 
 #include <dlfcn.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -46,6 +48,7 @@
 #include <xengnttab.h>
 
 #include "model.h"
+#include "pcishim_io.h"
 
 #define XENSIM_SELF	0	/* the domain of every preloaded process */
 
@@ -392,6 +395,62 @@ prctl(int option, ...)
 }
 
 /*
+ * A process that gives up root (pcibackd's workers) would lose the
+ * model's files: with XENSIM_DIR set, chroot and the user and group
+ * changes only append what was asked to $XENSIM_DIR/privdrop.log
+ * ("PID chroot DIR", "PID setresuid UID" ...) and succeed.  The real
+ * change is the real Xen's tests' to check.
+ */
+static int
+xensim_privdrop(const char *what, const char *arg)
+{
+	char	dir[256], path[300];
+	int	fd;
+
+	if (xensim_dir(dir, sizeof dir) == -1)
+		return -1;
+	snprintf(path, sizeof path, "%s/privdrop.log", dir);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1)
+		return -1;
+	dprintf(fd, "%ld %s %s\n", (long)getpid(), what, arg);
+	close(fd);
+	return 0;
+}
+
+int
+chroot(const char *path)
+{
+	return xensim_privdrop("chroot", path);
+}
+
+int
+setgroups(size_t n, const gid_t *groups)
+{
+	(void)groups;
+	return n == 0 ? xensim_privdrop("setgroups", "none") :
+	    xensim_privdrop("setgroups", "some");
+}
+
+int
+setresgid(gid_t r, gid_t e, gid_t s)
+{
+	char	buf[64];
+
+	snprintf(buf, sizeof buf, "%ld %ld %ld", (long)r, (long)e, (long)s);
+	return xensim_privdrop("setresgid", buf);
+}
+
+int
+setresuid(uid_t r, uid_t e, uid_t s)
+{
+	char	buf[64];
+
+	snprintf(buf, sizeof buf, "%ld %ld %ld", (long)r, (long)e, (long)s);
+	return xensim_privdrop("setresuid", buf);
+}
+
+/*
  * With XENSIM_SIGSYS set, a filtered process that takes an event while
  * $XENSIM_DIR/sigsys exists (removed: once) or sigsys-always exists makes
  * a call no filter allows: the test of what its parent does then.
@@ -413,6 +472,71 @@ xensim_sigsys_trigger(void)
 	(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 }
 
+/*
+ * With XENSIM_SIGSYS set, a filtered process that takes an event from
+ * domain D while $XENSIM_DIR/shimprobe-D exists (a BDF packed as
+ * PCISHIM_BDF does, in hex) tries on each shim descriptor it has (the
+ * shim double's are inotify descriptors) a config read, a config write
+ * of the same value and a reset of that BDF, and writes what they
+ * returned to shimprobe-D.out: what a compromised worker could do.
+ */
+static void
+xensim_shimprobe(uint32_t port)
+{
+	struct pcishim_cfg	pc;
+	struct pcishim_devop	op;
+	char			dir[256], path[300], tmp[300], link[64], buf[64];
+	unsigned int		dom;
+	unsigned long		bdf;
+	ssize_t			n;
+	int			fd, in, out, rc[3], er[3];
+
+	if (!xensim_filtered || !xensim_sigsys || port >= XENSIM_EVLOG_PORTS ||
+	    (dom = xensim_evlog_map.el_dom[port]) == 0 ||
+	    xensim_dir(dir, sizeof dir) == -1)
+		return;
+	snprintf(path, sizeof path, "%s/shimprobe-%u", dir, dom - 1);
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(in, buf, sizeof buf - 1);
+	close(in);
+	(void)unlink(path);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	bdf = strtoul(buf, NULL, 16);
+	snprintf(tmp, sizeof tmp, "%s/shimprobe-%u.tmp", dir, dom - 1);
+	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		return;
+	for (fd = 0; fd < 256; fd++) {
+		snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+		if ((n = readlink(buf, link, sizeof link - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		if (strstr(link, "inotify") == NULL)
+			continue;
+		memset(&pc, 0, sizeof pc);
+		pc.pc_argsz = sizeof pc;
+		pc.pc_bdf = (uint32_t)bdf;
+		pc.pc_size = 4;
+		rc[0] = ioctl(fd, PCISHIM_IOC_CFG_READ, &pc);
+		er[0] = rc[0] == -1 ? errno : 0;
+		rc[1] = ioctl(fd, PCISHIM_IOC_CFG_WRITE, &pc);
+		er[1] = rc[1] == -1 ? errno : 0;
+		memset(&op, 0, sizeof op);
+		op.pd_argsz = sizeof op;
+		op.pd_bdf = (uint32_t)bdf;
+		rc[2] = ioctl(fd, PCISHIM_IOC_RESET, &op);
+		er[2] = rc[2] == -1 ? errno : 0;
+		dprintf(out, "fd=%d cfg_read=%d cfg_write=%d reset=%d\n", fd,
+		    er[0], er[1], er[2]);
+	}
+	close(out);
+	snprintf(path, sizeof path, "%s/shimprobe-%u.out", dir, dom - 1);
+	(void)rename(tmp, path);
+}
+
 xenevtchn_port_or_error_t
 xenevtchn_pending(xenevtchn_handle *xce)
 {
@@ -430,6 +554,7 @@ xenevtchn_pending(xenevtchn_handle *xce)
 	}
 	xensim_evlog("pending %u active=%d\n", port, xensim_evlog_active(port));
 	xensim_sigsys_trigger();
+	xensim_shimprobe(port);
 	return (xenevtchn_port_or_error_t)port;
 }
 
