@@ -44,11 +44,12 @@ int	sandbox_diewith(pid_t);
 /* Close every descriptor but 0, 1, 2 and the n in keep. */
 int	sandbox_closefds(const int *, int);
 /*
- * chroot and user change (if sid_drop), no new privileges, then a filter
+ * chroot and user change (if sid_drop; then dying with parent again), no
+ * new privileges, then a filter
  * of the system calls the op loop makes; ioctl only on the n descriptors
  * given.  -1 with errno, and *what the step that failed.
  */
-int	sandbox_enter(const struct sandbox_id *, const int *, int,
+int	sandbox_enter(const struct sandbox_id *, pid_t, const int *, int,
 	    const char **);
 
 #endif /* PCIBACKD_SANDBOX_H */

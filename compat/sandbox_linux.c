@@ -193,8 +193,8 @@ sandbox_filter(const int *fds, int n)
 }
 
 int
-sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
-    const char **what)
+sandbox_enter(const struct sandbox_id *si, pid_t parent, const int *fds,
+    int n, const char **what)
 {
 	if (si->sid_drop) {
 		*what = "chroot";
@@ -205,6 +205,10 @@ sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
 		if (setgroups(0, NULL) == -1 ||
 		    setresgid(si->sid_gid, si->sid_gid, si->sid_gid) == -1 ||
 		    setresuid(si->sid_uid, si->sid_uid, si->sid_uid) == -1)
+			return -1;
+		/* A change of credentials cleared the parent-death signal. */
+		*what = "parent-death signal";
+		if (sandbox_diewith(parent) == -1)
 			return -1;
 	}
 	*what = "no_new_privs";

@@ -32,9 +32,10 @@
 const int sandbox_has_filter = 0;
 
 int
-sandbox_enter(const struct sandbox_id *si, const int *fds, int n,
-    const char **what)
+sandbox_enter(const struct sandbox_id *si, pid_t parent, const int *fds,
+    int n, const char **what)
 {
+	(void)parent;
 	(void)fds;
 	(void)n;
 	if (!si->sid_drop)

@@ -55,7 +55,7 @@
 #define WORKER_QUIT_MS	1000	/* then SIGKILL: an op takes microseconds */
 #define WORKER_USER	"_pcibackd"
 #define WORKER_FALLBACK	"nobody"
-#define WORKER_CHROOT	"/var/empty"
+#define WORKER_CHROOT	"/var/lib/pcibackd/empty"	/* the package's */
 #define WORKER_LOG_LOOP	64	/* log lines taken per wake-up */
 
 struct worker_dev {
@@ -188,7 +188,8 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 		worker_exit(1);
 	}
 	/* ioctl: the event channel and the shim, nothing else. */
-	if (sandbox_enter(&worker_id, keep + 1, nkeep - 1, &what) != 0) {
+	if (sandbox_enter(&worker_id, parent, keep + 1, nkeep - 1,
+	    &what) != 0) {
 		log_warn("%s: worker: %s", fe->fe_name, what);
 		worker_exit(1);
 	}
@@ -544,15 +545,17 @@ worker_identity(void)
 	worker_id.sid_gid = pw->pw_gid;
 	snprintf(worker_id.sid_user, sizeof(worker_id.sid_user), "%s",
 	    pw->pw_name);
-	if (stat(WORKER_CHROOT, &st) == -1 && errno == ENOENT)
+	if (stat(WORKER_CHROOT, &st) == -1 && errno == ENOENT) {
+		(void)mkdir("/var/lib/pcibackd", 0755);
 		(void)mkdir(WORKER_CHROOT, 0755);
+	}
 	if (stat(WORKER_CHROOT, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    st.st_uid == 0 && (st.st_mode & 022) == 0)
 		snprintf(worker_id.sid_dir, sizeof(worker_id.sid_dir), "%s",
 		    WORKER_CHROOT);
 	else
-		log_warnx("%s: not an empty root-owned directory: workers are "
-		    "not chrooted", WORKER_CHROOT);
+		log_warnx("%s: not a root-owned directory others cannot "
+		    "write: workers are not chrooted", WORKER_CHROOT);
 	log_debug("workers run as %s%s%s", worker_id.sid_user,
 	    worker_id.sid_dir[0] != '\0' ? " in " : "", worker_id.sid_dir);
 }

@@ -36,8 +36,8 @@ check "the worker keeps 6 descriptors at most ($nfd)" test "$nfd" -le 6
 # The preload records the user change and chroot, and skips them.
 if [ "$(id -u)" = 0 ]; then
 	u=$(id -u _pcibackd 2>/dev/null || id -u nobody)
-	check "root: the worker chroots to /var/empty" \
-	    grep -q "^$w chroot /var/empty\$" "$XENSIM_DIR/privdrop.log"
+	check "root: the worker chroots to /var/lib/pcibackd/empty" \
+	    grep -q "^$w chroot /var/lib/pcibackd/empty\$" "$XENSIM_DIR/privdrop.log"
 	check "... and becomes _pcibackd or nobody ($u), groups dropped" \
 	    sh -c 'grep -q "^$1 setresuid $2 $2 $2\$" "$3" &&
 	    grep -q "^$1 setgroups none\$" "$3"' x "$w" "$u" \

@@ -318,7 +318,8 @@ xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
  * (xensim's and shimsim's).  Everything else stays the caller's filter.
  */
 static const int xensim_sim_calls[] = {
-	SYS_openat, SYS_close, SYS_read, SYS_write, SYS_lseek, SYS_fstat,
+	SYS_openat, SYS_close, SYS_read, SYS_write, SYS_pread64, SYS_pwrite64,
+	SYS_lseek, SYS_fstat,
 	SYS_newfstatat, SYS_statx, SYS_flock, SYS_fcntl, SYS_renameat,
 	SYS_renameat2, SYS_unlinkat, SYS_getdents64, SYS_mkdirat, SYS_kill,
 	SYS_getpid, SYS_nanosleep, SYS_clock_nanosleep, SYS_faccessat,
