@@ -226,7 +226,7 @@ check-asan:
 FUZZ_CC		?= clang
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/support \
-		   -Idaemon -Ishim-driver -Ibuild/fuzz/obj/daemon \
+		   -Idaemon -Icompat -Ishim-driver -Ibuild/fuzz/obj/daemon \
 		   $(PCI_CFLAGS) $(XEN_CFLAGS) $(FUZZ_SAN) -pthread
 FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_BASE	:= $(LIB_SRCS) $(SUPPORT_SRCS)

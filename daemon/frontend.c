@@ -380,6 +380,7 @@ frontend_rollback(struct frontend *fe, int failed)
 		log_warnx("%s %s: taken back: another function of the device "
 		    "failed (XSA-449: all functions or none)", fe->fe_name,
 		    addr);
+		worker_refresh(fe);
 		if ((hd = device_find(fe->fe_env, &host)) != NULL)
 			device_unassign(hd);
 		snprintf(path, sizeof(path), "%s/vdev-%d", fe->fe_bepath, n);

@@ -34,7 +34,8 @@
  * Input: records [ctl][n][n bytes over the op][m][m rewrites of 5 bytes:
  * u32 index (mod 137 words of the op), u32 value].  ctl bits 0-1 aim the
  * op (raw, the device, a missing function); bit 2 folds cmd into 0..5;
- * bits 3-4 serve through opserve_kick, the event callback, or an event
+ * bits 3-4 serve through opserve_start (a new worker adopting the op in
+ * flight), the worker's event handler, or an event
  * with no op posted (the flood accounting); bit 5 races a thread
  * instead of the script; bit 6 makes the interrupt backend fail.
  */
@@ -282,14 +283,14 @@ world_init(struct world *w)
 	stub_xen.sx_port = 7;
 	if (opserve_connect(&w->fe, &cause) != 0)
 		abort();
+	/* What the worker does: map the page, then serve. */
+	w->fe.fe_page = w->page;
 }
 
 static void
 world_free(struct world *w)
 {
 	opserve_disconnect(&w->fe);
-	if (w->fe.fe_delay != NULL)
-		event_free(w->fe.fe_delay);
 	opserve_shutdown(&w->env);
 	cfgspace_free(w->pd.pd_cs);
 	free(w->page);
@@ -357,15 +358,49 @@ serve(struct world *w, int how, int post)
 	switch (how) {
 	case 0:
 	case 1:
-		opserve_kick(&w->fe);
+		opserve_start(&w->fe);
 		break;
 	default:
-		stub_event_fire(w->env.pb_xceev);
-		w->env.pb_xceev->se_pending = 1;	/* EV_PERSIST */
+		opserve_event(&w->fe);
 		break;
 	}
 	/* A flooding guest's delayed turn: take it now. */
-	stub_event_fire(w->fe.fe_delay);
+	if (w->fe.fe_busy) {
+		memset(&w->fe.fe_deadline, 0, sizeof(w->fe.fe_deadline));
+		opserve_timer(&w->fe);
+	}
+}
+
+/* The worker's side of daemon/worker.c: this process is the worker. */
+int
+worker_start(struct frontend *fe)
+{
+	(void)fe;
+	return 0;
+}
+
+void
+worker_stop(struct frontend *fe)
+{
+	(void)fe;
+}
+
+void
+worker_count(struct pcibackd *env)
+{
+	(void)env;
+}
+
+void
+worker_publish(struct frontend *fe)
+{
+	(void)fe;
+}
+
+unsigned int
+worker_nconnected(struct frontend *fe)
+{
+	return fe->fe_env->pb_nconnected;
 }
 
 static void

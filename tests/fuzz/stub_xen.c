@@ -174,6 +174,14 @@ xenevtchn_pending(xenevtchn_handle *xce)
 }
 
 int
+xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
+{
+	(void)xce;
+	(void)domid;
+	return 0;
+}
+
+int
 xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
 {
 	(void)xce;
