@@ -213,12 +213,32 @@ fail:
  * Resets still running finish in the kernel whatever we do; their jobs
  * are lost with the process, which is what exiting means.
  */
-/* In a worker: the parent's descriptor, until the shim can restrict one. */
+/*
+ * In a worker, still root: a descriptor of its own, confined by the shim
+ * to the devices assigned to domid, replaces the parent's in this copy.
+ * -1 if there is none: the worker must not serve with the parent's.
+ */
 int
 shim_worker_fd(struct shim *sh, unsigned int domid)
 {
-	(void)domid;
-	return sh->sh_fd;
+	struct pcishim_restrict	pr;
+	int			fd;
+
+	if ((fd = open(sh->sh_path, O_RDWR | O_CLOEXEC)) == -1) {
+		log_warn("%s: worker of dom%u", sh->sh_path, domid);
+		return -1;
+	}
+	memset(&pr, 0, sizeof(pr));
+	pr.pr_argsz = sizeof(pr);
+	pr.pr_domid = domid;
+	if (ioctl(fd, PCISHIM_IOC_RESTRICT, &pr) == -1) {
+		log_warn("%s: cannot restrict a descriptor to dom%u",
+		    sh->sh_path, domid);
+		close(fd);
+		return -1;
+	}
+	sh->sh_fd = fd;
+	return fd;
 }
 
 void
