@@ -501,9 +501,9 @@ xensim_shimprobe(uint32_t port)
 		return;
 	n = read(in, buf, sizeof buf - 1);
 	close(in);
-	(void)unlink(path);
 	if (n <= 0)
-		return;
+		return;		/* being written: next time */
+	(void)unlink(path);
 	buf[n] = '\0';
 	bdf = strtoul(buf, NULL, 16);
 	snprintf(tmp, sizeof tmp, "%s/shimprobe-%u.tmp", dir, dom - 1);
