@@ -30,12 +30,13 @@ check "... with no_new_privs" status_is "$w" NoNewPrivs 1
 check "the parent has no filter" status_is "$DAEMON_PID" Seccomp 0
 check "the worker maps the guest's page" test "$(maps_gnt "$w")" -ge 1
 check "the parent maps no guest page" test "$(maps_gnt "$DAEMON_PID")" -eq 0
-# Its own: stdio, the socketpair, the event channel (the simulator's
-# FIFO); the simulator's other files come and go during a notify.
+# Its own: stdio, the socketpair, the event channel (the FIFO of the
+# parent's handle); the simulator's other files, the guest's FIFO among
+# them, come and go during a notify.
 fds=$(cd "/proc/$w/fd" && for f in *; do
 	l=$(readlink "$f") || continue
 	case $l in
-	"$XENSIM_DIR"/evt-*|"$XENSIM_DIR"/*/evt-*) ;;
+	"$XENSIM_DIR/evt-$DAEMON_PID"-*) ;;	# made by the parent
 	"$XENSIM_DIR"/*|"") continue ;;
 	esac
 	printf '%s=%s ' "$f" "$l"
