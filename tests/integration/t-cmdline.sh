@@ -1,7 +1,9 @@
 #!/bin/sh
 # pcibackd's command line and start-up failures: usage, -D macros (bad
 # ones refused), -p pidfile written and removed, running as a daemon
-# (no -d), and a clear message when there is no Xen (no event channel).
+# (no -d), the control socket's directory made, control sockets it
+# cannot have refused with the reason, and a clear message when there is
+# no Xen (no event channel).
 . "$(dirname "$0")/lib.sh"
 
 t_setup
@@ -63,6 +65,27 @@ check "... and made it, mode 755" \
     test "$(stat -c %a "$T/run" 2>/dev/null)" = 755
 kill -TERM "$pid" 2>/dev/null
 check "... and exits on SIGTERM" wait_until 10 not_running "$pid"
+
+# Control sockets it cannot have: it refuses to start, saying why.
+sockconf() {
+	sed "s,^socket .*,socket \"$1\"," "$T/pcibackd.conf" >"$T/sock.conf"
+}
+: >"$T/plain"
+sockconf "$T/plain"
+check "a socket path that is a regular file: refused" \
+    eval '! run_pbd -d -f "$T/sock.conf"'
+check "... exists and is not a socket" \
+    out_has "control socket $T/plain: exists and is not a socket"
+check "... and the file is left alone" test -f "$T/plain"
+sockconf "$T/plain/pcibackd.sock"
+check "a socket under a regular file: refused" \
+    eval '! run_pbd -d -f "$T/sock.conf"'
+check "... saying why" out_has "control socket $T/plain/pcibackd.sock: Not a directory"
+sockconf "$T/no/such/pcibackd.sock"
+check "a socket two missing directories down: refused" \
+    eval '! run_pbd -d -f "$T/sock.conf"'
+check "... bind says why" \
+    out_has "control socket $T/no/such/pcibackd.sock: bind: No such file or directory"
 
 # No Xen at all: no preload.
 check "no Xen: the daemon refuses to start" \
