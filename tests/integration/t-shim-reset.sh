@@ -89,7 +89,7 @@ guest_stop h
 fault reset-fail $N
 check "pcibackctl reset of a quarantined device retries" ctl reset $N
 check "a retry that fails keeps it quarantined" wait_until 5 sh -c \
-    'test "$(grep -c "$1: quarantined: its reset failed" "$2")" -ge 2' x \
+    'test "$(grep -c "^$1: quarantined: its reset failed" "$2")" -ge 2' x \
     $N "$T/daemon.log"
 check "... quarantined" dev_is $N state "'quarantined'"
 fault reset-fail off
