@@ -264,7 +264,7 @@ test_floor_passes_the_engine_on_every_dump(void **state)
 			if (refmodel_bars_load(bars, &devs[i].dd_bdf, sizes,
 			    &cause) == -1)
 				fail_msg("%s", cause ? cause : bars);
-			snprintf(name, sizeof(name), "%s %02x:%02x.%x",
+			snprintf(name, sizeof(name), "%.200s %02x:%02x.%x",
 			    de->d_name, devs[i].dd_bdf.b_bus,
 			    devs[i].dd_bdf.b_dev, devs[i].dd_bdf.b_fn);
 			for (p = 0; p < sizeof(fe_policies) /
