@@ -323,9 +323,10 @@ phase_hotunplug() {
 	say "mark phase3-done"
 }
 
-# 24 s of traffic while dom0 restarts the backend (pcibackd: SIGTERM,
-# then SIGKILL; stock pciback: nothing happens): config reads, pings and
-# an nvme read must all go on as if nothing happened.
+# 32 s of traffic while dom0 restarts the backend (pcibackd: SIGTERM,
+# then SIGKILL, then kills its worker, then both; stock pciback: nothing
+# happens): config reads, pings and an nvme read must all go on as if
+# nothing happened.
 phase_restart() {
 	if ! find_dev 8086 10d3 || ! iface_of "$DEV"; then
 		say "mark restart-window"
@@ -333,13 +334,13 @@ phase_restart() {
 		say "mark restart-done"
 		return
 	fi
-	ping -c 110 -i 0.2 -I "$IFACE" "$NET_E1000E.1" >/tmp/ping.log 2>&1 &
+	ping -c 150 -i 0.2 -I "$IFACE" "$NET_E1000E.1" >/tmp/ping.log 2>&1 &
 	r_ping=$!
 	r_sum=
 	[ -b /dev/nvme0n1 ] && (md5sum </dev/nvme0n1 >/tmp/nvme.md5) &
 	r_nvme=$!
 	say "mark restart-window"
-	r=$("$T" cfgwatch "$DEV/config" 24)
+	r=$("$T" cfgwatch "$DEV/config" 32)
 	wait "$r_ping" "$r_nvme"
 	say "metric restart_window_cfg_max $(echo "$r" | sed -n 's/.*maxus \([0-9]*\).*/\1/p') us"
 	check "restart window: e1000e config reads all right ($r)" \

@@ -90,9 +90,17 @@ pcibackd_wait_worker() {
 }
 
 # A worker runs without root, under its seccomp filter, no new privileges.
+# Just forked it is still root: give it up to 3 s to drop privileges.
 pcibackd_worker_status() {
-	local st uid sec nnp
+	local st uid sec nnp end
 	st=/proc/$1/status
+	now_ms
+	end=$((MS + 3000))
+	until grep -q '^Seccomp:[[:space:]]*2' "$st" 2>/dev/null; do
+		now_ms
+		[ "$MS" -ge "$end" ] && break
+		nap 0.05
+	done
 	uid=$(awk '/^Uid:/ { print $2 " " $3 }' "$st" 2>/dev/null)
 	sec=$(awk '/^Seccomp:/ { print $2 }' "$st" 2>/dev/null)
 	nnp=$(awk '/^NoNewPrivs:/ { print $2 }' "$st" 2>/dev/null)
