@@ -66,18 +66,23 @@ const int sandbox_has_filter = 1;
 const int sandbox_has_filter = 0;
 #endif
 
-/* The system calls the op loop makes, whatever their arguments. */
+/*
+ * The system calls the op loop makes, whatever their arguments.  The
+ * filter tests them in this order, so the ones every op makes (the
+ * event channel's read and write, the wait) come first.
+ */
 static const int sandbox_calls[] = {
-	__NR_read, __NR_write, __NR_readv, __NR_writev, __NR_close,
-	__NR_ppoll, __NR_recvfrom, __NR_recvmsg, __NR_sendto, __NR_sendmsg,
+	__NR_read, __NR_write,
+#ifdef __NR_poll
+	__NR_poll,
+#endif
+	__NR_ppoll, __NR_readv, __NR_writev, __NR_close,
+	__NR_recvfrom, __NR_recvmsg, __NR_sendto, __NR_sendmsg,
 	__NR_clock_gettime, __NR_clock_nanosleep, __NR_nanosleep,
 	__NR_gettimeofday, __NR_munmap, __NR_mremap, __NR_brk, __NR_madvise,
 	__NR_rt_sigreturn, __NR_rt_sigprocmask, __NR_exit, __NR_exit_group,
 	__NR_getpid, __NR_gettid, __NR_futex, __NR_sched_yield,
 	__NR_restart_syscall,
-#ifdef __NR_poll
-	__NR_poll,
-#endif
 #if defined(PCIBACKD_COVERAGE) || defined(SANDBOX_SANITIZER)
 	/* gcov's counts at exit; a sanitizer's report. */
 	__NR_openat, __NR_fcntl, __NR_lseek, __NR_newfstatat, __NR_fstat,
@@ -172,11 +177,12 @@ sandbox_filter(const int *fds, int n)
 	sandbox_ins(&sp, BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
 	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
 #endif
+	/* ioctl first: an op makes two or three (the shim, the notify). */
+	sandbox_allow_ioctl(&sp, fds, n);
 	for (i = 0; i < sizeof(sandbox_calls) / sizeof(sandbox_calls[0]); i++)
 		sandbox_allow(&sp, sandbox_calls[i]);
 	sandbox_allow_without(&sp, __NR_mmap, 2, PROT_EXEC);
 	sandbox_allow_without(&sp, __NR_mprotect, 2, PROT_EXEC);
-	sandbox_allow_ioctl(&sp, fds, n);
 	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
 	if (sp.sp_n > SANDBOX_MAXINS) {
 		errno = E2BIG;
