@@ -21,7 +21,7 @@ xz-utils"
 # dom0 packages on top of minbase; libevent and libpci are what pcibackd
 # links with, so the pcibackd scenario can run the host-built binary.
 dom0_pkgs="xen-utils-$xenver xenstore-utils pciutils kmod procps iproute2
-busybox libevent-2.1-7 libevent-core-2.1-7 libpci3 adduser"
+busybox libevent-2.1-7 libevent-core-2.1-7 libpci3"
 dom0_mods="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-pciback
 e1000 e1000e nvme"
 guest_mods="xen-pcifront e1000e e1000 nvme"
