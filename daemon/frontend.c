@@ -33,6 +33,7 @@
 #include <xen/io/xenbus.h>
 
 #include "pcibackd.h"
+#include "util.h"
 #include "xbstate.h"
 
 #define FRONTEND_MAX_ROUNDS	8	/* re-evaluations per event */
@@ -700,6 +701,28 @@ frontend_update(struct pcibackd *env, unsigned int domid, unsigned int devid)
 	frontend_run(fe);
 }
 
+/*
+ * A domid or devid in a xenstore name: "<n>" with nothing else, as %u
+ * prints it, n < limit.  The watch and the scan both take names through
+ * here, so an instance a restart would adopt is one the watch took too.
+ */
+int
+frontend_parse_id(const char *s, size_t len, unsigned int limit,
+    unsigned int *out)
+{
+	char		buf[16];
+	uint64_t	v;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (util_number(buf, 10 | UTIL_CANON, (uint64_t)limit - 1, &v) != 0)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
 /* Every instance under the backend root: at start-up, and on a rescan. */
 void
 frontend_scan(struct pcibackd *env)
@@ -709,12 +732,14 @@ frontend_scan(struct pcibackd *env)
 
 	doms = xs_directory(env->pb_xs, XBT_NULL, env->pb_root, &ndoms);
 	for (i = 0; doms != NULL && i < ndoms; i++) {
-		if (sscanf(doms[i], "%u", &domid) != 1)
+		if (frontend_parse_id(doms[i], strlen(doms[i]),
+		    FRONTEND_DOMID_LIMIT, &domid) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", env->pb_root, doms[i]);
 		devs = xs_directory(env->pb_xs, XBT_NULL, path, &ndevs);
 		for (j = 0; devs != NULL && j < ndevs; j++)
-			if (sscanf(devs[j], "%u", &devid) == 1)
+			if (frontend_parse_id(devs[j], strlen(devs[j]),
+			    FRONTEND_DEVID_LIMIT, &devid) == 0)
 				frontend_update(env, domid, devid);
 		free(devs);
 	}

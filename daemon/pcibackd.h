@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include <xen/xen.h>
+
 #include "bdf.h"
 #include "cfgspace.h"
 #include "control_proto.h"
@@ -41,6 +43,10 @@
 #define CONF_LOG_BURST		20
 /* Default of "reset-timeout": Linux alone may wait 60 s for a device. */
 #define CONF_RESET_TIMEOUT	90
+
+/* Instance names under the backend root: <domid>/<devid>. */
+#define FRONTEND_DOMID_LIMIT	DOMID_FIRST_RESERVED
+#define FRONTEND_DEVID_LIMIT	1024
 
 enum conf_mode {
 	CONF_MODE_VIRTUAL,	/* guest sees one virtual bus (xen-pciback default) */
@@ -268,6 +274,8 @@ int		 watch_frontend(struct pcibackd *, struct frontend *, int);
 /* frontend.c */
 struct frontend	*frontend_find(struct pcibackd *, unsigned int,
 		    unsigned int);
+int		 frontend_parse_id(const char *, size_t, unsigned int,
+		    unsigned int *);
 void		 frontend_scan(struct pcibackd *);
 void		 frontend_update(struct pcibackd *, unsigned int,
 		    unsigned int);

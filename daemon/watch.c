@@ -39,24 +39,6 @@
 #define WATCH_MAX_BATCH		256	/* events per wake-up, then yield */
 #define WATCH_MAX_DIRTY		64	/* instances per evaluation round */
 
-/* "<n>" with nothing else, as %u prints it, n < limit. */
-static int
-watch_parse_uint(const char *s, size_t len, unsigned int limit,
-    unsigned int *out)
-{
-	char		buf[16];
-	uint64_t	v;
-
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (util_number(buf, 10 | UTIL_CANON, (uint64_t)limit - 1, &v) != 0)
-		return -1;
-	*out = (unsigned int)v;
-	return 0;
-}
-
 /*
  * What one batch of events asks for.  Decisions read everything afresh
  * (level-triggered), so a storm of events for one instance needs one
@@ -123,11 +105,11 @@ watch_backend_event(struct pcibackd *env, struct watch_batch *wb,
 	}
 	if (*p++ != '/' || (slash = strchr(p, '/')) == NULL)
 		return;
-	if (watch_parse_uint(p, (size_t)(slash - p), 0x7ff0, &domid) != 0)
+	if (frontend_parse_id(p, (size_t)(slash - p), FRONTEND_DOMID_LIMIT, &domid) != 0)
 		return;
 	p = slash + 1;
 	slash = strchrnul(p, '/');
-	if (watch_parse_uint(p, (size_t)(slash - p), 1024, &devid) != 0)
+	if (frontend_parse_id(p, (size_t)(slash - p), FRONTEND_DEVID_LIMIT, &devid) != 0)
 		return;
 	watch_mark(env, wb, domid, devid);
 }
@@ -192,7 +174,7 @@ watch_own_domid(struct pcibackd *env)
 	unsigned int	 len, domid = 0;
 
 	if ((s = xs_read(env->pb_xs, XBT_NULL, "domid", &len)) != NULL) {
-		if (watch_parse_uint(s, len, 0x7ff0, &domid) != 0)
+		if (frontend_parse_id(s, len, FRONTEND_DOMID_LIMIT, &domid) != 0)
 			domid = 0;
 		free(s);
 	}

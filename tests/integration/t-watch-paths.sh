@@ -6,7 +6,9 @@
 # instances in one transaction, more than one evaluation round holds,
 # are all looked at and none is made up; a "domid" node that is no
 # number leaves the daemon on dom0's root.  A witness guest is served
-# throughout and nothing is logged as a new instance but its own.
+# throughout and nothing is logged as a new instance but its own, after
+# a rescan and after a restart too (the start-up scan once took names
+# the watch refused).
 . "$(dirname "$0")/lib.sh"
 
 R=/local/domain/0/backend/pci
@@ -53,7 +55,21 @@ check "70 instances in one transaction: all taken in" \
 check "... none made up (no state node)" \
     test "$(grep -c 'new instance' "$T/daemon.log")" -eq 1
 check "... the witness is still served" witness_served
+
+# The start-up scan and a rescan read the same names the watch does:
+# what the watch refused, neither adopts.
+rescans() {
+	test "$(grep -c "watch_drain: $R (be)" "$T/daemon.log")" -ge "$1"
+}
+xenstore-write "$R" ""
+check "a rescan with the stray names present: taken in" wait_until 5 rescans 2
+check "... none of them is an instance" \
+    test "$(grep -c 'new instance' "$T/daemon.log")" -eq 1
+check "the witness's reads were all right" witness_end
+daemon_stop KILL
+daemon_start
+check "a restart with the stray names present: only the witness adopted" \
+    test "$(grep -c 'new instance' "$T/daemon.log")" -eq 2
 xenstore-rm "$R/abc"
 xenstore-rm "$R/6"
-check "the witness's reads were all right" witness_end
 t_done
