@@ -9,26 +9,8 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$top/build/deb}
-pass=0
-fail=0
-T=$(mktemp -d "${TMPDIR:-/tmp}/pcibackd-deb.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() {
-	d=$1
-	shift
-	if "$@" >"$T/out" 2>&1; then ok "$d"; else
-		not_ok "$d"
-		sed 's/^/# /' "$T/out" | head -n 20
-	fi
-}
-done_() {
-	echo "deb: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
+TAP_NAME=deb
+. "$top/tests/tap.sh"
 
 version=$(cd "$top" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)

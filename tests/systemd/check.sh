@@ -16,26 +16,8 @@ unit=$top/etc/systemd/pcibackd.service
 # In tenths, as systemd-analyze's --threshold counts.
 SECURITY_MAX=${SECURITY_MAX:-23}
 CAPS="CAP_SYS_ADMIN CAP_SYS_CHROOT CAP_SETUID CAP_SETGID CAP_CHOWN CAP_KILL"
-pass=0
-fail=0
-T=$(mktemp -d "${TMPDIR:-/tmp}/pcibackd-unit.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; }
-check() {
-	d=$1
-	shift
-	if "$@" >"$T/out" 2>&1; then ok "$d"; else
-		not_ok "$d"
-		sed 's/^/# /' "$T/out" | head -n 20
-	fi
-}
-done_() {
-	echo "systemd: $pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
+TAP_NAME=systemd
+. "$top/tests/tap.sh"
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	not_ok "systemd-analyze is installed (make deps)"
