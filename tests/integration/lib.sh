@@ -15,6 +15,7 @@ set -u
 t_top=$(cd "$(dirname "$0")/../.." && pwd)
 SIM=${SIM_BUILD:-$t_top/build/sim}
 PCIBACKD=${PCIBACKD:-$t_top/build/gcc/pcibackd}
+PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
 DATA=$t_top/tests/data
 XL="$SIM/xl-sim"
 FRONT="$SIM/pcifront-sim"
@@ -209,6 +210,31 @@ EOF
 	for l in "$@"; do
 		echo "$l" >>"$T/pcibackd.conf"
 	done
+}
+
+# ---- pcibackctl -------------------------------------------------------
+
+# ctl ARGS...: pcibackctl on the test's socket ($SOCK, else the one
+# t_setup's configuration names); stdout in ctl.out, stderr in ctl.err,
+# the exit status in ctl_rc.
+ctl() {
+	"$PCIBACKCTL" -s "${SOCK:-$T/pcibackd.sock}" "$@" \
+	    >"$T/ctl.out" 2>"$T/ctl.err"
+	ctl_rc=$?
+	return $ctl_rc
+}
+
+# out_has REGEX / out_lacks REGEX: about the last ctl's stdout.
+out_has() {
+	grep -Eq -- "$1" "$T/ctl.out" ||
+	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
+	    return 1; }
+}
+
+out_lacks() {
+	! grep -Eq -- "$1" "$T/ctl.out" ||
+	    { note "stdout has '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
+	    return 1; }
 }
 
 # ---- the daemon -------------------------------------------------------
@@ -469,8 +495,7 @@ fault() {
 # dev_is BDF KEY VALUE: in "pcibackctl -j show devices", BDF's KEY is
 # VALUE (a Python literal: True, 'dom5', 'resetting').
 dev_is() {
-	"${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}" \
-	    -s "$T/pcibackd.sock" -j show devices >"$T/dev.json" &&
+	"$PCIBACKCTL" -s "$T/pcibackd.sock" -j show devices >"$T/dev.json" &&
 	    python3 - "$T/dev.json" "$1" "$2" "$3" <<'EOF'
 import json, sys, ast
 recs = json.load(open(sys.argv[1]))

@@ -7,18 +7,6 @@
 # already had the device after a restart skips the check.
 . "$(dirname "$0")/lib.sh"
 
-PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
-
-ctl() {
-	"$PCIBACKCTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-}
-
-out_has() {
-	grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
-}
-
 # share_conf [options for 00:04.0]
 share_conf() {
 	cat >"$T/pcibackd.conf" <<EOC

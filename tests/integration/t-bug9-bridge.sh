@@ -6,18 +6,6 @@
 # hard floor of lib/cfgspace.c; test_bug9_* check every register).
 . "$(dirname "$0")/lib.sh"
 
-PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
-
-ctl() {
-	"$PCIBACKCTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-}
-
-out_has() {
-	grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
-}
-
 explain_has() {
 	ctl explain "$1" && out_has "$2"
 }

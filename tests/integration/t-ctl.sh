@@ -9,26 +9,12 @@
 # quirk refused; socket-group members may look but not change.
 . "$(dirname "$0")/lib.sh"
 
-PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
 NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-
-# ctl ARGS...: pcibackctl on this test's socket; out in ctl.out/ctl.err.
-ctl() {
-	"$PCIBACKCTL" -s "$SOCK" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-	ctl_rc=$?
-	return $ctl_rc
-}
 
 # ctl_fails ARGS...: exit status 1 exactly.
 ctl_fails() {
 	ctl "$@"
 	[ "$ctl_rc" -eq 1 ] || { note "exit $ctl_rc, want 1"; return 1; }
-}
-
-out_has() {
-	grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
 }
 
 err_has() {

@@ -25,7 +25,6 @@ slots2() {
 	    slot 1 0000:00:02.0 0000:00:02.00
 }
 
-
 t_setup
 daemon_start
 

@@ -8,8 +8,6 @@
 # a name that is no socket address does not keep the daemon from serving.
 . "$(dirname "$0")/lib.sh"
 
-PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
-
 # listen NAME ADDRESS: a stand-in for systemd on ADDRESS (a path or
 # "@name"); each datagram is a line of $T/NAME.msgs, fields joined by
 # "|".  At the first READY=1 it stops the sender (its pid from the

@@ -7,18 +7,7 @@
 # until the guest lets it go, and the next reload drops it.
 . "$(dirname "$0")/lib.sh"
 
-PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
 SOCK=
-
-ctl() {
-	"$PCIBACKCTL" -s "$SOCK" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-}
-
-out_has() {
-	grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
-}
 
 loaded() {
 	grep -c 'reload: .* loaded, holding' "$T/daemon.log"

@@ -8,24 +8,7 @@
 # devices on the same IRQ do not count: each source is a machine.
 . "$(dirname "$0")/lib.sh"
 
-PCIBACKCTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
 SOCK=
-
-ctl() {
-	"$PCIBACKCTL" -s "$SOCK" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-}
-
-out_has() {
-	grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "stdout lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
-}
-
-out_lacks() {
-	! grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "stdout has '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
-}
 
 # explain_has BDF REGEX
 explain_has() {

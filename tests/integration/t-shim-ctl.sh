@@ -10,11 +10,6 @@
 
 E=0000:00:03.0
 N=0000:00:05.0
-CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
-
-ctl() {
-	"$CTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-}
 
 has() {
 	grep -Eq -- "$2" "$T/$1" ||

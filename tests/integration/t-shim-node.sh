@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 E=0000:00:03.0
-CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
 
 t_setup
 SHIM_CONF='shim "/dev/null"'
@@ -23,7 +22,7 @@ shim_setup
 daemon_start
 check "the right node: the e1000e is held" log_has "$E: held"
 fault reset-hang $E
-check "a reset that hangs" "$CTL" -s "$T/pcibackd.sock" reset $E
+check "a reset that hangs" "$PCIBACKCTL" -s "$T/pcibackd.sock" reset $E
 check "... is running" wait_until 5 shim_is $E busy 1
 daemon_stop TERM
 check "exiting says a reset is still running" \

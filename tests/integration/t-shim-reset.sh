@@ -11,17 +11,6 @@
 
 E=0000:00:03.0
 N=0000:00:05.0
-CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
-
-ctl() {
-	"$CTL" -s "$T/pcibackd.sock" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
-}
-
-has_out() {
-	grep -Eq -- "$1" "$T/ctl.out" ||
-	    { note "ctl.out lacks '$1':"; sed 's/^/#   /' "$T/ctl.out" >&2;
-	    return 1; }
-}
 
 ctl_err_has() {
 	grep -Eq -- "$1" "$T/ctl.err"
@@ -57,7 +46,7 @@ wait_domain 5
 xl attach 5 $N
 check "a guest has the nvme" wait_event g connected
 check "reset of an owned device: refused" \
-    sh -c '! "$1" -s "$2" reset "$3" 2>/dev/null' x "$CTL" \
+    sh -c '! "$1" -s "$2" reset "$3" 2>/dev/null' x "$PCIBACKCTL" \
     "$T/pcibackd.sock" $N
 check "the shim saw no reset of the owned device" shim_is $N resets 2
 
@@ -105,7 +94,7 @@ fault reset-hang $N
 check "pcibackctl reset starts a reset that hangs" ctl reset $N
 check "the device shows as resetting" wait_until 5 dev_is $N state "'resetting'"
 check "a second reset is refused meanwhile" \
-    sh -c '! "$1" -s "$2" reset "$3" 2>"$4"' x "$CTL" "$T/pcibackd.sock" \
+    sh -c '! "$1" -s "$2" reset "$3" 2>"$4"' x "$PCIBACKCTL" "$T/pcibackd.sock" \
     $N "$T/ctl.err"
 check "... because one is running" ctl_err_has 'already running'
 guest_start k 7 --run-ms 30000
@@ -124,12 +113,12 @@ check "the device serves again afterwards" serves 9 $N q
 sed 's/reset "pm flr"/reset "flr pm"/' "$T/pcibackd.conf" >"$T/conf.new" &&
     mv "$T/conf.new" "$T/pcibackd.conf"
 check "reload with the nvme's order changed" ctl reload
-check "... reported" has_out 'reset methods "flr pm", now flr first'
+check "... reported" out_has 'reset methods "flr pm", now flr first'
 check "the kernel's reset_method is the new order" \
     shim_is $N reset_method "flr pm"
 check "pcibackctl shows FLR before any reset" dev_is $N reset "'flr'"
 check "explain says so too" ctl explain $N
-check "... the method in use" has_out 'info: reset: flr$'
+check "... the method in use" out_has 'info: reset: flr$'
 check "pcibackctl reset" ctl reset $N
 check "the reset used FLR" \
     wait_until 5 log_has "$N: reset \(flr\), ready for the next guest"
@@ -138,7 +127,7 @@ sed 's/ reset "flr pm"//' "$T/pcibackd.conf" >"$T/conf.new" &&
     mv "$T/conf.new" "$T/pcibackd.conf"
 check "reload without the nvme's reset line" ctl reload
 check "... the kernel's own order again" \
-    has_out "reset methods: the kernel's own, now flr first"
+    out_has "reset methods: the kernel's own, now flr first"
 check "the kernel's reset_method is its default" \
     shim_is $N reset_method "flr pm"
 sed 's/{ name "nvme" }/{ name "nvme" reset "pm" }/' "$T/pcibackd.conf" \
@@ -148,7 +137,7 @@ check "pcibackctl shows PM at once" dev_is $N reset "'pm'"
 check "a reload with the line unchanged writes nothing" \
     sh -c 'n=$(grep -c "reset methods \"pm\"" "$1"); "$2" -s "$3" reload \
 	>/dev/null && test "$(grep -c "reset methods \"pm\"" "$1")" -eq "$n"' \
-    x "$T/daemon.log" "$CTL" "$T/pcibackd.sock"
+    x "$T/daemon.log" "$PCIBACKCTL" "$T/pcibackd.sock"
 
 # A device that disappears while its reset hangs.
 fault reset-hang $E

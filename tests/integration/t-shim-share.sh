@@ -8,10 +8,8 @@
 # 00:08.0 alone; 00:04.0 and 00:05.0 are put on one IRQ here.
 . "$(dirname "$0")/lib.sh"
 
-CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
-
 explain_has() {
-	"$CTL" -s "$T/pcibackd.sock" explain "$1" >"$T/ctl.out" 2>&1 &&
+	"$PCIBACKCTL" -s "$T/pcibackd.sock" explain "$1" >"$T/ctl.out" 2>&1 &&
 	    grep -Eq -- "$2" "$T/ctl.out" ||
 	    { note "explain $1 lacks '$2':"; sed 's/^/#   /' "$T/ctl.out" >&2;
 	    return 1; }
@@ -60,7 +58,7 @@ guest_stop p
 cat >>"$T/pcibackd.conf" <<EOC
 device 0000:00:04.0 { allow shared-irq }
 EOC
-check "reload" "$CTL" -s "$T/pcibackd.sock" reload
+check "reload" "$PCIBACKCTL" -s "$T/pcibackd.sock" reload
 check "00:04.0: the shared line is allowed now" \
     explain_has 00:04.0 'warning: INTx line 40 shared with 0000:00:05.0 \(dom0\) \(allowed: allow shared-irq\)'
 check "00:04.0 serves a guest now" serves 8 0000:00:04.0 q
