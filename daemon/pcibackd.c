@@ -120,6 +120,23 @@ pcibackd_nguests(struct pcibackd *env)
 	return n;
 }
 
+/*
+ * Milliseconds since *since, and *since moves to now: the start-up's
+ * phases, logged so that a slow restart says where its time went.
+ */
+static long long
+pcibackd_lap(struct timespec *since)
+{
+	struct timespec	now;
+	long long	ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - since->tv_sec) * 1000 +
+	    (now.tv_nsec - since->tv_nsec) / 1000000;
+	*since = now;
+	return ms;
+}
+
 static void
 pcibackd_pidfile(const char *path)
 {
@@ -140,11 +157,12 @@ main(int argc, char *argv[])
 	struct event	*sigev[4];
 	const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const char	*pidfile = NULL;
-	struct timespec	 t0, t1;
+	struct timespec	 lap;
+	long long	 ms[6];
 	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
 
 	/* How long guests waited for a restarted daemon, for the log. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &lap);
 	memset(&env, 0, sizeof(env));
 	env.pb_conffile = PCIBACKD_CONF;
 	TAILQ_INIT(&env.pb_devices);
@@ -184,6 +202,7 @@ main(int argc, char *argv[])
 
 	if ((env.pb_conf = parse_config(env.pb_conffile)) == NULL)
 		fatalx("%s: configuration not loaded", env.pb_conffile);
+	ms[0] = pcibackd_lap(&lap);
 	log_setlevel(env.pb_conf->c_loglevel);
 	if (noaction) {
 		if (verbose)
@@ -211,20 +230,26 @@ main(int argc, char *argv[])
 
 	if (worker_init(&env) != 0)
 		fatalx("cannot watch for the workers' exits");
+	ms[1] = pcibackd_lap(&lap);
 	device_init(&env);
+	ms[2] = pcibackd_lap(&lap);
 	if (opserve_init(&env) != 0)
 		fatalx("no event channel or grant device: is this a Xen dom0?");
 	if (watch_init(&env) != 0)
 		fatalx("no xenstore: is xenstored running?");
+	ms[3] = pcibackd_lap(&lap);
 	env.pb_starting = 1;
 	frontend_scan(&env);
 	env.pb_starting = 0;
 	device_adopted(&env);
+	ms[4] = pcibackd_lap(&lap);
 	control_listen(&env);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms[5] = pcibackd_lap(&lap);
 	log_info("started in %lld ms, holding %d devices",
-	    (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000000, device_count(&env));
+	    ms[0] + ms[1] + ms[2] + ms[3] + ms[4] + ms[5], device_count(&env));
+	log_info("start-up: %lld ms configuration, %lld ms set-up, %lld ms "
+	    "devices, %lld ms xenstore, %lld ms guests, %lld ms control socket",
+	    ms[0], ms[1], ms[2], ms[3], ms[4], ms[5]);
 	/* Only now: units ordered after us find the guests served. */
 	notify_ready(pcibackd_nguests(&env), device_count(&env));
 

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -152,8 +153,9 @@ worker_loop(struct frontend *fe, int sock)
 
 static __attribute__((noreturn)) void
 worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
-    pid_t parent)
+    pid_t parent, const struct timespec *forked)
 {
+	struct timespec	ready;
 	const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
 	int		keep[4], nkeep = 0, shimfd;
 	size_t		i;
@@ -193,6 +195,11 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 		log_warn("%s: worker: %s", fe->fe_name, what);
 		worker_exit(1);
 	}
+	/* What a guest waits for when its worker is replaced. */
+	clock_gettime(CLOCK_MONOTONIC, &ready);
+	log_info("%ld serving, %lld ms after its fork", (long)getpid(),
+	    (long long)(ready.tv_sec - forked->tv_sec) * 1000 +
+	    (ready.tv_nsec - forked->tv_nsec) / 1000000);
 	worker_loop(fe, sock);
 	worker_exit(0);
 }
@@ -320,6 +327,7 @@ worker_start(struct frontend *fe)
 {
 	struct pcibackd		*env = fe->fe_env;
 	struct xengntdev_handle	*xgt;
+	struct timespec		 forked;
 	int			 sv[2];
 	pid_t			 pid;
 
@@ -352,6 +360,7 @@ worker_start(struct frontend *fe)
 		xengnttab_close((xengnttab_handle *)xgt);
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &forked);
 	switch (pid = fork()) {
 	case -1:
 		log_warn("%s: worker: fork", fe->fe_name);
@@ -361,7 +370,7 @@ worker_start(struct frontend *fe)
 		return -1;
 	case 0:
 		close(sv[0]);
-		worker_main(fe, xgt, sv[1], getppid());
+		worker_main(fe, xgt, sv[1], getppid(), &forked);
 	}
 	close(sv[1]);
 	xengnttab_close((xengnttab_handle *)xgt);
