@@ -89,6 +89,13 @@ worker_exit(int code)
 #endif
 }
 
+static long long
+worker_ms(const struct timespec *from, const struct timespec *to)
+{
+	return (long long)(to->tv_sec - from->tv_sec) * 1000 +
+	    (to->tv_nsec - from->tv_nsec) / 1000000;
+}
+
 /* ---- in the worker --------------------------------------------------- */
 
 unsigned int
@@ -155,13 +162,14 @@ static __attribute__((noreturn)) void
 worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
     pid_t parent, const struct timespec *forked)
 {
-	struct timespec	ready;
+	struct timespec	born, ready;
 	const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
 	int		keep[4], nkeep = 0, shimfd;
 	size_t		i;
 	sigset_t	none;
 	const char	*what = "";
 
+	clock_gettime(CLOCK_MONOTONIC, &born);
 	if (sandbox_diewith(parent) != 0)
 		worker_exit(1);
 	/* The parent's handlers write to its event loop: not ours. */
@@ -197,9 +205,8 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 	}
 	/* What a guest waits for when its worker is replaced. */
 	clock_gettime(CLOCK_MONOTONIC, &ready);
-	log_info("%ld serving, %lld ms after its fork", (long)getpid(),
-	    (long long)(ready.tv_sec - forked->tv_sec) * 1000 +
-	    (ready.tv_nsec - forked->tv_nsec) / 1000000);
+	log_info("%ld serving: fork %lld ms, set-up %lld ms", (long)getpid(),
+	    worker_ms(forked, &born), worker_ms(&born, &ready));
 	worker_loop(fe, sock);
 	worker_exit(0);
 }
