@@ -142,10 +142,15 @@ shim-clean:
 # The benchmark on the simulated Xen: a table, then key=value lines
 # (also in build/bench/results.txt).  About 2.5 minutes; numbers, never
 # pass/fail thresholds.  Then the real-Xen ratios against xen-pciback
-# (tests/e2e/bench.sh: a make e2e run, root, about 6 minutes).
+# (tests/e2e/bench.sh, root): ONE boot of Xen under QEMU, BENCH_ROUNDS
+# (8) rounds of xen-pciback then shim + pcibackd, each a new guest;
+# per row each backend's median and spread, the median of the per-round
+# ratios with a rank-based (sign test) interval, "no difference shown"
+# when it holds 1.0, and the host's load.  About 25 minutes; not make e2e.
+BENCH_ROUNDS ?= 8
 bench: $(PCIBACKD)
 	PCIBACKD=$(CURDIR)/$(PCIBACKD) sh tests/bench/bench.sh
-	sh tests/e2e/bench.sh
+	BENCH_ROUNDS=$(BENCH_ROUNDS) sh tests/e2e/bench.sh
 
 # End-to-end on a real Xen under QEMU (TCG); root; about 3 minutes with
 # a warm cache (build/e2e/cache), under a minute more when cold.

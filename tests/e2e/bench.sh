@@ -1,61 +1,105 @@
 #!/bin/sh
 # The real-Xen figures of `make bench`: pcibackd against the stock
-# xen-pciback, measured in one `make e2e` run on the same images and the
-# same machine, as ratios (pcibackd / xen-pciback; below 1 is better for
-# every row).  Numbers only, never a pass/fail threshold.
+# xen-pciback within ONE boot of Xen under QEMU (the scenario "bench",
+# scenarios/bench.sh): BENCH_ROUNDS rounds, each xen-pciback then shim +
+# pcibackd, each half a new guest timed through create, config reads,
+# attach, a restart window, detach, destroy.  benchstat.awk turns the
+# rounds into one table: each backend's median and spread, the median of
+# the per-round ratios pcibackd / xen-pciback (below 1 is better for
+# pcibackd) with a rank-based confidence interval, and a verdict ("no
+# difference shown" when the interval holds 1.0).  The host's load
+# average is recorded at the start, every 30 s and at the end.  Numbers
+# only, never a pass/fail threshold; `make e2e` is not run.
 #
-# usage: tests/e2e/bench.sh        (runs make e2e first; root)
-#        E2E_REUSE=1 tests/e2e/bench.sh   (the last run's results)
+# usage: tests/e2e/bench.sh                (root)
+#        E2E_REUSE=1 tests/e2e/bench.sh    (the last run's table again)
+# env:   BENCH_ROUNDS (8: about 25 min on a 2-core host), E2E_CACHE,
+#        E2E_RESULTS (build/e2e/results; this run in bench/ there),
+#        E2E_WORK, as for run.sh.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/e2e
+cache=${E2E_CACHE:-$top/build/e2e/cache}
 res=${E2E_RESULTS:-$top/build/e2e/results}
-a=$res/baseline/metrics.txt
-b=$res/pcibackd/metrics.txt
+out=$res/bench
+rounds=${BENCH_ROUNDS:-8}
 
-if [ "${E2E_REUSE:-0}" != 1 ]; then
-	sh "$top/tests/e2e/all.sh" >"$res.bench.log" 2>&1 ||
-	    echo "# e2e run had failures (see $res.bench.log)"
-fi
-for f in "$a" "$b"; do
-	[ -f "$f" ] || { echo "e2e bench: no $f (run make e2e as root)"; exit 1; }
-done
-
-# value FILE METRIC [FIELD]: the number, or the FIELD-th of a/b/c.
-value() {
-	awk -v m="$2" -v k="${3:-1}" '$1 == m { split($2, v, "/"); print v[k] }' "$1"
+die() {
+	echo "e2e bench: $*"
+	exit 1
 }
 
-row() {
-	va=$(value "$a" "$2" "${3:-1}")
-	vb=$(value "$b" "$2" "${3:-1}")
-	if [ -z "$va" ] || [ -z "$vb" ]; then
-		printf '%-44s %12s %12s %8s\n' "$1" "${va:--}" "${vb:--}" -
-		return
+# LOAD: the host's 1, 5, 15 min load averages.
+load() {
+	read -r l1 l5 l15 _ </proc/loadavg
+	LOAD="$l1 $l5 $l15"
+}
+
+# The same images and builds as make e2e (all.sh).
+build() {
+	sh "$here/prepare.sh" || die "prepare.sh failed"
+	. "$cache/current.env"
+	kdir=/usr/src/linux-headers-$E2E_KABI
+	if [ ! -d "$kdir" ] && [ "$(id -u)" -eq 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		    "linux-headers-$E2E_KABI" >/dev/null ||
+		    die "cannot install linux-headers-$E2E_KABI"
 	fi
-	awk -v n="$1" -v x="$va" -v y="$vb" 'BEGIN {
-		printf "%-44s %12s %12s %8.2f\n", n, x, y, (x > 0 ? y / x : 0) }'
+	make -s -C "$top" shim KHDR="$kdir" >/dev/null ||
+	    die "the shim does not build against $kdir"
+	make -s -C "$top" deb >/dev/null || die "make deb failed"
 }
 
-printf '%-44s %12s %12s %8s\n' "real Xen under QEMU/TCG" xen-pciback \
-    pcibackd ratio
-row "xl create -> 3 devices visible (s)" create_to_visible
-row "config read, 256 B reads, e1000e (us/4 B)" cfgread256_e1000e
-row "config read, 4 B reads, e1000e (us/4 B)" cfgread4_e1000e
-row "config read, 256 B reads, edu (us/4 B)" cfgread256_edu
-row "config read, 4 B reads, edu (us/4 B)" cfgread4_edu
-row "ping e1000e MSI-X, avg RTT (ms)" ping_rtt_e1000e 2
-row "ping e1000e MSI-X, min RTT (ms)" ping_rtt_e1000e 1
-row "ping e1000 INTx, avg RTT (ms)" ping_rtt_e1000 2
-row "xl pci-attach -> nvme visible (s)" attach_to_visible
-row "xl pci-detach returns (s)" xl_pci_detach_returns
-row "xl shutdown -w (s)" xl_shutdown
-row "xl destroy (s)" xl_destroy
-echo
-echo "nvme interrupts: xen-pciback $(value "$a" nvme_irq_mode)," \
-    "pcibackd $(value "$b" nvme_irq_mode)"
-for m in restart_sigterm_to_ready restart_sigterm_daemon_start \
-    restart_sigkill_to_ready restart_sigkill_daemon_start \
-    restart_window_cfg_max; do
-	echo "pcibackd $m: $(value "$b" "$m") $(awk -v m="$m" \
-	    '$1 == m { print $3 }' "$b")"
-done
+measure() {
+	case $rounds in
+	'' | *[!0-9]* | 0) die "BENCH_ROUNDS must be a positive number" ;;
+	esac
+	build
+	mkdir -p "$res"
+	host=$res/bench-host.txt
+	load
+	t0=$(date +%s)
+	echo "start $(date -u +%FT%TZ) loadavg $LOAD" >"$host"
+	# Sampled while QEMU runs; killed by pid below.
+	(while sleep 30; do
+		read -r l _ </proc/loadavg
+		echo "sample $(($(date +%s) - t0)) $l"
+	done) >>"$host" &
+	sampler=$!
+	# Boot and install ~2 min; a round ~2.5 min on an idle host: twice
+	# that before QEMU is killed.
+	E2E_DEBS="$top/build/deb" BENCH_ROUNDS=$rounds \
+	    E2E_TIMEOUT=$((300 + rounds * 300)) \
+	    sh "$here/run.sh" bench >"$res/bench.log" 2>&1
+	rc=$?
+	kill "$sampler" 2>/dev/null
+	load
+	echo "end $(date -u +%FT%TZ) loadavg $LOAD" >>"$host"
+	echo "took $(($(date +%s) - t0)) s" >>"$host"
+	[ "$rc" -eq 0 ] ||
+	    echo "# the bench scenario had failures (see ${res#"$top"/}/bench.log):"
+	grep '^not ok' "$res/bench.log" | sed 's/^/#   /'
+}
+
+[ "${E2E_REUSE:-0}" = 1 ] || measure
+[ -f "$out/metrics.txt" ] ||
+    die "no $out/metrics.txt (run make bench as root)"
+: >"$out/rounds.txt"
+awk -v rounds="$out/rounds.txt" -f "$here/benchstat.awk" "$out/metrics.txt"
+host=$res/bench-host.txt
+if [ -f "$host" ]; then
+	awk '$1 == "start" || $1 == "end" {
+		printf "host load average at %s (%s): %s %s %s\n", $1, $2,
+		    $4, $5, $6 }
+	$1 == "sample" { n++; s += $3; if ($3 > mx) mx = $3 }
+	$1 == "took" { took = $2 }
+	END {
+		if (n) printf "host 1-min load average during the run:" \
+		    " mean %.2f, max %.2f (%d samples, 2 cores)\n", s / n,
+		    mx, n
+		if (took) printf "the real-Xen part took %d min %d s\n",
+		    took / 60, took % 60
+	}' "$host"
+fi
+echo "per-round values: ${out#"$top"/}/rounds.txt (metric round" \
+    "xen-pciback pcibackd ratio)"

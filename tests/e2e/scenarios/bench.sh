@@ -1,0 +1,170 @@
+# Scenario "bench" (make bench; bash, sourced by the dom0 /init): both
+# backends within this one boot, in turn, A-B-A-B: round N is xen-pciback
+# (A) then the shim + pcibackd (B), BENCH_ROUNDS rounds.  Each half-round
+# brings its backend up, gives a new guest edu, e1000e, e1000, hot-plugs
+# the nvme, detaches edu, destroys the guest and takes the backend down
+# again, timing the steps; the guest (guest.sh phase_bench) measures its
+# config reads.  Every figure is a "metric" line after a "metric round N
+# BACKEND" line; tests/e2e/bench.sh pairs them up on the host.
+
+. /e2e/scenarios/pcibackd.sh
+PCIBACKD_CONF=/e2e/scenarios/pcibackd.d/pcibackd.conf
+
+bench_pciback_up() {
+	modprobe xen-pciback && [ -d /sys/bus/pci/drivers/pciback ]
+}
+
+bench_pciback_down() {
+	modprobe -r xen-pciback && [ ! -d /sys/bus/pci/drivers/pciback ]
+}
+
+bench_pcibackd_up() {
+	insmod /e2e/shim/pcishim.ko && [ -c /dev/pcishim ] &&
+	    pcibackd_start
+}
+
+# A worker may outlive its parent for a moment: the module goes once the
+# last /dev/pcishim file is closed.
+bench_pcibackd_down() {
+	local end
+	kill "$PCIBACKD_PID" && wait "$PCIBACKD_PID"
+	now_ms
+	end=$((MS + 10000))
+	until rmmod pcishim 2>/dev/null; do
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.2
+	done
+	[ ! -d /sys/bus/pci/drivers/pciback ]
+}
+
+# STEAL: dom0's steal and total ticks so far (/proc/stat, no fork).
+bench_steal() {
+	local cpu u n s i w q sq st
+	read -r cpu u n s i w q sq st _ </proc/stat
+	STEAL=$st
+	TICKS=$((u + n + s + i + w + q + sq + st))
+}
+
+# bench_ms NAME T0: metric NAME, the milliseconds since T0.
+bench_ms() {
+	now_ms
+	metric "$1" "$(($MS - $2))" ms
+}
+
+bench_assign() {
+	local d
+	for d in $DEVICES; do
+		run "assignable-add-${d%%:*}" xl pci-assignable-add "${d#*:}" ||
+		    return 1
+	done
+	[ "$(assignable_count)" -eq 4 ]
+}
+
+bench_release() {
+	local d rc=0
+	wait_assignable 4 60 || rc=1
+	for d in $DEVICES; do
+		run "assignable-remove-${d%%:*}" \
+		    xl pci-assignable-remove "${d#*:}" || rc=1
+	done
+	[ "$(assignable_count)" -eq 0 ] || rc=1
+	return $rc
+}
+
+# The guest's life in one half-round; 1 at the first step that fails.
+bench_guest() {
+	local t0
+	guest_cfg "$COLDPLUG" e2e.mode=bench
+	now_ms
+	t0=$MS
+	run create xl create /e2e/guest.cfg || return 1
+	follow_until visible 120 || return 1
+	metric create_to_visible "$((${MARK_MS[visible]} - t0))" ms
+	follow_until cfg-done 240 || return 1
+	now_ms
+	t0=$MS
+	run attach xl pci-attach "$GUEST" "$BDF_NVME" || return 1
+	follow_until nvme-visible 90 || return 1
+	metric attach_to_visible "$((${MARK_MS[nvme-visible]} - t0))" ms
+	follow_until window 90 || return 1
+	if [ "$1" = pcibackd ]; then
+		# The restart of the issue's table: SIGKILL, then a new daemon.
+		nap 1
+		now_ms
+		t0=$MS
+		kill -KILL "$PCIBACKD_PID"
+		wait "$PCIBACKD_PID" 2>/dev/null
+		pcibackd_start || return 1
+		bench_ms restart_to_ready "$t0"
+	fi
+	follow_until window-done 60 || return 1
+	now_ms
+	t0=$MS
+	run detach xl pci-detach "$GUEST" "$BDF_EDU" || return 1
+	bench_ms xl_pci_detach_returns "$t0"
+	follow_until edu-gone 60 || return 1
+	now_ms
+	t0=$MS
+	run destroy xl destroy "$GUEST" || return 1
+	bench_ms xl_destroy "$t0"
+}
+
+# bench_half N BACKEND (pciback or pcibackd)
+bench_half() {
+	local t0 st0 tk0 rc=0
+	MARK_MS=()
+	metric round "$1" "$2"
+	bench_steal
+	st0=$STEAL
+	tk0=$TICKS
+	now_ms
+	t0=$MS
+	if ! "bench_$2_up"; then
+		not_ok "round $1: $2 comes up"
+		return 1
+	fi
+	bench_ms backend_up "$t0"
+	if ! bench_assign; then
+		not_ok "round $1: $2: xl pci-assignable-add of the 4 devices"
+		rc=1
+	elif ! bench_guest "$2"; then
+		not_ok "round $1: $2: a step of the guest's round failed"
+		rc=1
+	fi
+	guest_alive && run destroy-left xl destroy "$GUEST"
+	wait_gone 60
+	follow_read all
+	bench_release || {
+		not_ok "round $1: $2: the 4 devices assignable again, then removed"
+		rc=1
+	}
+	if ! "bench_$2_down"; then
+		not_ok "round $1: $2 goes down"
+		return 2
+	fi
+	bench_steal
+	[ "$TICKS" -gt "$tk0" ] && metric dom0_steal \
+	    "$(((STEAL - st0) * 1000 / (TICKS - tk0)))" permille
+	[ "$rc" -eq 0 ] && ok "round $1: $2"
+	return $rc
+}
+
+scenario_main() {
+	local n=1 b rc
+	pcibackd_install_deb
+	note "bench: $BENCH_ROUNDS rounds of xen-pciback then pcibackd"
+	while [ "$n" -le "$BENCH_ROUNDS" ]; do
+		for b in pciback pcibackd; do
+			bench_half "$n" "$b"
+			rc=$?
+			# A backend that cannot go down leaves nothing to
+			# measure the other one with.
+			[ "$rc" -eq 2 ] && return
+		done
+		n=$((n + 1))
+	done
+	# The trace of every round would take minutes through the serial
+	# port; the logs of the last round tell what went wrong, if anything.
+	rm -f /var/log/xen/xenstored-trace.log
+}
