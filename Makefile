@@ -147,10 +147,11 @@ shim-clean:
 # per row each backend's median and spread, the median of the per-round
 # ratios with a rank-based (sign test) interval, "no difference shown"
 # when it holds 1.0, and the host's load.  About 25 minutes; not make e2e.
+# The two parts are independent: a failed one does not hide the other.
 BENCH_ROUNDS ?= 8
 bench: $(PCIBACKD)
-	PCIBACKD=$(CURDIR)/$(PCIBACKD) sh tests/bench/bench.sh
-	BENCH_ROUNDS=$(BENCH_ROUNDS) sh tests/e2e/bench.sh
+	rc=0; PCIBACKD=$(CURDIR)/$(PCIBACKD) sh tests/bench/bench.sh || rc=1; \
+	BENCH_ROUNDS=$(BENCH_ROUNDS) sh tests/e2e/bench.sh || rc=1; exit $$rc
 
 # End-to-end on a real Xen under QEMU (TCG); root; about 3 minutes with
 # a warm cache (build/e2e/cache), under a minute more when cold.
