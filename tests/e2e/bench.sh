@@ -103,3 +103,5 @@ if [ -f "$host" ]; then
 fi
 echo "per-round values: ${out#"$top"/}/rounds.txt (metric round" \
     "xen-pciback pcibackd ratio)"
+# A broken round is a broken set-up, not a slow backend: say so by rc.
+exit "${rc:-0}"
