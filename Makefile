@@ -143,12 +143,13 @@ shim-clean:
 # (also in build/bench/results.txt).  About 2.5 minutes; numbers, never
 # pass/fail thresholds.  Then the real-Xen ratios against xen-pciback
 # (tests/e2e/bench.sh, root): ONE boot of Xen under QEMU, BENCH_ROUNDS
-# (8) rounds of xen-pciback then shim + pcibackd, each a new guest;
+# (12) rounds of xen-pciback then shim + pcibackd, each a new guest;
 # per row each backend's median and spread, the median of the per-round
 # ratios with a rank-based (sign test) interval, "no difference shown"
-# when it holds 1.0, and the host's load.  About 25 minutes; not make e2e.
+# when it holds 1.0, and the host's load.  15-35 minutes here, by the
+# host's load (8 rounds: 10 min at load 3); not make e2e.
 # The two parts are independent: a failed one does not hide the other.
-BENCH_ROUNDS ?= 8
+BENCH_ROUNDS ?= 12
 bench: $(PCIBACKD)
 	rc=0; PCIBACKD=$(CURDIR)/$(PCIBACKD) sh tests/bench/bench.sh || rc=1; \
 	BENCH_ROUNDS=$(BENCH_ROUNDS) sh tests/e2e/bench.sh || rc=1; exit $$rc

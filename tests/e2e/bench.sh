@@ -13,7 +13,7 @@
 #
 # usage: tests/e2e/bench.sh                (root)
 #        E2E_REUSE=1 tests/e2e/bench.sh    (the last run's table again)
-# env:   BENCH_ROUNDS (8: about 25 min on a 2-core host), E2E_CACHE,
+# env:   BENCH_ROUNDS (12: 15-35 min on a shared 2-core host), E2E_CACHE,
 #        E2E_RESULTS (build/e2e/results; this run in bench/ there),
 #        E2E_WORK, as for run.sh.
 set -u
@@ -22,7 +22,7 @@ here=$top/tests/e2e
 cache=${E2E_CACHE:-$top/build/e2e/cache}
 res=${E2E_RESULTS:-$top/build/e2e/results}
 out=$res/bench
-rounds=${BENCH_ROUNDS:-8}
+rounds=${BENCH_ROUNDS:-12}
 
 die() {
 	echo "e2e bench: $*"
