@@ -181,6 +181,7 @@ struct cfgspace {
 	size_t			 cs_afields;
 
 	struct cfgspace_stats	 cs_stats;
+	int			 cs_ignored;	/* the last write: NEVER rows only */
 };
 
 static int	cfgspace_rd_vendor(struct cfgspace *,
@@ -1544,6 +1545,9 @@ cfgspace_do_write(struct cfgspace *cs, unsigned int off, unsigned int size,
 	/* Only the floor was hit: say it was dropped, as for no row. */
 	if (floor && !quirked && cfgspace_only_floor(cs, off, size))
 		return CFGSPACE_DROPPED;
+	/* Only NEVER rows: answered as written, but nothing was (audit). */
+	if (handled && !quirked && cfgspace_only_floor(cs, off, size))
+		cs->cs_ignored = 1;
 	handled |= quirked;
 	if (handled)
 		return 0;
@@ -1559,6 +1563,7 @@ cfgspace_write(struct cfgspace *cs, unsigned int off, unsigned int size,
 	int	error;
 
 	cs->cs_stats.css_writes++;
+	cs->cs_ignored = 0;
 	error = cfgspace_do_write(cs, off, size, val);
 	if (error == CFGSPACE_DROPPED)
 		cs->cs_stats.css_dropped++;
@@ -1690,6 +1695,80 @@ cfgspace_field(const struct cfgspace *cs, size_t i, unsigned int *off,
 	*size = f->cf_row->cr_size;
 	*name = f->cf_row->cr_name;
 	return 0;
+}
+
+static int
+cfgspace_reg_kind(const struct cfgspace_row *r)
+{
+	if (r->cr_write == PASS)
+		return CFGSPACE_REG_PASS;
+	if (r->cr_write == FLOOR)
+		return CFGSPACE_REG_FLOOR;
+	if (r->cr_write == NEVER)
+		return CFGSPACE_REG_NEVER;
+	if (r->cr_write == cfgspace_wr_bar)
+		return CFGSPACE_REG_BAR;
+	return CFGSPACE_REG_EMUL;
+}
+
+/* The capability starting nearest below off, in off's space. */
+static void
+cfgspace_reg_cap(const struct cfgspace *cs, unsigned int off,
+    struct cfgspace_reg *rg)
+{
+	const struct cfgspace_capent	*list = cs->cs_caps;
+	size_t				 i, n = cs->cs_ncaps;
+
+	rg->rg_ext = off >= CFGSPACE_CONV_SIZE;
+	if (rg->rg_ext) {
+		list = cs->cs_ecaps;
+		n = cs->cs_necaps;
+	}
+	for (i = 0; i < n; i++) {
+		if (list[i].ce_off > off || list[i].ce_off < rg->rg_cap)
+			continue;
+		rg->rg_cap = list[i].ce_off;
+		rg->rg_capid = list[i].ce_id;
+	}
+}
+
+void
+cfgspace_describe(const struct cfgspace *cs, unsigned int off,
+    unsigned int size, struct cfgspace_reg *rg)
+{
+	const struct cfgspace_field	*f, *pass = NULL, *hard = NULL;
+	size_t				 i;
+
+	memset(rg, 0, sizeof(*rg));
+	rg->rg_bridge = (cs->cs_hdrtype & 0x7f) == 1;
+	for (i = 0; i < cs->cs_nfields && hard == NULL; i++) {
+		f = &cs->cs_fields[i];
+		if (!cfgspace_overlaps(f->cf_off, f->cf_row->cr_size, off,
+		    size))
+			continue;
+		if (f->cf_row->cr_write != PASS)
+			hard = f;
+		else if (pass == NULL)
+			pass = f;
+	}
+	if ((f = hard != NULL ? hard : pass) == NULL) {
+		rg->rg_kind = CFGSPACE_REG_NONE;
+		if (off >= 0x40)
+			cfgspace_reg_cap(cs, off, rg);
+		return;
+	}
+	rg->rg_kind = cfgspace_reg_kind(f->cf_row);
+	rg->rg_name = f->cf_row->cr_name;
+	rg->rg_offset = f->cf_off;
+	rg->rg_size = f->cf_row->cr_size;
+	if (f->cf_cap != 0)
+		cfgspace_reg_cap(cs, f->cf_cap, rg);
+}
+
+int
+cfgspace_write_ignored(const struct cfgspace *cs)
+{
+	return cs->cs_ignored;
 }
 
 const struct cfgspace_stats *

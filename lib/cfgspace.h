@@ -135,6 +135,11 @@ int		 cfgspace_read(struct cfgspace *, unsigned int, unsigned int,
 		    uint32_t *);
 int		 cfgspace_write(struct cfgspace *, unsigned int, unsigned int,
 		    uint32_t);
+/*
+ * 1 if the last cfgspace_write returned 0 but met only registers no
+ * guest writes (vendor ID, MSI address, ...): nothing reached hardware.
+ */
+int		 cfgspace_write_ignored(const struct cfgspace *);
 
 /* Change permissive/quirks on a live device (the policy is copied). */
 int		 cfgspace_set_policy(struct cfgspace *,
@@ -171,6 +176,33 @@ int		 cfgspace_enabled(const struct cfgspace *);
  */
 int		 cfgspace_field(const struct cfgspace *, size_t, unsigned int *,
 		    unsigned int *, const char **);
+
+/* What a guest write at an offset meets (cfgspace_describe). */
+#define CFGSPACE_REG_NONE	0	/* no row: the device's own bytes */
+#define CFGSPACE_REG_PASS	1	/* known; permissive or a quirk only */
+#define CFGSPACE_REG_NEVER	2	/* never written, even permissive */
+#define CFGSPACE_REG_FLOOR	3	/* the hard floor */
+#define CFGSPACE_REG_EMUL	4	/* emulated or guarded by the engine */
+#define CFGSPACE_REG_BAR	5	/* a BAR or the ROM BAR */
+
+struct cfgspace_reg {
+	int		 rg_kind;	/* CFGSPACE_REG_* */
+	const char	*rg_name;	/* the row's; NULL for REG_NONE */
+	unsigned int	 rg_offset;	/* the row's, absolute */
+	unsigned int	 rg_size;
+	unsigned int	 rg_cap;	/* capability it lies in; 0: none */
+	unsigned int	 rg_capid;
+	int		 rg_ext;	/* rg_cap is an extended capability */
+	int		 rg_bridge;	/* a type 1 header */
+};
+
+/*
+ * The register an access meets: the first row it overlaps that is not
+ * PASS, else the first PASS row, else no row, with the capability whose
+ * start is the nearest below the offset.
+ */
+void	cfgspace_describe(const struct cfgspace *, unsigned int, unsigned int,
+	    struct cfgspace_reg *);
 
 const struct cfgspace_stats *cfgspace_stats(const struct cfgspace *);
 /* Counters kept elsewhere meanwhile (a worker process's), taken back. */

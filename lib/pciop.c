@@ -153,6 +153,10 @@ pciop_conf_write(struct pciop_dev *pd, const struct xen_pci_op *op,
 	if ((r = pciop_conf_check(pd, op)) == 0)
 		r = cfgspace_write(pd->pd_cs, (unsigned int)op->offset,
 		    (unsigned int)op->size, op->value);
+	if (pd->pd_denied != NULL && (r == CFGSPACE_DROPPED || r == -EPERM ||
+	    (r == 0 && cfgspace_write_ignored(pd->pd_cs))))
+		pd->pd_denied(pd, (unsigned int)op->offset,
+		    (unsigned int)op->size, op->value, r == -EPERM);
 	if (r < 0)
 		pciop_fail(rep, PCIOP_WIRE_CONF, r);
 }

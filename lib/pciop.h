@@ -103,6 +103,13 @@ struct pciop_dev {
 	void				*pd_irq_ctx;
 	uint32_t			 pd_legacy_pirq; /* 0 if none */
 	struct pciop_stats		 pd_stats;
+	/*
+	 * Optional, for the audit: told of each guest write that policy
+	 * dropped or ignored (refused 0) or refused (1), on that path only.
+	 */
+	void	(*pd_denied)(struct pciop_dev *, unsigned int, unsigned int,
+		    uint32_t, int);
+	void				*pd_audit;	/* pd_denied's */
 };
 
 /* A guest: its topology (entries point at struct pciop_dev). */
