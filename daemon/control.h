@@ -57,6 +57,10 @@ struct frontend	*ctlcmd_owner(struct pcibackd *, struct heldev *,
 int		 ctlcmd_addr(struct control_conn *, const char *,
 		    struct bdf *);
 
+/* ctlaudit.c: show denied (address or "" for all), suggest. */
+int		 ctlaudit_show_denied(struct control_conn *, char **);
+int		 ctlaudit_suggest(struct control_conn *, char **);
+
 /* explain.c */
 int		 explain_run(struct control_conn *, char **);
 

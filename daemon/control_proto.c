@@ -36,6 +36,8 @@ const struct control_cmdinfo control_cmdinfo[] = {
 	{ CONTROL_CMD_QUIRK_ADD,	"quirk add",	4, 1 },
 	{ CONTROL_CMD_QUIRK_DEL,	"quirk del",	2, 1 },
 	{ CONTROL_CMD_RESET,		"reset",	1, 1 },
+	{ CONTROL_CMD_SHOW_DENIED,	"show denied",	1, 0 },
+	{ CONTROL_CMD_SUGGEST,		"suggest",	1, 0 },
 };
 const unsigned int control_ncmdinfo =
     sizeof(control_cmdinfo) / sizeof(control_cmdinfo[0]);

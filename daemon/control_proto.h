@@ -40,7 +40,8 @@
  *				field is always the string "record" naming
  *				the kind of record ("device", "guest",
  *				"stats", "explain", "reason", "quirk",
- *				"log", "reload", "released", "reset").
+ *				"log", "reload", "released", "reset",
+ *				"denied", "overflow", "suggest").
  *   CONTROL_MSG_END		exactly one.  ch_arg: 0, or an errno
  *				saying why the request failed.  Payload:
  *				a NUL-terminated message ("" on success).
@@ -98,6 +99,8 @@ struct control_hdr {
 #define CONTROL_CMD_QUIRK_DEL		12	/* address, offset */
 #define CONTROL_CMD_LOG_LEVEL		13	/* "warning"|"info"|"debug" */
 #define CONTROL_CMD_RESET		14	/* address */
+#define CONTROL_CMD_SHOW_DENIED		15	/* address, or "" for all */
+#define CONTROL_CMD_SUGGEST		16	/* address */
 
 /*
  * The one table of commands both programs use (control_proto.c): the

@@ -67,6 +67,8 @@ static const struct {
 	{ CONTROL_CMD_QUIRK_DEL, ctlcmd_quirk_del },
 	{ CONTROL_CMD_LOG_LEVEL, ctlcmd_log_level },
 	{ CONTROL_CMD_RESET, ctlcmd_reset },
+	{ CONTROL_CMD_SHOW_DENIED, ctlaudit_show_denied },
+	{ CONTROL_CMD_SUGGEST, ctlaudit_suggest },
 };
 
 int

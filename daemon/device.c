@@ -235,6 +235,7 @@ device_hold(struct pcibackd *env, const struct provider_dev *pd,
 	}
 	if ((hd = calloc(1, sizeof(*hd))) == NULL)
 		fatal("calloc");
+	hd->hd_denied_dom = -1;
 	hd->hd_env = env;
 	hd->hd_bdf = pd->pd_bdf;
 	hd->hd_prov = pd->pd_ops;

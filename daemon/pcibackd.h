@@ -25,6 +25,7 @@
 
 #include <xen/xen.h>
 
+#include "audit.h"
 #include "bdf.h"
 #include "cfgspace.h"
 #include "control_proto.h"
@@ -168,6 +169,9 @@ struct heldev {
 	char			 hd_quarantine[128];
 	struct event		*hd_reset_timer;	/* reset-timeout */
 	int			 hd_reset_late;	/* a timed-out reset runs */
+	/* Writes policy denied its last guest that had one (audit.h). */
+	struct audit_table	 hd_denied;
+	int			 hd_denied_dom;	/* that guest; -1: none yet */
 };
 
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */

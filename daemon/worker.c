@@ -63,6 +63,7 @@ struct worker_dev {
 	struct bdf		wd_host;
 	struct pciop_stats	wd_ops;
 	struct cfgspace_stats	wd_cfg;
+	struct audit_table	wd_denied;	/* the worker writes it */
 };
 
 /* Shared with one worker; past wp_nconnected, the worker writes. */
@@ -158,6 +159,36 @@ worker_loop(struct frontend *fe, int sock)
 	}
 }
 
+/* The drop path only: one entry in the shared page. */
+static void
+worker_denied(struct pciop_dev *pd, unsigned int off, unsigned int size,
+    uint32_t val, int refused)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	audit_record(pd->pd_audit, off, size, val, refused,
+	    (int64_t)ts.tv_sec);
+}
+
+/* Each device's denied writes go to its slot of the page. */
+static void
+worker_audit(struct frontend *fe)
+{
+	struct topo_entry	*te;
+	struct pciop_dev	*pd;
+	size_t			 i, n;
+
+	n = topo_count(&fe->fe_topo);
+	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
+		te = topo_entry(&fe->fe_topo, i);
+		if ((pd = te->te_user) == NULL)
+			continue;
+		pd->pd_audit = &fe->fe_wpage->wp_dev[i].wd_denied;
+		pd->pd_denied = worker_denied;
+	}
+}
+
 static __attribute__((noreturn)) void
 worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
     pid_t parent, const struct timespec *forked)
@@ -203,6 +234,7 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 		log_warn("%s: worker: %s", fe->fe_name, what);
 		worker_exit(1);
 	}
+	worker_audit(fe);
 	/* What a guest waits for when its worker is replaced. */
 	clock_gettime(CLOCK_MONOTONIC, &ready);
 	log_info("%ld serving: fork %lld ms, set-up %lld ms", (long)getpid(),
@@ -270,6 +302,43 @@ worker_dispatch(evutil_socket_t fd, short events, void *arg)
 		event_del(fe->fe_wev);	/* SIGCHLD follows */
 }
 
+/*
+ * Its denied writes replace ours for the guest, validated; an earlier
+ * guest's stay until this one has one.
+ */
+static void
+worker_absorb_denied(struct frontend *fe, struct heldev *hd,
+    const struct audit_table *page)
+{
+	struct audit_table	t;
+
+	audit_copy(&t, page);
+	if (t.at_used == 0 && t.at_overflow == 0 &&
+	    hd->hd_denied_dom != (int)fe->fe_domid)
+		return;
+	hd->hd_denied = t;
+	hd->hd_denied_dom = (int)fe->fe_domid;
+}
+
+/* What we know of its guest's denied writes, for a new worker to add to. */
+static void
+worker_seed_denied(struct frontend *fe, struct worker_page *wp)
+{
+	struct topo_entry	*te;
+	struct heldev		*hd;
+	size_t			 i, n;
+
+	n = topo_count(&fe->fe_topo);
+	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
+		te = topo_entry(&fe->fe_topo, i);
+		hd = device_find(fe->fe_env, &te->te_host);
+		memset(&wp->wp_dev[i].wd_denied, 0,
+		    sizeof(wp->wp_dev[i].wd_denied));
+		if (hd != NULL && hd->hd_denied_dom == (int)fe->fe_domid)
+			wp->wp_dev[i].wd_denied = hd->hd_denied;
+	}
+}
+
 /* Its counters into ours; bounded, and only for its own devices. */
 static void
 worker_absorb(struct frontend *fe)
@@ -291,6 +360,7 @@ worker_absorb(struct frontend *fe)
 			continue;
 		hd->hd_pciop.pd_stats = wp->wp_dev[i].wd_ops;
 		cfgspace_stats_set(hd->hd_pciop.pd_cs, &wp->wp_dev[i].wd_cfg);
+		worker_absorb_denied(fe, hd, &wp->wp_dev[i].wd_denied);
 	}
 }
 
@@ -351,6 +421,7 @@ worker_start(struct frontend *fe)
 	}
 	fe->fe_wpage->wp_nconnected = env->pb_nconnected;
 	worker_fill(fe, fe->fe_wpage);
+	worker_seed_denied(fe, fe->fe_wpage);
 	if (fe->fe_wlr.lr_burst == 0)
 		log_ratelimit_init(&fe->fe_wlr, env->pb_conf->c_lograte,
 		    env->pb_conf->c_logburst);

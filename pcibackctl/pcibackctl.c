@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bdf.h"
@@ -58,7 +59,8 @@ enum ctl_arg {
 	CTL_ARG_LEVEL,		/* warning|info|debug */
 	CTL_ARG_OFFSET,		/* decimal or 0x hex, < 4096 */
 	CTL_ARG_SIZE,		/* 1, 2 or 4 */
-	CTL_ARG_MASK		/* decimal or 0x hex, 32 bits */
+	CTL_ARG_MASK,		/* decimal or 0x hex, 32 bits */
+	CTL_ARG_OPTADDR		/* an address, or none: sent as "" */
 };
 
 struct ctl_field {
@@ -104,6 +106,8 @@ static void	ctl_print_hold(struct ctl *, const struct ctl_record *);
 static void	ctl_print_release(struct ctl *, const struct ctl_record *);
 static void	ctl_print_quirk(struct ctl *, const struct ctl_record *);
 static void	ctl_print_reset(struct ctl *, const struct ctl_record *);
+static void	ctl_print_denied(struct ctl *, const struct ctl_record *);
+static void	ctl_print_suggest(struct ctl *, const struct ctl_record *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CONTROL_CMD_SHOW_DEVICES, { 0 }, ctl_print_devices, "" },
@@ -129,6 +133,10 @@ static const struct ctl_command ctl_commands[] = {
 	{ CONTROL_CMD_QUIRK_DEL, { CTL_ARG_ADDR, CTL_ARG_OFFSET },
 	    ctl_print_quirk, "address offset" },
 	{ CONTROL_CMD_RESET, { CTL_ARG_ADDR }, ctl_print_reset, "address" },
+	{ CONTROL_CMD_SHOW_DENIED, { CTL_ARG_OPTADDR }, ctl_print_denied,
+	    "[address]" },
+	{ CONTROL_CMD_SUGGEST, { CTL_ARG_ADDR }, ctl_print_suggest,
+	    "address" },
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
@@ -397,6 +405,12 @@ ctl_arg(const struct ctl_command *ct, enum ctl_arg kind, const char *s,
 	uint64_t		v;
 
 	switch (kind) {
+	case CTL_ARG_OPTADDR:
+		if (s[0] == '\0') {
+			out[0] = '\0';
+			return;
+		}
+		/* FALLTHROUGH */
 	case CTL_ARG_ADDR:
 		if (bdf_parse_xl(s, &p, &err) != 0)
 			ctl_fatalx("%s: bad address %s", ctl_name(ct),
@@ -896,13 +910,88 @@ ctl_print_release(struct ctl *c, const struct ctl_record *r)
 		printf("%s: released\n", ctl_get(r, "address"));
 }
 
+/* Seconds since the Epoch as UTC, "2026-12-06 21:43:09". */
+static const char *
+ctl_time(const char *secs, char *buf, size_t len)
+{
+	struct tm	tm;
+	uint64_t	v;
+	time_t		t;
+
+	if (util_number(secs, 10, INT64_MAX, &v) != 0)
+		return "-";
+	t = (time_t)v;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		return "-";
+	return buf;
+}
+
+static void
+ctl_print_denied(struct ctl *c, const struct ctl_record *r)
+{
+	char	first[32], last[32];
+
+	if (r == NULL) {
+		if (c->c_nrecords == 0)
+			printf("no denied writes recorded\n");
+		return;
+	}
+	if (strcmp(r->cr_kind, "overflow") == 0) {
+		printf("%-12s  %-7s  %s more writes to registers beyond the "
+		    "table's\n", ctl_get(r, "address"), ctl_get(r, "owner"),
+		    ctl_get(r, "count"));
+		return;
+	}
+	if (c->c_nrecords == 0)
+		printf("%-12s  %-7s  %-6s  %-4s  %-10s  %-7s  %-19s  %-19s  "
+		    "%s\n", "ADDRESS", "OWNER", "OFFSET", "SIZE", "VALUE",
+		    "COUNT", "FIRST (UTC)", "LAST (UTC)", "REGISTER");
+	printf("%-12s  %-7s  %-6s  %-4s  %-10s  %-7s  %-19s  %-19s  %s%s\n",
+	    ctl_get(r, "address"), ctl_get(r, "owner"), ctl_get(r, "offset"),
+	    ctl_get(r, "size"), ctl_get(r, "value"), ctl_get(r, "count"),
+	    ctl_time(ctl_get(r, "first"), first, sizeof(first)),
+	    ctl_time(ctl_get(r, "last"), last, sizeof(last)),
+	    ctl_get(r, "register")[0] ? ctl_get(r, "register") : "-",
+	    strcmp(ctl_get(r, "refused"), "1") == 0 ? " (refused)" : "");
+}
+
+/* Lines to paste into the device's block of pcibackd.conf(5). */
+static void
+ctl_print_suggest(struct ctl *c, const struct ctl_record *r)
+{
+	const char	*v;
+
+	if (r == NULL) {
+		if (c->c_nrecords == 0)
+			printf("# no denied writes recorded: nothing to "
+			    "suggest\n");
+		return;
+	}
+	if (c->c_nrecords == 0)
+		printf("# %s, written by %s:\n", ctl_get(r, "address"),
+		    ctl_get(r, "owner"));
+	v = ctl_get(r, "verdict");
+	if (strcmp(v, "quirk") == 0)
+		printf("quirk %s %s %s\t# %s: %s: %s; %s writes\n",
+		    ctl_get(r, "offset"), ctl_get(r, "size"),
+		    ctl_get(r, "mask"), ctl_get(r, "register"),
+		    ctl_get(r, "safety"), ctl_get(r, "why"),
+		    ctl_get(r, "count"));
+	else
+		printf("# %s %s/%s, %s: %s\n", strcmp(v, "refuse") == 0 ?
+		    "never" : "no need:", ctl_get(r, "offset"),
+		    ctl_get(r, "size"), ctl_get(r, "register"),
+		    ctl_get(r, "why"));
+}
+
 int
 main(int argc, char *argv[])
 {
 	const struct ctl_command	*ct;
 	struct ctl			 c;
 	char				 args[CTL_ARGS_MAX][64];
-	int				 ch, used, nargs, i;
+	int				 ch, used, nargs, i, optional;
 
 	ctl_init();
 	memset(&c, 0, sizeof(c));
@@ -925,14 +1014,17 @@ main(int argc, char *argv[])
 		usage();
 	ct = ctl_lookup(argc, argv, &used);
 	nargs = ctl_nargs(ct);
-	if (argc - used != nargs) {
+	/* An optional last argument left out ("show denied") is "". */
+	optional = nargs > 0 && ct->ct_args[nargs - 1] == CTL_ARG_OPTADDR &&
+	    argc - used == nargs - 1;
+	if (argc - used != nargs && !optional) {
 		fprintf(stderr, "%s: %s: %d argument%s expected\n",
 		    ctl_progname, ctl_name(ct), nargs, nargs == 1 ? "" : "s");
 		usage();
 	}
 	for (i = 0; i < nargs; i++)
-		ctl_arg(ct, ct->ct_args[i], argv[used + i], args[i],
-		    sizeof(args[i]));
+		ctl_arg(ct, ct->ct_args[i], used + i < argc ? argv[used + i] :
+		    "", args[i], sizeof(args[i]));
 	ctl_connect(&c);
 	ctl_request(&c, ct->ct_cmd, nargs, args);
 	return ctl_replies(&c, ct);

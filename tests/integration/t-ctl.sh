@@ -430,7 +430,8 @@ check "... the usage lists every command" \
     err_has '^	show guest domid$' && err_has '^	permissive address on\|off$' &&
     err_has '^	quirk add address offset size mask$' &&
     err_has '^	quirk del address offset$' &&
-    err_has '^	log level warning\|info\|debug$' && err_has '^	reset address$'
+    err_has '^	log level warning\|info\|debug$' && err_has '^	reset address$' &&
+    err_has '^	show denied \[address\]$' && err_has '^	suggest address$'
 check "ambiguous prefix: 'show g' names two commands" \
     ctl_err '^pcibackctl: ambiguous command "show g": guests, guest\?$' \
     show g 5

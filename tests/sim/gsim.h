@@ -87,6 +87,8 @@ struct gsim {
 	int			 gs_master;	/* decode and bus master on */
 	const char		*gs_hostile;
 	const char		*gs_dump;
+	const char		*gs_writes[8];	/* --write VVVV:DDDD:OFF:SIZE:VAL */
+	int			 gs_nwrites;
 	unsigned long		 gs_loop_reads;
 	long			 gs_loop_ms;
 	long			 gs_loop_gap_us;	/* pause between reads */

@@ -73,6 +73,7 @@ gsim_usage(void)
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger]\n"
 	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
+	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
 	    "    [--hostile CASE]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
@@ -138,6 +139,8 @@ gsim_value(struct gsim *gs, const char *o, const char *v)
 		gs->gs_dump = v;
 	else if (strcmp(o, "--hostile") == 0)
 		gs->gs_hostile = v;
+	else if (strcmp(o, "--write") == 0 && gs->gs_nwrites < 8)
+		gs->gs_writes[gs->gs_nwrites++] = v;
 	else if (strcmp(o, "--msix") == 0)
 		gs->gs_msix = (unsigned int)gsim_num(v);
 	else if (strcmp(o, "--loop-reads") == 0)
@@ -757,6 +760,42 @@ gsim_die_mid_op(struct gsim *gs)
 	exit(0);
 }
 
+/*
+ * --write: a config write a driver makes at probe, to every device with
+ * those IDs; prints "write.<dev>.<off>=<err> <value read back>".
+ */
+static void
+gsim_writes(struct gsim *gs)
+{
+	struct gsim_dev	*gd;
+	unsigned int	 ven, dev, off, size, val;
+	uint32_t	 back;
+	char		 name[16];
+	size_t		 i;
+	int		 w, err;
+
+	for (w = 0; w < gs->gs_nwrites; w++) {
+		if (sscanf(gs->gs_writes[w], "%x:%x:%x:%u:%x", &ven, &dev, &off,
+		    &size, &val) != 5)
+			gsim_usage();
+		for (i = 0; i < gs->gs_ndevs; i++) {
+			gd = gs->gs_devs[i];
+			if ((unsigned int)(gd->gd_cfg[0] | gd->gd_cfg[1] << 8) !=
+			    ven || (unsigned int)(gd->gd_cfg[2] |
+			    gd->gd_cfg[3] << 8) != dev)
+				continue;
+			err = gsim_conf_write(gs, gd, (int)off, (int)size, val);
+			back = 0;
+			(void)gsim_conf_read(gs, gd, (int)off, (int)size,
+			    &back);
+			gsim_name(gd, name, sizeof(name));
+			printf("write.%s.0x%x=%d 0x%x\n", name, off, err,
+			    back);
+		}
+	}
+	fflush(stdout);
+}
+
 /* After the first connect: what the options ask the guest to do. */
 static void
 gsim_work(struct gsim *gs)
@@ -765,6 +804,8 @@ gsim_work(struct gsim *gs)
 		gsim_irq_tests(gs);
 	if (gs->gs_master)
 		gsim_master(gs);
+	if (gs->gs_nwrites > 0)
+		gsim_writes(gs);
 	if (gs->gs_dump != NULL && gsim_dump(gs, gs->gs_dump) != 0) {
 		fprintf(stderr, "gsim dom%u: %s: cannot write\n",
 		    gs->gs_domid, gs->gs_dump);

@@ -199,7 +199,33 @@ backend_assigned() {
 	r=$(cat "/sys/bus/pci/devices/$BDF_E1000E/driver_override")
 	check "the assigned e1000e keeps driver_override pciback ($r)" \
 	    [ "$r" = pciback ]
+	backend_denied
 	backend_restricted
+}
+
+# Issue 14 §3: the drivers' probe writes the policy dropped (e1000e
+# 0xe8/2, nvme 0x88/2: PCIe Device Control; xen-pciback drops the same)
+# are in show denied with their owner, and suggest names them.  Before
+# the restarts, which forget them.
+backend_denied() {
+	local d=$LOGDIR/pcibackctl-denied.log s bdf
+	pcibackctl show denied >"$d" 2>&1
+	note "show denied: $(grep -c '^0000:' "$d") registers"
+	check "show denied: the e1000e's probe write 0xe8/2, by dom$DOMID" \
+	    grep -Eq "^$BDF_E1000E +dom$DOMID +0x0e8 +2 " "$d"
+	check "show denied: the nvme's probe write 0x88/2, by dom$DOMID" \
+	    grep -Eq "^$BDF_NVME +dom$DOMID +0x088 +2 " "$d"
+	for s in E1000E:0x0e8 NVME:0x088; do
+		eval "bdf=\$BDF_${s%%:*}"
+		pcibackctl suggest "$bdf" >"$LOGDIR/suggest-${s%%:*}.log" 2>&1
+		check "suggest $bdf names ${s#*:}/2" grep -Eq \
+		    "^(quirk ${s#*:} 2 0x|# no need: ${s#*:}/2)" \
+		    "$LOGDIR/suggest-${s%%:*}.log"
+		note "suggest: $(grep -v '^#.*written by' \
+		    "$LOGDIR/suggest-${s%%:*}.log" | head -n 2)"
+	done
+	check "suggest never names a BAR" eval '! grep -Eq \
+	    "^quirk 0x0(1[0-9a-f]|2[0-7]|30) " "$LOGDIR"/suggest-*.log'
 }
 
 # A /dev/pcishim file RESTRICTed to the guest (issue 11), on the real
