@@ -5,7 +5,7 @@
 set -u
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libxen-dev
 libevent-dev libpci-dev pciutils libcmocka-dev gcovr mandoc byacc
-xenstore-utils linux-headers-amd64 python3 systemd"
+xenstore-utils linux-headers-amd64 python3 python3-prometheus-client systemd"
 # make deb and its test: the Debian packaging tools.
 [ "${1:-}" = deb ] && PKGS="$PKGS debhelper dh-dkms dpkg-dev fakeroot lintian"
 

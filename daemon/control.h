@@ -61,6 +61,9 @@ int		 ctlcmd_addr(struct control_conn *, const char *,
 int		 ctlaudit_show_denied(struct control_conn *, char **);
 int		 ctlaudit_suggest(struct control_conn *, char **);
 
+/* ctlmetrics.c: show metrics. */
+int		 ctlmetrics_show(struct control_conn *, char **);
+
 /* explain.c */
 int		 explain_run(struct control_conn *, char **);
 

@@ -41,7 +41,8 @@
  *				the kind of record ("device", "guest",
  *				"stats", "explain", "reason", "quirk",
  *				"log", "reload", "released", "reset",
- *				"denied", "overflow", "suggest").
+ *				"denied", "overflow", "suggest",
+ *				"metric").
  *   CONTROL_MSG_END		exactly one.  ch_arg: 0, or an errno
  *				saying why the request failed.  Payload:
  *				a NUL-terminated message ("" on success).
@@ -101,6 +102,7 @@ struct control_hdr {
 #define CONTROL_CMD_RESET		14	/* address */
 #define CONTROL_CMD_SHOW_DENIED		15	/* address, or "" for all */
 #define CONTROL_CMD_SUGGEST		16	/* address */
+#define CONTROL_CMD_SHOW_METRICS	17	/* no arguments */
 
 /*
  * The one table of commands both programs use (control_proto.c): the

@@ -108,6 +108,7 @@ static void	ctl_print_quirk(struct ctl *, const struct ctl_record *);
 static void	ctl_print_reset(struct ctl *, const struct ctl_record *);
 static void	ctl_print_denied(struct ctl *, const struct ctl_record *);
 static void	ctl_print_suggest(struct ctl *, const struct ctl_record *);
+static void	ctl_print_metrics(struct ctl *, const struct ctl_record *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CONTROL_CMD_SHOW_DEVICES, { 0 }, ctl_print_devices, "" },
@@ -137,6 +138,7 @@ static const struct ctl_command ctl_commands[] = {
 	    "[address]" },
 	{ CONTROL_CMD_SUGGEST, { CTL_ARG_ADDR }, ctl_print_suggest,
 	    "address" },
+	{ CONTROL_CMD_SHOW_METRICS, { 0 }, ctl_print_metrics, "" },
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
@@ -983,6 +985,35 @@ ctl_print_suggest(struct ctl *c, const struct ctl_record *r)
 		    "never" : "no need:", ctl_get(r, "offset"),
 		    ctl_get(r, "size"), ctl_get(r, "register"),
 		    ctl_get(r, "why"));
+}
+
+/*
+ * The Prometheus text format (what node_exporter's textfile collector
+ * reads): HELP and TYPE once per family, a counter named with _total
+ * on both, "# EOF" last, as OpenMetrics ends.
+ */
+static void
+ctl_print_metrics(struct ctl *c, const struct ctl_record *r)
+{
+	static char	family[128];
+	char		name[128];
+	const char	*labels;
+
+	(void)c;
+	if (r == NULL) {
+		printf("# EOF\n");
+		return;
+	}
+	snprintf(name, sizeof(name), "%s%s", ctl_get(r, "name"),
+	    strcmp(ctl_get(r, "type"), "counter") == 0 ? "_total" : "");
+	if (strcmp(name, family) != 0) {
+		snprintf(family, sizeof(family), "%s", name);
+		printf("# HELP %s %s\n# TYPE %s %s\n", name,
+		    ctl_get(r, "help"), name, ctl_get(r, "type"));
+	}
+	labels = ctl_get(r, "labels");
+	printf("%s%s%s%s %s\n", name, labels[0] ? "{" : "", labels,
+	    labels[0] ? "}" : "", ctl_get(r, "value"));
 }
 
 int
