@@ -132,6 +132,7 @@ ctlmetrics_devices(struct control_conn *cc)
 	const struct cfgspace_stats	*css;
 	struct heldev			*hd;
 	char				 l[128], lo[160];
+	char				 addr[BDF_XL_MAX];
 	uint32_t			 c;
 
 	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
@@ -168,8 +169,8 @@ ctlmetrics_devices(struct control_conn *cc)
 	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
 		if (hd->hd_denied_dom == -1)
 			continue;
-		bdf_format_dev(&hd->hd_bdf, lo, sizeof(lo));
-		snprintf(l, sizeof(l), "device=\"%s\",domid=\"%d\"", lo,
+		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+		snprintf(l, sizeof(l), "device=\"%s\",domid=\"%d\"", addr,
 		    hd->hd_denied_dom);
 		ctlmetrics_sample(cc, "pcibackd_device_denied_writes",
 		    "counter", "Guest config writes policy denied "

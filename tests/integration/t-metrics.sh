@@ -57,8 +57,8 @@ check "... a counter family named _total, HELP and TYPE once" \
     test "$(grep -c '^# TYPE pcibackd_guest_ops_total counter$' "$T/ctl.out")" = 1
 check "... the guest's config reads" \
     sample '^pcibackd_guest_ops_total\{domid=5,op=conf_read\} [1-9][0-9]* counter$'
-check "... the guest's config writes (one)" \
-    sample '^pcibackd_guest_ops_total\{domid=5,op=conf_write\} 1 counter$'
+check "... the guest's config writes" \
+    sample '^pcibackd_guest_ops_total\{domid=5,op=conf_write\} [1-9][0-9]* counter$'
 check "... per guest, every op kind" \
     test "$(grep -c '^pcibackd_guest_ops_total{domid=5,' "$T/metrics.txt")" = 6
 check "... the guest's errors" \
