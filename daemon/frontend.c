@@ -249,7 +249,7 @@ frontend_switch(struct frontend *fe, int from, int to)
  */
 static int
 frontend_place(struct frontend *fe, int n, int adopt, const struct bdf *host,
-    struct heldev *hd, char **cause)
+    struct heldev *hd, char *had, size_t hadlen, char **cause)
 {
 	struct bdf	 want;
 	char		*s;
@@ -259,6 +259,8 @@ frontend_place(struct frontend *fe, int n, int adopt, const struct bdf *host,
 		if (bdf_parse_vdev(s, &want, NULL) == 0)
 			rc = topo_adopt(&fe->fe_topo, host, NULL, &hd->hd_pciop,
 			    &want, cause);
+		if (rc == 0)
+			snprintf(had, hadlen, "%s", s);
 		free(s);
 		if (rc == 0)
 			return 0;
@@ -291,6 +293,7 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	struct heldev	*hd;
 	struct bdf	 host, guest;
 	char		 addr[BDF_XL_MAX], vdev[BDF_XL_MAX], key[32], *cause;
+	char		 had[BDF_XL_MAX] = "";
 
 	if (frontend_dev(fe, n, &host) != 0)
 		return frontend_fail(fe, EINVAL, "dev-%d: not a PCI address",
@@ -312,7 +315,8 @@ frontend_export(struct frontend *fe, int n, int adopt)
 		return -1;
 	}
 	if (topo_find_host(&fe->fe_topo, &host) == NULL &&
-	    frontend_place(fe, n, adopt, &host, hd, &cause) != 0) {
+	    frontend_place(fe, n, adopt, &host, hd, had, sizeof(had),
+	    &cause) != 0) {
 		device_unassign(hd);
 		frontend_fail(fe, ENOSPC, "%s: %s", addr,
 		    cause != NULL ? cause : "no room");
@@ -324,7 +328,11 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	guest = topo_find_host(&fe->fe_topo, &host)->te_guest;
 	bdf_format_vdev(&guest, vdev, sizeof(vdev));
 	snprintf(key, sizeof(key), "vdev-%d", n);
-	if (frontend_write(fe, key, vdev) != 0)
+	/*
+	 * Adopted where it was: no write, which would wake the guest's
+	 * watch and our own, in the window a restart must keep short.
+	 */
+	if (strcmp(had, vdev) != 0 && frontend_write(fe, key, vdev) != 0)
 		return -1;
 	if (!adopt) {
 		snprintf(key, sizeof(key), "state-%d", n);

@@ -188,6 +188,7 @@ struct frontend {
 	int			 fe_restarted;	/* adopted at start-up */
 	int			 fe_dying;
 	int			 fe_watching;	/* FE state watch set */
+	int			 fe_watch_fired; /* its first firing seen */
 	/* Connection. */
 	int			 fe_connected;
 	uint32_t		 fe_remote_port;
@@ -226,6 +227,7 @@ struct pcibackd {
 	struct xengntdev_handle	*pb_xgt;	/* connect's check of a grant */
 	struct event		*pb_chldev;	/* SIGCHLD: a worker died */
 	unsigned int		 pb_domid;	/* our own */
+	int			 pb_root_fired;	/* the root watch's first firing */
 	char			 pb_root[64];	/* .../backend/pci */
 	TAILQ_HEAD(, heldev)	 pb_devices;
 	struct provemul		*pb_emul;	/* emulated device sources */

@@ -100,7 +100,14 @@ watch_backend_event(struct pcibackd *env, struct watch_batch *wb,
 		return;
 	p = path + rlen;
 	if (*p == '\0') {
-		wb->wb_scan = 1;
+		/*
+		 * xenstored fires a watch once when it is set; the start-up
+		 * scan ran after that, so the first firing asks for nothing.
+		 */
+		if (!env->pb_root_fired)
+			env->pb_root_fired = 1;
+		else
+			wb->wb_scan = 1;
 		return;
 	}
 	if (*p++ != '/' || (slash = strchr(p, '/')) == NULL)
@@ -118,10 +125,17 @@ static void
 watch_frontend_event(struct pcibackd *env, struct watch_batch *wb,
     const char *token)
 {
-	unsigned int	domid, devid;
+	struct frontend	*fe;
+	unsigned int	 domid, devid;
 
 	if (sscanf(token, WATCH_TOKEN_FRONTEND "%u:%u", &domid, &devid) != 2)
 		return;
+	/* The firing of a new watch: frontend_new evaluated it after that. */
+	fe = frontend_find(env, domid, devid);
+	if (fe != NULL && !fe->fe_watch_fired) {
+		fe->fe_watch_fired = 1;
+		return;
+	}
 	watch_mark(env, wb, domid, devid);
 }
 
@@ -219,6 +233,7 @@ watch_frontend(struct pcibackd *env, struct frontend *fe, int on)
 		if (!xs_watch(env->pb_xs, path, token))
 			return -1;
 		fe->fe_watching = 1;
+		fe->fe_watch_fired = 0;
 	} else if (!on && fe->fe_watching) {
 		(void)xs_unwatch(env->pb_xs, path, token);
 		fe->fe_watching = 0;

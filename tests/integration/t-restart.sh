@@ -31,6 +31,7 @@ check "SIGTERM: log says guests stay connected" \
     log_has 'exiting on signal 15; guests stay connected'
 check "backend still Connected while no daemon runs" be_state_is 5 4
 sleep 0.3
+t0=$(wc -l <"$XENSIM_DIR/xenstored/trace")
 daemon_start
 check "restart 1: connection adopted" \
     wait_until 5 log_has 'dom5: adopted a connected guest'
@@ -38,6 +39,20 @@ check "restart 1: both devices adopted at their guest addresses" \
     sh -c 'test "$(grep -c "dom5 0000:00:0[35].0: adopted as 0000:00:0[01].00" "$1")" -eq 2' \
     x "$T/daemon.log"
 sleep 1.5
+# What the adoption asked of xenstored (a round trip each; on a real
+# dom0 they are most of a restart's window): the instance read once,
+# no rescan nor second evaluation for the watches' first firings, and
+# no write of a vdev-N that stays as it was (it would wake the guest).
+tail -n +"$((t0 + 1))" "$XENSIM_DIR/xenstored/trace" >"$T/adopt.trace"
+conn=$(awk '$1 == "IN" && $5 == "WATCH" && $6 == "(/local/domain/0/backend/pci" {
+    print $2; exit }' "$T/adopt.trace")
+reqs=$(awk -v c="${conn:-none}" '$1 == "IN" && $2 == c' "$T/adopt.trace" | wc -l)
+note "restart 1: the new daemon made $reqs xenstore requests"
+check "restart 1: at most 32 xenstore requests ($reqs)" \
+    test "$reqs" -le 32
+check "restart 1: no vdev-N written" \
+    sh -c '! grep -q "^IN .* WRITE (/local/domain/0/backend/pci/5/0/vdev-" "$1"' \
+    x "$T/adopt.trace"
 daemon_stop KILL
 check "backend still Connected after SIGKILL" be_state_is 5 4
 sleep 0.3
