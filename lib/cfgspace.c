@@ -139,6 +139,10 @@ struct cfgspace_field {
 	uint32_t	cf_keep;	/* bits a restore leaves as they are */
 	int		cf_present;	/* assigned and visible */
 	int		cf_latch;	/* sizing latch */
+	/* Constant registers (cfgspace_const_rows): the value once read. */
+	uint8_t		cf_const;	/* answered from cf_hw once known */
+	uint8_t		cf_known;	/* cf_hw holds the hardware value */
+	uint32_t	cf_hw;
 };
 
 struct cfgspace_capent {
@@ -182,6 +186,12 @@ struct cfgspace {
 
 	struct cfgspace_stats	 cs_stats;
 	int			 cs_ignored;	/* the last write: NEVER rows only */
+	/*
+	 * The last hardware read succeeded: memory may answer.  A failed
+	 * read (device gone, reset running, no longer the guest's) forgets
+	 * every constant and sends reads to the device until it answers.
+	 */
+	int			 cs_live;
 };
 
 static int	cfgspace_rd_vendor(struct cfgspace *,
@@ -485,6 +495,39 @@ static const struct cfgspace_capdesc cfgspace_capdescs[] = {
 	CAPDESC(ECAP_REBAR, 1, 0, cfgspace_rows_rebar,	cfgspace_probe_rebar),
 };
 
+/*
+ * Registers read-only in hardware that nothing changes while a device is
+ * held: identity, layout, capability headers and capability words.  The
+ * engine reads each from the device once and answers from memory after,
+ * which spares the system call an op costs.  Anything writable or live
+ * is not here and is read every time: command, status, BIST, latency
+ * timer, cache line, PM control, MSI and MSI-X control, address, data
+ * and mask, PCIe control and status, SR-IOV offsets (they follow NumVFs)
+ * and every byte no row names.  Vendor and device ID, BARs, ROM and the
+ * interrupt line need no entry: the engine answers them itself.  None of
+ * these rows may have a write rule of its own (test_cfgspace checks).
+ * Off for a permissive device or one with quirks, whose guest may write
+ * registers that change others; forgotten at every reset and policy
+ * change.
+ */
+static const char *const cfgspace_const_rows[] = {
+	"class", "header_type", "cap_pointer", "int_pin", "cardbus_cis",
+	"subsystem", "min_gnt", "max_lat",
+	"pm.header", "pm.pmc",
+	"vpd.header",
+	"msi.header",
+	"msix.header", "msix.table", "msix.pba",
+	"vendor.header",
+	"pcie.header", "pcie.flags", "pcie.devcap", "pcie.linkcap",
+	"pcie.devcap2", "pcie.linkcap2",
+	"aer.header",
+	"acs.header", "acs.cap",
+	"ats.header", "ats.cap",
+	"sriov.header", "sriov.cap", "sriov.total_vfs", "sriov.vf_device",
+	"sriov.page_sizes",
+	"rebar.header",
+};
+
 /* Hardware access. */
 
 static uint32_t
@@ -501,6 +544,15 @@ cfgspace_errno(int error)
 	return error;
 }
 
+static void
+cfgspace_forget(struct cfgspace *cs)
+{
+	size_t	i;
+
+	for (i = 0; i < cs->cs_nfields; i++)
+		cs->cs_fields[i].cf_known = 0;
+}
+
 static int
 cfgspace_hwread(struct cfgspace *cs, unsigned int off, unsigned int size,
     uint32_t *val)
@@ -511,10 +563,63 @@ cfgspace_hwread(struct cfgspace *cs, unsigned int off, unsigned int size,
 	error = cs->cs_ops->cdo_read(cs->cs_dev, off, size, val);
 	if (error != 0) {
 		*val = 0;
+		if (cs->cs_live)
+			cfgspace_forget(cs);
+		cs->cs_live = 0;
 		return cfgspace_errno(error);
 	}
+	cs->cs_live = 1;
 	*val &= cfgspace_sizemask(size);
 	return 0;
+}
+
+/* The hardware value of a HW-read field, from memory if constant. */
+static int
+cfgspace_field_hw(struct cfgspace *cs, const struct cfgspace_field *cf,
+    uint32_t *val)
+{
+	struct cfgspace_field	*f = &cs->cs_fields[cf - cs->cs_fields];
+	int			 error;
+
+	if (f->cf_const && f->cf_known && cs->cs_live) {
+		*val = f->cf_hw;
+		return 0;
+	}
+	if ((error = cfgspace_hwread(cs, f->cf_off, f->cf_row->cr_size,
+	    val)) != 0)
+		return error;
+	if (f->cf_const) {
+		f->cf_hw = *val;
+		f->cf_known = 1;
+	}
+	return 0;
+}
+
+static int
+cfgspace_is_const(const struct cfgspace_row *r)
+{
+	size_t	i;
+
+	for (i = 0; i < NROWS(cfgspace_const_rows); i++)
+		if (strcmp(r->cr_name, cfgspace_const_rows[i]) == 0)
+			return r->cr_write == NEVER || r->cr_write == PASS;
+	return 0;
+}
+
+/* Which fields memory may answer, under the policy now in force. */
+static void
+cfgspace_mark_const(struct cfgspace *cs)
+{
+	struct cfgspace_field	*f;
+	size_t			 i;
+	int			 any = !cs->cs_policy.cp_permissive &&
+				    cs->cs_policy.cp_nquirks == 0;
+
+	for (i = 0; i < cs->cs_nfields; i++) {
+		f = &cs->cs_fields[i];
+		f->cf_const = any && cfgspace_is_const(f->cf_row);
+		f->cf_known = 0;
+	}
 }
 
 static int
@@ -613,7 +718,7 @@ cfgspace_rd_pmc(struct cfgspace *cs, const struct cfgspace_field *f,
 {
 	int	error;
 
-	if ((error = cfgspace_hwread(cs, f->cf_off, 2, val)) != 0)
+	if ((error = cfgspace_field_hw(cs, f, val)) != 0)
 		return error;
 	*val &= ~(uint32_t)PMC_PME_SUPPORT;
 	return 0;
@@ -1291,6 +1396,7 @@ cfgspace_apply_policy(struct cfgspace *cs, const struct cfgspace_policy *p,
 		cs->cs_policy = *p;
 	cs->cs_policy.cp_quirks = q;
 	cs->cs_policy.cp_nquirks = n;
+	cfgspace_mark_const(cs);
 	return 0;
 }
 
@@ -1395,8 +1501,68 @@ cfgspace_field_value(struct cfgspace *cs, const struct cfgspace_field *f,
     uint32_t *val)
 {
 	if (f->cf_row->cr_read == HW)
-		return cfgspace_hwread(cs, f->cf_off, f->cf_row->cr_size, val);
+		return cfgspace_field_hw(cs, f, val);
 	return f->cf_row->cr_read(cs, f, val);
+}
+
+/* Bits 0-3: the bytes of [off, off+size) inside field f. */
+static unsigned int
+cfgspace_bytes(const struct cfgspace_field *f, unsigned int off,
+    unsigned int size)
+{
+	unsigned int	b, m = 0;
+
+	for (b = 0; b < size; b++)
+		if (off + b >= f->cf_off &&
+		    off + b < f->cf_off + f->cf_row->cr_size)
+			m |= 1u << b;
+	return m;
+}
+
+/*
+ * Bytes the engine answers itself (read rules) or knows (constants): a
+ * read made of nothing else never reaches the device, as long as the
+ * device answered the last read.
+ */
+static int
+cfgspace_from_memory(struct cfgspace *cs, unsigned int off,
+    unsigned int size)
+{
+	const struct cfgspace_field	*f;
+	unsigned int			 m = 0;
+	size_t				 i;
+
+	if (!cs->cs_live)
+		return 0;
+	for (i = 0; i < cs->cs_nfields; i++) {
+		f = &cs->cs_fields[i];
+		if (f->cf_off >= off + size)
+			break;
+		if (f->cf_row->cr_read != HW || (f->cf_const && f->cf_known))
+			m |= cfgspace_bytes(f, off, size);
+	}
+	return m == (1u << size) - 1;
+}
+
+/* Constants the access read whole, kept. */
+static void
+cfgspace_learn(struct cfgspace *cs, unsigned int off, unsigned int size,
+    uint32_t v)
+{
+	struct cfgspace_field	*f;
+	size_t			 i;
+
+	for (i = 0; i < cs->cs_nfields; i++) {
+		f = &cs->cs_fields[i];
+		if (f->cf_off >= off + size)
+			break;
+		if (!f->cf_const || f->cf_off < off ||
+		    f->cf_off + f->cf_row->cr_size > off + size)
+			continue;
+		f->cf_hw = (v >> (8 * (f->cf_off - off))) &
+		    cfgspace_sizemask(f->cf_row->cr_size);
+		f->cf_known = 1;
+	}
 }
 
 static int
@@ -1404,23 +1570,29 @@ cfgspace_do_read(struct cfgspace *cs, unsigned int off, unsigned int size,
     uint32_t *val)
 {
 	const struct cfgspace_field	*f;
-	uint32_t			 v, fv;
+	uint32_t			 v = 0, fv;
 	size_t				 i;
 	int				 error;
 
 	if ((error = cfgspace_check_access(cs, off, size)) != 0)
 		return error;
-	if ((error = cfgspace_hwread(cs, off, size, &v)) != 0)
-		return error;
+	if (!cfgspace_from_memory(cs, off, size)) {
+		if ((error = cfgspace_hwread(cs, off, size, &v)) != 0)
+			return error;
+		cfgspace_learn(cs, off, size, v);
+	}
 	for (i = 0; i < cs->cs_nfields; i++) {
 		f = &cs->cs_fields[i];
 		if (f->cf_off >= off + size)
 			break;
-		if (f->cf_row->cr_read == HW ||
-		    !cfgspace_overlaps(f->cf_off, f->cf_row->cr_size, off,
+		if (!cfgspace_overlaps(f->cf_off, f->cf_row->cr_size, off,
 		    size))
 			continue;
-		if ((error = f->cf_row->cr_read(cs, f, &fv)) != 0)
+		if (f->cf_row->cr_read == HW) {
+			if (!f->cf_const || !f->cf_known)
+				continue;	/* v has it */
+			fv = f->cf_hw;
+		} else if ((error = f->cf_row->cr_read(cs, f, &fv)) != 0)
 			return error;
 		v = cfgspace_merge(v, off, size, fv, f->cf_off,
 		    f->cf_row->cr_size);
@@ -1580,6 +1752,7 @@ cfgspace_reset_state(struct cfgspace *cs)
 
 	for (i = 0; i < cs->cs_nfields; i++)
 		cs->cs_fields[i].cf_latch = 0;
+	cfgspace_forget(cs);
 	if (cfgspace_hwread(cs, HDR_COMMAND, 2, &v) != 0)
 		return;
 	cs->cs_cmd = (uint16_t)v;

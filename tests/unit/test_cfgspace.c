@@ -2245,6 +2245,201 @@ test_decode_bars_bridge(void **state)
 	assert_int_equal(ci.ci_bar[CFGDEV_ROM].cb_start, 0xfe700000);
 }
 
+/* Registers answered from memory (lib/cfgspace.c: cfgspace_const_rows). */
+
+/*
+ * What memory answers once a register was read: the engine's own fields
+ * and the constants.  A change to cfgspace_const_rows must change this
+ * list too: every other register reaches the device on every read.
+ */
+static const char *const mem_answered[] = {
+	"vendor", "device", "bar0", "bar1", "bar2", "bar3", "bar4", "bar5",
+	"rom", "int_line",
+	"class", "header_type", "cap_pointer", "int_pin", "cardbus_cis",
+	"subsystem", "min_gnt", "max_lat",
+	"pm.header", "pm.pmc",
+	"vpd.header",
+	"msi.header",
+	"msix.header", "msix.table", "msix.pba",
+	"vendor.header",
+	"pcie.header", "pcie.flags", "pcie.devcap", "pcie.linkcap",
+	"pcie.devcap2", "pcie.linkcap2",
+	"aer.header",
+	"acs.header", "acs.cap",
+	"ats.header", "ats.cap",
+	"sriov.header", "sriov.cap", "sriov.total_vfs", "sriov.vf_device",
+	"sriov.page_sizes",
+	"rebar.header",
+};
+
+static int
+is_mem_answered(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(mem_answered) / sizeof(mem_answered[0]); i++)
+		if (strcmp(name, mem_answered[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Device reads a second read of [off, off+size) costs. */
+static size_t
+reads_of(struct cfgspace *cs, struct memdev *md, unsigned int off,
+    unsigned int size)
+{
+	size_t	n;
+
+	(void)rd(cs, off, size);
+	n = md->md_nreads;
+	(void)rd(cs, off, size);
+	return md->md_nreads - n;
+}
+
+/* The engine answers these itself, whatever the policy. */
+static int
+is_engine_own(const char *name)
+{
+	return strncmp(name, "bar", 3) == 0 || strcmp(name, "rom") == 0 ||
+	    strcmp(name, "vendor") == 0 || strcmp(name, "device") == 0 ||
+	    strcmp(name, "int_line") == 0;
+}
+
+/* cached: the policy lets memory answer constants. */
+static void
+check_const_table(struct memdev *md, const struct cfgspace_policy *p,
+    int cached)
+{
+	struct cfgspace	*cs = cs_new(md, p);
+	unsigned int	 off, size;
+	const char	*name;
+	size_t		 i, n, nmem = 0, nlive = 0;
+	int		 mem;
+
+	for (i = 0; cfgspace_field(cs, i, &off, &size, &name) == 0; i++) {
+		mem = is_engine_own(name) || (cached && is_mem_answered(name));
+		n = reads_of(cs, md, off, size);
+		if (mem && n != 0)
+			fail_msg("%s at 0x%x: %zu device reads", name, off, n);
+		if (!mem && n == 0)
+			fail_msg("%s at 0x%x: answered without the device",
+			    name, off);
+		if (mem)
+			nmem++;
+		else
+			nlive++;
+		/* No constant is ever written through. */
+		if (mem && !is_engine_own(name)) {
+			n = md->md_nwrites;
+			(void)wr(cs, off, size, 0xffffffffu);
+			assert_int_equal(md->md_nwrites, n);
+		}
+	}
+	assert_true(nmem > 6);
+	assert_true(nlive > 3);
+	cfgspace_free(cs);
+}
+
+static void
+test_const_table_pinned(void **state)
+{
+	struct memdev	*md;
+
+	(void)state;
+	md = md_e1000e();
+	check_const_table(md, NULL, 1);
+	free(md);
+	md = md_synth();
+	check_const_table(md, NULL, 1);
+	free(md);
+	md = md_load("qemu-edu.txt", edu_sizes, 11);
+	check_const_table(md, NULL, 1);
+	free(md);
+	/* Permissive: the device may change anything; read it all. */
+	md = md_e1000e();
+	check_const_table(md, &pol_permissive, 0);
+	free(md);
+}
+
+static void
+test_const_ids_without_device(void **state)
+{
+	struct memdev	*md = md_e1000e();
+	struct cfgspace	*cs = cs_new(md, NULL);
+
+	(void)state;
+	/* The IDs, a BAR, the class: the engine's own or known. */
+	assert_int_equal(reads_of(cs, md, 0x00, 4), 0);
+	assert_int_equal(reads_of(cs, md, 0x10, 4), 0);
+	assert_int_equal(reads_of(cs, md, 0x08, 4), 0);
+	/* Command and status, and bytes no row names, every time. */
+	assert_int_equal(reads_of(cs, md, 0x04, 4), 2);
+	assert_int_equal(reads_of(cs, md, 0x06, 2), 1);
+	assert_int_equal(reads_of(cs, md, 0x0c, 4), 1);
+	assert_int_equal(rd(cs, 0x00, 4), memdev_get(md, 0x00, 4));
+	cfgspace_free(cs);
+	free(md);
+}
+
+static void
+test_const_forgotten(void **state)
+{
+	struct memdev		*md = md_e1000e();
+	struct cfgspace		*cs = cs_new(md, NULL);
+	uint32_t		 class = memdev_get(md, 0x08, 4), v = 1;
+
+	(void)state;
+	assert_int_equal(rd(cs, 0x08, 4), class);
+	/* Known: a change underneath is not seen (it cannot happen). */
+	memdev_put(md, 0x08, 4, class ^ 0xff);
+	assert_int_equal(rd(cs, 0x08, 4), class);
+	/* A reset forgets. */
+	cfgspace_reset_state(cs);
+	assert_int_equal(rd(cs, 0x08, 4), class ^ 0xff);
+	/* A failed read forgets, and memory answers nothing until the
+	 * device answers again. */
+	md->md_read_error = 1;
+	assert_int_equal(cfgspace_read(cs, 0x04, 2, &v), -EIO);
+	assert_int_equal(cfgspace_read(cs, 0x08, 4, &v), -EIO);
+	assert_int_equal(cfgspace_read(cs, 0x00, 4, &v), -EIO);
+	md->md_read_error = 0;
+	memdev_put(md, 0x08, 4, class);
+	assert_int_equal(rd(cs, 0x08, 4), class);
+	/* A policy change forgets; permissive reads the device always. */
+	memdev_put(md, 0x08, 4, class ^ 0xf0);
+	assert_int_equal(cfgspace_set_policy(cs, &pol_permissive, NULL), 0);
+	assert_int_equal(rd(cs, 0x08, 4), class ^ 0xf0);
+	assert_int_equal(reads_of(cs, md, 0x08, 4), 1);
+	assert_int_equal(cfgspace_set_policy(cs, NULL, NULL), 0);
+	assert_int_equal(reads_of(cs, md, 0x08, 4), 0);
+	cfgspace_free(cs);
+	free(md);
+}
+
+/* A byte read of a constant, and a read across two of them. */
+static void
+test_const_partial(void **state)
+{
+	struct memdev	*md = md_e1000e();
+	struct cfgspace	*cs = cs_new(md, NULL);
+	unsigned int	 pm = cfgspace_cap(cs, 0x01);
+
+	(void)state;
+	assert_true(pm != 0);
+	/* Byte reads of a word constant reach the device until it is
+	 * read whole; then every part comes from memory. */
+	assert_int_equal(rd(cs, 0x0e, 1), md->md_cfg[0x0e]);
+	assert_int_equal(rd(cs, pm + 1, 1), md->md_cfg[pm + 1]);
+	assert_int_equal(rd(cs, pm, 4) & 0x07ffffff,
+	    memdev_get(md, pm, 4) & 0x07ffffff);
+	assert_int_equal(reads_of(cs, md, pm, 4), 0);
+	assert_int_equal(reads_of(cs, md, pm + 1, 1), 0);
+	assert_int_equal(reads_of(cs, md, pm + 2, 2), 0);
+	assert_int_equal(rd(cs, pm + 2, 2) & 0xf800, 0);
+	cfgspace_free(cs);
+	free(md);
+}
+
 int
 main(void)
 {
@@ -2325,6 +2520,10 @@ main(void)
 		cmocka_unit_test(test_stats_counted),
 		cmocka_unit_test(test_decode_bars_type0),
 		cmocka_unit_test(test_decode_bars_bridge),
+		cmocka_unit_test(test_const_table_pinned),
+		cmocka_unit_test(test_const_ids_without_device),
+		cmocka_unit_test(test_const_forgotten),
+		cmocka_unit_test(test_const_partial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
