@@ -49,11 +49,24 @@
 #define OPSERVE_WINDOW_MS	100
 #define OPSERVE_DELAY_MS	20	/* back-off for a flooding guest */
 #define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
-#define OPSERVE_LINGER_NS	30000	/* watch for the next op this long */
 #define OPSERVE_EARLY_MAX	64	/* empty events forgiven, at most */
-#define OPSERVE_LINGER_MAX_NS	500000	/* then give the others a turn */
+/*
+ * Watching the page for the next op (opserve_linger): twice the guest's
+ * learned turnaround, within these bounds.  A guest slower than the cap
+ * is not streaming ops: it gets the floor.  Then, with other guests
+ * connected, a session ends after SESSION_NS and the watching in a
+ * window after SPIN_SHARE_NS (the rest is the others'); alone, the
+ * session ends after ALONE_NS, only to look at the parent's socket.
+ */
+#define OPSERVE_LINGER_MIN_NS	30000
+#define OPSERVE_LINGER_CAP_NS	1000000
+#define OPSERVE_SESSION_NS	500000
+#define OPSERVE_ALONE_NS	5000000
+#define OPSERVE_SPIN_SHARE_NS	(20 * 1000000)	/* of OPSERVE_WINDOW_MS */
+#define OPSERVE_SPINS		64	/* page looks per clock read */
 
 static int	opserve_over_budget(struct frontend *);
+static void	opserve_window(struct frontend *);
 
 static int
 opserve_active(struct xen_pci_sharedinfo *sh)
@@ -125,32 +138,84 @@ opserve_now_ns(void)
 }
 
 /*
- * A guest that just had an op answered usually posts the next one at
- * once (a config-space scan, a sysfs read of 256 bytes).  Watching the
- * page a little while, with the port still masked, answers it without the
- * wake-up and the three system calls an event costs, which is most of
- * an op's price in a PV dom0.  Bounded, and only right after real ops;
- * other guests have workers of their own.
+ * What the guest took from one op to the next (t: when the answer to the
+ * next was out).  Past the cap it was not streaming: back to the floor.
+ */
+static void
+opserve_learn(struct frontend *fe, int64_t t)
+{
+	int64_t	gap = t - fe->fe_last_ns;
+
+	fe->fe_last_ns = t;
+	if (gap < 0 || gap >= OPSERVE_LINGER_CAP_NS) {
+		fe->fe_gap_ns = OPSERVE_LINGER_MIN_NS / 2;
+		return;
+	}
+	fe->fe_gap_ns = (3 * fe->fe_gap_ns + gap) / 4;
+}
+
+/* How long to watch for the next op now. */
+static int64_t
+opserve_watch_ns(struct frontend *fe)
+{
+	int64_t	ns = 2 * fe->fe_gap_ns;
+
+	if (ns < OPSERVE_LINGER_MIN_NS)
+		ns = OPSERVE_LINGER_MIN_NS;
+	if (ns > OPSERVE_LINGER_CAP_NS)
+		ns = OPSERVE_LINGER_CAP_NS;
+	if (worker_nconnected(fe) >= 2) {
+		opserve_window(fe);
+		if (fe->fe_spun_ns >= OPSERVE_SPIN_SHARE_NS)
+			ns = OPSERVE_LINGER_MIN_NS;
+	}
+	return ns;
+}
+
+/*
+ * A guest that just had an op answered usually posts the next one soon
+ * (a config-space scan, a sysfs read of 256 bytes, a read loop).
+ * Watching the page for about its turnaround, with the port still
+ * masked, answers it without the wake-up and the three system calls an
+ * event costs, which is most of an op's price in a PV dom0, where every
+ * system call goes through Xen.  The clock is a system call there too
+ * (no stable TSC under QEMU): read every OPSERVE_SPINS looks, and after
+ * an answer, never before one.  Bounded per session and, with others
+ * connected, per window (opserve_watch_ns); other guests have workers
+ * of their own.
  */
 static void
 opserve_linger(struct frontend *fe)
 {
-	int64_t		now, end, stop;
+	int64_t		now, start, end, stop;
+	unsigned int	k;
 
-	now = opserve_now_ns();
-	end = now + OPSERVE_LINGER_NS;
-	stop = now + OPSERVE_LINGER_MAX_NS;
-	while ((now = opserve_now_ns()) < end) {
-		if (!opserve_active(fe->fe_page)) {
+	/* From when the op just served was answered (opserve_learn). */
+	start = fe->fe_last_ns;
+	end = start + opserve_watch_ns(fe);
+	stop = start + (worker_nconnected(fe) >= 2 ? OPSERVE_SESSION_NS :
+	    OPSERVE_ALONE_NS);
+	for (;;) {
+		for (k = 0; k < OPSERVE_SPINS && !opserve_active(fe->fe_page);
+		    k++)
 			opserve_relax();
-			continue;
+		if (k == OPSERVE_SPINS) {
+			if ((now = opserve_now_ns()) < end)
+				continue;
+			fe->fe_spun_ns += now - start;
+			break;
 		}
 		if (opserve_over_budget(fe) || opserve_serve(fe) == 0)
 			break;
+		/* The guest has its answer: time it now, not before. */
+		now = opserve_now_ns();
+		fe->fe_spun_ns += now - start;
+		opserve_learn(fe, now);
 		opserve_early(fe, 1);
 		if (now >= stop)
 			break;
-		end = opserve_now_ns() + OPSERVE_LINGER_NS;
+		start = now;
+		end = now + opserve_watch_ns(fe);
 	}
 }
 
@@ -160,6 +225,7 @@ opserve_finish(struct frontend *fe)
 	unsigned int	n;
 
 	if ((n = opserve_serve(fe)) > 0) {
+		opserve_learn(fe, opserve_now_ns());
 		/* The event was for the first; the others' are to come. */
 		opserve_early(fe, n - 1);
 		opserve_linger(fe);
@@ -183,6 +249,7 @@ opserve_window(struct frontend *fe)
 		fe->fe_window = now;
 		fe->fe_events = 0;
 		fe->fe_wops = 0;
+		fe->fe_spun_ns = 0;
 	}
 }
 

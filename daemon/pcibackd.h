@@ -202,6 +202,10 @@ struct frontend {
 	struct timespec		 fe_window;	/* event rate window start */
 	unsigned int		 fe_events;	/* events in the window */
 	unsigned int		 fe_wops;	/* ops served in the window */
+	/* The guest's turnaround, learned (opserve_linger). */
+	int64_t			 fe_gap_ns;	/* op to next op, estimated */
+	int64_t			 fe_last_ns;	/* when the last op was seen */
+	int64_t			 fe_spun_ns;	/* watched in vain, this window */
 	/* What the guest sees. */
 	struct topo		 fe_topo;
 	struct pciop_guest	 fe_guest;
