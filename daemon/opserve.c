@@ -51,22 +51,20 @@
 #define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
 #define OPSERVE_EARLY_MAX	64	/* empty events forgiven, at most */
 /*
- * Watching the page for the next op (opserve_linger): twice the guest's
- * learned turnaround, within these bounds.  A guest slower than the cap
- * is not streaming ops: it gets the floor.  Then, with other guests
- * connected, a session ends after SESSION_NS and the watching in a
- * window after SPIN_SHARE_NS (the rest is the others'); alone, the
- * session ends after ALONE_NS, only to look at the parent's socket.
+ * Watching the page for the next op (opserve_linger).  A guest alone:
+ * twice its learned turnaround, within these bounds (a guest slower than
+ * the cap is not streaming ops: it gets the floor), and a session ends
+ * after ALONE_NS, only to look at the parent's socket.  With other
+ * guests connected the CPU a watch takes is theirs: the floor, and a
+ * session ends after SESSION_NS.
  */
 #define OPSERVE_LINGER_MIN_NS	30000
 #define OPSERVE_LINGER_CAP_NS	1000000
 #define OPSERVE_SESSION_NS	500000
 #define OPSERVE_ALONE_NS	5000000
-#define OPSERVE_SPIN_SHARE_NS	(20 * 1000000)	/* of OPSERVE_WINDOW_MS */
 #define OPSERVE_SPINS		64	/* page looks per clock read */
 
 static int	opserve_over_budget(struct frontend *);
-static void	opserve_window(struct frontend *);
 
 static int
 opserve_active(struct xen_pci_sharedinfo *sh)
@@ -160,15 +158,10 @@ opserve_watch_ns(struct frontend *fe)
 {
 	int64_t	ns = 2 * fe->fe_gap_ns;
 
-	if (ns < OPSERVE_LINGER_MIN_NS)
-		ns = OPSERVE_LINGER_MIN_NS;
+	if (ns < OPSERVE_LINGER_MIN_NS || worker_nconnected(fe) >= 2)
+		return OPSERVE_LINGER_MIN_NS;
 	if (ns > OPSERVE_LINGER_CAP_NS)
-		ns = OPSERVE_LINGER_CAP_NS;
-	if (worker_nconnected(fe) >= 2) {
-		opserve_window(fe);
-		if (fe->fe_spun_ns >= OPSERVE_SPIN_SHARE_NS)
-			ns = OPSERVE_LINGER_MIN_NS;
-	}
+		return OPSERVE_LINGER_CAP_NS;
 	return ns;
 }
 
@@ -180,21 +173,19 @@ opserve_watch_ns(struct frontend *fe)
  * event costs, which is most of an op's price in a PV dom0, where every
  * system call goes through Xen.  The clock is a system call there too
  * (no stable TSC under QEMU): read every OPSERVE_SPINS looks, and after
- * an answer, never before one.  Bounded per session and, with others
- * connected, per window (opserve_watch_ns); other guests have workers
- * of their own.
+ * an answer, never before one.  Bounded per session, and the floor
+ * while other guests are connected (opserve_watch_ns).
  */
 static void
 opserve_linger(struct frontend *fe)
 {
-	int64_t		now, start, end, stop;
+	int64_t		now, end, stop;
 	unsigned int	k;
 
 	/* From when the op just served was answered (opserve_learn). */
-	start = fe->fe_last_ns;
-	end = start + opserve_watch_ns(fe);
-	stop = start + (worker_nconnected(fe) >= 2 ? OPSERVE_SESSION_NS :
-	    OPSERVE_ALONE_NS);
+	end = fe->fe_last_ns + opserve_watch_ns(fe);
+	stop = fe->fe_last_ns + (worker_nconnected(fe) >= 2 ?
+	    OPSERVE_SESSION_NS : OPSERVE_ALONE_NS);
 	for (;;) {
 		for (k = 0; k < OPSERVE_SPINS && !opserve_active(fe->fe_page);
 		    k++)
@@ -202,19 +193,16 @@ opserve_linger(struct frontend *fe)
 		if (k == OPSERVE_SPINS) {
 			if ((now = opserve_now_ns()) < end)
 				continue;
-			fe->fe_spun_ns += now - start;
 			break;
 		}
 		if (opserve_over_budget(fe) || opserve_serve(fe) == 0)
 			break;
 		/* The guest has its answer: time it now, not before. */
 		now = opserve_now_ns();
-		fe->fe_spun_ns += now - start;
 		opserve_learn(fe, now);
 		opserve_early(fe, 1);
 		if (now >= stop)
 			break;
-		start = now;
 		end = now + opserve_watch_ns(fe);
 	}
 }
@@ -249,7 +237,6 @@ opserve_window(struct frontend *fe)
 		fe->fe_window = now;
 		fe->fe_events = 0;
 		fe->fe_wops = 0;
-		fe->fe_spun_ns = 0;
 	}
 }
 
