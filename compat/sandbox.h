@@ -16,9 +16,9 @@
 
 
 /*
- * What a worker process does to itself (daemon/worker.c): die with its
- * parent, keep only the descriptors it serves with, give up root and
- * most system calls.  Linux in sandbox_linux.c; elsewhere the stubs in
+ * What a worker process (daemon/worker.c) and the control process
+ * (daemon/ctlproc.c) do to themselves: die with their parent, keep only
+ * the descriptors they need, give up root and most system calls.  Linux in sandbox_linux.c; elsewhere the stubs in
  * sandbox_other.c do what the system allows and say what they cannot.
  */
 
@@ -50,6 +50,9 @@ int	sandbox_closefds(const int *, int);
  * given.  -1 with errno, and *what the step that failed.
  */
 int	sandbox_enter(const struct sandbox_id *, pid_t, const int *, int,
+	    const char **);
+/* The same for the control process, with its own filter; no ioctl. */
+int	sandbox_enter_control(const struct sandbox_id *, pid_t,
 	    const char **);
 
 #endif /* PCIBACKD_SANDBOX_H */

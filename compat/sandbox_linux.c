@@ -16,12 +16,16 @@
 
 
 /*
- * The worker's sandbox on Linux: PR_SET_PDEATHSIG, close_range, chroot
- * and setresuid, PR_SET_NO_NEW_PRIVS and a seccomp filter.  The filter
- * allows what the op loop calls (read and write its descriptors, ioctl
- * on the event channel and the shim only, poll, the socketpair, clocks,
- * malloc's memory calls without PROT_EXEC, exit) and kills the process
- * on anything else: no open, no socket, no exec, no fork, no ptrace.
+ * The sandbox of the workers and of the control process on Linux:
+ * PR_SET_PDEATHSIG, close_range, chroot and setresuid,
+ * PR_SET_NO_NEW_PRIVS and a seccomp filter.  A worker's filter allows
+ * what the op loop calls (read and write its descriptors, ioctl on the
+ * event channel and the shim only, poll, the socketpair, clocks,
+ * malloc's memory calls without PROT_EXEC, exit); the control process's
+ * what its event loop calls (accept4 and getsockopt for the peer's
+ * credentials, epoll, send and receive, the same memory calls), no
+ * ioctl.  Both kill the process on anything else: no open, no socket,
+ * no exec, no fork, no ptrace.
  * Coverage builds also let gcov write its counts at exit; sanitizer
  * builds let the sanitizer write its report.
  */
@@ -66,6 +70,18 @@ const int sandbox_has_filter = 1;
 const int sandbox_has_filter = 0;
 #endif
 
+/* gcov's counts at exit; a sanitizer's report. */
+#ifdef __NR_open
+#define SANDBOX_REPORT_OLD	__NR_open, __NR_mkdir, __NR_readlink, \
+				__NR_access, __NR_getrlimit,
+#else
+#define SANDBOX_REPORT_OLD
+#endif
+#define SANDBOX_REPORT_CALLS	__NR_openat, __NR_fcntl, __NR_lseek, \
+	__NR_newfstatat, __NR_fstat, __NR_mkdirat, __NR_readlinkat, \
+	__NR_faccessat, __NR_sigaltstack, __NR_prlimit64, __NR_getppid, \
+	SANDBOX_REPORT_OLD
+
 /*
  * The system calls the op loop makes, whatever their arguments.  The
  * filter tests them in this order, so the ones every op makes (the
@@ -84,13 +100,28 @@ static const int sandbox_calls[] = {
 	__NR_getpid, __NR_gettid, __NR_futex, __NR_sched_yield,
 	__NR_restart_syscall,
 #if defined(PCIBACKD_COVERAGE) || defined(SANDBOX_SANITIZER)
-	/* gcov's counts at exit; a sanitizer's report. */
-	__NR_openat, __NR_fcntl, __NR_lseek, __NR_newfstatat, __NR_fstat,
-	__NR_mkdirat, __NR_readlinkat, __NR_faccessat, __NR_sigaltstack,
-	__NR_prlimit64, __NR_getppid,
-#ifdef __NR_open
-	__NR_open, __NR_mkdir, __NR_readlink, __NR_access, __NR_getrlimit,
+	SANDBOX_REPORT_CALLS
 #endif
+};
+
+/* The control process's event loop: libevent's epoll, and the clients. */
+static const int sandbox_control_calls[] = {
+#ifdef __NR_epoll_wait
+	__NR_epoll_wait,
+#endif
+	__NR_epoll_pwait, __NR_epoll_ctl, __NR_recvfrom, __NR_sendto,
+	__NR_accept4, __NR_getsockopt, __NR_close, __NR_read, __NR_write,
+	__NR_recvmsg, __NR_sendmsg, __NR_readv, __NR_writev,
+#ifdef __NR_poll
+	__NR_poll,
+#endif
+	__NR_ppoll, __NR_clock_gettime, __NR_gettimeofday, __NR_munmap,
+	__NR_mremap, __NR_brk, __NR_madvise, __NR_rt_sigreturn,
+	__NR_rt_sigprocmask, __NR_exit, __NR_exit_group, __NR_getpid,
+	__NR_gettid, __NR_futex, __NR_sched_yield, __NR_nanosleep,
+	__NR_clock_nanosleep, __NR_restart_syscall,
+#if defined(PCIBACKD_COVERAGE) || defined(SANDBOX_SANITIZER)
+	SANDBOX_REPORT_CALLS
 #endif
 };
 
@@ -155,7 +186,7 @@ sandbox_allow_ioctl(struct sandbox_prog *sp, const int *fds, int n)
 }
 
 static int
-sandbox_filter(const int *fds, int n)
+sandbox_filter(const int *calls, size_t ncalls, const int *fds, int n)
 {
 #ifdef SANDBOX_ARCH
 	struct sandbox_prog	 sp;
@@ -178,9 +209,10 @@ sandbox_filter(const int *fds, int n)
 	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
 #endif
 	/* ioctl first: an op makes two or three (the shim, the notify). */
-	sandbox_allow_ioctl(&sp, fds, n);
-	for (i = 0; i < sizeof(sandbox_calls) / sizeof(sandbox_calls[0]); i++)
-		sandbox_allow(&sp, sandbox_calls[i]);
+	if (n > 0)
+		sandbox_allow_ioctl(&sp, fds, n);
+	for (i = 0; i < ncalls; i++)
+		sandbox_allow(&sp, calls[i]);
 	sandbox_allow_without(&sp, __NR_mmap, 2, PROT_EXEC);
 	sandbox_allow_without(&sp, __NR_mprotect, 2, PROT_EXEC);
 	sandbox_ins(&sp, BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS, 0, 0);
@@ -192,15 +224,17 @@ sandbox_filter(const int *fds, int n)
 	prog.filter = sp.sp_ins;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 #else
+	(void)calls;
+	(void)ncalls;
 	(void)fds;
 	(void)n;
 	return 0;
 #endif
 }
 
-int
-sandbox_enter(const struct sandbox_id *si, pid_t parent, const int *fds,
-    int n, const char **what)
+/* chroot, user, no_new_privs: what both kinds of process give up. */
+static int
+sandbox_drop(const struct sandbox_id *si, pid_t parent, const char **what)
 {
 	if (si->sid_drop) {
 		*what = "chroot";
@@ -218,10 +252,30 @@ sandbox_enter(const struct sandbox_id *si, pid_t parent, const int *fds,
 			return -1;
 	}
 	*what = "no_new_privs";
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+int
+sandbox_enter(const struct sandbox_id *si, pid_t parent, const int *fds,
+    int n, const char **what)
+{
+	if (sandbox_drop(si, parent, what) == -1)
 		return -1;
 	*what = "seccomp";
-	return sandbox_filter(fds, n);
+	return sandbox_filter(sandbox_calls, sizeof(sandbox_calls) /
+	    sizeof(sandbox_calls[0]), fds, n);
+}
+
+int
+sandbox_enter_control(const struct sandbox_id *si, pid_t parent,
+    const char **what)
+{
+	if (sandbox_drop(si, parent, what) == -1)
+		return -1;
+	*what = "seccomp";
+	return sandbox_filter(sandbox_control_calls,
+	    sizeof(sandbox_control_calls) / sizeof(sandbox_control_calls[0]),
+	    NULL, 0);
 }
 
 int

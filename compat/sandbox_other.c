@@ -52,6 +52,13 @@ sandbox_enter(const struct sandbox_id *si, pid_t parent, const int *fds,
 }
 
 int
+sandbox_enter_control(const struct sandbox_id *si, pid_t parent,
+    const char **what)
+{
+	return sandbox_enter(si, parent, NULL, 0, what);
+}
+
+int
 sandbox_diewith(pid_t parent)
 {
 	return getppid() == parent ? 0 : -1;

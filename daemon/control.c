@@ -14,29 +14,29 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-
-
 /*
- * The control socket: pcibackctl(8) asks, the daemon answers (the
- * protocol is in control_proto.h).  A client is treated like a guest: it
- * may be slow, buggy or hostile, so every buffer is bounded, every
- * connection is non-blocking and timed out, and a client that sends what
- * the daemon cannot parse is dropped with a rate-limited log line.  Only
- * root, our own uid or members of the configured group get in; the
- * socket's mode says the same to the kernel.  Group members may only
- * look: a command that changes what a guest may do needs root (the
- * ci_privileged column of the shared table, control_proto.c).  The
- * commands themselves are in ctlcmd.c and explain.c.
+ * The control socket, the parent's side (control.h): it binds the socket,
+ * forks the control process (ctlproc.c) that serves it, and answers the
+ * requests that process passes on, parsed and checked, one at a time:
+ * the reply's messages go back over the socketpair, one per datagram.
+ * What comes from the control process is checked again for range
+ * (ctlparse_check) before a command runs: it runs without root and
+ * talks to whoever connects, so it is not trusted further.  A control
+ * process that dies is reported and replaced, CONTROL_DEATHS times in
+ * CONTROL_DEATH_SECS at most; then the next one waits that long.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,33 +50,23 @@
 #include "control_proto.h"
 #include "pcibackd.h"
 
-#define CONTROL_CLIENTS_MAX	16
-#define CONTROL_IDLE_SEC	30	/* to send or to read, seconds */
+#define CONTROL_CLIENTS_MAX	16	/* listen(2)'s backlog */
 #define CONTROL_OUT_MAX		(1024 * 1024)	/* one reply */
 #define CONTROL_ERR_MAX		256
-#define CONTROL_LOG_RATE	2	/* lines per second about clients */
-#define CONTROL_LOG_BURST	10
+#define CONTROL_LOG_RATE	100	/* the control process's lines */
+#define CONTROL_LOG_BURST	1000
 #define CONTROL_END_SPACE	(sizeof(struct control_hdr) + CONTROL_ERR_MAX)
+#define CONTROL_DEATHS		5
+#define CONTROL_DEATH_SECS	10
+#define CONTROL_LOOP		16	/* requests taken per wake-up */
+#define CONTROL_READY_MS	2000
 
+/* The request being answered: one at a time. */
 struct control_conn {
-	TAILQ_ENTRY(control_conn) cc_entry;
 	struct control		*cc_ctl;
-	int			 cc_fd;
-	struct event		*cc_rev;
-	struct event		*cc_wev;
 	char			 cc_name[48];	/* "uid 0 pid 123" */
-	int			 cc_privileged;	/* root or our own uid */
-	/* At most one message; a longer one is refused from its header. */
-	uint8_t			 cc_in[sizeof(struct control_hdr) +
-				    CONTROL_PAYLOAD_MAX];
-	size_t			 cc_inlen;
-	/* Replies not written yet; requests wait until they are. */
-	uint8_t			*cc_out;
-	size_t			 cc_outlen;
-	size_t			 cc_outoff;
-	size_t			 cc_outsize;
-	int			 cc_closing;	/* close once written */
-	/* The record being built. */
+	uint32_t		 cc_nclients;
+	size_t			 cc_replylen;	/* bytes of this reply */
 	uint8_t			 cc_rec[CONTROL_PAYLOAD_MAX];
 	size_t			 cc_reclen;
 	int			 cc_overflow;	/* reply too long */
@@ -85,87 +75,168 @@ struct control_conn {
 
 struct control {
 	struct pcibackd		*ctl_env;
-	int			 ctl_fd;
-	struct event		*ctl_ev;
-	struct event		*ctl_pause;	/* no fds: wait */
+	int			 ctl_fd;	/* listening; never accepted here */
 	char			 ctl_path[CONTROL_PATH_MAX];
-	TAILQ_HEAD(, control_conn) ctl_conns;
-	unsigned int		 ctl_nconns;
-	struct log_ratelimit	 ctl_lr;
 	struct timespec		 ctl_start;
 	/* The socket group's members, resolved at start and reload. */
 	uid_t			*ctl_members;
 	size_t			 ctl_nmembers;
+	/* The control process, and our ends of its socketpairs. */
+	pid_t			 ctl_pid;
+	struct ctlproc		*ctl_inproc;	/* the fuzzer's, in-process */
+	int			 ctl_inchan;	/* its end of ctl_chan */
+	int			 ctl_chan;
+	int			 ctl_log;
+	struct event		*ctl_rev;
+	struct event		*ctl_wev;
+	struct event		*ctl_logev;
+	struct event		*ctl_later;	/* start it again */
+	int			 ctl_logpri;	/* what it was told to log */
+	/* Messages not sent yet; its requests wait until they are. */
+	uint8_t			*ctl_out;
+	size_t			 ctl_outlen;
+	size_t			 ctl_outoff;
+	size_t			 ctl_outsize;
+	struct log_ratelimit	 ctl_lr;
+	struct timespec		 ctl_deaths[CONTROL_DEATHS];
+	unsigned int		 ctl_ndeaths;
+	struct control_conn	 ctl_cc;
 };
 
-static const struct timeval control_idle = { CONTROL_IDLE_SEC, 0 };
+static void	control_tell_members(struct control *);
+static void	control_tell_log(struct control *);
+static int	control_start(struct control *);
 
-/* ---- connections --------------------------------------------------- */
+/* ---- messages to the control process ------------------------------- */
 
-static void
-control_close(struct control_conn *cc)
-{
-	struct control	*ctl = cc->cc_ctl;
-
-	log_debug("control: %s: closed", cc->cc_name);
-	event_free(cc->cc_rev);
-	event_free(cc->cc_wev);
-	close(cc->cc_fd);
-	TAILQ_REMOVE(&ctl->ctl_conns, cc, cc_entry);
-	ctl->ctl_nconns--;
-	free(cc->cc_out);
-	free(cc);
-}
-
-static void
-control_drop(struct control_conn *cc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* The client misbehaved: say so, and forget it. */
-static void
-control_drop(struct control_conn *cc, const char *fmt, ...)
-{
-	char	msg[256];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_limited(&cc->cc_ctl->ctl_lr, LOG_WARNING,
-	    "control: %s: %s; dropped", cc->cc_name, msg);
-	control_close(cc);
-}
-
-/* Queue one message; -1 if the reply grew past CONTROL_OUT_MAX. */
+/* Queue one message; -1 if out of memory. */
 static int
-control_queue(struct control_conn *cc, uint32_t type, uint32_t arg,
-    const void *payload, size_t len, size_t reserve)
+control_out(struct control *ctl, uint32_t type, uint32_t arg,
+    const void *payload, size_t len)
 {
 	struct control_hdr	 hdr;
 	size_t			 need, size;
 	uint8_t			*p;
 
-	need = cc->cc_outlen + sizeof(hdr) + len;
-	if (need + reserve > CONTROL_OUT_MAX)
-		return -1;
-	if (need > cc->cc_outsize) {
-		for (size = cc->cc_outsize ? cc->cc_outsize : 4096;
+	need = ctl->ctl_outlen + sizeof(hdr) + len;
+	if (need > ctl->ctl_outsize) {
+		for (size = ctl->ctl_outsize ? ctl->ctl_outsize : 4096;
 		    size < need; size *= 2)
 			;
-		if ((p = realloc(cc->cc_out, size)) == NULL)
+		if ((p = realloc(ctl->ctl_out, size)) == NULL)
 			return -1;
-		cc->cc_out = p;
-		cc->cc_outsize = size;
+		ctl->ctl_out = p;
+		ctl->ctl_outsize = size;
 	}
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.ch_version = CONTROL_PROTOCOL_VERSION;
 	hdr.ch_type = type;
 	hdr.ch_arg = arg;
 	hdr.ch_len = (uint32_t)len;
-	memcpy(cc->cc_out + cc->cc_outlen, &hdr, sizeof(hdr));
+	memcpy(ctl->ctl_out + ctl->ctl_outlen, &hdr, sizeof(hdr));
 	if (len > 0)
-		memcpy(cc->cc_out + cc->cc_outlen + sizeof(hdr), payload, len);
-	cc->cc_outlen = need;
+		memcpy(ctl->ctl_out + ctl->ctl_outlen + sizeof(hdr), payload,
+		    len);
+	ctl->ctl_outlen = need;
+	return 0;
+}
+
+static void
+control_discard(struct control *ctl)
+{
+	free(ctl->ctl_out);
+	ctl->ctl_out = NULL;
+	ctl->ctl_outlen = ctl->ctl_outoff = ctl->ctl_outsize = 0;
+}
+
+/*
+ * Send what is queued, a message a datagram.  Its socket full: stop
+ * taking requests until it has room (a control process that stops
+ * reading blocks nothing but itself).
+ */
+static void
+control_flush(struct control *ctl)
+{
+	struct control_hdr	hdr;
+	size_t			len;
+	ssize_t			n;
+
+	if (ctl->ctl_chan == -1) {
+		control_discard(ctl);
+		return;
+	}
+	while (ctl->ctl_outoff < ctl->ctl_outlen) {
+		memcpy(&hdr, ctl->ctl_out + ctl->ctl_outoff, sizeof(hdr));
+		len = sizeof(hdr) + hdr.ch_len;
+		n = send(ctl->ctl_chan, ctl->ctl_out + ctl->ctl_outoff, len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_del(ctl->ctl_rev);
+			event_add(ctl->ctl_wev, NULL);
+			return;
+		}
+		if (n == -1) {
+			/* It is gone; SIGCHLD says so. */
+			log_debug("control process: send: %s",
+			    strerror(errno));
+			control_discard(ctl);
+			return;
+		}
+		ctl->ctl_outoff += len;
+	}
+	control_discard(ctl);
+	event_add(ctl->ctl_rev, NULL);
+}
+
+/* The socket group's members, for its check of who connects. */
+static void
+control_tell_members(struct control *ctl)
+{
+	uint32_t	uids[CTLPROC_MEMBERS_MAX];
+	size_t		i, n = ctl->ctl_nmembers;
+
+	if (ctl->ctl_chan == -1)
+		return;
+	if (n > CTLPROC_MEMBERS_MAX)
+		n = CTLPROC_MEMBERS_MAX;
+	for (i = 0; i < n; i++)
+		uids[i] = (uint32_t)ctl->ctl_members[i];
+	if (control_out(ctl, CTLPROC_MSG_MEMBERS, 0, uids,
+	    n * sizeof(uids[0])) != 0)
+		log_warnx("control process: cannot tell it the socket "
+		    "group's members");
+	control_flush(ctl);
+}
+
+/* What it logs up to follows ours (log, log level, reload). */
+static void
+control_tell_log(struct control *ctl)
+{
+	int	pri = log_getverbose() > 0 ? LOG_DEBUG : log_getlevel();
+
+	if (ctl->ctl_chan == -1 || pri == ctl->ctl_logpri)
+		return;
+	if (control_out(ctl, CTLPROC_MSG_LOG, (uint32_t)pri, NULL, 0) == 0)
+		ctl->ctl_logpri = pri;
+	control_flush(ctl);
+}
+
+/* ---- records ------------------------------------------------------- */
+
+/* Queue a message of the reply; -1 if it grew past CONTROL_OUT_MAX. */
+static int
+control_queue(struct control_conn *cc, uint32_t type, uint32_t arg,
+    const void *payload, size_t len, size_t reserve)
+{
+	size_t	need = sizeof(struct control_hdr) + len;
+
+	if (cc->cc_replylen + need + reserve > CONTROL_OUT_MAX)
+		return -1;
+	if (control_out(cc->cc_ctl, type, arg, payload, len) != 0)
+		return -1;
+	cc->cc_replylen += need;
 	return 0;
 }
 
@@ -177,10 +248,9 @@ control_end(struct control_conn *cc, int status, const char *msg)
 
 	snprintf(buf, sizeof(buf), "%s", msg);
 	if (control_queue(cc, CONTROL_MSG_END, (uint32_t)status, buf,
-	    strlen(buf) + 1, 0) != 0) {
-		/* Out of memory: nothing sensible left to say. */
-		cc->cc_closing = 1;
-	}
+	    strlen(buf) + 1, 0) != 0 && control_out(cc->cc_ctl,
+	    CONTROL_MSG_END, ENOMEM, "", 1) != 0)
+		fatalx("control: out of memory for a reply");
 }
 
 int
@@ -193,44 +263,6 @@ control_fail(struct control_conn *cc, int err, const char *fmt, ...)
 	va_end(ap);
 	return err;
 }
-
-/* Write what the socket takes.  0: still open; -1: closed. */
-static int
-control_flush(struct control_conn *cc)
-{
-	ssize_t	n;
-
-	while (cc->cc_outoff < cc->cc_outlen) {
-		n = send(cc->cc_fd, cc->cc_out + cc->cc_outoff,
-		    cc->cc_outlen - cc->cc_outoff, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* Stop reading requests until the replies are out. */
-			event_del(cc->cc_rev);
-			event_add(cc->cc_wev, &control_idle);
-			return 0;
-		}
-		if (n == -1) {
-			log_debug("control: %s: send: %s", cc->cc_name,
-			    strerror(errno));
-			control_close(cc);
-			return -1;
-		}
-		cc->cc_outoff += (size_t)n;
-	}
-	free(cc->cc_out);
-	cc->cc_out = NULL;
-	cc->cc_outlen = cc->cc_outoff = cc->cc_outsize = 0;
-	if (cc->cc_closing) {
-		control_close(cc);
-		return -1;
-	}
-	event_add(cc->cc_rev, &control_idle);
-	return 0;
-}
-
-/* ---- records ------------------------------------------------------- */
 
 void
 control_field(struct control_conn *cc, int type, const char *key,
@@ -294,7 +326,7 @@ control_emit(struct control_conn *cc)
 		cc->cc_overflow = 1;
 }
 
-/* ---- what the commands see of a connection ------------------------- */
+/* ---- what the commands see of a request ---------------------------- */
 
 struct pcibackd *
 control_env(const struct control_conn *cc)
@@ -317,213 +349,285 @@ control_uptime(struct pcibackd *env)
 	return (uint64_t)(now.tv_sec - env->pb_control->ctl_start.tv_sec);
 }
 
+/* Connections the control process had open when it passed the request. */
 unsigned int
 control_nclients(struct pcibackd *env)
 {
-	return env->pb_control->ctl_nconns;
+	return env->pb_control->ctl_cc.cc_nclients;
 }
 
 /* ---- requests ------------------------------------------------------ */
 
-/* Split the payload into arguments; -1 if it is malformed. */
-static int
-control_args(uint8_t *p, size_t len, char **argv, int *argc)
+/* Answer one request, checked and parsed by the control process. */
+static void
+control_request(struct control *ctl, const struct ctlreq *req)
 {
-	size_t	i, start = 0;
+	struct control_conn	*cc = &ctl->ctl_cc;
+	int			 err;
 
-	*argc = 0;
-	if (len == 0)
-		return 0;
-	if (p[len - 1] != '\0')
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (p[i] != '\0')
-			continue;
-		if (*argc == CONTROL_ARGS_MAX)
-			return -1;
-		argv[(*argc)++] = (char *)p + start;
-		start = i + 1;
-	}
-	return 0;
-}
-
-/* Answer one request.  -1: malformed, drop the client. */
-static int
-control_request(struct control_conn *cc, const struct control_hdr *hdr,
-    uint8_t *payload)
-{
-	const struct control_cmdinfo	*ci;
-	char				*argv[CONTROL_ARGS_MAX + 1];
-	int				 argc, err;
-
-	if (control_args(payload, hdr->ch_len, argv, &argc) != 0)
-		return -1;
-	argv[argc] = NULL;
-	ci = control_cmdinfo_find(hdr->ch_arg);
 	cc->cc_err[0] = '\0';
 	cc->cc_overflow = 0;
-	if (ci == NULL)
-		err = control_fail(cc, EOPNOTSUPP, "unknown command %u (is "
-		    "pcibackctl newer than pcibackd?)", hdr->ch_arg);
-	else if (argc != ci->ci_nargs)
-		err = control_fail(cc, EINVAL, "%s: %d argument%s expected, "
-		    "got %d", ci->ci_name, ci->ci_nargs,
-		    ci->ci_nargs == 1 ? "" : "s", argc);
-	else if (ci->ci_privileged && !cc->cc_privileged) {
-		log_limited(&cc->cc_ctl->ctl_lr, LOG_WARNING, "control: %s: "
-		    "%s refused: not root", cc->cc_name, ci->ci_name);
-		err = control_fail(cc, EPERM, "%s: permission denied: only "
-		    "root may change devices; the socket group may show and "
-		    "explain", ci->ci_name);
-	} else {
-		log_debug("control: %s: %s", cc->cc_name, ci->ci_name);
-		err = ci->ci_cmd == CONTROL_CMD_EXPLAIN ?
-		    explain_run(cc, argv) : ctlcmd_run(cc, ci->ci_cmd, argv);
-	}
+	cc->cc_replylen = 0;
+	cc->cc_reclen = 0;
+	cc->cc_nclients = req->cr_nclients;
+	snprintf(cc->cc_name, sizeof(cc->cc_name), "uid %u pid %ld",
+	    req->cr_uid, (long)req->cr_pid);
+	if (ctlparse_check(req) != 0) {
+		log_limited(&ctl->ctl_lr, LOG_WARNING, "control process: a "
+		    "request out of range (command %u); refused", req->cr_cmd);
+		err = control_fail(cc, EPROTO, "pcibackd refused a malformed "
+		    "request");
+	} else if (req->cr_cmd == CONTROL_CMD_EXPLAIN)
+		err = explain_run(cc, req);
+	else
+		err = ctlcmd_run(cc, req);
 	if (err == 0 && cc->cc_overflow)
 		err = control_fail(cc, ENOBUFS, "reply too long");
 	control_end(cc, err, cc->cc_err);
-	return 0;
-}
-
-/*
- * Check the header at the start of cc_in.  0: fine (complete or not);
- * 1: answered and closing; -1: the client was dropped.
- */
-static int
-control_header(struct control_conn *cc, struct control_hdr *hdr)
-{
-	memcpy(hdr, cc->cc_in, sizeof(*hdr));
-	if (hdr->ch_version != CONTROL_PROTOCOL_VERSION) {
-		log_limited(&cc->cc_ctl->ctl_lr, LOG_WARNING, "control: %s: "
-		    "protocol version %u, not %d", cc->cc_name,
-		    hdr->ch_version, CONTROL_PROTOCOL_VERSION);
-		control_fail(cc, EPROTONOSUPPORT, "protocol version "
-		    "mismatch: pcibackd speaks %d, the client %u",
-		    CONTROL_PROTOCOL_VERSION, hdr->ch_version);
-		control_end(cc, EPROTONOSUPPORT, cc->cc_err);
-		cc->cc_closing = 1;
-		return 1;
-	}
-	if (hdr->ch_type != CONTROL_MSG_REQUEST) {
-		control_drop(cc, "message type %u", hdr->ch_type);
-		return -1;
-	}
-	if (hdr->ch_len > CONTROL_PAYLOAD_MAX) {
-		control_drop(cc, "message of %u bytes", hdr->ch_len);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Answer the requests complete in cc_in, one at a time: the next waits
- * until the replies to this one are written.  0: open; -1: closed.
- */
-static int
-control_process(struct control_conn *cc)
-{
-	struct control_hdr	hdr;
-	size_t			total;
-	int			rc;
-
-	while (!cc->cc_closing && cc->cc_outlen == 0 &&
-	    cc->cc_inlen >= sizeof(hdr)) {
-		if ((rc = control_header(cc, &hdr)) == -1)
-			return -1;
-		if (rc == 0) {
-			total = sizeof(hdr) + hdr.ch_len;
-			if (cc->cc_inlen < total)
-				break;
-			if (control_request(cc, &hdr,
-			    cc->cc_in + sizeof(hdr)) != 0) {
-				control_drop(cc, "malformed arguments");
-				return -1;
-			}
-			memmove(cc->cc_in, cc->cc_in + total,
-			    cc->cc_inlen - total);
-			cc->cc_inlen -= total;
-		}
-		if (control_flush(cc) != 0)
-			return -1;
-	}
-	return 0;
 }
 
 static void
 control_read(evutil_socket_t fd, short events, void *arg)
 {
-	struct control_conn	*cc = arg;
-	ssize_t			 n;
+	struct control	*ctl = arg;
+	struct ctlreq	 req;
+	uint8_t		 buf[sizeof(req) + 1];
+	ssize_t		 n;
+	int		 i;
 
-	if (events & EV_TIMEOUT) {
-		if (cc->cc_inlen > 0)
-			control_drop(cc, "request incomplete after %d s",
-			    CONTROL_IDLE_SEC);
-		else
-			control_close(cc);
-		return;
+	(void)events;
+	for (i = 0; i < CONTROL_LOOP && ctl->ctl_outlen == 0; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+		if (n <= 0) {
+			/* Its end closed: it is going; SIGCHLD follows. */
+			event_del(ctl->ctl_rev);
+			return;
+		}
+		memset(&req, 0, sizeof(req));
+		if ((size_t)n == sizeof(req))
+			memcpy(&req, buf, sizeof(req));
+		else {
+			log_limited(&ctl->ctl_lr, LOG_WARNING, "control "
+			    "process: a request of %zd bytes, not %zu", n,
+			    sizeof(req));
+			req.cr_cmd = 0;		/* refused by the check */
+		}
+		control_request(ctl, &req);
+		control_tell_log(ctl);
+		control_flush(ctl);
 	}
-	/* Cannot happen: a full buffer holds one message, answered. */
-	if (cc->cc_inlen == sizeof(cc->cc_in)) {
-		control_drop(cc, "input buffer full");
-		return;
-	}
-	n = recv(fd, cc->cc_in + cc->cc_inlen,
-	    sizeof(cc->cc_in) - cc->cc_inlen, 0);
-	if (n == -1 && (errno == EINTR || errno == EAGAIN ||
-	    errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
-		if (n == -1)
-			log_debug("control: %s: recv: %s", cc->cc_name,
-			    strerror(errno));
-		control_close(cc);
-		return;
-	}
-	cc->cc_inlen += (size_t)n;
-	(void)control_process(cc);
 }
 
 static void
 control_write(evutil_socket_t fd, short events, void *arg)
 {
-	struct control_conn	*cc = arg;
+	struct control	*ctl = arg;
 
 	(void)fd;
-	if (events & EV_TIMEOUT) {
-		control_drop(cc, "does not read its replies");
-		return;
-	}
-	if (control_flush(cc) == 0 && cc->cc_outlen == 0)
-		(void)control_process(cc);
+	(void)events;
+	control_flush(ctl);
 }
 
-/* ---- accepting ----------------------------------------------------- */
-
-/* In the socket group by the ids the kernel gives: no NSS lookup here. */
-static int
-control_in_group(struct control *ctl, int fd, uid_t uid, gid_t gid,
-    gid_t want)
+/* Its log lines, as a worker's. */
+static void
+control_logread(evutil_socket_t fd, short events, void *arg)
 {
-	size_t		i;
-#ifdef SO_PEERGROUPS
-	gid_t		groups[256];
-	socklen_t	glen = sizeof(groups);
+	struct control	*ctl = arg;
+	struct log_msg	 m;
+	ssize_t		 n;
+	int		 i;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
-		for (i = 0; i < glen / sizeof(groups[0]); i++)
-			if (groups[i] == want)
-				return 1;
-#else
-	(void)fd;
-#endif
-	if (gid == want)
-		return 1;
-	for (i = 0; i < ctl->ctl_nmembers; i++)
-		if (ctl->ctl_members[i] == uid)
-			return 1;
+	(void)events;
+	for (i = 0; i < 64; i++) {
+		n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+		if (n <= 0) {
+			if (ctl->ctl_logev != NULL)
+				event_del(ctl->ctl_logev);
+			return;
+		}
+		log_relay(&ctl->ctl_lr, "", &m, (size_t)n);
+	}
+}
+
+/* ---- the control process ------------------------------------------- */
+
+static void
+control_close_chan(struct control *ctl)
+{
+	struct event	**evs[3] = { &ctl->ctl_rev, &ctl->ctl_wev,
+			    &ctl->ctl_logev };
+	int		  i;
+
+	if (ctl->ctl_log != -1)
+		control_logread(ctl->ctl_log, EV_READ, ctl);
+	for (i = 0; i < 3; i++) {
+		if (*evs[i] != NULL)
+			event_free(*evs[i]);
+		*evs[i] = NULL;
+	}
+	if (ctl->ctl_chan != -1)
+		close(ctl->ctl_chan);
+	if (ctl->ctl_log != -1)
+		close(ctl->ctl_log);
+	ctl->ctl_chan = ctl->ctl_log = -1;
+	control_discard(ctl);
+}
+
+/* Our ends: the requests, its log lines. */
+static int
+control_watch(struct control *ctl)
+{
+	struct event_base	*base = ctl->ctl_env->pb_base;
+
+	ctl->ctl_rev = event_new(base, ctl->ctl_chan, EV_READ | EV_PERSIST,
+	    control_read, ctl);
+	ctl->ctl_wev = event_new(base, ctl->ctl_chan, EV_WRITE,
+	    control_write, ctl);
+	if (ctl->ctl_rev == NULL || ctl->ctl_wev == NULL ||
+	    event_add(ctl->ctl_rev, NULL) != 0)
+		return -1;
+	if (ctl->ctl_log == -1)
+		return 0;
+	ctl->ctl_logev = event_new(base, ctl->ctl_log, EV_READ | EV_PERSIST,
+	    control_logread, ctl);
+	if (ctl->ctl_logev == NULL || event_add(ctl->ctl_logev, NULL) != 0)
+		return -1;
 	return 0;
+}
+
+/*
+ * Wait (a few ms) until it has dropped its privileges and listens, so
+ * that "started" in the log means pcibackctl is served by a sandboxed
+ * process.  If it dies first, SIGCHLD reports it.
+ */
+static void
+control_ready(struct control *ctl)
+{
+	struct pollfd	pfd;
+	char		c;
+
+	pfd.fd = ctl->ctl_chan;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, CONTROL_READY_MS) != 1 ||
+	    recv(ctl->ctl_chan, &c, 1, MSG_DONTWAIT) != 1)
+		log_warnx("control process %ld: not ready after %d ms",
+		    (long)ctl->ctl_pid, CONTROL_READY_MS);
+}
+
+/* Fork the control process; it serves the socket from now on. */
+static int
+control_start(struct control *ctl)
+{
+	struct pcibackd	*env = ctl->ctl_env;
+	int		 sv[2], lv[2];
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("control process: socketpair");
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, lv) == -1) {
+		log_warn("control process: socketpair");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	ctl->ctl_logpri = log_getverbose() > 0 ? LOG_DEBUG : log_getlevel();
+	switch (pid = fork()) {
+	case -1:
+		log_warn("control process: fork");
+		close(sv[0]);
+		close(sv[1]);
+		close(lv[0]);
+		close(lv[1]);
+		return -1;
+	case 0:
+		close(sv[0]);
+		close(lv[0]);
+		ctlproc_main(ctl->ctl_fd, sv[1], lv[1],
+		    env->pb_conf->c_sockgid, geteuid(), getppid(),
+		    worker_sandbox(), ctl->ctl_logpri);
+	}
+	close(sv[1]);
+	close(lv[1]);
+	ctl->ctl_pid = pid;
+	ctl->ctl_chan = sv[0];
+	ctl->ctl_log = lv[0];
+	control_ready(ctl);
+	if (control_watch(ctl) != 0)
+		fatalx("control process: cannot watch its socket");
+	control_tell_members(ctl);
+	log_debug("control process %ld serves %s", (long)pid, ctl->ctl_path);
+	return 0;
+}
+
+static void
+control_restart(evutil_socket_t fd, short events, void *arg)
+{
+	struct control	*ctl = arg;
+	struct timeval	 later = { CONTROL_DEATH_SECS, 0 };
+
+	(void)fd;
+	(void)events;
+	if (ctl->ctl_pid == 0 && control_start(ctl) != 0)
+		evtimer_add(ctl->ctl_later, &later);
+}
+
+/* Too many deaths lately?  Counts this one. */
+static int
+control_budget(struct control *ctl)
+{
+	struct timespec	now, *oldest;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	oldest = &ctl->ctl_deaths[ctl->ctl_ndeaths % CONTROL_DEATHS];
+	ctl->ctl_ndeaths++;
+	if (ctl->ctl_ndeaths > CONTROL_DEATHS &&
+	    now.tv_sec - oldest->tv_sec < CONTROL_DEATH_SECS)
+		return -1;
+	*oldest = now;
+	return 0;
+}
+
+/* A child has gone (worker.c's SIGCHLD): ours?  Report, replace. */
+void
+control_reaped(struct pcibackd *env, pid_t pid, int status)
+{
+	struct control	*ctl = env->pb_control;
+	struct timeval	 later = { CONTROL_DEATH_SECS, 0 };
+
+	if (ctl == NULL || pid == 0 || pid != ctl->ctl_pid)
+		return;
+	ctl->ctl_pid = 0;
+	control_close_chan(ctl);
+	if (WIFSIGNALED(status))
+		log_warnx("control process %ld killed by signal %d%s",
+		    (long)pid, WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+		    " (seccomp: a forbidden system call)" : "");
+	else
+		log_warnx("control process %ld exited with status %d",
+		    (long)pid, WEXITSTATUS(status));
+	if (env->pb_exiting)
+		return;
+	if (control_budget(ctl) != 0) {
+		log_warnx("control process: died %d times in %d s; the next "
+		    "starts in %d s, pcibackctl waits till then",
+		    CONTROL_DEATHS + 1, CONTROL_DEATH_SECS,
+		    CONTROL_DEATH_SECS);
+		evtimer_add(ctl->ctl_later, &later);
+		return;
+	}
+	if (control_start(ctl) != 0)
+		evtimer_add(ctl->ctl_later, &later);
+	else
+		log_info("control process %ld replaces it",
+		    (long)ctl->ctl_pid);
 }
 
 /*
@@ -541,17 +645,22 @@ control_group_refresh(struct pcibackd *env)
 
 	if (ctl == NULL)
 		return;
+	control_tell_log(ctl);
 	free(ctl->ctl_members);
 	ctl->ctl_members = NULL;
 	ctl->ctl_nmembers = 0;
 	if (env->pb_conf->c_sockgid == (gid_t)-1 ||
 	    (gr = getgrgid(env->pb_conf->c_sockgid)) == NULL ||
-	    gr->gr_mem == NULL)
+	    gr->gr_mem == NULL) {
+		control_tell_members(ctl);
 		return;
+	}
 	for (n = 0; gr->gr_mem[n] != NULL; n++)
 		;
-	if (n == 0)
+	if (n == 0) {
+		control_tell_members(ctl);
 		return;
+	}
 	/* getpwnam() may reuse getgrgid()'s buffer: copy the names first. */
 	if ((names = calloc(n, sizeof(*names))) == NULL ||
 	    (ctl->ctl_members = calloc(n, sizeof(uid_t))) == NULL)
@@ -565,139 +674,7 @@ control_group_refresh(struct pcibackd *env)
 		free(names[i]);
 	}
 	free(names);
-}
-
-/*
- * Root, ourselves, or the configured group.  0 allowed (*privileged:
- * may change devices), -1 not.
- */
-static int
-control_peer(struct control *ctl, int fd, char *name, size_t len,
-    int *privileged)
-{
-	gid_t		want = ctl->ctl_env->pb_conf->c_sockgid;
-	uid_t		uid;
-	gid_t		gid;
-	long		pid = -1;
-#ifdef SO_PEERCRED
-	struct ucred	cred;
-	socklen_t	clen = sizeof(cred);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == -1) {
-		snprintf(name, len, "unknown peer");
-		return -1;
-	}
-	uid = cred.uid;
-	gid = cred.gid;
-	pid = (long)cred.pid;
-#else
-	if (getpeereid(fd, &uid, &gid) == -1) {
-		snprintf(name, len, "unknown peer");
-		return -1;
-	}
-#endif
-	snprintf(name, len, "uid %u pid %ld", (unsigned int)uid, pid);
-	*privileged = uid == 0 || uid == geteuid();
-	if (*privileged)
-		return 0;
-	if (want != (gid_t)-1 && control_in_group(ctl, fd, uid, gid, want))
-		return 0;
-	return -1;
-}
-
-/* Tell a client we will not serve why, best effort, and close. */
-static void
-control_refuse(int fd, int status, const char *msg)
-{
-	struct {
-		struct control_hdr	hdr;
-		char			msg[CONTROL_ERR_MAX];
-	} m;
-	size_t	len = strlen(msg) + 1;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.ch_version = CONTROL_PROTOCOL_VERSION;
-	m.hdr.ch_type = CONTROL_MSG_END;
-	m.hdr.ch_arg = (uint32_t)status;
-	m.hdr.ch_len = (uint32_t)len;
-	memcpy(m.msg, msg, len);
-	(void)send(fd, &m, sizeof(m.hdr) + len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
-}
-
-static void
-control_resume(evutil_socket_t fd, short events, void *arg)
-{
-	struct control	*ctl = arg;
-
-	(void)fd;
-	(void)events;
-	event_add(ctl->ctl_ev, NULL);
-}
-
-static void
-control_accept(evutil_socket_t lfd, short events, void *arg)
-{
-	struct control		*ctl = arg;
-	struct control_conn	*cc;
-	struct timeval		 later = { 1, 0 };
-	char			 name[48];
-	int			 fd, privileged = 0;
-
-	(void)events;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			/* Out of fds: pause instead of spinning. */
-			log_limited(&ctl->ctl_lr, LOG_WARNING, "control: "
-			    "accept: %s", strerror(errno));
-			event_del(ctl->ctl_ev);
-			evtimer_add(ctl->ctl_pause, &later);
-		}
-		return;
-	}
-	if (control_peer(ctl, fd, name, sizeof(name), &privileged) != 0) {
-		log_limited(&ctl->ctl_lr, LOG_WARNING, "control: %s: "
-		    "refused: neither root nor in the socket group", name);
-		control_refuse(fd, EACCES, "permission denied: pcibackd "
-		    "serves root and the socket group only");
-		return;
-	}
-	if (ctl->ctl_nconns >= CONTROL_CLIENTS_MAX) {
-		log_limited(&ctl->ctl_lr, LOG_WARNING, "control: %s: "
-		    "refused: %d clients already", name, CONTROL_CLIENTS_MAX);
-		control_refuse(fd, EBUSY, "too many pcibackctl clients, "
-		    "try again");
-		return;
-	}
-	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
-		log_warn("control: %s", name);
-		close(fd);
-		return;
-	}
-	cc->cc_ctl = ctl;
-	cc->cc_fd = fd;
-	cc->cc_privileged = privileged;
-	snprintf(cc->cc_name, sizeof(cc->cc_name), "%s", name);
-	cc->cc_rev = event_new(ctl->ctl_env->pb_base, fd,
-	    EV_READ | EV_PERSIST, control_read, cc);
-	cc->cc_wev = event_new(ctl->ctl_env->pb_base, fd, EV_WRITE,
-	    control_write, cc);
-	if (cc->cc_rev == NULL || cc->cc_wev == NULL ||
-	    event_add(cc->cc_rev, &control_idle) != 0) {
-		log_warnx("control: %s: cannot watch the connection", name);
-		if (cc->cc_rev != NULL)
-			event_free(cc->cc_rev);
-		if (cc->cc_wev != NULL)
-			event_free(cc->cc_wev);
-		close(fd);
-		free(cc);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&ctl->ctl_conns, cc, cc_entry);
-	ctl->ctl_nconns++;
-	log_debug("control: %s: connected", name);
+	control_tell_members(ctl);
 }
 
 /* ---- the socket ---------------------------------------------------- */
@@ -728,8 +705,9 @@ control_mkdir(const char *path)
 static void
 control_stale(const char *path, const struct sockaddr_un *sun)
 {
-	struct stat	st;
-	int		fd;
+	const struct timespec	 pause = { 0, 50 * 1000 * 1000 };
+	struct stat		 st;
+	int			 fd, rc, i;
 
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT)
@@ -738,12 +716,23 @@ control_stale(const char *path, const struct sockaddr_un *sun)
 	}
 	if (!S_ISSOCK(st.st_mode))
 		fatalx("control socket %s: exists and is not a socket", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		fatal("socket");
-	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+	/*
+	 * A daemon just killed may leave its control process for a moment,
+	 * whose socket still takes connections: in use only if it lasts.
+	 */
+	for (i = 0; i < 10; i++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+		    -1)
+			fatal("socket");
+		rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+		close(fd);
+		if (rc == -1)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (i == 10)
 		fatalx("control socket %s is in use: is another pcibackd "
 		    "running?", path);
-	close(fd);
 	if (unlink(path) == -1 && errno != ENOENT)
 		fatal("control socket %s: unlink", path);
 }
@@ -763,7 +752,8 @@ control_init(struct pcibackd *env)
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
 		fatal("calloc");
 	ctl->ctl_env = env;
-	TAILQ_INIT(&ctl->ctl_conns);
+	ctl->ctl_chan = ctl->ctl_log = ctl->ctl_inchan = -1;
+	ctl->ctl_cc.cc_ctl = ctl;
 	log_ratelimit_init(&ctl->ctl_lr, CONTROL_LOG_RATE, CONTROL_LOG_BURST);
 	clock_gettime(CLOCK_MONOTONIC, &ctl->ctl_start);
 	memset(&sun, 0, sizeof(sun));
@@ -796,35 +786,61 @@ control_init(struct pcibackd *env)
 	control_group_refresh(env);
 }
 
-/* Accept clients, once the event base exists. */
+/* Serve the socket, once the event base exists: fork its process. */
 void
 control_listen(struct pcibackd *env)
 {
 	struct control	*ctl = env->pb_control;
 
-	ctl->ctl_ev = event_new(env->pb_base, ctl->ctl_fd,
-	    EV_READ | EV_PERSIST, control_accept, ctl);
-	ctl->ctl_pause = evtimer_new(env->pb_base, control_resume, ctl);
-	if (ctl->ctl_ev == NULL || ctl->ctl_pause == NULL ||
-	    event_add(ctl->ctl_ev, NULL) != 0)
-		fatalx("control socket %s: cannot watch it", ctl->ctl_path);
+	ctl->ctl_later = evtimer_new(env->pb_base, control_restart, ctl);
+	if (ctl->ctl_later == NULL || control_start(ctl) != 0)
+		fatalx("control socket %s: cannot start its process",
+		    ctl->ctl_path);
 	log_debug("control: listening on %s", ctl->ctl_path);
+}
+
+/*
+ * The same in one process, the control process's side on the same event
+ * base: the fuzzer drives both sides of the socketpair (fuzz_control.c).
+ */
+void
+control_listen_inproc(struct pcibackd *env)
+{
+	struct control	*ctl = env->pb_control;
+	int		 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
+	ctl->ctl_chan = sv[0];
+	ctl->ctl_inchan = sv[1];
+	ctl->ctl_inproc = ctlproc_new(env->pb_base, ctl->ctl_fd, sv[1],
+	    env->pb_conf->c_sockgid, geteuid());
+	if (ctl->ctl_inproc == NULL || control_watch(ctl) != 0)
+		fatalx("control socket %s: cannot watch it", ctl->ctl_path);
+	control_tell_members(ctl);
 }
 
 void
 control_shutdown(struct pcibackd *env)
 {
-	struct control		*ctl = env->pb_control;
-	struct control_conn	*cc;
+	struct control	*ctl = env->pb_control;
+	int		 status;
 
 	if (ctl == NULL)
 		return;
-	while ((cc = TAILQ_FIRST(&ctl->ctl_conns)) != NULL)
-		control_close(cc);
-	if (ctl->ctl_ev != NULL)
-		event_free(ctl->ctl_ev);
-	if (ctl->ctl_pause != NULL)
-		event_free(ctl->ctl_pause);
+	if (ctl->ctl_pid != 0) {
+		(void)kill(ctl->ctl_pid, SIGTERM);
+		while (waitpid(ctl->ctl_pid, &status, 0) == -1 &&
+		    errno == EINTR)
+			;
+		ctl->ctl_pid = 0;
+	}
+	ctlproc_free(ctl->ctl_inproc);
+	if (ctl->ctl_inchan != -1)
+		close(ctl->ctl_inchan);
+	control_close_chan(ctl);
+	if (ctl->ctl_later != NULL)
+		event_free(ctl->ctl_later);
 	close(ctl->ctl_fd);
 	(void)unlink(ctl->ctl_path);
 	free(ctl->ctl_members);

@@ -16,9 +16,15 @@
 
 
 /*
- * Between the control socket (control.c: connections, framing, records,
- * who may ask what) and the commands (ctlcmd.c, explain.c), which see a
- * connection only through these calls.
+ * The control socket in two processes (doc/design.md).  The control
+ * process (ctlproc.c, unprivileged, under its own seccomp filter) takes
+ * pcibackctl's connections, frames and parses their requests, checks who
+ * asks and what, and passes a struct ctlreq to the parent: a command from
+ * the table with its arguments parsed, in fields of fixed size.  The
+ * parent (control.c) checks that struct's ranges, runs the command
+ * (ctlcmd.c, explain.c, which see a request only through the calls
+ * below) and sends the reply's messages back, which the control process
+ * relays.  No text a client sent reaches the parent.
  */
 
 #ifndef PCIBACKD_CONTROL_H
@@ -29,6 +35,47 @@
 #include "pcibackd.h"
 
 struct control_conn;
+
+/*
+ * A request, parsed and checked by the control process: the one message
+ * it sends the parent, over a SOCK_SEQPACKET socketpair.  cr_arg by
+ * command: SHOW_GUEST the domid; PERMISSIVE and LOG 1 (on, verbose) or
+ * 0; LOG_LEVEL a syslog priority; QUIRK_ADD offset, size, mask;
+ * QUIRK_DEL offset; SHOW_DENIED 1 for one device, 0 for all.  cr_bdf
+ * for the commands that name a device.
+ */
+struct ctlreq {
+	uint32_t	cr_cmd;		/* CONTROL_CMD_* */
+	uint32_t	cr_uid;		/* the client's, SO_PEERCRED */
+	int32_t		cr_pid;		/* the client's, -1 unknown */
+	uint32_t	cr_privileged;	/* root or pcibackd's own uid */
+	uint32_t	cr_nclients;	/* connections open, for show stats */
+	struct bdf	cr_bdf;
+	uint32_t	cr_arg[3];
+};
+
+/*
+ * Parent to control process: messages of the control protocol, one per
+ * datagram: the RECORDs and the END of the oldest request not answered
+ * yet, and these two of its own.
+ */
+#define CTLPROC_MSG_MEMBERS	0x100	/* payload: the socket group's uids */
+#define CTLPROC_MSG_LOG		0x101	/* ch_arg: the priority logged up to */
+#define CTLPROC_MEMBERS_MAX	(CONTROL_PAYLOAD_MAX / sizeof(uint32_t))
+
+/* ctlparse.c: 0, or an errno with the message for pcibackctl in err. */
+int		 ctlparse_request(const struct control_cmdinfo *, char **,
+		    struct ctlreq *, char *, size_t);
+/* The same checks on a request as the parent gets it: 0 or -1. */
+int		 ctlparse_check(const struct ctlreq *);
+
+/* ctlproc.c: the control process. */
+struct ctlproc;
+struct ctlproc	*ctlproc_new(struct event_base *, int, int, gid_t, uid_t);
+void		 ctlproc_free(struct ctlproc *);
+__attribute__((noreturn))
+void		 ctlproc_main(int, int, int, gid_t, uid_t, pid_t,
+		    const struct sandbox_id *, int);
 
 /* control.c */
 struct pcibackd	*control_env(const struct control_conn *);
@@ -50,21 +97,20 @@ uint64_t	 control_uptime(struct pcibackd *);
 unsigned int	 control_nclients(struct pcibackd *);
 
 /* ctlcmd.c: every command but explain.  0, or an errno (control_fail). */
-int		 ctlcmd_run(struct control_conn *, uint32_t, char **);
+int		 ctlcmd_run(struct control_conn *, const struct ctlreq *);
 uint32_t	 ctlcmd_cfg(struct heldev *, unsigned int, unsigned int);
 struct frontend	*ctlcmd_owner(struct pcibackd *, struct heldev *,
 		    struct bdf *);
-int		 ctlcmd_addr(struct control_conn *, const char *,
-		    struct bdf *);
 
 /* ctlaudit.c: show denied (address or "" for all), suggest. */
-int		 ctlaudit_show_denied(struct control_conn *, char **);
-int		 ctlaudit_suggest(struct control_conn *, char **);
+int		 ctlaudit_show_denied(struct control_conn *,
+		    const struct ctlreq *);
+int		 ctlaudit_suggest(struct control_conn *, const struct ctlreq *);
 
 /* ctlmetrics.c: show metrics. */
-int		 ctlmetrics_show(struct control_conn *, char **);
+int		 ctlmetrics_show(struct control_conn *, const struct ctlreq *);
 
 /* explain.c */
-int		 explain_run(struct control_conn *, char **);
+int		 explain_run(struct control_conn *, const struct ctlreq *);
 
 #endif /* PCIBACKD_CONTROL_H */

@@ -29,16 +29,17 @@
 #include "pcibackd.h"
 
 static struct heldev *
-ctlaudit_held(struct control_conn *cc, const char *s, int *err)
+ctlaudit_held(struct control_conn *cc, const struct bdf *b, int *err)
 {
 	struct heldev	*hd;
-	struct bdf	 b;
+	char		 s[BDF_XL_MAX];
 
-	if ((*err = ctlcmd_addr(cc, s, &b)) != 0)
-		return NULL;
-	if ((hd = device_find(control_env(cc), &b)) == NULL)
+	*err = 0;
+	if ((hd = device_find(control_env(cc), b)) == NULL) {
+		bdf_format_dev(b, s, sizeof(s));
 		*err = control_fail(cc, ENODEV, "%s: not held by pcibackd "
 		    "(pcibackctl explain %s says why)", s, s);
+	}
 	return hd;
 }
 
@@ -93,13 +94,13 @@ ctlaudit_denied(struct control_conn *cc, struct heldev *hd)
 }
 
 int
-ctlaudit_show_denied(struct control_conn *cc, char **argv)
+ctlaudit_show_denied(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
 	int		 err;
 
-	if (argv[0][0] != '\0') {
-		if ((hd = ctlaudit_held(cc, argv[0], &err)) == NULL)
+	if (req->cr_arg[0] != 0) {
+		if ((hd = ctlaudit_held(cc, &req->cr_bdf, &err)) == NULL)
 			return err;
 		ctlaudit_denied(cc, hd);
 		return 0;
@@ -122,7 +123,7 @@ ctlaudit_verdict(int v)
 }
 
 int
-ctlaudit_suggest(struct control_conn *cc, char **argv)
+ctlaudit_suggest(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct audit_advice		 a[AUDIT_SLOTS];
 	const struct audit_table	*t;
@@ -132,7 +133,7 @@ ctlaudit_suggest(struct control_conn *cc, char **argv)
 	uint32_t			 i, n, hw;
 	int				 err;
 
-	if ((hd = ctlaudit_held(cc, argv[0], &err)) == NULL)
+	if ((hd = ctlaudit_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	t = &hd->hd_denied;
 	n = hd->hd_denied_dom == -1 ? 0 : t->at_used;

@@ -35,24 +35,24 @@
 #include "util.h"
 #include "xbstate.h"
 
-static int	ctlcmd_show_devices(struct control_conn *, char **);
-static int	ctlcmd_show_guests(struct control_conn *, char **);
-static int	ctlcmd_show_guest(struct control_conn *, char **);
-static int	ctlcmd_show_stats(struct control_conn *, char **);
-static int	ctlcmd_permissive(struct control_conn *, char **);
-static int	ctlcmd_log(struct control_conn *, char **);
-static int	ctlcmd_reload(struct control_conn *, char **);
-static int	ctlcmd_hold(struct control_conn *, char **);
-static int	ctlcmd_unhold(struct control_conn *, char **);
-static int	ctlcmd_quirk_add(struct control_conn *, char **);
-static int	ctlcmd_quirk_del(struct control_conn *, char **);
-static int	ctlcmd_log_level(struct control_conn *, char **);
-static int	ctlcmd_reset(struct control_conn *, char **);
+static int	ctlcmd_show_devices(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_show_guests(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_show_guest(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_show_stats(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_permissive(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_log(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_reload(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_hold(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_unhold(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_quirk_add(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_quirk_del(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_log_level(struct control_conn *, const struct ctlreq *);
+static int	ctlcmd_reset(struct control_conn *, const struct ctlreq *);
 
 /* Names, arguments and who may: control_cmdinfo[] (control_proto.c). */
 static const struct {
 	uint32_t	  cf_cmd;
-	int		(*cf_fn)(struct control_conn *, char **);
+	int		(*cf_fn)(struct control_conn *, const struct ctlreq *);
 } ctlcmd_fns[] = {
 	{ CONTROL_CMD_SHOW_DEVICES, ctlcmd_show_devices },
 	{ CONTROL_CMD_SHOW_GUESTS, ctlcmd_show_guests },
@@ -73,17 +73,17 @@ static const struct {
 };
 
 int
-ctlcmd_run(struct control_conn *cc, uint32_t cmd, char **argv)
+ctlcmd_run(struct control_conn *cc, const struct ctlreq *req)
 {
 	size_t	i;
 
 	/* What the workers counted, for the show commands. */
 	worker_sync(control_env(cc));
 	for (i = 0; i < sizeof(ctlcmd_fns) / sizeof(ctlcmd_fns[0]); i++)
-		if (ctlcmd_fns[i].cf_cmd == cmd)
-			return ctlcmd_fns[i].cf_fn(cc, argv);
+		if (ctlcmd_fns[i].cf_cmd == req->cr_cmd)
+			return ctlcmd_fns[i].cf_fn(cc, req);
 	return control_fail(cc, EOPNOTSUPP, "command %u: not implemented",
-	    cmd);
+	    req->cr_cmd);
 }
 
 uint32_t
@@ -226,41 +226,28 @@ ctlcmd_guest_fields(struct control_conn *cc, struct frontend *fe)
 	control_fieldn(cc, "op_errors", fe->fe_guest.pg_stats.ps_errors);
 }
 
-/*
- * An address as pcibackctl sends it, DDDD:BB:DD.F.  0, or an errno with
- * the parser's message.
- */
-int
-ctlcmd_addr(struct control_conn *cc, const char *s, struct bdf *b)
-{
-	struct bdf_error	err;
-
-	if (bdf_parse_dev(s, b, &err) != 0)
-		return control_fail(cc, EINVAL, "bad address %s", err.be_msg);
-	return 0;
-}
-
 static struct heldev *
-ctlcmd_held(struct control_conn *cc, const char *s, int *err)
+ctlcmd_held(struct control_conn *cc, const struct bdf *b, int *err)
 {
 	struct heldev	*hd;
-	struct bdf	 b;
+	char		 s[BDF_XL_MAX];
 
-	if ((*err = ctlcmd_addr(cc, s, &b)) != 0)
-		return NULL;
-	if ((hd = device_find(control_env(cc), &b)) == NULL)
+	*err = 0;
+	if ((hd = device_find(control_env(cc), b)) == NULL) {
+		bdf_format_dev(b, s, sizeof(s));
 		*err = control_fail(cc, ENODEV, "%s: not held by pcibackd "
 		    "(pcibackctl explain %s says why)", s, s);
+	}
 	return hd;
 }
 
 
 static int
-ctlcmd_show_devices(struct control_conn *cc, char **argv)
+ctlcmd_show_devices(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
 
-	(void)argv;
+	(void)req;
 	TAILQ_FOREACH(hd, &control_env(cc)->pb_devices, hd_entry) {
 		control_begin(cc, "device");
 		ctlcmd_device_fields(cc, hd);
@@ -270,11 +257,11 @@ ctlcmd_show_devices(struct control_conn *cc, char **argv)
 }
 
 static int
-ctlcmd_show_guests(struct control_conn *cc, char **argv)
+ctlcmd_show_guests(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct frontend	*fe;
 
-	(void)argv;
+	(void)req;
 	TAILQ_FOREACH(fe, &control_env(cc)->pb_frontends, fe_entry) {
 		control_begin(cc, "guest");
 		ctlcmd_guest_fields(cc, fe);
@@ -305,17 +292,14 @@ ctlcmd_guest_devices(struct control_conn *cc, struct frontend *fe)
 }
 
 static int
-ctlcmd_show_guest(struct control_conn *cc, char **argv)
+ctlcmd_show_guest(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct frontend			*fe;
 	const struct pciop_stats	*ps;
-	uint64_t			 domid;
+	uint64_t			 domid = req->cr_arg[0];
 	uint32_t			 c;
 	int				 found = 0;
 
-	if (util_number(argv[0], 10, 0x7fef, &domid) != 0)
-		return control_fail(cc, EINVAL, "bad domain id \"%s\"",
-		    argv[0]);
 	TAILQ_FOREACH(fe, &control_env(cc)->pb_frontends, fe_entry) {
 		if (fe->fe_domid != domid)
 			continue;
@@ -376,13 +360,13 @@ ctlcmd_totals(struct pcibackd *env, struct ctlcmd_totals *t)
 }
 
 static int
-ctlcmd_show_stats(struct control_conn *cc, char **argv)
+ctlcmd_show_stats(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct pcibackd		*env = control_env(cc);
 	struct ctlcmd_totals	 t;
 	uint32_t		 c;
 
-	(void)argv;
+	(void)req;
 	ctlcmd_totals(env, &t);
 	control_begin(cc, "stats");
 	control_fieldn(cc, "uptime", control_uptime(env));
@@ -406,22 +390,16 @@ ctlcmd_show_stats(struct control_conn *cc, char **argv)
 }
 
 static int
-ctlcmd_permissive(struct control_conn *cc, char **argv)
+ctlcmd_permissive(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
 	char		*cause = NULL, addr[BDF_XL_MAX];
 	int		 on, err, was;
 
-	if ((hd = ctlcmd_held(cc, argv[0], &err)) == NULL)
+	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
-	if (strcmp(argv[1], "on") == 0)
-		on = 1;
-	else if (strcmp(argv[1], "off") == 0)
-		on = 0;
-	else
-		return control_fail(cc, EINVAL, "permissive: want on or off, "
-		    "not \"%s\"", argv[1]);
+	on = req->cr_arg[0] != 0;
 	was = device_permissive(hd);
 	if (device_set_permissive(hd, on, &cause) != 0) {
 		err = control_fail(cc, EIO, "%s: %s", addr,
@@ -448,22 +426,15 @@ ctlcmd_permissive(struct control_conn *cc, char **argv)
 }
 
 static int
-ctlcmd_log(struct control_conn *cc, char **argv)
+ctlcmd_log(struct control_conn *cc, const struct ctlreq *req)
 {
-	int	v;
+	const char	*word = req->cr_arg[0] ? "verbose" : "brief";
 
-	if (strcmp(argv[0], "verbose") == 0)
-		v = 1;
-	else if (strcmp(argv[0], "brief") == 0)
-		v = 0;
-	else
-		return control_fail(cc, EINVAL, "log: want verbose or brief, "
-		    "not \"%s\"", argv[0]);
-	log_setverbose(v);
-	log_info("log %s, by %s", argv[0], control_who(cc));
+	log_setverbose(req->cr_arg[0] != 0);
+	log_info("log %s, by %s", word, control_who(cc));
 	worker_refresh_all(control_env(cc));
 	control_begin(cc, "log");
-	control_field(cc, CONTROL_F_STRING, "log", argv[0]);
+	control_field(cc, CONTROL_F_STRING, "log", word);
 	control_emit(cc);
 	return 0;
 }
@@ -480,11 +451,11 @@ ctlcmd_reload_line(void *arg, const char *level, const char *text)
 }
 
 static int
-ctlcmd_reload(struct control_conn *cc, char **argv)
+ctlcmd_reload(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct pcibackd	*env = control_env(cc);
 
-	(void)argv;
+	(void)req;
 	log_info("control: reload, asked by %s", control_who(cc));
 	if (reload_run(env, ctlcmd_reload_line, cc) != 0)
 		return control_fail(cc, EINVAL, "%s: not loaded, the running "
@@ -495,18 +466,16 @@ ctlcmd_reload(struct control_conn *cc, char **argv)
 
 /* Hold a device a source has, until the next reload or restart. */
 static int
-ctlcmd_hold(struct control_conn *cc, char **argv)
+ctlcmd_hold(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct pcibackd			*env = control_env(cc);
 	const struct conf_device	*cd;
 	struct conf_device		 dflt;
 	struct heldev			*hd;
-	struct bdf			 b;
+	struct bdf			 b = req->cr_bdf;
 	char				 addr[BDF_XL_MAX], *cause = NULL;
 	int				 err;
 
-	if ((err = ctlcmd_addr(cc, argv[0], &b)) != 0)
-		return err;
 	bdf_format_dev(&b, addr, sizeof(addr));
 	cd = conf_device_or_default(env->pb_conf, &b, &dflt);
 	if (device_add(env, &b, cd, &cause) != 0) {
@@ -526,13 +495,13 @@ ctlcmd_hold(struct control_conn *cc, char **argv)
 }
 
 static int
-ctlcmd_unhold(struct control_conn *cc, char **argv)
+ctlcmd_unhold(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
 	char		 addr[BDF_XL_MAX];
 	int		 err;
 
-	if ((hd = ctlcmd_held(cc, argv[0], &err)) == NULL)
+	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	if (hd->hd_owner != -1)
@@ -544,18 +513,6 @@ ctlcmd_unhold(struct control_conn *cc, char **argv)
 	control_begin(cc, "released");
 	control_field(cc, CONTROL_F_STRING, "address", addr);
 	control_emit(cc);
-	return 0;
-}
-
-/* A number as pcibackctl sends it: decimal or 0x hex.  0 or -1. */
-static int
-ctlcmd_number(const char *s, uint32_t *v)
-{
-	uint64_t	n;
-
-	if (util_number(s, 0, UINT32_MAX, &n) != 0)
-		return -1;
-	*v = (uint32_t)n;
 	return 0;
 }
 
@@ -598,33 +555,24 @@ ctlcmd_quirks_set(struct control_conn *cc, struct heldev *hd,
 
 /* Make bits of a register guest-writable, until the next reload. */
 static int
-ctlcmd_quirk_add(struct control_conn *cc, char **argv)
+ctlcmd_quirk_add(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct cfgspace_quirk	 q[CONF_QUIRKS_MAX], nq;
 	struct heldev		*hd;
-	char			 addr[BDF_XL_MAX], msg[256];
-	uint32_t		 off, size, mask;
+	char			 addr[BDF_XL_MAX];
+	uint32_t		 off = req->cr_arg[0], size = req->cr_arg[1];
+	uint32_t		 mask = req->cr_arg[2];
 	size_t			 i, n;
 	int			 err;
 
-	if ((hd = ctlcmd_held(cc, argv[0], &err)) == NULL)
+	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
-	if (ctlcmd_number(argv[1], &off) != 0 || off > 0xffff)
-		return control_fail(cc, EINVAL, "quirk add: bad offset \"%s\"",
-		    argv[1]);
-	if (ctlcmd_number(argv[2], &size) != 0 || size > 0xff)
-		return control_fail(cc, EINVAL, "quirk add: bad size \"%s\"",
-		    argv[2]);
-	if (ctlcmd_number(argv[3], &mask) != 0)
-		return control_fail(cc, EINVAL, "quirk add: bad mask \"%s\"",
-		    argv[3]);
+	/* The control process parsed and checked them (ctlparse.c). */
 	memset(&nq, 0, sizeof(nq));
 	nq.cq_offset = (uint16_t)off;
 	nq.cq_size = (uint8_t)size;
 	nq.cq_mask = mask;
-	if (conf_quirk_check(&nq, msg, sizeof(msg)) != 0)
-		return control_fail(cc, EINVAL, "quirk add: %s", msg);
 	n = hd->hd_pol.hp_nquirks;
 	for (i = 0; i < n; i++)
 		if (hd->hd_pol.hp_quirks[i].cq_offset == off)
@@ -648,21 +596,18 @@ ctlcmd_quirk_add(struct control_conn *cc, char **argv)
 }
 
 static int
-ctlcmd_quirk_del(struct control_conn *cc, char **argv)
+ctlcmd_quirk_del(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct cfgspace_quirk	 q[CONF_QUIRKS_MAX], gone;
 	struct heldev		*hd;
 	char			 addr[BDF_XL_MAX];
-	uint32_t		 off;
+	uint32_t		 off = req->cr_arg[0];
 	size_t			 i, n;
 	int			 err;
 
-	if ((hd = ctlcmd_held(cc, argv[0], &err)) == NULL)
+	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
-	if (ctlcmd_number(argv[1], &off) != 0 || off > 0xffff)
-		return control_fail(cc, EINVAL, "quirk del: bad offset \"%s\"",
-		    argv[1]);
 	n = hd->hd_pol.hp_nquirks;
 	for (i = 0; i < n && hd->hd_pol.hp_quirks[i].cq_offset != off; i++)
 		;
@@ -681,19 +626,17 @@ ctlcmd_quirk_del(struct control_conn *cc, char **argv)
 }
 
 static int
-ctlcmd_log_level(struct control_conn *cc, char **argv)
+ctlcmd_log_level(struct control_conn *cc, const struct ctlreq *req)
 {
-	int	pri;
+	int		 pri = (int)req->cr_arg[0];
+	const char	*word = conf_loglevel_name(pri);
 
-	if ((pri = conf_loglevel_parse(argv[0])) == -1)
-		return control_fail(cc, EINVAL, "log level: want warning, info "
-		    "or debug, not \"%s\"", argv[0]);
 	/* Said before a lower level could hide it. */
-	log_warnx("log level %s, by %s", argv[0], control_who(cc));
+	log_warnx("log level %s, by %s", word, control_who(cc));
 	log_setlevel(pri);
 	worker_refresh_all(control_env(cc));
 	control_begin(cc, "log");
-	control_field(cc, CONTROL_F_STRING, "log_level", argv[0]);
+	control_field(cc, CONTROL_F_STRING, "log_level", word);
 	control_field(cc, CONTROL_F_STRING, "log",
 	    log_getverbose() > 0 ? "verbose" : "brief");
 	control_emit(cc);
@@ -702,13 +645,13 @@ ctlcmd_log_level(struct control_conn *cc, char **argv)
 
 /* Reset a free device now, by its provider. */
 static int
-ctlcmd_reset(struct control_conn *cc, char **argv)
+ctlcmd_reset(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
 	char		 addr[BDF_XL_MAX], *cause = NULL;
 	int		 err;
 
-	if ((hd = ctlcmd_held(cc, argv[0], &err)) == NULL)
+	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	if (hd->hd_owner != -1)

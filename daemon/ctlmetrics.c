@@ -180,9 +180,9 @@ ctlmetrics_devices(struct control_conn *cc)
 }
 
 int
-ctlmetrics_show(struct control_conn *cc, char **argv)
+ctlmetrics_show(struct control_conn *cc, const struct ctlreq *req)
 {
-	(void)argv;
+	(void)req;
 	ctlmetrics_daemon(cc);
 	ctlmetrics_guests(cc);
 	ctlmetrics_devices(cc);

@@ -216,15 +216,12 @@ explain_held(struct control_conn *cc, struct heldev *hd)
 }
 
 int
-explain_run(struct control_conn *cc, char **argv)
+explain_run(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
-	struct bdf	 b;
+	struct bdf	 b = req->cr_bdf;
 	char		 addr[BDF_XL_MAX];
-	int		 err;
 
-	if ((err = ctlcmd_addr(cc, argv[0], &b)) != 0)
-		return err;
 	hd = device_find(control_env(cc), &b);
 	bdf_format_dev(&b, addr, sizeof(addr));
 	control_begin(cc, "explain");

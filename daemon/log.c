@@ -207,6 +207,36 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * A line a child process sent (struct log_msg, len bytes received):
+ * its own words, never the parent's, so no control characters, and no
+ * more than lr lets through.  who goes before it.
+ */
+void
+log_relay(struct log_ratelimit *lr, const char *who, struct log_msg *m,
+    size_t len)
+{
+	size_t	i, n;
+	int	pri;
+
+	if (len <= offsetof(struct log_msg, lm_text))
+		return;
+	n = len - offsetof(struct log_msg, lm_text);
+	if (n > sizeof(m->lm_text))
+		n = sizeof(m->lm_text);
+	m->lm_text[n - 1] = '\0';
+	for (i = 0; i < n - 1 && m->lm_text[i] != '\0'; i++)
+		if ((unsigned char)m->lm_text[i] < 0x20 ||
+		    (unsigned char)m->lm_text[i] >= 0x7f)
+			m->lm_text[i] = '?';
+	pri = m->lm_pri;
+	if (pri < LOG_ERR)
+		pri = LOG_ERR;
+	if (pri > LOG_DEBUG)
+		pri = LOG_DEBUG;
+	log_limited(lr, pri, "%s%s", who, m->lm_text);
+}
+
 void
 log_ratelimit_init(struct log_ratelimit *lr, unsigned int rate,
     unsigned int burst)

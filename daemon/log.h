@@ -69,5 +69,8 @@ void	log_ratelimit_set(struct log_ratelimit *, unsigned int, unsigned int);
 /* Log at priority if the bucket allows; returns 1 if logged. */
 int	log_limited(struct log_ratelimit *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Log a child's line, sanitized, prefixed with who, through lr. */
+void	log_relay(struct log_ratelimit *, const char *, struct log_msg *,
+	    size_t);
 
 #endif /* PCIBACKD_LOG_H */

@@ -19,9 +19,10 @@
  * pcibackd: the Xen PCI backend, in userspace.  main() is a checklist;
  * the work is in device.c (what we hold, from the providers in
  * provshim.c and provemul.c), watch.c (xenstore), frontend.c (one
- * connection per guest), opserve.c (the shared page), control.c
- * (pcibackctl's socket, its commands in ctlcmd.c and explain.c) and
- * reload.c (SIGHUP).
+ * connection per guest), worker.c (a process per guest serving its
+ * ops, opserve.c), control.c (pcibackctl's socket, served by the
+ * unprivileged control process of ctlproc.c; the commands in ctlcmd.c
+ * and explain.c) and reload.c (SIGHUP).
  */
 
 #include <sys/stat.h>

@@ -114,6 +114,7 @@ struct provshim;
 struct xenevtchn_handle;
 struct xengntdev_handle;
 struct worker_page;
+struct sandbox_id;
 
 /* A worker that died this many times in WORKER_DEATH_SECS fails its guest. */
 #define WORKER_DEATHS		5
@@ -304,6 +305,10 @@ int		 reload_run(struct pcibackd *,
 void		 control_init(struct pcibackd *);
 void		 control_listen(struct pcibackd *);
 void		 control_shutdown(struct pcibackd *);
+/* The fuzzer's: both sides of the control socket in this process. */
+void		 control_listen_inproc(struct pcibackd *);
+/* A child exited: if it was the control process, replace it. */
+void		 control_reaped(struct pcibackd *, pid_t, int);
 /* Look the socket group's members up again (start-up, reload). */
 void		 control_group_refresh(struct pcibackd *);
 
@@ -338,6 +343,8 @@ unsigned int	 worker_nconnected(struct frontend *);
 /* pb_nconnected changed: tell every worker (the op budget uses it). */
 void		 worker_count(struct pcibackd *);
 void		 worker_free(struct frontend *);
+/* Who the unprivileged processes become (sandbox.h). */
+const struct sandbox_id	*worker_sandbox(void);
 
 /* parse.y */
 struct pcibackd_conf	*parse_config(const char *);

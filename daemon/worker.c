@@ -248,27 +248,10 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 static void
 worker_logline(struct frontend *fe, struct log_msg *m, size_t len)
 {
-	size_t	i, n;
-	int	pri;
+	char	who[64];
 
-	if (len <= offsetof(struct log_msg, lm_text))
-		return;
-	n = len - offsetof(struct log_msg, lm_text);
-	if (n > sizeof(m->lm_text))
-		n = sizeof(m->lm_text);
-	m->lm_text[n - 1] = '\0';
-	/* Its own words, never the parent's: no control characters. */
-	for (i = 0; i < n - 1 && m->lm_text[i] != '\0'; i++)
-		if ((unsigned char)m->lm_text[i] < 0x20 ||
-		    (unsigned char)m->lm_text[i] >= 0x7f)
-			m->lm_text[i] = '?';
-	pri = m->lm_pri;
-	if (pri < LOG_ERR)
-		pri = LOG_ERR;
-	if (pri > LOG_DEBUG)
-		pri = LOG_DEBUG;
-	log_limited(&fe->fe_wlr, pri, "%s worker: %s", fe->fe_name,
-	    m->lm_text);
+	snprintf(who, sizeof(who), "%s worker: ", fe->fe_name);
+	log_relay(&fe->fe_wlr, who, m, len);
 }
 
 /* 0: more may come; -1: the worker's end is closed. */
@@ -598,6 +581,8 @@ worker_reap(evutil_socket_t sig, short events, void *arg)
 				break;
 		if (fe != NULL)
 			worker_died(fe, pid, status);
+		else
+			control_reaped(env, pid, status);
 	}
 }
 
@@ -645,6 +630,13 @@ worker_identity(void)
 		    "write: workers are not chrooted", WORKER_CHROOT);
 	log_debug("workers run as %s%s%s", worker_id.sid_user,
 	    worker_id.sid_dir[0] != '\0' ? " in " : "", worker_id.sid_dir);
+}
+
+/* Who the control process becomes: the workers' user and chroot. */
+const struct sandbox_id *
+worker_sandbox(void)
+{
+	return &worker_id;
 }
 
 int

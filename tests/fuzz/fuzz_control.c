@@ -16,11 +16,15 @@
 
 
 /*
- * The control socket (daemon/control.c and the commands behind it) as a
- * client on it sees it: a real unix socket, the daemon's own accept,
- * read and write callbacks (libevent stubbed: tests/fuzz/stub_xen.c
- * fires the ones whose fd is ready), three emulated devices of which a
- * configuration holds two, no Xen.
+ * The control socket as a client on it sees it: the unprivileged control
+ * process's side (daemon/ctlproc.c: accept, framing, who may ask;
+ * daemon/ctlparse.c: the arguments), which takes everything a client
+ * sends, and behind the socketpair the parent's (daemon/control.c and
+ * the commands), which gets only parsed requests; both in this process,
+ * on a real unix socket and a real socketpair, their callbacks fired
+ * by the stubbed libevent (tests/fuzz/stub_xen.c fires the ones whose
+ * fd is ready); three emulated devices of which a configuration holds
+ * two, no Xen.
  *
  * Input: items until it ends.  [0-2 mod 4] a request framed as
  * pcibackctl frames it: [cmd][nargs] then per argument a byte picking a
@@ -344,7 +348,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	control_init(&env);
 	env.pb_base = (struct event_base *)(void *)dir;	/* never used */
 	device_init(&env);
-	control_listen(&env);
+	control_listen_inproc(&env);
 	fd = client();
 	rxlen = 0;
 	sent = ended = 0;

@@ -156,3 +156,13 @@ log_limited(struct log_ratelimit *lr, int pri, const char *fmt, ...)
 	va_end(ap);
 	return 1;
 }
+
+void
+log_relay(struct log_ratelimit *lr, const char *who, struct log_msg *m,
+    size_t len)
+{
+	(void)lr;
+	(void)who;
+	(void)m;
+	(void)len;
+}

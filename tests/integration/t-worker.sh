@@ -10,7 +10,8 @@
 # node, Closing; other guests are still served.
 . "$(dirname "$0")/lib.sh"
 
-workers() { pgrep -P "$DAEMON_PID"; }
+# Its children but the control process (pcibackd-ctl, t-ctlproc).
+workers() { pgrep -P "$DAEMON_PID" -x pcibackd; }
 nworkers_is() { [ "$(workers | wc -l)" -eq "$1" ]; }
 status_is() { grep -Eq "^$2:[[:space:]]+$3\$" "/proc/$1/status"; }
 maps_gnt() { grep -c '/gnt-' "/proc/$1/maps"; }

@@ -474,6 +474,35 @@ xensim_sigsys_trigger(void)
 }
 
 /*
+ * With XENSIM_SIGSYS set, a filtered process that accepts a connection
+ * (pcibackd's control process) while $XENSIM_DIR/sigsys-accept exists
+ * (removed: once) or sigsys-accept-always exists makes a call no filter
+ * allows, before it accepts.
+ */
+int
+accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	static int	(*real)(int, struct sockaddr *, socklen_t *, int);
+	char		 dir[256], path[300];
+	int		 once;
+
+	if (real == NULL && (real = (int (*)(int, struct sockaddr *,
+	    socklen_t *, int))dlsym(RTLD_NEXT, "accept4")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (xensim_filtered && xensim_sigsys &&
+	    xensim_dir(dir, sizeof dir) == 0) {
+		snprintf(path, sizeof path, "%s/sigsys-accept", dir);
+		once = unlink(path) == 0;
+		snprintf(path, sizeof path, "%s/sigsys-accept-always", dir);
+		if (once || access(path, F_OK) == 0)
+			(void)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	}
+	return real(fd, addr, len, flags);
+}
+
+/*
  * With XENSIM_SIGSYS set, a filtered process that takes an event from
  * domain D while $XENSIM_DIR/shimprobe-D exists (a BDF packed as
  * PCISHIM_BDF does, in hex) tries on each shim descriptor it has (the

@@ -69,9 +69,11 @@ backend_up() {
 	pcibackd_start
 }
 
-# The daemon's children: with privilege separation, its guests' workers.
+# The daemon's children: with privilege separation, its guests' workers,
+# and its control process (named pcibackd-ctl), which is not one.
 pcibackd_workers() {
-	ps -o pid= --ppid "$PCIBACKD_PID" 2>/dev/null | tr -d ' '
+	ps -o pid=,comm= --ppid "$PCIBACKD_PID" 2>/dev/null |
+	    awk '$2 != "pcibackd-ctl" { print $1 }'
 }
 
 # Wait up to $2 ms (10 s) for a worker other than $1 (a pid, or "").
