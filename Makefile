@@ -310,8 +310,10 @@ fuzz-long: $(FUZZ_BINS)
 # with the shim double for the shim provider), everything of the variant
 # built with --coverage at -O0.  The simulators and the shim double get
 # no --coverage (build.sh drops EXTRA_CFLAGS for them), so shimsim-ctl's
-# copy of daemon/emul.c and lib/ does not count.  A daemon killed by
-# SIGKILL writes no counts for its run.
+# copy of daemon/emul.c and lib/ does not count.  The daemon writes its
+# counts four times a second (pcibackd.c), so one the tests kill with
+# SIGKILL counts too, but for its last quarter second; a worker killed
+# so does not.
 # Lines only the real Xen and kernel reach: none in daemon/shim.c and
 # daemon/provshim.c any more (the shim double runs every flow).  What
 # stays unreached there is error handling: calloc, pipe2, pthread_create
@@ -324,15 +326,25 @@ COV_MAKE	= CC=gcc B=build/cov CFLAGS="-O0 -g" \
 		  EXTRA_CFLAGS="--coverage -DPCIBACKD_COVERAGE" \
 		  EXTRA_LDFLAGS="--coverage"
 GCOVR		= gcovr -r . --exclude-unreachable-branches
+# The floor daemon/ keeps (issue 15): make coverage fails below it.
+COV_DAEMON_LINES	= 90
+COV_DAEMON_BRANCHES	= 80
 coverage:
 	rm -rf build/cov
 	$(MAKE) all unit config integration $(COV_MAKE)
 	@echo "coverage: lib/"
 	$(GCOVR) --filter 'lib/' --print-summary build/cov/lib
-	@echo "coverage: daemon/"
-	$(GCOVR) --filter 'daemon/' --print-summary build/cov/daemon
 	@echo "coverage: pcibackctl/"
 	$(GCOVR) --filter 'pcibackctl/' --print-summary build/cov/ctl
+	@echo "coverage: compat/ (the workers' sandbox)"
+	$(GCOVR) --filter 'compat/' --print-summary build/cov/compat
+	@echo "coverage: daemon/, lines"
+	$(GCOVR) --filter 'daemon/' build/cov/daemon
+	@echo "coverage: daemon/, branches; at least" \
+	    "$(COV_DAEMON_LINES) % of lines and $(COV_DAEMON_BRANCHES) % of branches"
+	$(GCOVR) --filter 'daemon/' --branches --print-summary \
+	    --fail-under-line $(COV_DAEMON_LINES) \
+	    --fail-under-branch $(COV_DAEMON_BRANCHES) build/cov/daemon
 
 deps:
 	@sh build-aux/deps.sh

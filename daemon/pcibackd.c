@@ -110,6 +110,25 @@ pcibackd_signal(evutil_socket_t sig, short events, void *arg)
 	}
 }
 
+#ifdef PCIBACKD_COVERAGE
+/*
+ * Coverage builds write gcov's counts four times a second, so that a
+ * daemon the tests kill with SIGKILL still counts what it ran.
+ */
+extern void	__gcov_dump(void);
+extern void	__gcov_reset(void);
+
+static void
+pcibackd_gcov(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	__gcov_dump();
+	__gcov_reset();
+}
+#endif
+
 static int
 pcibackd_nguests(struct pcibackd *env)
 {
@@ -156,6 +175,10 @@ main(int argc, char *argv[])
 {
 	struct pcibackd	 env;
 	struct event	*sigev[4];
+#ifdef PCIBACKD_COVERAGE
+	static const struct timeval gcovsec = { 0, 250000 };
+	struct event	*gcovev;
+#endif
 	const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const char	*pidfile = NULL;
 	struct timespec	 lap;
@@ -229,6 +252,11 @@ main(int argc, char *argv[])
 			fatalx("cannot set up signal %d", sigs[i]);
 	}
 
+#ifdef PCIBACKD_COVERAGE
+	gcovev = event_new(env.pb_base, -1, EV_PERSIST, pcibackd_gcov, NULL);
+	if (gcovev == NULL || event_add(gcovev, &gcovsec) != 0)
+		fatalx("cannot set up the coverage timer");
+#endif
 	if (worker_init(&env) != 0)
 		fatalx("cannot watch for the workers' exits");
 	ms[1] = pcibackd_lap(&lap);
@@ -264,6 +292,9 @@ main(int argc, char *argv[])
 	device_shutdown(&env);
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);
+#ifdef PCIBACKD_COVERAGE
+	event_free(gcovev);
+#endif
 	event_base_free(env.pb_base);
 	conf_free(env.pb_conf);
 	if (pidfile != NULL)
