@@ -116,6 +116,59 @@ print("\n".join(got) if got else "closed")
 EOF
 }
 
+# raw CMD ARG...: a client other than pcibackctl (a script, an older
+# or newer pcibackctl) sends command number CMD with these arguments as
+# they are, unchecked; prints the END of the answer ("closed" if none).
+raw() {
+	python3 - "$SOCK" "$@" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(5)
+args = b"".join(a.encode() + b"\0" for a in sys.argv[3:])
+s.sendall(struct.pack("=IIII", 1, 1, int(sys.argv[2]), len(args)) + args)
+data = b""
+end = None
+try:
+    while end is None:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        while len(data) >= 16:
+            v, t, a, n = struct.unpack("=IIII", data[:16])
+            if len(data) < 16 + n:
+                break
+            if t == 3:
+                end = ("END %d %s" % (a,
+                    data[16:16 + n].rstrip(b"\0").decode())).rstrip()
+            data = data[16 + n:]
+except socket.timeout:
+    pass
+print(end if end is not None else "closed")
+EOF
+}
+
+# raw_is WANT CMD ARG...: raw's answer is exactly WANT.
+raw_is() {
+	ri_want=$1
+	shift
+	ri_got=$(raw "$@")
+	[ "$ri_got" = "$ri_want" ] && return 0
+	note "answer '$ri_got', want '$ri_want'"
+	return 1
+}
+
+# raw_like REGEX CMD ARG...: raw's answer matches REGEX.
+raw_like() {
+	rl_re=$1
+	shift
+	rl_got=$(raw "$@")
+	printf '%s\n' "$rl_got" | grep -Eq -- "$rl_re" && return 0
+	note "answer '$rl_got', want /$rl_re/"
+	return 1
+}
+
 # as_nobody ARGS...: pcibackctl as uid nobody, group nogroup.
 as_nobody() {
 	$NOBODY "$PCIBACKCTL" -s "$SOCK" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
@@ -460,6 +513,45 @@ check "an unknown command id: an END with EOPNOTSUPP" \
     "END 95 unknown command 999 (is pcibackctl newer than pcibackd?)"
 check "two requests on one connection: two answers" \
     test "$(client two 2)" = "$(printf 'END 0\nEND 0')"
+
+# The daemon checks every argument itself, not trusting pcibackctl to
+# have: a raw client's bad request gets an END naming what is wrong.
+check "raw: show devices with an argument: how many it takes" \
+    raw_is 'END 22 show devices: 0 arguments expected, got 1' 1 extra
+check "raw: permissive with one argument: 2 expected" \
+    raw_is 'END 22 permissive: 2 arguments expected, got 1' 5 0000:00:03.0
+check "raw: permissive maybe: want on or off" \
+    raw_is 'END 22 permissive: want on or off, not "maybe"' \
+    5 0000:00:03.0 maybe
+check "raw: permissive of a device not held: names it and says explain" \
+    raw_is 'END 19 0000:00:1f.7: not held by pcibackd (pcibackctl explain 0000:00:1f.7 says why)' \
+    5 0000:00:1f.7 on
+check "raw: an address that is none: bad address" \
+    raw_like '^END 22 bad address .*00:03' 7 00:03
+check "raw: show guest -1: bad domain id" \
+    raw_is 'END 22 bad domain id "-1"' 3 -1
+check "raw: show guest 32752 (past DOMID_FIRST_RESERVED): bad domain id" \
+    raw_is 'END 22 bad domain id "32752"' 3 32752
+check "raw: show guest 77: no backend for dom77" \
+    raw_is 'END 2 dom77 has no PCI backend served by pcibackd' 3 77
+check "raw: quirk add at 0x10000: bad offset" \
+    raw_is 'END 22 quirk add: bad offset "0x10000"' \
+    11 0000:00:03.0 0x10000 4 1
+check "raw: quirk add of 256 bytes: bad size" \
+    raw_is 'END 22 quirk add: bad size "256"' 11 0000:00:03.0 0x40 256 1
+check "raw: quirk add with mask 2^32: bad mask" \
+    raw_is 'END 22 quirk add: bad mask "0x100000000"' \
+    11 0000:00:03.0 0x40 4 0x100000000
+check "raw: quirk del at 0x10000: bad offset" \
+    raw_is 'END 22 quirk del: bad offset "0x10000"' 12 0000:00:03.0 0x10000
+check "raw: quirk del where there is none: says so with the address" \
+    raw_is 'END 2 0000:00:03.0: no quirk at 0x0f0' 12 0000:00:03.0 0xf0
+check "raw: log loud: want verbose or brief" \
+    raw_is 'END 22 log: want verbose or brief, not "loud"' 6 loud
+check "raw: log level loud: want warning, info or debug" \
+    raw_is 'END 22 log level: want warning, info or debug, not "loud"' \
+    13 loud
+check "raw: the log level stays what it was" ctl_out '^log +verbose$' show stats
 python3 - "$SOCK" >"$T/random.out" 2>&1 <<'EOF'
 import random, socket, struct, sys
 # 300 clients, each sending random requests, arguments and bytes.
@@ -512,6 +604,67 @@ wait "$hold_pid" 2>/dev/null
 check "once they are gone, clients are served again" \
     wait_until 3 ctl show stats
 check "daemon still running" daemon_alive
+
+# A client that sends 2000 requests at once and reads nothing for a
+# while: its replies back up in the socket, the daemon stops reading
+# from it (not from others) and sends the rest once it reads, all of
+# them, in order.
+python3 - "$SOCK" "$T/slow.ready" >"$T/slow.out" 2>&1 <<'EOF' &
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(20)
+n = 2000
+s.sendall(struct.pack("=IIII", 1, 1, 1, 0) * n)
+open(sys.argv[2], "w").close()
+time.sleep(2)
+data = b""
+ok = records = 0
+while ok < n:
+    chunk = s.recv(1 << 20)
+    if not chunk:
+        break
+    data += chunk
+    while len(data) >= 16:
+        v, t, a, ln = struct.unpack("=IIII", data[:16])
+        if len(data) < 16 + ln:
+            break
+        if t == 3 and a == 0:
+            ok += 1
+        elif t == 2:
+            records += 1
+        data = data[16 + ln:]
+print("ends=%d records=%d" % (ok, records))
+EOF
+slow_pid=$!
+t_pids="$t_pids $slow_pid"
+wait_until 5 test -f "$T/slow.ready"
+sleep 0.5
+check "a client not reading its replies: others are served meanwhile" \
+    ctl_out '^uptime ' show stats
+wait_pid "$slow_pid" 30
+check "... and once it reads, it gets all 2000 answers, every record" \
+    grep -qx 'ends=2000 records=8000' "$T/slow.out"
+
+# Out of descriptors: accept fails, the daemon says so and pauses
+# accepting instead of spinning; the client waiting is served once
+# descriptors are free again.
+nofile=$(prlimit --pid "$DAEMON_PID" --nofile --noheadings --output HARD |
+    tr -d ' ')
+if prlimit --pid "$DAEMON_PID" --nofile=3:"$nofile" 2>/dev/null; then
+	"$PCIBACKCTL" -s "$SOCK" show stats >"$T/emfile.out" 2>&1 &
+	emfile_pid=$!
+	t_pids="$t_pids $emfile_pid"
+	check "out of descriptors: accept's error is logged" \
+	    wait_until 5 log_has 'control: accept: Too many open files'
+	prlimit --pid "$DAEMON_PID" --nofile="$nofile":"$nofile"
+	check "... the waiting client is served once there are some again" \
+	    exited_ok "$emfile_pid" 10
+	check "... with its answer" grep -q '^uptime ' "$T/emfile.out"
+	check "... the guest was served throughout" witness_served
+else
+	ok "out of descriptors # SKIP prlimit cannot change the daemon's limit"
+fi
 
 # --- permissions -----------------------------------------------------
 chmod 711 "$SOCKDIR"
@@ -589,6 +742,8 @@ fi
 
 # A daemon killed leaves its socket: pcibackctl says so, a new daemon
 # takes it over, a second daemon does not.
+daemon_stop TERM
+daemon_start
 daemon_stop KILL
 check "after SIGKILL: not running (no one listens)" \
     ctl_err "^pcibackctl: pcibackd is not running \(no one listens on $SOCK\)\$" \

@@ -2,8 +2,9 @@
 # The emulated provider's sources: a sysfs: tree (a directory shaped like
 # /sys/bus/pci, here the one the shim double writes), and the ones that
 # cannot be loaded: a missing dump, a dump without devices, a missing or
-# broken .bars file.  Each failure is logged with its file; the daemon
-# holds what the good sources have and serves a guest.
+# broken .bars file, a second source with a function another has.  Each
+# failure is logged with its file; the daemon holds what the good
+# sources have and serves a guest.
 . "$(dirname "$0")/lib.sh"
 
 t_setup
@@ -27,6 +28,7 @@ emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-index.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-size.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-fields.bars"
 emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
+emulate "dump:$DATA/qemu-edu.txt"
 device 0000:00:05.0 { name "nvme from sysfs" }
 device 0000:00:02.0 { name "edu" }
 device 0000:00:03.0 { name "e1000e" }
@@ -46,6 +48,10 @@ check "a line without a size is refused" log_has 'bad-fields.bars:1: want'
 check "the e1000e of the broken sources is not held" \
     sh -c '! grep -q "0000:00:03.0: held" "$1"' x "$T/daemon.log"
 check "the edu is held" log_has '0000:00:02.0: held \[1234:11e8\] "edu"'
+check "a second source with the same edu: held twice, said" \
+    log_has '0000:00:02.0: held twice \(check the emulate lines\)'
+check "... and held once, from the first" \
+    test "$(grep -c '0000:00:02.0: held \[' "$T/daemon.log")" -eq 1
 check "the sysfs nvme serves a guest" serves 5 0000:00:05.0 g
 check "its BAR size came from the tree's resource file" \
     test "$(gval g dev.00:00.0.bar0)" = 0x4000

@@ -1,7 +1,7 @@
 #!/bin/sh
 # (f) Hostile or broken guests and toolstack values at connect time:
 # wrong or missing magic, a grant that is not granted, ports dom0 may not
-# bind, num_devs garbage, a frontend state that is not a state, a
+# bind, num_devs garbage, a dev-N that is no PCI address, a frontend state that is not a state, a
 # frontend that never connects.  Each: the daemon stays up, another guest
 # (the witness) keeps being served, the log names the domain, and the
 # backend shows what doc/protocol.md §1.4/§2.7 say (error node, Closing).
@@ -55,6 +55,8 @@ hostile 11 'num_devs "999999"' '22 num_devs: out of range*' 'num_devs' \
     -- --num-devs 999999
 hostile 12 'num_devs "abc"' '22 num_devs: not a number' 'num_devs' \
     -- --num-devs abc
+hostile 17 'dev-0 "zz:banana"' '22 dev-0: missing or unparseable' \
+    'dev-0: missing or unparseable' -- --dev zz:banana
 check "the refused guests' device is free again after their destroy" \
     dump_has 0000:00:03.0 free
 

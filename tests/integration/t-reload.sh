@@ -4,7 +4,8 @@
 # reload reports what it changed (permissive, quirks, log level, rate
 # limits).  A broken file changes nothing.  Removing the line of a
 # device the guest uses is reported and deferred: the device stays held
-# until the guest lets it go, and the next reload drops it.
+# until the guest lets it go, and the next reload drops it.  What only
+# a restart changes (mode, socket, emulate sources) is said and kept.
 . "$(dirname "$0")/lib.sh"
 
 SOCK=
@@ -108,4 +109,33 @@ check "no read was answered wrongly" test "$(gval g loop_wrong)" = 0
 check "no read was lost" test "$(gval g loop_timeouts)" = 0
 check "no unexpected reply" test "$(gval g errors)" = 0
 check "reads were served throughout" test "$(gval g loop_ops)" -gt 1000
+
+# --- what only a restart changes: said, the running value kept ----------
+sed 's/^mode virtual$/mode passthrough/' "$T/pcibackd.conf.orig" \
+    >"$T/pcibackd.conf"
+cat >>"$T/pcibackd.conf" <<EOF
+socket "$T/other.sock"
+emulate "dump:$DATA/synthetic-pcie-bridge.txt"
+ratelimit ops 500 per-second
+reset-timeout 7
+EOF
+check "a reload changing mode, socket and sources is loaded" ctl reload
+check "... mode: not changed live, and why" \
+    out_has "^warning: mode: not changed live, the guests' addresses would move; restart to apply\$"
+check "... emulate: sources only at start-up" \
+    out_has '^warning: emulate: sources are loaded at start-up only; restart to apply$'
+check "... socket: not changed live" \
+    out_has '^warning: socket: not changed live; restart to apply$'
+check "... the ops rate limit is applied" \
+    out_has '^info: ratelimit ops 500 per-second$'
+check "... reset-timeout too, for the resets from now" \
+    out_has '^info: reset-timeout 7 \(for the resets started from now\)$'
+check "still listening where it was, nothing at the new path" \
+    sh -c 'test -S "$1" && test ! -e "$2"' x "$SOCK" "$T/other.sock"
+ctl show devices
+check "no device of the new source is held" \
+    sh -c '! grep -q "^0000:00:1c" "$1"' x "$T/ctl.out"
+check "a guest still gets a virtual slot" serves 6 0000:00:04.0 h
+check "... at 00:00.0 (mode virtual kept)" \
+    xs_is "$(be 6)/vdev-0" 0000:00:00.00
 t_done

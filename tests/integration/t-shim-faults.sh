@@ -69,8 +69,8 @@ check "an event while the queue overflows" assignable $D
 check "the daemon learns events were lost" \
     wait_until 5 log_has "shim events were lost; listing again"
 fault overflow off
-check "the rescan holds the new device" \
-    wait_until 5 test "$(grep -c "$D: held" "$T/daemon.log")" -eq 2
+check "the rescan holds the new device" wait_until 5 sh -c \
+    'test "$(grep -c "$1: held" "$2")" -eq 2' x "$D" "$T/daemon.log"
 check "and drops the vanished one" wait_until 5 log_has "$X: no longer held"
 check "the daemon serves a guest after all this" serves 9 $D r
 

@@ -20,6 +20,9 @@ check "libxl writes permissive" shim permissive $E
 check "the daemon applies it at once" \
     wait_until 5 log_has "$E: the toolstack made it permissive"
 check "pcibackctl shows it permissive" dev_is $E permissive True
+check "explain warns: permissive by the toolstack, this assignment only" \
+    sh -c '"$1" -s "$2" explain "$3" | grep -q "warning: permissive, by the toolstack for this assignment only: the guest may write registers pcibackd does not know (XSA-124)"' \
+    x "${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}" "$T/pcibackd.sock" $E
 check "pciback/permissive lists it" \
     grep -qx $E "$XENSIM_DIR/shim/sys/bus/pci/drivers/pciback/permissive"
 check "libxl writes allow_interrupt_control" \

@@ -97,6 +97,9 @@ check "a second reset is refused meanwhile" \
     sh -c '! "$1" -s "$2" reset "$3" 2>"$4"' x "$PCIBACKCTL" "$T/pcibackd.sock" \
     $N "$T/ctl.err"
 check "... because one is running" ctl_err_has 'already running'
+ctl explain $N
+check "explain: it blocks while being reset" \
+    grep -q 'blocks: being reset after its last guest' "$T/ctl.out"
 guest_start k 7 --run-ms 30000
 wait_domain 7
 xl attach 7 $N --starting

@@ -23,7 +23,7 @@
  * have no counterpart in the simulation.
  *
  *   xl-sim [-w MS] attach DOMID BDF [--starting] [--name NAME]
- *          [--permissive] [--num-devs STRING]
+ *          [--permissive] [--num-devs STRING] [--dev STRING]
  *          [--frontend PATH] [--frontend-id STRING]
  *   xl-sim [-w MS] detach DOMID BDF
  *   xl-sim [-w MS] destroy DOMID
@@ -62,6 +62,7 @@ struct tsim {
 	int			 ts_fe_side;	/* wait-state on the frontend */
 	const char		*ts_name;
 	const char		*ts_num_devs;	/* hostile toolstack */
+	const char		*ts_dev;	/* dev-N, not the BDF */
 	const char		*ts_fe_node;	/* "frontend", if not ts_fe */
 	const char		*ts_fe_id;	/* "frontend-id", if not domid */
 };
@@ -76,7 +77,8 @@ tsim_usage(void)
 	fprintf(stderr,
 	    "usage: xl-sim [-w MS] attach DOMID BDF [--starting] "
 	    "[--name NAME]\n"
-	    "              [--permissive] [--num-devs STRING]\n"
+	    "              [--permissive] [--num-devs STRING] "
+	    "[--dev STRING]\n"
 	    "              [--frontend PATH] [--frontend-id STRING]\n"
 	    "       xl-sim [-w MS] detach DOMID BDF\n"
 	    "       xl-sim [-w MS] destroy DOMID\n"
@@ -237,7 +239,8 @@ tsim_slot_keys(struct tsim *ts, xs_transaction_t t, int n,
 	snprintf(key, sizeof(key), "key-%d", n);
 	tsim_write(ts, t, ts->ts_be, key, "%s", bdf);
 	snprintf(key, sizeof(key), "dev-%d", n);
-	tsim_write(ts, t, ts->ts_be, key, "%s", bdf);
+	tsim_write(ts, t, ts->ts_be, key, "%s",
+	    ts->ts_dev != NULL ? ts->ts_dev : bdf);
 	snprintf(key, sizeof(key), "opts-%d", n);
 	tsim_write(ts, t, ts->ts_be, key, "msitranslate=0,power_mgmt=0,"
 	    "permissive=%d,rdm_policy=strict", ts->ts_permissive);
@@ -564,6 +567,8 @@ tsim_options(struct tsim *ts, int argc, char **argv, int first)
 			ts->ts_name = argv[++i];
 		else if (strcmp(argv[i], "--num-devs") == 0 && i + 1 < argc)
 			ts->ts_num_devs = argv[++i];
+		else if (strcmp(argv[i], "--dev") == 0 && i + 1 < argc)
+			ts->ts_dev = argv[++i];
 		else if (strcmp(argv[i], "--frontend") == 0 && i + 1 < argc)
 			ts->ts_fe_node = argv[++i];
 		else if (strcmp(argv[i], "--frontend-id") == 0 && i + 1 < argc)
