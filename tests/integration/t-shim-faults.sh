@@ -2,7 +2,8 @@
 # The shim double's faults against the daemon: config reads that sleep,
 # a device that disappears (with the kernel's UNBOUND, and silently), an
 # event queue that overflows, devices made assignable and given back
-# while the daemon runs, no module, a module of another ABI.  The daemon
+# while the daemon runs, no interrupt vector left for MSI and MSI-X, no
+# module, a module of another ABI.  The daemon
 # stays up and keeps serving the other guests.
 . "$(dirname "$0")/lib.sh"
 
@@ -73,6 +74,66 @@ check "the rescan holds the new device" wait_until 5 sh -c \
     'test "$(grep -c "$1: held" "$2")" -eq 2' x "$D" "$T/daemon.log"
 check "and drops the vanished one" wait_until 5 log_has "$X: no longer held"
 check "the daemon serves a guest after all this" serves 9 $D r
+
+# --- no interrupt vector left: MSI and MSI-X enable fail ---------------
+fault irq-fail
+guest_start v 10 --msi --msix 4 --run-ms 20000
+wait_domain 10
+xl attach 10 $E --starting
+check "no vector: the guest's work ends, no op lost" \
+    wait_event v work-done 1 20
+check "... the guest stays connected" be_state_is 10 4
+guest_stop v
+check "... no op timed out" test "$(gval v timeouts)" = 0
+check "... its MSI enable failed with an error, not a pirq" \
+    test "$(gval v dev.00:00.0.msi)" = -1
+check "... so did its MSI-X enable (ENOSPC back)" \
+    sh -c 'test "$1" = 0 && test "$2" -ne 0' x \
+    "$(gval v dev.00:00.0.msix)" "$(gval v dev.00:00.0.msix_err)"
+check "... MSI is left off in the device" shim_is $E msi 0
+check "... and MSI-X" shim_is $E msix 0
+fault irq-fail off
+xl -w 2000 destroy 10
+check "once vectors are free the next guest gets MSI and MSI-X" \
+    wait_until 10 dev_is $E state "'ready'"
+guest_start u 11 --msi --msix 4 --run-ms 20000
+wait_domain 11
+xl attach 11 $E --starting
+check "... its work ends" wait_event u work-done 1 20
+guest_stop u
+check "... an MSI pirq" test "$(gval u dev.00:00.0.msi)" -gt 0
+check "... MSI-X vectors" test "$(gval u dev.00:00.0.msix)" -gt 0
+xl -w 2000 destroy 11
+
+# --- a worker stuck in a slow read when its guest's policy changes -----
+CTL=${PCIBACKCTL:-$(dirname "$PCIBACKD")/pcibackctl}
+s_progress() {
+	[ "$(gval s loop_ops)" -gt "$1" ]
+}
+guest_start s 12 --loop-ms 60000 --run-ms 60000
+wait_domain 12
+xl attach 12 $E --starting
+check "a guest reads the e1000e in a loop" \
+    wait_until 10 sh -c 'test -n "$(sed -n "s/^loop_ops=//p" "$1")"' \
+    x "$T/s.out"
+fault cfg-sleep "$E 3000"
+sleep 0.5
+check "permissive on while its worker sleeps in a 3 s read" \
+    "$CTL" -s "$T/pcibackd.sock" permissive $E on
+check "... the worker does not quit in time and is killed, said" \
+    log_has "dom12: worker [0-9]+ does not quit; killing it"
+fault cfg-sleep off
+check "... permissive is in force" dev_is $E permissive True
+s_ops=$(gval s loop_ops)
+check "... a new worker serves the guest's reads" \
+    wait_until 10 s_progress "${s_ops:-0}"
+"$CTL" -s "$T/pcibackd.sock" permissive $E off >/dev/null
+guest_stop s
+# The read the device held 3 s is past Linux's 2 s: the guest gave up on
+# it, and the late answer lands on its next read.  Those two at most.
+check "... only the read the device held past 2 s was lost" \
+    test $(($(gval s loop_wrong) + $(gval s loop_timeouts))) -le 2
+xl -w 2000 destroy 12
 
 # --- no module, another ABI ------------------------------------------------
 daemon_stop TERM

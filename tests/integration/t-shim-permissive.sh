@@ -32,6 +32,11 @@ check "the daemon lets the guest control INTx disable" \
 check "a second write changes nothing" shim permissive $E
 check "... and is not logged twice" \
     test "$(grep -c "$E: the toolstack made it permissive" "$T/daemon.log")" -eq 1
+check "a second allow_interrupt_control write changes nothing" \
+    shim allow_interrupt_control $N
+sleep 0.5
+check "... and is not logged twice" \
+    test "$(grep -c "$N: the guest may control INTx" "$T/daemon.log")" -eq 1
 
 # A restart finds the flags in the shim's state.
 daemon_stop TERM

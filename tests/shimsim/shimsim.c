@@ -789,6 +789,15 @@ shimsim_msi_bits(struct shimsim_dev *sd, unsigned int cap, uint32_t bit,
 	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd);
 }
 
+/* The switch irq-fail: the kernel has no vector left (pci_enable_msi). */
+static int
+shimsim_irq_fail(uint32_t bdf)
+{
+	char	arg[64];
+
+	return shimsim_fault_dev("irq-fail", bdf, arg, sizeof(arg));
+}
+
 static long
 shimsim_ioc_msi_enable(void *uarg, uint32_t domid)
 {
@@ -802,6 +811,8 @@ shimsim_ioc_msi_enable(void *uarg, uint32_t domid)
 	error = shimsim_msi_ready(&sd);
 	if (!error && (cap = shimsim_cap(sd.sd_cfg, SHIMSIM_CAP_MSI)) == 0)
 		error = -EINVAL;
+	if (!error && shimsim_irq_fail(sd.sd_bdf))
+		error = -ENOSPC;
 	if (!error) {
 		shimsim_msi_bits(&sd, cap, 0x0001, 1);
 		sd.sd_msi = 1;
@@ -889,6 +900,8 @@ shimsim_ioc_msix_enable(void *uarg, uint32_t domid)
 		error = shimsim_msi_ready(&sd);
 	if (!error)
 		error = shimsim_msix_check(&sd, ue, pm.pm_nvec);
+	if (!error && shimsim_irq_fail(sd.sd_bdf))
+		error = -ENOSPC;
 	if (!error) {
 		for (i = 0; i < pm.pm_nvec; i++)
 			ue[i].me_pirq = sd.sd_next_pirq++;
