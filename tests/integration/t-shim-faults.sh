@@ -2,9 +2,10 @@
 # The shim double's faults against the daemon: config reads that sleep,
 # a device that disappears (with the kernel's UNBOUND, and silently), an
 # event queue that overflows, devices made assignable and given back
-# while the daemon runs, no interrupt vector left for MSI and MSI-X, no
-# module, a module of another ABI.  The daemon
-# stays up and keeps serving the other guests.
+# while the daemon runs, no interrupt vector left for MSI and MSI-X, a
+# worker stuck in a slow read when it must be replaced, no module, a
+# module of another ABI.  The daemon stays up and keeps serving the
+# other guests.
 . "$(dirname "$0")/lib.sh"
 
 E=0000:00:03.0
