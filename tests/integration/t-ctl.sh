@@ -646,25 +646,6 @@ wait_pid "$slow_pid" 30
 check "... and once it reads, it gets all 500 answers, every record" \
     grep -qx 'ends=500 records=2000' "$T/slow.out"
 
-# Out of descriptors: accept fails, the daemon says so and pauses
-# accepting instead of spinning; the client waiting is served once
-# descriptors are free again.
-nofile=$(prlimit --pid "$DAEMON_PID" --nofile --noheadings --output HARD |
-    tr -d ' ')
-if prlimit --pid "$DAEMON_PID" --nofile=3:"$nofile" 2>/dev/null; then
-	"$PCIBACKCTL" -s "$SOCK" show stats >"$T/emfile.out" 2>&1 &
-	emfile_pid=$!
-	t_pids="$t_pids $emfile_pid"
-	check "out of descriptors: accept's error is logged" \
-	    wait_until 5 log_has 'control: accept: Too many open files'
-	prlimit --pid "$DAEMON_PID" --nofile="$nofile":"$nofile"
-	check "... the waiting client is served once there are some again" \
-	    exited_ok "$emfile_pid" 10
-	check "... with its answer" grep -q '^uptime ' "$T/emfile.out"
-else
-	ok "out of descriptors # SKIP prlimit cannot change the daemon's limit"
-fi
-
 # --- permissions -----------------------------------------------------
 chmod 711 "$SOCKDIR"
 if $NOBODY test -x "$PCIBACKCTL" -a -x "$SOCKDIR" 2>/dev/null; then
