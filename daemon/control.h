@@ -98,6 +98,7 @@ unsigned int	 control_nclients(struct pcibackd *);
 
 /* ctlcmd.c: every command but explain.  0, or an errno (control_fail). */
 int		 ctlcmd_run(struct control_conn *, const struct ctlreq *);
+struct heldev	*ctlcmd_held(struct control_conn *, const struct bdf *, int *);
 uint32_t	 ctlcmd_cfg(struct heldev *, unsigned int, unsigned int);
 struct frontend	*ctlcmd_owner(struct pcibackd *, struct heldev *,
 		    struct bdf *);

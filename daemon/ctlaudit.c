@@ -28,21 +28,6 @@
 #include "control.h"
 #include "pcibackd.h"
 
-static struct heldev *
-ctlaudit_held(struct control_conn *cc, const struct bdf *b, int *err)
-{
-	struct heldev	*hd;
-	char		 s[BDF_XL_MAX];
-
-	*err = 0;
-	if ((hd = device_find(control_env(cc), b)) == NULL) {
-		bdf_format_dev(b, s, sizeof(s));
-		*err = control_fail(cc, ENODEV, "%s: not held by pcibackd "
-		    "(pcibackctl explain %s says why)", s, s);
-	}
-	return hd;
-}
-
 static void
 ctlaudit_common(struct control_conn *cc, struct heldev *hd,
     const struct audit_entry *e)
@@ -100,7 +85,7 @@ ctlaudit_show_denied(struct control_conn *cc, const struct ctlreq *req)
 	int		 err;
 
 	if (req->cr_arg[0] != 0) {
-		if ((hd = ctlaudit_held(cc, &req->cr_bdf, &err)) == NULL)
+		if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 			return err;
 		ctlaudit_denied(cc, hd);
 		return 0;
@@ -133,7 +118,7 @@ ctlaudit_suggest(struct control_conn *cc, const struct ctlreq *req)
 	uint32_t			 i, n, hw;
 	int				 err;
 
-	if ((hd = ctlaudit_held(cc, &req->cr_bdf, &err)) == NULL)
+	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	t = &hd->hd_denied;
 	n = hd->hd_denied_dom == -1 ? 0 : t->at_used;

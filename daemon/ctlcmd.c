@@ -226,7 +226,8 @@ ctlcmd_guest_fields(struct control_conn *cc, struct frontend *fe)
 	control_fieldn(cc, "op_errors", fe->fe_guest.pg_stats.ps_errors);
 }
 
-static struct heldev *
+/* The held device a request names, or a "not held" reply. */
+struct heldev *
 ctlcmd_held(struct control_conn *cc, const struct bdf *b, int *err)
 {
 	struct heldev	*hd;
