@@ -98,6 +98,10 @@ unsigned int	 control_nclients(struct pcibackd *);
 
 /* ctlcmd.c: every command but explain.  0, or an errno (control_fail). */
 int		 ctlcmd_run(struct control_conn *, const struct ctlreq *);
+#ifdef PCIBACKD_COVERAGE
+/* pcibackd.c: a coverage build's timer writes gcov's counts. */
+void		 pcibackd_gcov(evutil_socket_t, short, void *);
+#endif
 struct heldev	*ctlcmd_held(struct control_conn *, const struct bdf *, int *);
 uint32_t	 ctlcmd_cfg(struct heldev *, unsigned int, unsigned int);
 struct frontend	*ctlcmd_owner(struct pcibackd *, struct heldev *,

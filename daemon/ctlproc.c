@@ -771,21 +771,6 @@ ctlproc_exit(int code)
 #endif
 }
 
-#ifdef PCIBACKD_COVERAGE
-extern void	__gcov_dump(void);
-extern void	__gcov_reset(void);
-
-static void
-ctlproc_gcov(evutil_socket_t fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	__gcov_dump();
-	__gcov_reset();
-}
-#endif
-
 /*
  * The forked child: fd the listening socket, chan and logfd its ends of
  * the socketpairs.  Dies with parent; gives up what si says, then every
@@ -841,7 +826,7 @@ ctlproc_main(int fd, int chan, int logfd, gid_t gid, uid_t euid,
 		static const struct timeval gcovsec = { 0, 250000 };
 		struct event	*gcovev;
 
-		gcovev = event_new(base, -1, EV_PERSIST, ctlproc_gcov, NULL);
+		gcovev = event_new(base, -1, EV_PERSIST, pcibackd_gcov, NULL);
 		if (gcovev == NULL || event_add(gcovev, &gcovsec) != 0)
 			log_warnx("control process: no coverage timer");
 	}

@@ -40,6 +40,7 @@
 
 #include <event2/event.h>
 
+#include "control.h"
 #include "pcibackd.h"
 #include "notify.h"
 
@@ -113,12 +114,13 @@ pcibackd_signal(evutil_socket_t sig, short events, void *arg)
 #ifdef PCIBACKD_COVERAGE
 /*
  * Coverage builds write gcov's counts four times a second, so that a
- * daemon the tests kill with SIGKILL still counts what it ran.
+ * daemon the tests kill with SIGKILL still counts what it ran (the
+ * control process runs the same timer).
  */
 extern void	__gcov_dump(void);
 extern void	__gcov_reset(void);
 
-static void
+void
 pcibackd_gcov(evutil_socket_t fd, short events, void *arg)
 {
 	(void)fd;
