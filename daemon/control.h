@@ -32,6 +32,8 @@
 
 #include <stdint.h>
 
+#include <event2/util.h>
+
 #include "pcibackd.h"
 
 struct control_conn;
