@@ -91,8 +91,15 @@ pcibackd_wait_worker() {
 	done
 }
 
-# A worker runs without root, under its seccomp filter, no new privileges.
-# Just forked it is still root: give it up to 3 s to drop privileges.
+# The daemon's control process (pcibackd-ctl), or nothing.
+pcibackd_ctlproc() {
+	ps -o pid=,comm= --ppid "$PCIBACKD_PID" 2>/dev/null |
+	    awk '$2 == "pcibackd-ctl" { print $1; exit }'
+}
+
+# A worker ($3 says what else: "control process") runs without root,
+# under its seccomp filter, no new privileges.  Just forked it is still
+# root: give it up to 3 s to drop privileges.
 pcibackd_worker_status() {
 	local st uid sec nnp end
 	st=/proc/$1/status
@@ -106,7 +113,7 @@ pcibackd_worker_status() {
 	uid=$(awk '/^Uid:/ { print $2 " " $3 }' "$st" 2>/dev/null)
 	sec=$(awk '/^Seccomp:/ { print $2 }' "$st" 2>/dev/null)
 	nnp=$(awk '/^NoNewPrivs:/ { print $2 }' "$st" 2>/dev/null)
-	check "$2: worker $1 runs as uid ${uid:-?} (not root), Seccomp: ${sec:-?}, NoNewPrivs: ${nnp:-?}" \
+	check "$2: ${3:-worker} $1 runs as uid ${uid:-?} (not root), Seccomp: ${sec:-?}, NoNewPrivs: ${nnp:-?}" \
 	    eval '[ -n "$uid" ] && [ "${uid%% *}" != 0 ] &&
 	    [ "${uid##* }" != 0 ] && [ "$sec" = 2 ] && [ "$nnp" = 1 ]'
 }
@@ -123,6 +130,8 @@ backend_restart() {
 	else
 		note "pcibackd has no worker process: one process, as before issue 11"
 	fi
+	pcibackd_worker_status "$(pcibackd_ctlproc)" "before the restarts" \
+	    "control process"
 	for sig in TERM KILL; do
 		now_ms
 		t0=$MS
@@ -174,6 +183,8 @@ backend_restart() {
 		ok "SIGKILL of the parent and the worker at once: restarted, worker $WORKER ($((MS - t0)) ms)"
 		metric restart_both_kill_to_worker "$((MS - t0))" ms
 		pcibackd_worker_status "$WORKER" "after both were killed"
+		pcibackd_worker_status "$(pcibackd_ctlproc)" \
+		    "after both were killed" "control process"
 	else
 		not_ok "SIGKILL of the parent and the worker: a new worker within 10 s"
 	fi
