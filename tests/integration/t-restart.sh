@@ -73,6 +73,9 @@ check "guest sees three devices" \
     test "$(gval g devices)" = 00:00.0,00:01.0,00:02.0
 check "hot-detach of an adopted device" xl detach 5 0000:00:05.0
 check "adopted device released" wait_until 5 log_has '0000:00:05.0: released by dom5'
+# The detach's Reconfigured -> Connected must end before the kill: a
+# hot-attach waits for a Connected backend (libxl__wait_for_backend).
+check "backend back to Connected after the detach" wait_until 5 be_state_is 5 4
 
 # Restarts in the middle of a reconfiguration: the toolstack and the
 # guest move on while no daemon runs; the next one finishes the pass.
