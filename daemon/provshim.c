@@ -437,7 +437,12 @@ provshim_init(struct pcibackd *env)
 		fatalx("%s: cannot set up the host scan", path);
 	env->pb_shim = ps;
 	provshim_sync(ps);
-	(void)provshim_relist(ps);
+	/*
+	 * The host scan is slow (sysfs, every function) and only a claim
+	 * needs it: after start-up, once guests are served again; a claim
+	 * before that lists them itself (provshim_functions).
+	 */
+	provshim_changed(ps);
 	return 0;
 }
 
