@@ -336,6 +336,19 @@ device_adopted(struct pcibackd *env)
 	}
 }
 
+/*
+ * A claim made from a restart record that xenstore did not confirm:
+ * free again, as before the claim.  The provider still gives it to
+ * the guest of before, so the adoption from xenstore takes it or
+ * device_adopted gives it back (and resets it), as without a record.
+ */
+void
+device_unclaim(struct heldev *hd)
+{
+	if (hd->hd_state == HD_ASSIGNED)
+		device_set_state(hd, HD_READY, -1);
+}
+
 int
 device_count(struct pcibackd *env)
 {

@@ -30,9 +30,11 @@
 
 #include <event2/event.h>
 #include <xenstore.h>
+#include <xen/io/pciif.h>
 #include <xen/io/xenbus.h>
 
 #include "pcibackd.h"
+#include "provider.h"
 #include "util.h"
 #include "xbstate.h"
 
@@ -621,12 +623,12 @@ frontend_identity(struct frontend *fe)
 	free(dom);
 }
 
+/* An instance as we know it before reading anything of it. */
 static struct frontend *
-frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
+frontend_alloc(struct pcibackd *env, unsigned int domid, unsigned int devid,
     int restarted)
 {
 	struct frontend	*fe;
-	char		*s, *id;
 	int		 mode;
 
 	if ((fe = calloc(1, sizeof(*fe))) == NULL) {
@@ -650,6 +652,18 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	    TOPO_PASSTHROUGH : TOPO_VIRTUAL;
 	topo_init(&fe->fe_topo, mode);
 	fe->fe_guest.pg_topo = &fe->fe_topo;
+	return fe;
+}
+
+static struct frontend *
+frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
+    int restarted)
+{
+	struct frontend	*fe;
+	char		*s, *id;
+
+	if ((fe = frontend_alloc(env, domid, devid, restarted)) == NULL)
+		return NULL;
 
 	/* The toolstack names the frontend; it must be this guest's. */
 	s = frontend_read(fe, "frontend");
@@ -683,6 +697,170 @@ frontend_find(struct pcibackd *env, unsigned int domid, unsigned int devid)
 	return NULL;
 }
 
+/*
+ * Undo frontend_resume: the worker goes, the devices are free again
+ * with the provider's owner kept (device_unclaim), the instance is
+ * forgotten.  Adopting it from xenstore decides afresh.
+ */
+static void
+frontend_unresume(struct frontend *fe, const char *why)
+{
+	struct pcibackd		*env = fe->fe_env;
+	struct topo_entry	*te;
+	struct heldev		*hd;
+	struct bdf		 host;
+
+	log_info("%s: its restart record does not apply (%s): adopting it "
+	    "from xenstore", fe->fe_name, why);
+	opserve_disconnect(fe);
+	while (topo_count(&fe->fe_topo) > 0) {
+		te = topo_entry(&fe->fe_topo, 0);
+		host = te->te_host;
+		(void)topo_remove(&fe->fe_topo, &host, NULL);
+		if ((hd = device_find(env, &host)) != NULL &&
+		    hd->hd_owner == (int)fe->fe_domid)
+			device_unclaim(hd);
+	}
+	(void)watch_frontend(env, fe, 0);
+	TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+	frontend_free(fe);
+}
+
+/*
+ * Serve a guest again from its restart record (record.c), before
+ * anything slow at start-up.  Only what proves that the record still
+ * describes this domain's connection is read first: the domain is the
+ * one the instance was made for (owner-vm, as frontend_identity), both
+ * ends are Connected, and the guest's frontend names the recorded grant
+ * and port.  The devices must still be the guest's with their provider.
+ * frontend_verify checks the rest once the guest is served.
+ */
+int
+frontend_resume(struct pcibackd *env, const struct record *rec)
+{
+	struct frontend	*fe;
+	struct heldev	*hd;
+	char		*vm, *own, *ref, *port, *cause = NULL, addr[BDF_XL_MAX];
+	char		 vdev[BDF_XL_MAX], id[16];
+	const char	*why = NULL;
+	uint32_t	 gref, rport;
+	size_t		 i;
+
+	snprintf(id, sizeof(id), "%u", rec->rc_domid);
+	if (frontend_find(env, rec->rc_domid, rec->rc_devid) != NULL ||
+	    xbstate_check_frontend(rec->rc_fepath, id, rec->rc_domid,
+	    rec->rc_devid, NULL, 0) != 0)
+		return -1;
+	if ((fe = frontend_alloc(env, rec->rc_domid, rec->rc_devid, 1)) ==
+	    NULL)
+		return -1;
+	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
+	fe->fe_resumed = 1;
+	snprintf(fe->fe_fepath, sizeof(fe->fe_fepath), "%s", rec->rc_fepath);
+	vm = frontend_read(fe, "/local/domain/%u/vm", fe->fe_domid);
+	own = frontend_read(fe, "owner-vm");
+	if (vm == NULL || own == NULL || strcmp(vm, own) != 0)
+		why = "not the domain it was made for";
+	free(vm);
+	free(own);
+	if (why == NULL && (frontend_state_of(fe, "state") !=
+	    XenbusStateConnected || frontend_guest_state(fe) !=
+	    XenbusStateConnected))
+		why = "not connected";
+	if (why == NULL) {
+		ref = frontend_read(fe, "%s/pci-op-ref", fe->fe_fepath);
+		port = frontend_read(fe, "%s/event-channel", fe->fe_fepath);
+		if (xbstate_parse_connect(ref, port, XEN_PCI_MAGIC, &gref,
+		    &rport, NULL) != 0 || gref != rec->rc_gref ||
+		    rport != rec->rc_port)
+			why = "another grant or port";
+		free(ref);
+		free(port);
+	}
+	for (i = 0; why == NULL && i < rec->rc_ndev; i++) {
+		bdf_format_dev(&rec->rc_host[i], addr, sizeof(addr));
+		hd = device_find(env, &rec->rc_host[i]);
+		if (hd == NULL || hd->hd_state != HD_READY ||
+		    (hd->hd_prov->po_owner(hd) != (int)fe->fe_domid &&
+		    (hd->hd_prov->po_toolstack ||
+		    hd->hd_prov->po_owner(hd) != -1)))
+			why = "a device is no longer the guest's";
+		else if (device_claim(hd, fe->fe_domid, 1, &cause) != 0)
+			why = "a device cannot be claimed";
+		else if (topo_adopt(&fe->fe_topo, &rec->rc_host[i], NULL,
+		    &hd->hd_pciop, &rec->rc_guest[i], &cause) != 0) {
+			device_unclaim(hd);
+			why = "a guest address is not valid";
+		} else {
+			bdf_format_vdev(&rec->rc_guest[i], vdev, sizeof(vdev));
+			log_info("%s %s: adopted as %s", fe->fe_name, addr,
+			    vdev);
+		}
+		free(cause);
+		cause = NULL;
+	}
+	fe->fe_gref = rec->rc_gref;
+	fe->fe_remote_port = rec->rc_port;
+	if (why == NULL && opserve_connect(fe, &cause) != 0)
+		why = cause != NULL ? cause : "cannot connect";
+	if (why != NULL) {
+		frontend_unresume(fe, why);
+		free(cause);
+		return -1;
+	}
+	log_info("%s: adopted a connected guest (grant %u, port %u) from its "
+	    "restart record", fe->fe_name, fe->fe_gref, fe->fe_remote_port);
+	return 0;
+}
+
+/*
+ * The rest of what the adoption from xenstore would check, for an
+ * instance served from its record: the toolstack's frontend nodes, and
+ * every device served in a slot of the instance at the address the
+ * guest knows.  0: it stays, as if adopted from xenstore; -1: undone.
+ */
+static int
+frontend_verify(struct frontend *fe)
+{
+	struct topo_entry	*te;
+	struct bdf		 host, guest;
+	char			*s, *id, bad[96];
+	int			 n, num, found;
+
+	s = frontend_read(fe, "frontend");
+	id = frontend_read(fe, "frontend-id");
+	found = xbstate_check_frontend(s, id, fe->fe_domid, fe->fe_devid,
+	    bad, sizeof(bad)) == 0 && strcmp(s, fe->fe_fepath) == 0;
+	free(s);
+	free(id);
+	if (!found) {
+		frontend_unresume(fe, "another frontend");
+		return -1;
+	}
+	s = frontend_read(fe, "num_devs");
+	num = xbstate_parse_num_devs(s);
+	free(s);
+	/* Each slot once; every device served must be in one. */
+	for (found = 0, n = 0; n < num; n++) {
+		if (frontend_dev(fe, n, &host) != 0 ||
+		    (te = topo_find_host(&fe->fe_topo, &host)) == NULL)
+			continue;
+		s = frontend_read(fe, "vdev-%d", n);
+		if (s != NULL && bdf_parse_vdev(s, &guest, NULL) == 0 &&
+		    bdf_equal(&guest, &te->te_guest))
+			found++;
+		free(s);
+	}
+	if (found != (int)topo_count(&fe->fe_topo)) {
+		frontend_unresume(fe, "a device not in its slots");
+		return -1;
+	}
+	fe->fe_resumed = 0;
+	if (watch_frontend(fe->fe_env, fe, 1) != 0)
+		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);
+	return 0;
+}
+
 void
 frontend_update(struct pcibackd *env, unsigned int domid, unsigned int devid)
 {
@@ -691,7 +869,10 @@ frontend_update(struct pcibackd *env, unsigned int domid, unsigned int devid)
 	unsigned int	 len;
 	int		 st;
 
-	if ((fe = frontend_find(env, domid, devid)) == NULL) {
+	fe = frontend_find(env, domid, devid);
+	if (fe != NULL && fe->fe_resumed && frontend_verify(fe) != 0)
+		fe = NULL;
+	if (fe == NULL) {
 		snprintf(path, sizeof(path), "%s/%u/%u/state", env->pb_root,
 		    domid, devid);
 		s = xs_read(env->pb_xs, XBT_NULL, path, &len);
@@ -735,6 +916,7 @@ frontend_parse_id(const char *s, size_t len, unsigned int limit,
 void
 frontend_scan(struct pcibackd *env)
 {
+	struct frontend	 *fe, *next;
 	char		**doms, **devs, path[128];
 	unsigned int	  ndoms, ndevs, i, j, domid, devid;
 
@@ -752,6 +934,12 @@ frontend_scan(struct pcibackd *env)
 		free(devs);
 	}
 	free(doms);
+	/* Served from a record, but its instance is gone. */
+	for (fe = TAILQ_FIRST(&env->pb_frontends); fe != NULL; fe = next) {
+		next = TAILQ_NEXT(fe, fe_entry);
+		if (fe->fe_resumed)
+			frontend_unresume(fe, "no instance");
+	}
 }
 
 /* @releaseDomain: find the instances whose guest is gone. */

@@ -417,6 +417,9 @@ opserve_disconnect(struct frontend *fe)
 	fe->fe_busy = 0;
 	if (!fe->fe_connected)
 		return;
+	/* Exiting, the guest stays connected for the next daemon. */
+	if (!env->pb_exiting)
+		record_remove(fe);
 	(void)xenevtchn_unbind(fe->fe_xce, fe->fe_port);
 	xenevtchn_close(fe->fe_xce);
 	fe->fe_xce = NULL;

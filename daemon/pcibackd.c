@@ -184,7 +184,7 @@ main(int argc, char *argv[])
 	const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const char	*pidfile = NULL;
 	struct timespec	 lap;
-	long long	 ms[6];
+	long long	 ms[7];
 	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
 
 	/* How long guests waited for a restarted daemon, for the log. */
@@ -266,21 +266,29 @@ main(int argc, char *argv[])
 	ms[2] = pcibackd_lap(&lap);
 	if (opserve_init(&env) != 0)
 		fatalx("no event channel or grant device: is this a Xen dom0?");
-	if (watch_init(&env) != 0)
+	if (watch_open(&env) != 0)
 		fatalx("no xenstore: is xenstored running?");
 	ms[3] = pcibackd_lap(&lap);
+	/* Guests wait for us: those with a record are served first. */
+	record_init(&env);
+	record_resume(&env);
+	ms[4] = pcibackd_lap(&lap);
+	if (watch_init(&env) != 0)
+		fatalx("cannot watch xenstore");
 	env.pb_starting = 1;
 	frontend_scan(&env);
 	env.pb_starting = 0;
 	device_adopted(&env);
-	ms[4] = pcibackd_lap(&lap);
-	control_listen(&env);
 	ms[5] = pcibackd_lap(&lap);
+	control_listen(&env);
+	ms[6] = pcibackd_lap(&lap);
 	log_info("started in %lld ms, holding %d devices",
-	    ms[0] + ms[1] + ms[2] + ms[3] + ms[4] + ms[5], device_count(&env));
+	    ms[0] + ms[1] + ms[2] + ms[3] + ms[4] + ms[5] + ms[6],
+	    device_count(&env));
 	log_info("start-up: %lld ms configuration, %lld ms set-up, %lld ms "
-	    "devices, %lld ms xenstore, %lld ms guests, %lld ms control socket",
-	    ms[0], ms[1], ms[2], ms[3], ms[4], ms[5]);
+	    "devices, %lld ms xenstore, %lld ms recorded guests, %lld ms "
+	    "guests, %lld ms control socket", ms[0], ms[1], ms[2], ms[3],
+	    ms[4], ms[5], ms[6]);
 	/* Only now: units ordered after us find the guests served. */
 	notify_ready(pcibackd_nguests(&env), device_count(&env));
 

@@ -187,6 +187,8 @@ struct frontend {
 						   "frontend-id" is wrong */
 	char			 fe_name[32];		/* "dom5" for logs */
 	int			 fe_restarted;	/* adopted at start-up */
+	/* Served from its restart record; xenstore not checked yet. */
+	int			 fe_resumed;
 	int			 fe_dying;
 	int			 fe_watching;	/* FE state watch set */
 	int			 fe_watch_fired; /* its first firing seen */
@@ -240,6 +242,7 @@ struct pcibackd {
 	unsigned int		 pb_nconnected;	/* frontends with a page */
 	struct control		*pb_control;	/* the control socket */
 	int			 pb_starting;	/* first scan: adopt */
+	char			 pb_recdir[CONTROL_PATH_MAX + 16]; /* record.c */
 	int			 pb_exiting;
 };
 
@@ -265,6 +268,8 @@ int		 device_gone(struct heldev *);
 /* The provider finished giving it back; error: 0 or an errno. */
 void		 device_giveback_done(struct heldev *, int);
 void		 device_adopted(struct pcibackd *);
+/* Forget an adoption xenstore did not confirm; the provider keeps it. */
+void		 device_unclaim(struct heldev *);
 const char	*device_reset_method(const struct heldev *);
 const char	*device_state_name(const struct heldev *);
 /* Reset a free device now, by its provider; -1 and a cause if not. */
@@ -276,7 +281,29 @@ int		 device_set_permissive(struct heldev *, int, char **);
 /* Permissive, by whoever asked. */
 int		 device_permissive(const struct heldev *);
 
+/*
+ * A restart record (record.c): what a connected guest's worker served,
+ * for the next daemon to serve it again before it reads xenstore.
+ */
+struct record {
+	unsigned int	rc_domid;
+	unsigned int	rc_devid;
+	char		rc_fepath[128];
+	uint32_t	rc_gref;
+	uint32_t	rc_port;
+	size_t		rc_ndev;
+	struct bdf	rc_host[TOPO_MAX_DEVS];
+	struct bdf	rc_guest[TOPO_MAX_DEVS];
+};
+
+/* record.c */
+void		 record_init(struct pcibackd *);
+void		 record_write(struct frontend *);
+void		 record_remove(struct frontend *);
+void		 record_resume(struct pcibackd *);
+
 /* watch.c */
+int		 watch_open(struct pcibackd *);
 int		 watch_init(struct pcibackd *);
 void		 watch_shutdown(struct pcibackd *);
 int		 watch_frontend(struct pcibackd *, struct frontend *, int);
@@ -287,6 +314,8 @@ struct frontend	*frontend_find(struct pcibackd *, unsigned int,
 int		 frontend_parse_id(const char *, size_t, unsigned int,
 		    unsigned int *);
 void		 frontend_scan(struct pcibackd *);
+/* Serve a guest again from its restart record; 0, or -1 (not done). */
+int		 frontend_resume(struct pcibackd *, const struct record *);
 void		 frontend_update(struct pcibackd *, unsigned int,
 		    unsigned int);
 void		 frontend_release_domains(struct pcibackd *);

@@ -195,8 +195,9 @@ watch_own_domid(struct pcibackd *env)
 	return domid;
 }
 
+/* The connection and where our instances are; no watch yet. */
 int
-watch_init(struct pcibackd *env)
+watch_open(struct pcibackd *env)
 {
 	if ((env->pb_xs = xs_open(0)) == NULL) {
 		log_warn("cannot connect to xenstored");
@@ -205,6 +206,18 @@ watch_init(struct pcibackd *env)
 	env->pb_domid = watch_own_domid(env);
 	snprintf(env->pb_root, sizeof(env->pb_root),
 	    "/local/domain/%u/backend/pci", env->pb_domid);
+	return 0;
+}
+
+/*
+ * The watches, after the guests a restart record let us serve again
+ * (record.c): each is a round trip, which they need not wait for.
+ */
+int
+watch_init(struct pcibackd *env)
+{
+	if (env->pb_xs == NULL && watch_open(env) != 0)
+		return -1;
 	if (!xs_watch(env->pb_xs, env->pb_root, WATCH_TOKEN_BACKEND) ||
 	    !xs_watch(env->pb_xs, "@releaseDomain", WATCH_TOKEN_RELEASE)) {
 		log_warn("xenstore watch %s", env->pb_root);

@@ -443,6 +443,8 @@ worker_start(struct frontend *fe)
 		log_warnx("%s: worker %ld: its log lines are lost",
 		    fe->fe_name, (long)pid);
 	log_debug("%s: worker %ld serves its ops", fe->fe_name, (long)pid);
+	/* What it serves, for a restarted daemon to serve at once. */
+	record_write(fe);
 	return 0;
 }
 

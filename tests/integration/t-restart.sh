@@ -50,6 +50,20 @@ reqs=$(awk -v c="${conn:-none}" '$1 == "IN" && $2 == c' "$T/adopt.trace" | wc -l
 note "restart 1: the new daemon made $reqs xenstore requests"
 check "restart 1: at most 32 xenstore requests ($reqs)" \
     test "$reqs" -le 32
+# The guest waits from the kill until its worker serves, which the
+# daemon forks right after reading the guest's port: the requests before
+# that are the window's round trips (its restart record saves the rest).
+pre=$(awk -v c="${conn:-none}" '$1 == "IN" && $2 == c { n++ }
+    $1 == "IN" && $2 == c && $6 == "(/local/domain/5/device/pci/0/event-channel" {
+    print n; exit }' "$T/adopt.trace")
+note "restart 1: the worker served after $pre xenstore requests"
+check "restart 1: served again after at most 8 xenstore requests (${pre:-none})" \
+    test "${pre:-99}" -le 8
+check "restart 1: served from its restart record" \
+    log_has 'dom5: adopted a connected guest \(grant [0-9]+, port [0-9]+\) from its restart record'
+rec=$T/restart/5.0
+check "the restart record is only its owner's (file 600, directory 700)" \
+    test "$(stat -c %a "$rec") $(stat -c %a "$T/restart")" = "600 700"
 check "restart 1: no vdev-N written" \
     sh -c '! grep -q "^IN .* WRITE (/local/domain/0/backend/pci/5/0/vdev-" "$1"' \
     x "$T/adopt.trace"
@@ -61,6 +75,25 @@ check "restart 2: connection adopted" \
     wait_until 5 sh -c 'test "$(grep -c "dom5: adopted a connected guest" "$1")" -eq 2' \
     x "$T/daemon.log"
 check "guest finishes its read loop" wait_event g loop-done 1 20
+
+# A record is never trusted over xenstore: one naming another grant is
+# not served, nor one others could have written; both go, and the guest
+# is adopted from xenstore as without a record.
+adopted() {
+	test "$(grep -c "dom5: adopted a connected guest" "$T/daemon.log")" -eq "$1"
+}
+daemon_stop KILL
+sed -i 's/^grant .*/grant 4095/' "$rec"
+daemon_start
+check "a record naming another grant: not served from it" wait_until 5 \
+    log_has 'dom5: its restart record does not apply \(another grant or port\)'
+check "... the guest adopted from xenstore" wait_until 5 adopted 3
+daemon_stop KILL
+chmod 644 "$rec"
+daemon_start
+check "a record others may read: removed, not used" wait_until 5 \
+    log_has "restart/5.0: not a restart record of ours; removed"
+check "... the guest adopted from xenstore" wait_until 5 adopted 4
 
 check "backend state never written after the first connect" \
     test "$(state_writes 5)" -eq "$w0"

@@ -1,0 +1,270 @@
+/*
+ * Copyright (c) 2026 The pcibackd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * Restart records.  Whenever the parent forks a guest's worker it
+ * writes down what that worker serves: the connection (frontend path,
+ * grant, port) and the devices with their guest addresses, one file per
+ * instance in a directory only root can read, beside the control socket
+ * (tmpfs: /run).  A restarted daemon serves each recorded guest again
+ * from its record before anything else (frontend_resume), after the few
+ * xenstore reads that prove the record still describes the domain's
+ * connection, then checks the rest against xenstore (frontend_verify)
+ * and undoes it if anything differs.  The record saves round trips; it
+ * never decides anything the guest or the toolstack controls.
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "pcibackd.h"
+#include "util.h"
+
+#define RECORD_DIR	"restart"	/* beside the control socket */
+#define RECORD_MAGIC	"pcibackd restart record 1"
+#define RECORD_MAX	(64 + 64 * (TOPO_MAX_DEVS + 8))	/* bytes */
+
+/* The directory: ours alone, or no records at all. */
+void
+record_init(struct pcibackd *env)
+{
+	char		 dir[CONTROL_PATH_MAX], *p;
+	struct stat	 st;
+
+	snprintf(dir, sizeof(dir), "%s", env->pb_conf->c_socket);
+	if ((p = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (p == dir)
+		p[1] = '\0';
+	else
+		*p = '\0';
+	snprintf(env->pb_recdir, sizeof(env->pb_recdir), "%s%s%s", dir,
+	    dir[strlen(dir) - 1] == '/' ? "" : "/", RECORD_DIR);
+	if (mkdir(env->pb_recdir, 0700) == -1 && errno != EEXIST)
+		log_warn("%s", env->pb_recdir);
+	if (lstat(env->pb_recdir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		log_warnx("%s: not a directory of ours only: no restart "
+		    "records (a restart adopts guests from xenstore alone)",
+		    env->pb_recdir);
+		env->pb_recdir[0] = '\0';
+	}
+}
+
+static int
+record_path(struct frontend *fe, char *buf, size_t len, const char *suffix)
+{
+	int	n;
+
+	n = snprintf(buf, len, "%s/%u.%u%s", fe->fe_env->pb_recdir,
+	    fe->fe_domid, fe->fe_devid, suffix);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* What the worker just forked serves; written whole, then renamed. */
+void
+record_write(struct frontend *fe)
+{
+	struct topo_entry	*te;
+	char			 path[PATH_MAX], tmp[PATH_MAX];
+	char			 host[BDF_XL_MAX], guest[BDF_XL_MAX];
+	FILE			*f;
+	size_t			 i;
+	int			 fd;
+
+	if (fe->fe_env->pb_recdir[0] == '\0' || !fe->fe_connected ||
+	    record_path(fe, path, sizeof(path), "") != 0 ||
+	    record_path(fe, tmp, sizeof(tmp), ".new") != 0)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s: %s", fe->fe_name,
+		    tmp, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	fprintf(f, "%s\ndomid %u\ndevid %u\nfrontend %s\ngrant %u\n"
+	    "port %u\n", RECORD_MAGIC, fe->fe_domid, fe->fe_devid,
+	    fe->fe_fepath, fe->fe_gref, fe->fe_remote_port);
+	for (i = 0; i < topo_count(&fe->fe_topo); i++) {
+		te = topo_entry(&fe->fe_topo, i);
+		bdf_format_dev(&te->te_host, host, sizeof(host));
+		bdf_format_vdev(&te->te_guest, guest, sizeof(guest));
+		fprintf(f, "dev %s %s\n", host, guest);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s: %s", fe->fe_name,
+		    path, strerror(errno));
+		(void)unlink(tmp);
+	}
+}
+
+/* The guest's connection went: nothing to serve again. */
+void
+record_remove(struct frontend *fe)
+{
+	char	path[PATH_MAX];
+
+	if (fe->fe_env->pb_recdir[0] == '\0' ||
+	    record_path(fe, path, sizeof(path), "") != 0)
+		return;
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s", path);
+}
+
+static int
+record_number(const char *s, unsigned int limit, unsigned int *v)
+{
+	uint64_t	n;
+
+	if (util_number(s, 10 | UTIL_CANON, (uint64_t)limit - 1, &n) != 0)
+		return -1;
+	*v = (unsigned int)n;
+	return 0;
+}
+
+/* One line "key value..." into rec; -1 if it is not one we write. */
+static int
+record_line(char *line, struct record *rec)
+{
+	char		*key, *val, *guest;
+	unsigned int	 v;
+
+	key = line;
+	if ((val = strchr(line, ' ')) == NULL)
+		return -1;
+	*val++ = '\0';
+	if (strcmp(key, "domid") == 0)
+		return record_number(val, FRONTEND_DOMID_LIMIT, &rec->rc_domid);
+	if (strcmp(key, "devid") == 0)
+		return record_number(val, FRONTEND_DEVID_LIMIT, &rec->rc_devid);
+	if (strcmp(key, "grant") == 0) {
+		if (record_number(val, UINT32_MAX, &v) != 0)
+			return -1;
+		rec->rc_gref = v;
+		return 0;
+	}
+	if (strcmp(key, "port") == 0) {
+		if (record_number(val, UINT32_MAX, &v) != 0 || v == 0)
+			return -1;
+		rec->rc_port = v;
+		return 0;
+	}
+	if (strcmp(key, "frontend") == 0) {
+		if (strlen(val) >= sizeof(rec->rc_fepath))
+			return -1;
+		memcpy(rec->rc_fepath, val, strlen(val) + 1);
+		return 0;
+	}
+	if (strcmp(key, "dev") != 0 || rec->rc_ndev == TOPO_MAX_DEVS ||
+	    (guest = strchr(val, ' ')) == NULL)
+		return -1;
+	*guest++ = '\0';
+	if (bdf_parse_dev(val, &rec->rc_host[rec->rc_ndev], NULL) != 0 ||
+	    bdf_parse_vdev(guest, &rec->rc_guest[rec->rc_ndev], NULL) != 0)
+		return -1;
+	rec->rc_ndev++;
+	return 0;
+}
+
+/*
+ * A record file of ours (a regular file, our uid, nobody else may
+ * read or write it) named <domid>.<devid> as its content says.
+ */
+static int
+record_load(int dfd, const char *name, struct record *rec)
+{
+	struct stat	 st;
+	char		*buf = NULL, *line, *next, want[32];
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->rc_domid = rec->rc_devid = (unsigned int)-1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
+	    st.st_size <= 0 || st.st_size >= RECORD_MAX ||
+	    (buf = calloc(1, (size_t)st.st_size + 1)) == NULL)
+		goto done;
+	if ((n = read(fd, buf, (size_t)st.st_size)) != st.st_size)
+		goto done;
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) == NULL)
+			goto done;	/* cut short */
+		*next++ = '\0';
+		if (line == buf) {
+			if (strcmp(line, RECORD_MAGIC) != 0)
+				goto done;
+		} else if (record_line(line, rec) != 0)
+			goto done;
+	}
+	snprintf(want, sizeof(want), "%u.%u", rec->rc_domid, rec->rc_devid);
+	if (strcmp(want, name) == 0 && rec->rc_fepath[0] != '\0' &&
+	    rec->rc_port != 0)
+		rc = 0;
+done:
+	free(buf);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Start-up: serve every recorded guest again.  A record is read once:
+ * the worker forked for it writes it anew, and one that is no longer
+ * right goes, leaving its guest to the adoption from xenstore.
+ */
+void
+record_resume(struct pcibackd *env)
+{
+	struct record	*rec;
+	struct dirent	*de;
+	DIR		*d;
+	int		 dfd, rc;
+
+	if (env->pb_recdir[0] == '\0' ||
+	    (d = opendir(env->pb_recdir)) == NULL)
+		return;
+	if ((rec = malloc(sizeof(*rec))) == NULL)
+		fatal("malloc");
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		rc = record_load(dfd, de->d_name, rec);
+		(void)unlinkat(dfd, de->d_name, 0);
+		if (rc != 0)
+			log_warnx("%s/%s: not a restart record of ours; "
+			    "removed", env->pb_recdir, de->d_name);
+		else
+			(void)frontend_resume(env, rec);
+	}
+	closedir(d);
+	free(rec);
+}
