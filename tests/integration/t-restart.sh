@@ -94,6 +94,16 @@ daemon_start
 check "a record others may read: removed, not used" wait_until 5 \
     log_has "restart/5.0: not a restart record of ours; removed"
 check "... the guest adopted from xenstore" wait_until 5 adopted 4
+# Served from a record that has a device the instance's slots do not:
+# undone once xenstore is read, the device free again.
+daemon_stop KILL
+echo "dev 0000:00:04.0 0000:00:02.00" >>"$rec"
+daemon_start
+check "a record with a device in no slot: undone after the scan" \
+    wait_until 5 log_has \
+    'dom5: its restart record does not apply \(a device not in its slots\)'
+check "... the guest adopted from xenstore" wait_until 5 adopted 6
+check "... 0000:00:04.0 free again" dump_has 0000:00:04.0 free
 
 check "backend state never written after the first connect" \
     test "$(state_writes 5)" -eq "$w0"
