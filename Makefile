@@ -33,10 +33,10 @@ ALL_LDFLAGS	 = $(LDFLAGS) $(EXTRA_LDFLAGS)
 CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 PCI_CFLAGS	:= $(shell pkg-config --cflags libpci 2>/dev/null)
 PCI_LIBS	:= $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
-XEN_PKGS	:= xenstore xenevtchn xengnttab libevent
+XEN_PKGS	:= xenstore xenevtchn xengnttab xencontrol libevent
 XEN_CFLAGS	:= $(shell pkg-config --cflags $(XEN_PKGS) 2>/dev/null)
 XEN_LIBS	:= $(shell pkg-config --libs $(XEN_PKGS) 2>/dev/null || \
-		    echo -lxenstore -lxenevtchn -lxengnttab -levent)
+		    echo -lxenstore -lxenevtchn -lxengnttab -lxenctrl -levent)
 YACC		?= yacc
 
 LIB_SRCS	:= $(sort $(wildcard lib/*.c))
@@ -73,6 +73,9 @@ $(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h compat/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon -Icompat -Ishim-driver $(PCI_CFLAGS) $(XEN_CFLAGS) \
 	    -pthread -c -o $@ $<
+
+# <xenctrl.h> pulls in Xen headers that need GNU C.
+$(B)/daemon/guestdom.o: ALL_CFLAGS += -std=gnu11
 
 $(PCIBACKD): $(DAEMON_OBJS) $(LIB)
 	$(CC) $(ALL_CFLAGS) -pthread -o $@ $(DAEMON_OBJS) $(LIB) \
@@ -245,7 +248,7 @@ FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c daemon/hostpci.c
 FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
 FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c
-FUZZ_DAEMON_fuzz_control = $(filter-out daemon/pcibackd.c daemon/log.c,$(DAEMON_SRCS)) \
+FUZZ_DAEMON_fuzz_control = $(filter-out daemon/pcibackd.c daemon/log.c daemon/guestdom.c,$(DAEMON_SRCS)) \
 			   build/fuzz/obj/daemon/parse.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c
 FUZZ_LIBS_fuzz_control	 = $(PCI_LIBS)

@@ -144,6 +144,8 @@ device_reset_timeout(evutil_socket_t fd, short events, void *arg)
 	hd->hd_reset_late = 1;
 	device_quarantine(hd, "its reset still runs after %u s",
 	    hd->hd_env->pb_conf->c_reset_timeout);
+	/* A set-up pass waiting for it now fails, saying why. */
+	frontend_retry(hd->hd_env);
 }
 
 const char *
@@ -531,6 +533,8 @@ device_giveback_done(struct heldev *hd, int error)
 		log_warnx("%s: policy not applied: %s", addr,
 		    cause != NULL ? cause : "unknown error");
 	free(cause);
+	/* A guest's set-up pass may be waiting for it (frontend_export). */
+	frontend_retry(hd->hd_env);
 }
 
 /*

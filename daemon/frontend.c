@@ -154,6 +154,7 @@ frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
 	in->xi_online = s != NULL && strcmp(s, "1") == 0;
 	free(s);
 	in->xi_dying = fe->fe_dying;
+	in->xi_down = fe->fe_down;
 	in->xi_restarted = fe->fe_restarted;
 	in->xi_connected = fe->fe_connected;
 	in->xi_held = (int)topo_count(&fe->fe_topo);
@@ -304,6 +305,14 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	if ((hd = device_find(fe->fe_env, &host)) == NULL)
 		return frontend_fail(fe, ENODEV, "%s: not held by pcibackd "
 		    "(add it to pcibackd.conf)", addr);
+	/*
+	 * Its last guest let go moments ago (a fast teardown, §2.7): wait
+	 * for the reset, which ends in frontend_retry(), or its timeout.
+	 */
+	if (!adopt && hd->hd_state == HD_RESETTING) {
+		log_info("%s %s: waiting for its reset", fe->fe_name, addr);
+		return 1;
+	}
 	/* A guest adopted after a restart already has it: never refuse. */
 	if (!adopt && topo_find_host(&fe->fe_topo, &host) == NULL &&
 	    frontend_bridge_refused(fe->fe_env, hd))
@@ -514,9 +523,12 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 		switch (a->xa_type) {
 		case XBSTATE_A_EXPORT:
 		case XBSTATE_A_ADOPT_DEV:
-			if (frontend_export(fe, a->xa_dev,
-			    a->xa_type == XBSTATE_A_ADOPT_DEV) == 0 ||
-			    a->xa_type != XBSTATE_A_EXPORT)
+			rc = frontend_export(fe, a->xa_dev,
+			    a->xa_type == XBSTATE_A_ADOPT_DEV);
+			/* Deferred: the same pass again after the reset. */
+			if (rc == 1)
+				return 0;
+			if (rc == 0 || a->xa_type != XBSTATE_A_EXPORT)
 				break;
 			frontend_rollback(fe, a->xa_dev);
 			goto fatal;
@@ -639,6 +651,8 @@ frontend_alloc(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	fe->fe_domid = domid;
 	fe->fe_devid = devid;
 	fe->fe_restarted = restarted;
+	/* Found after its guest shut down (a restart): answer at once. */
+	fe->fe_down = guestdom_down(domid);
 	fe->fe_wsock = -1;
 	snprintf(fe->fe_name, sizeof(fe->fe_name), "dom%u", domid);
 	snprintf(fe->fe_bepath, sizeof(fe->fe_bepath), "%s/%u/%u",
@@ -942,7 +956,23 @@ frontend_scan(struct pcibackd *env)
 	}
 }
 
-/* @releaseDomain: find the instances whose guest is gone. */
+/* A device's reset ended: a set-up pass waiting for it goes on. */
+void
+frontend_retry(struct pcibackd *env)
+{
+	struct frontend	*fe, *next;
+
+	for (fe = TAILQ_FIRST(&env->pb_frontends); fe != NULL; fe = next) {
+		next = TAILQ_NEXT(fe, fe_entry);
+		frontend_run(fe);
+	}
+}
+
+/*
+ * @releaseDomain, which xenstored fires when a domain shuts down as well
+ * as when it dies: find the instances whose guest is gone, or will not
+ * run again, so that the toolstack's teardown is answered at once.
+ */
 void
 frontend_release_domains(struct pcibackd *env)
 {
@@ -950,9 +980,14 @@ frontend_release_domains(struct pcibackd *env)
 
 	for (fe = TAILQ_FIRST(&env->pb_frontends); fe != NULL; fe = next) {
 		next = TAILQ_NEXT(fe, fe_entry);
-		if (xs_is_domain_introduced(env->pb_xs, fe->fe_domid))
-			continue;
-		fe->fe_dying = 1;
+		if (xs_is_domain_introduced(env->pb_xs, fe->fe_domid)) {
+			if (fe->fe_down || !guestdom_down(fe->fe_domid))
+				continue;
+			fe->fe_down = 1;
+			log_info("%s: shut down, answering the toolstack "
+			    "without its frontend", fe->fe_name);
+		} else
+			fe->fe_dying = 1;
 		frontend_run(fe);
 	}
 }

@@ -268,6 +268,7 @@ main(int argc, char *argv[])
 		fatalx("no event channel or grant device: is this a Xen dom0?");
 	if (watch_open(&env) != 0)
 		fatalx("no xenstore: is xenstored running?");
+	guestdom_init();
 	ms[3] = pcibackd_lap(&lap);
 	/* Guests wait for us: those with a record are served first. */
 	record_init(&env);
@@ -297,6 +298,7 @@ main(int argc, char *argv[])
 	control_shutdown(&env);
 	frontend_shutdown(&env);
 	watch_shutdown(&env);
+	guestdom_shutdown();
 	opserve_shutdown(&env);
 	worker_shutdown(&env);
 	device_shutdown(&env);

@@ -190,6 +190,7 @@ struct frontend {
 	/* Served from its restart record; xenstore not checked yet. */
 	int			 fe_resumed;
 	int			 fe_dying;
+	int			 fe_down;	/* guestdom_down(): won't run */
 	int			 fe_watching;	/* FE state watch set */
 	int			 fe_watch_fired; /* its first firing seen */
 	/* Connection. */
@@ -319,11 +320,19 @@ int		 frontend_resume(struct pcibackd *, const struct record *);
 void		 frontend_update(struct pcibackd *, unsigned int,
 		    unsigned int);
 void		 frontend_release_domains(struct pcibackd *);
+/* A reset ended: evaluate every instance again. */
+void		 frontend_retry(struct pcibackd *);
 void		 frontend_shutdown(struct pcibackd *);
 void		 frontend_free(struct frontend *);
 /* Its worker keeps dying: error node, Closing, as for a fatal error. */
 void		 frontend_abandon(struct frontend *, const char *);
 int		 frontend_bridge_refused(struct pcibackd *, struct heldev *);
+
+/* guestdom.c */
+void		 guestdom_init(void);
+void		 guestdom_shutdown(void);
+/* The guest will not run again (shut down, crashed, dying). */
+int		 guestdom_down(unsigned int);
 
 /* reload.c */
 /* The report's level is "info" (applied) or "warning" (not applied). */

@@ -411,6 +411,35 @@ xbstate_connected(const struct xbstate_in *in, struct xbstate_out *out)
 		xbstate_note(out, "connected");
 }
 
+/* RELEASE every slot libxl marked Closing that this instance has. */
+static void
+xbstate_release_closing(const struct xbstate_in *in, struct xbstate_out *out)
+{
+	const struct xbstate_dev	*d;
+	int				 i;
+
+	for (i = 0; i < in->xi_num_devs && i < XBSTATE_MAX_DEVS; i++) {
+		d = &in->xi_dev[i];
+		/* Not ours (any more): nothing to release; never an index. */
+		if (d->xd_state != XenbusStateClosing)
+			continue;
+		if (d->xd_exported || in->xi_restarted)
+			xbstate_push(out, XBSTATE_A_RELEASE, i, -1, -1);
+	}
+}
+
+/* A slot libxl asked to remove (state-N=5) is still listed (§2.6). */
+static int
+xbstate_removal_pending(const struct xbstate_in *in)
+{
+	int	i;
+
+	for (i = 0; i < in->xi_num_devs && i < XBSTATE_MAX_DEVS; i++)
+		if (in->xi_dev[i].xd_state == XenbusStateClosing)
+			return 1;
+	return 0;
+}
+
 /*
  * Own Reconfiguring (written by libxl, §8.1): the frontend reacts first;
  * once it is Reconfiguring too, export the new slots, release the ones
@@ -419,9 +448,6 @@ xbstate_connected(const struct xbstate_in *in, struct xbstate_out *out)
 static void
 xbstate_reconfiguring(const struct xbstate_in *in, struct xbstate_out *out)
 {
-	const struct xbstate_dev	*d;
-	int				 i;
-
 	xbstate_relink(in, out);
 	if (in->xi_fe_state != XenbusStateReconfiguring) {
 		xbstate_note(out, "waiting for frontend Reconfiguring");
@@ -429,14 +455,7 @@ xbstate_reconfiguring(const struct xbstate_in *in, struct xbstate_out *out)
 	}
 	if (xbstate_export_new(in, out) == -1)
 		return;
-	for (i = 0; i < in->xi_num_devs; i++) {
-		d = &in->xi_dev[i];
-		/* Not ours (any more): nothing to release; never an index. */
-		if (d->xd_state != XenbusStateClosing)
-			continue;
-		if (d->xd_exported || in->xi_restarted)
-			xbstate_push(out, XBSTATE_A_RELEASE, i, -1, -1);
-	}
+	xbstate_release_closing(in, out);
 	xbstate_roots_if_needed(out);
 	xbstate_switch(in, out, XenbusStateReconfigured);
 	xbstate_note(out, "reconfigure pass");
@@ -453,6 +472,73 @@ xbstate_reconfigured(const struct xbstate_in *in, struct xbstate_out *out)
 	}
 	xbstate_switch(in, out, XenbusStateConnected);
 	xbstate_note(out, "reconfigured");
+}
+
+/*
+ * The guest no longer runs (§2.7): no frontend will ever answer, and only
+ * libxl reads our state now, waiting for "4" before and after each
+ * device it detaches, 10 s each (§8.3).  Unmap, answer every
+ * reconfigure at once and sit at Connected, whatever the frontend last
+ * wrote.  A device stays owned until libxl detaches it (it has revoked
+ * and deassigned it from the guest by then) or the domain goes; nothing
+ * new is exported to a guest that cannot run.
+ */
+static void
+xbstate_down(const struct xbstate_in *in, struct xbstate_out *out)
+{
+	if (in->xi_connected)
+		xbstate_push(out, XBSTATE_A_DISCONNECT, -1, -1, -1);
+	if (in->xi_be_state == XenbusStateReconfiguring)
+		xbstate_release_closing(in, out);
+	if (in->xi_be_state != XenbusStateConnected)
+		xbstate_switch(in, out, XenbusStateConnected);
+	xbstate_note(out, "guest down, answering the toolstack");
+}
+
+/*
+ * A reconfigure is under way (libxl's 7, or our 8) and the frontend has
+ * closed, so it will answer neither: Linux's ignores 7 and 8 once it is
+ * Closing or Closed.  Do the backend's part now and go straight to
+ * Connected, which is what libxl polls for (§2.6); export nothing.
+ */
+static void
+xbstate_answer(const struct xbstate_in *in, struct xbstate_out *out)
+{
+	if (in->xi_connected)
+		xbstate_push(out, XBSTATE_A_DISCONNECT, -1, -1, -1);
+	if (in->xi_be_state == XenbusStateReconfiguring)
+		xbstate_release_closing(in, out);
+	xbstate_switch(in, out, XenbusStateConnected);
+	xbstate_note(out, "frontend closed, reconfigure answered");
+}
+
+/*
+ * Without a frontend to answer: 1 if the toolstack's request is decided
+ * here.  libxl polls for "4" every 100 ms, so after answering, Connected
+ * stays until it has removed the slot; only then does the backend follow
+ * the closed frontend (a Linux guest waits 5 s for that at most).
+ */
+static int
+xbstate_unanswered(const struct xbstate_in *in, struct xbstate_out *out)
+{
+	int	be = in->xi_be_state, fe = in->xi_fe_state;
+
+	if (in->xi_down) {
+		xbstate_down(in, out);
+		return 1;
+	}
+	if (!xbstate_is_closing(fe))
+		return 0;
+	if (be == XenbusStateReconfiguring || be == XenbusStateReconfigured) {
+		xbstate_answer(in, out);
+		return 1;
+	}
+	if (be != XenbusStateConnected || !xbstate_removal_pending(in))
+		return 0;
+	if (in->xi_connected)
+		xbstate_push(out, XBSTATE_A_DISCONNECT, -1, -1, -1);
+	xbstate_note(out, "Connected until libxl has removed the slot");
+	return 1;
 }
 
 static void
@@ -521,6 +607,8 @@ xbstate_step(const struct xbstate_in *in, struct xbstate_out *out)
 		return 0;
 	}
 	if (in->xi_restarted && xbstate_readopt(in, out) == -1)
+		return 0;
+	if (xbstate_unanswered(in, out))
 		return 0;
 	if (!xbstate_is_state(fe))
 		xbstate_guest_error(in, out);

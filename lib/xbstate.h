@@ -136,6 +136,12 @@ struct xbstate_in {
 	int	xi_fe_state;	/* frontend state, same; 0 = node gone */
 	int	xi_online;	/* backend "online" reads "1" */
 	int	xi_dying;	/* @releaseDomain: domain dying or gone */
+	/*
+	 * The guest will not run again (shut down other than to suspend,
+	 * or crashed) but its domain is still there: no frontend can
+	 * answer, only the toolstack reads the backend now (§2.7).
+	 */
+	int	xi_down;
 	int	xi_restarted;	/* found past Initialising at daemon start
 				   (§2.8); may stay set for its lifetime */
 	int	xi_connected;	/* page mapped and event channel bound */

@@ -27,6 +27,11 @@
 
 #include "stub_xen.h"
 
+/* daemon/guestdom.c's, without a hypervisor. */
+int	guestdom_down(unsigned int);
+void	guestdom_init(void);
+void	guestdom_shutdown(void);
+
 struct stub_xen	stub_xen;
 static char	stub_handle;
 static struct event *stub_events;
@@ -364,4 +369,22 @@ xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
 	(void)h;
 	(void)domid;
 	return true;
+}
+
+/* Every guest runs: the fuzzer has no hypervisor (daemon/guestdom.c). */
+int
+guestdom_down(unsigned int domid)
+{
+	(void)domid;
+	return 0;
+}
+
+void
+guestdom_init(void)
+{
+}
+
+void
+guestdom_shutdown(void)
+{
 }

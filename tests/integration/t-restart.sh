@@ -167,7 +167,10 @@ xl attach 7 0000:00:02.0 --starting
 check "closed guest: shut down" wait_event c shutdown 1 15
 daemon_stop TERM
 daemon_start
-check "closed guest: backend left Closed" be_state_is 7 6
+# The guest is down: the new daemon answers the toolstack at once
+# (issue 14 §1), where the old one had left Closed.
+check "closed guest: new daemon answers Connected for the toolstack" \
+    wait_until 5 be_state_is 7 4
 xl -w 300 destroy 7
 check "closed guest: device released by the new daemon at destroy" \
     wait_until 5 log_has '0000:00:02.0: released by dom7'

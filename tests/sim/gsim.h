@@ -96,6 +96,7 @@ struct gsim {
 	int			 gs_once;
 	int			 gs_paused;
 	int			 gs_linger;
+	int			 gs_close_on_reconf; /* close instead of answering 7 */
 	long			 gs_run_ms;
 	long			 gs_wait_ms;	/* for the frontend dir */
 	long			 gs_delay_ms;	/* before publishing */

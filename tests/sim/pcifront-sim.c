@@ -44,6 +44,7 @@
 
 static volatile int	gsim_stop_flag;
 static volatile int	gsim_unpaused;
+static volatile int	gsim_crash_flag;	/* SIGUSR2: the guest crashes */
 
 static const char *const gsim_result_names[] = {
 	[GSIM_RUNNING] = "running",
@@ -71,7 +72,7 @@ gsim_usage(void)
 {
 	fprintf(stderr,
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
-	    "[--linger]\n"
+	    "[--linger] [--close-on-reconf]\n"
 	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
 	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
@@ -86,6 +87,8 @@ gsim_on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		gsim_unpaused = 1;
+	else if (sig == SIGUSR2)
+		gsim_crash_flag = 1;
 	else
 		gsim_stop_flag = 1;
 }
@@ -119,6 +122,8 @@ gsim_flag(struct gsim *gs, const char *o)
 		gs->gs_shutdown = 1;
 	else if (strcmp(o, "--linger") == 0)
 		gs->gs_linger = 1;
+	else if (strcmp(o, "--close-on-reconf") == 0)
+		gs->gs_close_on_reconf = 1;
 	else if (strcmp(o, "--netbsd") == 0)
 		gs->gs_netbsd = 1;
 	else if (strcmp(o, "--msi") == 0)
@@ -222,6 +227,22 @@ gsim_wait_unpause(struct gsim *gs)
 	gsim_event(gs, "unpaused");
 }
 
+
+/* SIGUSR2: the domain crashes, once; the guest answers nothing more. */
+static int
+gsim_crash(struct gsim *gs)
+{
+	static int	done;
+
+	if (!gsim_crash_flag)
+		return 0;
+	if (!done) {
+		done = 1;
+		(void)xensim_guest_set_state(gs->gs_guest, "crashed");
+		gsim_event(gs, "crashed");
+	}
+	return 1;
+}
 /* Keep the xenstore ring serviced while time passes. */
 static void
 gsim_idle(struct gsim *gs, long ms)
@@ -229,9 +250,11 @@ gsim_idle(struct gsim *gs, long ms)
 	long	 end = gsim_now_ms() + ms;
 	char	*tok;
 
-	while (!gsim_stop_flag && gsim_now_ms() < end)
+	while (!gsim_stop_flag && gsim_now_ms() < end) {
+		gsim_crash(gs);
 		if (gsim_watch_event(gs, GSIM_SLICE_MS, &tok) == 0)
 			free(tok);
+	}
 }
 
 /*
@@ -377,6 +400,13 @@ gsim_follow(struct gsim *gs)
 			gsim_connect(gs);
 		break;
 	case XenbusStateReconfiguring:
+		/* A guest shutting down as libxl asks: Linux closes. */
+		if (gs->gs_close_on_reconf &&
+		    gs->gs_state == XenbusStateConnected) {
+			(void)gsim_switch(gs, XenbusStateClosing);
+			gsim_event(gs, "closing-on-reconf");
+			break;
+		}
 		if (gs->gs_state == XenbusStateConnected)
 			gsim_detach_pass(gs);
 		if (gs->gs_state == XenbusStateConnected ||
@@ -864,6 +894,11 @@ gsim_run(struct gsim *gs, long deadline)
 	while (r == GSIM_RUNNING) {
 		if (gsim_stop_flag || gsim_now_ms() >= deadline)
 			return GSIM_STOPPED;
+		/* Crashed: the domain stays, nothing in it answers. */
+		if (gsim_crash(gs)) {
+			gsim_idle(gs, deadline - gsim_now_ms());
+			return GSIM_STOPPED;
+		}
 		r = gsim_follow(gs);
 		if (r != GSIM_RUNNING)
 			break;
@@ -977,6 +1012,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if ((gs.gs_guest = xensim_guest_create(gs.gs_domid)) == NULL) {

@@ -986,6 +986,196 @@ test_destroy_release_domain(void **unused)
 	assert_true(has(w->w_out.xo_reason, "destroyed"));
 }
 
+/* ---- teardown that does not make libxl wait (issue 14 §1) ---- */
+
+/* libxl's detach of id, the frontend not answering: 4 at once (§2.6). */
+static void
+detach_unanswered(struct world *w, int id)
+{
+	char	want[32];
+
+	assert_int_equal(w->w_in.xi_be_state, XenbusStateConnected);
+	snprintf(want, sizeof(want), "RELEASE:%d SWITCH:7>4", slot_of(w, id));
+	detach_begin(w, id);
+	expect(w, want);
+	assert_false(owns(w, id));
+	detach_end(w, id);
+}
+
+static void
+test_shutdown_then_destroy_answers_at_once(void **unused)
+{
+	struct world	*w = connected(3);
+
+	(void)unused;
+	fe(w, XenbusStateClosing);
+	expect(w, "DISCONNECT SWITCH:4>5");
+	fe(w, XenbusStateClosed);
+	expect(w, "SWITCH:5>6");
+	assert_int_equal(w->w_nown, 3);		/* kept while it runs */
+	w->w_in.xi_down = 1;			/* @releaseDomain: shut down */
+	expect(w, "SWITCH:6>4");
+	expect(w, "NOTHING");
+	detach_unanswered(w, 101);
+	expect(w, "NOTHING");			/* stays 4 for the next one */
+	detach_unanswered(w, 100);
+	detach_unanswered(w, 102);
+	assert_int_equal(w->w_nown, 0);
+	assert_int_equal(w->w_released, 3);
+	w->w_in.xi_be_exists = 0;		/* libxl's last detach */
+	expect(w, "TEARDOWN");
+}
+
+static void
+test_crash_while_connected_answers_at_once(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	w->w_in.xi_down = 1;			/* crashed, FE still 4 */
+	expect(w, "DISCONNECT");
+	expect(w, "NOTHING");
+	detach_unanswered(w, 100);
+	detach_unanswered(w, 101);
+	assert_int_equal(w->w_nown, 0);
+}
+
+static void
+test_down_in_the_middle_of_a_detach(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	detach_begin(w, 100);
+	fe(w, XenbusStateReconfiguring);
+	expect(w, "RELEASE:0 SWITCH:7>8");
+	w->w_in.xi_down = 1;			/* FE never writes 4 */
+	expect(w, "DISCONNECT SWITCH:8>4");
+	detach_end(w, 100);
+	expect(w, "NOTHING");
+	detach_unanswered(w, 101);
+}
+
+static void
+test_down_exports_nothing(void **unused)
+{
+	struct world	*w = connected(1);
+
+	(void)unused;
+	w->w_in.xi_down = 1;
+	expect(w, "DISCONNECT");
+	add_dev(w, 200, 1);			/* pci-attach to a dead guest */
+	expect(w, "SWITCH:7>4");
+	assert_false(owns(w, 200));
+	assert_int_equal(w->w_in.xi_dev[1].xd_state,
+	    XenbusStateInitialising);
+}
+
+/* Interleaving 1: libxl's 7 first, then the frontend closes. */
+static void
+test_frontend_closes_after_detach_request(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	detach_begin(w, 100);
+	expect(w, "NOTHING");			/* waiting for the FE */
+	fe(w, XenbusStateClosing);
+	expect(w, "DISCONNECT RELEASE:0 SWITCH:7>4");
+	expect(w, "NOTHING");			/* 4 until libxl saw it */
+	expect(w, "NOTHING");
+	detach_end(w, 100);
+	expect(w, "SWITCH:4>5");		/* now follow the FE */
+	fe(w, XenbusStateClosed);
+	expect(w, "SWITCH:5>6");
+	assert_false(owns(w, 100));
+	assert_true(owns(w, 101));		/* online: kept */
+}
+
+/* Interleaving 2: both in one snapshot. */
+static void
+test_frontend_closes_with_detach_request(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	detach_begin(w, 101);
+	fe(w, XenbusStateClosed);
+	expect(w, "DISCONNECT RELEASE:1 SWITCH:7>4");
+	detach_end(w, 101);
+	expect(w, "SWITCH:4>6");
+	assert_true(owns(w, 100));
+}
+
+/* Interleaving 3: the frontend answered 7, then closed instead of 4. */
+static void
+test_frontend_closes_after_answering(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	detach_begin(w, 100);
+	fe(w, XenbusStateReconfiguring);
+	expect(w, "RELEASE:0 SWITCH:7>8");
+	fe(w, XenbusStateClosing);
+	expect(w, "DISCONNECT SWITCH:8>4");
+	expect(w, "NOTHING");
+	detach_end(w, 100);
+	expect(w, "SWITCH:4>5");
+	assert_int_equal(w->w_released, 1);
+}
+
+/*
+ * Interleaving 4: the frontend closed first.  libxl's wait for 4 before
+ * the detach finds 5 or 6 until the guest is down; then it goes on.
+ */
+static void
+test_frontend_closed_before_detach_request(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	fe(w, XenbusStateClosing);
+	expect(w, "DISCONNECT SWITCH:4>5");
+	expect(w, "NOTHING");			/* libxl would wait here */
+	fe(w, XenbusStateClosed);
+	expect(w, "SWITCH:5>6");
+	w->w_in.xi_down = 1;
+	expect(w, "SWITCH:6>4");
+	detach_unanswered(w, 100);
+	detach_unanswered(w, 101);
+}
+
+/* Interleaving 5: a hot-attach the closing frontend will never see. */
+static void
+test_frontend_closes_during_attach(void **unused)
+{
+	struct world	*w = connected(1);
+
+	(void)unused;
+	add_dev(w, 200, 1);
+	fe(w, XenbusStateClosing);
+	expect(w, "DISCONNECT SWITCH:7>4");
+	assert_false(owns(w, 200));
+	expect(w, "SWITCH:4>5");		/* no slot at 5: follow */
+}
+
+/* A running guest whose frontend answers: the handshake as before. */
+static void
+test_live_detach_still_waits_for_frontend(void **unused)
+{
+	struct world	*w = connected(2);
+
+	(void)unused;
+	detach_begin(w, 100);
+	expect(w, "NOTHING");
+	assert_true(owns(w, 100));
+	fe(w, XenbusStateReconfiguring);
+	expect(w, "RELEASE:0 SWITCH:7>8");
+	fe(w, XenbusStateConnected);
+	expect(w, "SWITCH:8>4");
+}
+
 static void
 test_teardown_beats_everything(void **unused)
 {
@@ -1481,6 +1671,7 @@ random_input(struct xbstate_in *in, uint32_t *seed)
 	xbstate_in_init(in);
 	in->xi_be_exists = next(seed) % 16 != 0;
 	in->xi_dying = next(seed) % 16 == 0;
+	in->xi_down = next(seed) % 8 == 0;
 	in->xi_online = next(seed) % 8 != 0;
 	in->xi_restarted = next(seed) % 2;
 	in->xi_connected = next(seed) % 2;
@@ -1525,7 +1716,17 @@ check_invariants(const struct xbstate_in *in, const struct xbstate_out *out)
 			assert_int_not_equal(a->xa_state, a->xa_from);
 			assert_true(a->xa_state >= XenbusStateInitWait &&
 			    a->xa_state <= XenbusStateReconfigured);
-			/* Never back out of Closing/Closed (§2.2.3). */
+			/*
+			 * Never back out of Closing/Closed (§2.2.3), except
+			 * to answer libxl once the guest cannot run (§2.7).
+			 */
+			if (in->xi_down && last &&
+			    (a->xa_from == XenbusStateClosing ||
+			    a->xa_from == XenbusStateClosed)) {
+				assert_int_equal(a->xa_state,
+				    XenbusStateConnected);
+				break;
+			}
 			assert_false(a->xa_from == XenbusStateClosed);
 			if (a->xa_from == XenbusStateClosing)
 				assert_int_equal(a->xa_state,
@@ -1784,6 +1985,16 @@ main(void)
 		cmocka_unit_test(test_destroy_backend_dir_gone),
 		cmocka_unit_test(test_destroy_release_domain),
 		cmocka_unit_test(test_teardown_beats_everything),
+		cmocka_unit_test(test_shutdown_then_destroy_answers_at_once),
+		cmocka_unit_test(test_crash_while_connected_answers_at_once),
+		cmocka_unit_test(test_down_in_the_middle_of_a_detach),
+		cmocka_unit_test(test_down_exports_nothing),
+		cmocka_unit_test(test_frontend_closes_after_detach_request),
+		cmocka_unit_test(test_frontend_closes_with_detach_request),
+		cmocka_unit_test(test_frontend_closes_after_answering),
+		cmocka_unit_test(test_frontend_closed_before_detach_request),
+		cmocka_unit_test(test_frontend_closes_during_attach),
+		cmocka_unit_test(test_live_detach_still_waits_for_frontend),
 		cmocka_unit_test(test_recreated_dir_tears_down_old_instance),
 		cmocka_unit_test(test_recreated_dir_with_devices_only),
 		cmocka_unit_test(test_own_state_unreadable_waits),

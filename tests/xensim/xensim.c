@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include <xenctrl.h>
+#include <xen/sched.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
 
@@ -188,11 +189,46 @@ xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
 		memset(&info[n], 0, sizeof info[n]);
 		info[n].domid = dom;
 		info[n].dying = strcmp(state, "dying") == 0;
-		info[n].shutdown = strcmp(state, "shutdown") == 0;
+		info[n].shutdown = strcmp(state, "shutdown") == 0 ||
+		    strcmp(state, "suspended") == 0;
 		info[n].crashed = strcmp(state, "crashed") == 0;
 		info[n].running = strcmp(state, "running") == 0;
 		info[n].nr_online_vcpus = 1;
 		first_domid = dom + 1;
+	}
+	return (int)n;
+}
+
+/*
+ * The backend's question (daemon/guestdom.c): the flags, with the
+ * shutdown reason; "suspended" is a shutdown a resume undoes.
+ */
+int
+xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain,
+    unsigned int max_domains, xc_domaininfo_t *info)
+{
+	char		state[32];
+	unsigned int	n, dom, why;
+
+	for (n = 0; n < max_domains; n++) {
+		if (xensim_dom_find(xch->xh_dir, first_domain, &dom, state,
+		    sizeof state) == -1)
+			break;
+		memset(&info[n], 0, sizeof info[n]);
+		info[n].domain = (domid_t)dom;
+		why = SHUTDOWN_poweroff;
+		if (strcmp(state, "dying") == 0)
+			info[n].flags |= XEN_DOMINF_dying;
+		else if (strcmp(state, "crashed") == 0)
+			why = SHUTDOWN_crash;
+		else if (strcmp(state, "suspended") == 0)
+			why = SHUTDOWN_suspend;
+		else if (strcmp(state, "shutdown") != 0)
+			why = ~0U;
+		if (why != ~0U)
+			info[n].flags |= XEN_DOMINF_shutdown |
+			    (why << XEN_DOMINF_shutdownshift);
+		first_domain = dom + 1;
 	}
 	return (int)n;
 }
