@@ -178,6 +178,19 @@ check "5: live detach still goes through the frontend" \
 check "5: the guest lost edu" test "$(gval l devices)" = 00:00.0,00:01.0
 
 destroy 10 l
+
+# 6. The same as 1, played by the guest: it closes on libxl's 7.
+connect3 m 12 --close-on-reconf
+check "seventh guest connects" wait_event m connected
+timed detach 12 0000:00:02.0
+check "6: a guest closing on libxl's 7: detach done in < 3 s" \
+    test "$xl_rc" = 0 -a "$xl_ms" -lt 3000
+check "6: it closed" wait_event m closing-on-reconf
+check "6: backend then follows it to Closed" wait_until 5 be_state_is 12 6
+kill -USR2 "$(guest_pid m)"
+check "6: it crashes, destroy goes through" \
+    sh -c 'sleep 0.5; exit 0' && wait_until 5 be_state_is 12 4
+destroy 12 m
 check "daemon still running" daemon_alive
 check "daemon serves a new guest with a device of the shut-down guest" \
     serves 11 0000:00:03.0 p
