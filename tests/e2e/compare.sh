@@ -89,6 +89,17 @@ cut -d' ' -f1 "$a/metrics.txt" "$b/metrics.txt" | sort -u | while read -r m; do
 	    "$b/metrics.txt")
 	printf '%-24s %-34s %s\n' "$m" "${va:--}" "${vb:--}"
 done
+# Issue 14 §1, side by side: what the toolstack's teardown costs.
+echo
+printf '%-24s %10s %10s %s\n' "teardown (s)" "${a##*/}" "${b##*/}" ratio
+for m in xl_pci_detach_returns xl_shutdown xl_shutdown_after_halt \
+    xl_destroy; do
+	va=$(awk -v m="$m" '$1 == m { print $2 }' "$a/metrics.txt")
+	vb=$(awk -v m="$m" '$1 == m { print $2 }' "$b/metrics.txt")
+	r=$(awk -v x="${va:-0}" -v y="${vb:-0}" \
+	    'BEGIN { if (x > 0 && y > 0) printf "%.2f", y / x; else print "-" }')
+	printf '%-24s %10s %10s %s\n' "$m" "${va:--}" "${vb:--}" "$r"
+done
 echo
 for d in "$a" "$b"; do
 	echo "${d##*/}: $(grep -c '^ok' "$d/results.txt") passed," \

@@ -112,6 +112,13 @@ follow_part=
 
 follow_line() {
 	local l=${1%$'\r'}
+	# The kernel's last line: the guest's own shutdown ends here.
+	case $l in
+	*"reboot: System halted"* | *"reboot: Power down"*)
+		now_ms
+		MARK_MS[halted]=$MS
+		;;
+	esac
 	case $l in
 	*"E2E "*) l=${l#*E2E } ;;
 	*) return 0 ;;

@@ -378,14 +378,15 @@ kernel_notes() {
 	done
 }
 
-# The second guest gets e1000e and nvme after the first one let them go
-# (so after their reset), uses them briefly, and is then destroyed.
+# The second guest gets e1000e, nvme and e1000 after the first one let
+# them go (so after their reset), uses two briefly, and is then destroyed.
 phase_second() {
 	say "mark second-up"
-	if wait_for 90 eval 'find_dev 8086 10d3 && find_dev 1b36 0010'; then
-		ok "second guest: e1000e and nvme visible"
+	if wait_for 90 eval 'find_dev 8086 10d3 && find_dev 1b36 0010 &&
+	    find_dev 8086 100e'; then
+		ok "second guest: e1000e, nvme and e1000 visible"
 	else
-		not_ok "second guest: e1000e and nvme visible within 90 s"
+		not_ok "second guest: e1000e, nvme and e1000 visible within 90 s"
 	fi
 	find_dev 8086 10d3 &&
 	    nic_checks e1000e-2nd "$DEV" e1000e MSI-X "$NET_E1000E" 4

@@ -6,6 +6,8 @@
 
 PCIBACKD_CONF=/e2e/scenario.d/pcibackd.conf
 PCIBACKD_PID=
+# Issue 14 §1: libxl's part of xl shutdown -w and xl destroy, 3 devices.
+TEARDOWN_MAX_MS=3000
 
 # Ready when the control socket answers.
 pcibackd_wait_ready() {
