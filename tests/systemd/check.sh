@@ -54,7 +54,8 @@ got=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | sort |
     tr '\n' ' ')
 want=$(echo "$CAPS" | tr ' ' '\n' | sort | tr '\n' ' ')
 check "capabilities: $CAPS, no more" test "$got" = "$want"
-for d in /dev/xen/evtchn /dev/xen/gntdev /dev/xen/xenbus /dev/pcishim; do
+for d in /dev/xen/evtchn /dev/xen/gntdev /dev/xen/xenbus /dev/xen/privcmd \
+    /dev/xen/hypercall /dev/pcishim; do
 	check "DeviceAllow=$d rw" grep -qx "DeviceAllow=$d rw" "$unit"
 done
 # The workers' chroot and set*id calls, within the unit's filter.
