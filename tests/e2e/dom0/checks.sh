@@ -206,8 +206,6 @@ shutdown_guest() {
 	done
 	wait "$pid"
 	rc=$?
-	now_ms
-	gone=$MS
 	follow_read all
 	if [ $rc -ne 0 ]; then
 		note "'xl shutdown -w $GUEST' exited $rc:"
@@ -215,7 +213,16 @@ shutdown_guest() {
 			note "  $l"
 		done
 	fi
-	if [ $rc -eq 0 ] && wait_gone 60; then
+	# xl returns once the domain has shut down; libxl's destroy (xl
+	# create's child does it) ends when the domain is gone.
+	end=$((MS + 60000))
+	while guest_alive && [ "$MS" -lt "$end" ]; do
+		nap 0.1
+		now_ms
+	done
+	now_ms
+	gone=$MS
+	if [ $rc -eq 0 ] && ! guest_alive; then
 		ok "xl shutdown -w: guest gone ($(secs $((gone - t0))) s)"
 		metric xl_shutdown "$(secs $((gone - t0)))" s
 		halted=${MARK_MS[halted]:-}
@@ -257,7 +264,12 @@ next_guest() {
 	t1=$MS
 	check "xl destroy: second guest gone" wait_gone 60
 	metric xl_destroy "$(secs $((t1 - t0)))" s
-	teardown_check "xl destroy (3 devices, live guest)" $((t1 - t0))
+	# Not checked: a live guest's frontend unplugs each device from the
+	# guest before libxl goes on, which is the guest's own time and
+	# the same with xen-pciback (tests/e2e/README.md).
+	[ -n "${TEARDOWN_MAX_MS:-}" ] && [ $((t1 - t0)) -gt "$TEARDOWN_MAX_MS" ] &&
+	    note "xl destroy of a live guest took over" \
+	    "$(secs "$TEARDOWN_MAX_MS") s: its frontend's unplugs"
 	follow_read all
 }
 
