@@ -119,5 +119,6 @@ int		 ctlmetrics_show(struct control_conn *, const struct ctlreq *);
 
 /* explain.c */
 int		 explain_run(struct control_conn *, const struct ctlreq *);
+int		 explain_check(struct control_conn *, const struct ctlreq *);
 
 #endif /* PCIBACKD_CONTROL_H */

@@ -39,6 +39,7 @@ const struct control_cmdinfo control_cmdinfo[] = {
 	{ CONTROL_CMD_SHOW_DENIED,	"show denied",	1, 0 },
 	{ CONTROL_CMD_SUGGEST,		"suggest",	1, 0 },
 	{ CONTROL_CMD_SHOW_METRICS,	"show metrics",	0, 0 },
+	{ CONTROL_CMD_CHECK,		"check",	0, 0 },
 };
 const unsigned int control_ncmdinfo =
     sizeof(control_cmdinfo) / sizeof(control_cmdinfo[0]);

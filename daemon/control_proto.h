@@ -103,6 +103,7 @@ struct control_hdr {
 #define CONTROL_CMD_SHOW_DENIED		15	/* address, or "" for all */
 #define CONTROL_CMD_SUGGEST		16	/* address */
 #define CONTROL_CMD_SHOW_METRICS	17	/* no arguments */
+#define CONTROL_CMD_CHECK		18	/* no arguments */
 
 /*
  * The one table of commands both programs use (control_proto.c): the

@@ -70,6 +70,7 @@ static const struct {
 	{ CONTROL_CMD_SHOW_DENIED, ctlaudit_show_denied },
 	{ CONTROL_CMD_SUGGEST, ctlaudit_suggest },
 	{ CONTROL_CMD_SHOW_METRICS, ctlmetrics_show },
+	{ CONTROL_CMD_CHECK, explain_check },
 };
 
 int

@@ -44,6 +44,7 @@ static const char *const device_state_names[] = {
 };
 
 static void	device_reset_timeout(evutil_socket_t, short, void *);
+static void	device_drop_grants(struct heldev *);
 
 /* A reset has reset-timeout to end; past it the device is quarantined. */
 static void
@@ -175,11 +176,16 @@ device_set_policy(struct heldev *hd, const struct heldev_policy *hp,
     char **cause)
 {
 	struct cfgspace_policy	pol;
+	int			error;
 
 	*cause = NULL;
 	device_cfgpolicy(hp, &pol);
 	if (cfgspace_set_policy(hd->hd_pciop.pd_cs, &pol, cause) != 0)
 		return -1;
+	if ((error = cfgspace_set_intx_held(hd->hd_pciop.pd_cs,
+	    hp->hp_intx_held)) != 0)
+		return util_cause(cause, "cannot hold INTx off: %s",
+		    strerror(-error));
 	if (hp != &hd->hd_pol)
 		hd->hd_pol = *hp;
 	/* The owner's worker has the old policy: a new one. */
@@ -379,9 +385,35 @@ device_reset_method(const struct heldev *hd)
 	return hd->hd_prov->po_reset_method(hd);
 }
 
+/*
+ * Its INTx line is shared outside the guest, and it has MSI or MSI-X:
+ * INTx disable set in hardware before the guest has it, and kept set
+ * for the whole assignment (lib/sharepol.c).
+ */
+static int
+device_hold_intx(struct heldev *hd, unsigned int domid, const char *with,
+    char **cause)
+{
+	struct heldev_policy	 hp = hd->hd_pol;
+	char			 addr[BDF_XL_MAX];
+
+	hp.hp_intx_held = 1;
+	if (device_set_policy(hd, &hp, cause) != 0)
+		return -1;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	log_warnx("dom%u %s: its INTx line %u is shared with %s (XSA-461): "
+	    "given with INTx held off in hardware, so the guest must use MSI "
+	    "or MSI-X; a driver that needs INTx gets no interrupt (\"allow "
+	    "shared-irq\" in its device block gives it INTx)", domid, addr,
+	    (unsigned int)hd->hd_info.ci_irq, with);
+	return 0;
+}
+
 int
 device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 {
+	char	*hold = NULL;
+
 	*cause = NULL;
 	if (hd->hd_owner == (int)domid)
 		return 0;
@@ -411,32 +443,50 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 		    "moment");
 	}
 	/*
-	 * A guest adopted after a restart already has it: never refuse.
-	 * A fresh export found by the start-up scan is checked like any.
+	 * A guest adopted after a restart already has it: never refuse,
+	 * but hold its INTx off again.  A fresh export found by the
+	 * start-up scan is checked like any.
 	 */
-	if (!adopt && share_check(hd->hd_env, hd, domid, cause) != 0)
+	if (share_check(hd->hd_env, hd, domid, &hold, cause) != 0) {
+		if (!adopt)
+			return -1;
+		free(*cause);
+		*cause = NULL;
+	}
+	if (hold != NULL && device_hold_intx(hd, domid, hold, cause) != 0) {
+		free(hold);
 		return -1;
-	if (hd->hd_prov->po_assign(hd, domid, cause) != 0)
+	}
+	free(hold);
+	if (hd->hd_prov->po_assign(hd, domid, cause) != 0) {
+		device_drop_grants(hd);
 		return -1;
+	}
 	device_set_state(hd, HD_ASSIGNED, (int)domid);
 	return 0;
 }
 
-/* What the toolstack granted was for the guest that let go only. */
+/*
+ * What the toolstack granted was for the guest that let go only; so was
+ * INTx held off, which the next guest's claim decides again.
+ */
 static void
-device_drop_grants(struct heldev *hd, const char *addr)
+device_drop_grants(struct heldev *hd)
 {
 	struct heldev_policy	 hp = hd->hd_pol;
-	char			*cause = NULL;
+	char			 addr[BDF_XL_MAX], *cause = NULL;
+	int			 ts = hp.hp_tsperm || hp.hp_intctl;
 
-	if (!hp.hp_tsperm && !hp.hp_intctl)
+	if (!ts && !hp.hp_intx_held)
 		return;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	hp.hp_tsperm = 0;
 	hp.hp_intctl = 0;
+	hp.hp_intx_held = 0;
 	if (device_set_policy(hd, &hp, &cause) != 0)
 		log_warnx("%s: policy not applied: %s", addr,
 		    cause != NULL ? cause : "unknown error");
-	else
+	else if (ts)
 		log_info("%s: the toolstack's permissive and interrupt "
 		    "control ended with the guest", addr);
 	free(cause);
@@ -457,7 +507,7 @@ device_unassign(struct heldev *hd)
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	if (hd->hd_owner != -1)
 		log_info("%s: released by dom%d", addr, hd->hd_owner);
-	device_drop_grants(hd, addr);
+	device_drop_grants(hd);
 	if (hd->hd_state == HD_GONE) {
 		device_set_state(hd, HD_READY, -1);
 		(void)device_unhold(hd->hd_env, hd);

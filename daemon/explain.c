@@ -18,6 +18,8 @@
 /*
  * pcibackctl explain: whether a device can be given to a guest now, and
  * every reason, one record each ("blocks", "warning", "info").
+ * pcibackctl check: every held device a guest would be refused, before
+ * any guest asks, with the configuration line that allows it.
  */
 
 #include <stdarg.h>
@@ -27,6 +29,7 @@
 #include "control.h"
 #include "pcibackd.h"
 #include "provider.h"
+#include "sharepol.h"
 
 static void
 explain_reason(struct control_conn *cc, const char *level, const char *fmt,
@@ -122,13 +125,23 @@ explain_reset(struct control_conn *cc, struct heldev *hd)
 		    "%s", cd->cd_file, cd->cd_line, cd->cd_reset);
 }
 
-static void
-explain_share_reason(void *arg, int allowed, const char *text)
-{
-	struct control_conn	*cc = arg;
+struct explain_share {
+	struct control_conn	*es_cc;
+	int			 es_what;	/* refused: SHAREPOL_IRQ|_PAGE */
+};
 
-	explain_reason(cc, allowed ? "warning" : "blocks", "%s%s", text,
-	    allowed ? "" : " (XSA-461)");
+/* "blocks" only for what would block: a refusal for any guest. */
+static void
+explain_share_reason(void *arg, const struct share_item *it)
+{
+	struct explain_share	*es = arg;
+	char			 text[384];
+
+	share_text(it, text, sizeof(text));
+	if (it->sit_verdict == SHAREPOL_REFUSE)
+		es->es_what |= it->sit_kind;
+	explain_reason(es->es_cc, it->sit_verdict == SHAREPOL_REFUSE ?
+	    "blocks" : "warning", "%s", text);
 }
 
 /* Bridges: refused on the virtual bus unless allowed (bug 9). */
@@ -154,11 +167,20 @@ explain_bridge(struct control_conn *cc, struct heldev *hd)
 static void
 explain_share(struct control_conn *cc, struct heldev *hd)
 {
+	struct explain_share	es = { cc, 0 };
+	char			fix[256];
+
 	if (share_list(control_env(cc), hd, hd->hd_owner,
-	    explain_share_reason, cc) < 0)
+	    explain_share_reason, &es) < 0) {
 		explain_reason(cc, "blocks", "cannot list the host's PCI "
 		    "functions to check for a shared INTx line or BAR page "
 		    "(XSA-461)");
+		return;
+	}
+	if (es.es_what == 0)
+		return;
+	share_fix(control_env(cc), &hd->hd_bdf, es.es_what, fix, sizeof(fix));
+	explain_reason(cc, "info", "to give it anyway: %s", fix);
 }
 
 static void
@@ -237,5 +259,104 @@ explain_run(struct control_conn *cc, const struct ctlreq *req)
 		explain_unheld(cc, &b);
 	else
 		explain_held(cc, hd);
+	return 0;
+}
+
+/* ---- pcibackctl check -------------------------------------------- */
+
+struct explain_check {
+	struct control_conn	*ec_cc;
+	const struct heldev	*ec_hd;
+	char			 ec_addr[BDF_XL_MAX];
+	int			 ec_what;	/* refused: SHAREPOL_IRQ|_PAGE */
+	int			 ec_refused;
+};
+
+static void
+explain_check_record(struct explain_check *ec, const char *verdict,
+    const char *text, const char *fix)
+{
+	struct control_conn	*cc = ec->ec_cc;
+
+	control_begin(cc, "check");
+	control_field(cc, CONTROL_F_STRING, "address", ec->ec_addr);
+	control_field(cc, CONTROL_F_STRING, "name", ec->ec_hd->hd_name);
+	control_field(cc, CONTROL_F_STRING, "verdict", verdict);
+	control_field(cc, CONTROL_F_STRING, "text", text);
+	control_field(cc, CONTROL_F_STRING, "fix", fix);
+	control_emit(cc);
+}
+
+static void
+explain_check_share(void *arg, const struct share_item *it)
+{
+	struct explain_check	*ec = arg;
+	char			 text[384];
+
+	if (it->sit_verdict == SHAREPOL_ALLOWED)
+		return;
+	share_text(it, text, sizeof(text));
+	if (it->sit_verdict == SHAREPOL_REFUSE) {
+		ec->ec_what |= it->sit_kind;
+		ec->ec_refused++;
+		explain_check_record(ec, "refused", text, "");
+	} else
+		explain_check_record(ec, "warning", text, "");
+}
+
+/* One device: 1 if any guest would be refused it, else 0. */
+static int
+explain_check_one(struct control_conn *cc, struct heldev *hd)
+{
+	struct explain_check	ec;
+	char			fix[256];
+
+	memset(&ec, 0, sizeof(ec));
+	ec.ec_cc = cc;
+	ec.ec_hd = hd;
+	bdf_format_dev(&hd->hd_bdf, ec.ec_addr, sizeof(ec.ec_addr));
+	if (hd->hd_state == HD_QUARANTINED) {
+		explain_check_record(&ec, "refused", hd->hd_quarantine,
+		    "pcibackctl reset retries the reset");
+		return 1;
+	}
+	if (frontend_bridge_refused(control_env(cc), hd)) {
+		explain_check_record(&ec, "refused", "a bridge (type 1 "
+		    "header), refused on the virtual bus", "add \"allow "
+		    "bridge\" to its device block");
+		ec.ec_refused++;
+	}
+	/* The owner's own devices are its; any other guest is checked. */
+	if (share_list(control_env(cc), hd, hd->hd_owner,
+	    explain_check_share, &ec) < 0) {
+		explain_check_record(&ec, "refused", "cannot list the host's "
+		    "PCI functions to check for a shared INTx line or BAR "
+		    "page (XSA-461)", "");
+		return 1;
+	}
+	if (ec.ec_what != 0) {
+		share_fix(control_env(cc), &hd->hd_bdf, ec.ec_what, fix,
+		    sizeof(fix));
+		explain_check_record(&ec, "fix", "to give it anyway", fix);
+	}
+	return ec.ec_refused > 0;
+}
+
+int
+explain_check(struct control_conn *cc, const struct ctlreq *req)
+{
+	struct pcibackd	*env = control_env(cc);
+	struct heldev	*hd;
+	int		 n = 0, refused = 0;
+
+	(void)req;
+	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		n++;
+		refused += explain_check_one(cc, hd);
+	}
+	control_begin(cc, "summary");
+	control_fieldn(cc, "held", (uint64_t)n);
+	control_fieldn(cc, "refused", (uint64_t)refused);
+	control_emit(cc);
 	return 0;
 }

@@ -39,6 +39,10 @@
 #include "xbstate.h"
 
 #define FRONTEND_MAX_ROUNDS	8	/* re-evaluations per event */
+/* state-N of a slot whose device was refused (XenbusStateClosed). */
+#define FRONTEND_SLOT_REFUSED	6
+#define FRONTEND_SLOT_REFUSED_S	"6"
+#define FRONTEND_REFUSED	2	/* frontend_export: refused */
 
 struct frontend_ctx {
 	struct frontend		*fc_fe;
@@ -184,7 +188,8 @@ frontend_fail(struct frontend *fe, int err, const char *fmt, ...)
 static int
 frontend_fail(struct frontend *fe, int err, const char *fmt, ...)
 {
-	char		 msg[256], val[300], path[256];
+	char		 msg[SHARE_CAUSE_MAX + 64], val[sizeof(msg) + 16];
+	char		 path[256];
 	va_list		 ap;
 	const char	*be = fe->fe_bepath;
 
@@ -290,6 +295,76 @@ frontend_bridge_refused(struct pcibackd *env, struct heldev *hd)
 	return cd == NULL || !cd->cd_bridge;
 }
 
+/*
+ * Another function of the same device was refused in this instance: this
+ * one is too (XSA-449, all functions or none).
+ */
+static int
+frontend_sibling_refused(struct frontend *fe, const struct bdf *b)
+{
+	struct bdf	 o;
+	char		*s, key[32];
+	int		 n, num, st;
+
+	s = frontend_read(fe, "num_devs");
+	num = xbstate_parse_num_devs(s);
+	free(s);
+	for (n = 0; n < num; n++) {
+		if (frontend_dev(fe, n, &o) != 0 || bdf_equal(&o, b) ||
+		    o.b_seg != b->b_seg || o.b_bus != b->b_bus ||
+		    o.b_dev != b->b_dev)
+			continue;
+		snprintf(key, sizeof(key), "state-%d", n);
+		st = frontend_state_of(fe, key);
+		if (st == FRONTEND_SLOT_REFUSED)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A slot other than the device of slot failed that is not refused: the
+ * guest still has or gets something, so a refusal need not fail it.
+ */
+static int
+frontend_others_left(struct frontend *fe, int failed)
+{
+	struct bdf	 bad, o;
+	char		*s, key[32];
+	int		 n, num;
+
+	if (frontend_dev(fe, failed, &bad) != 0)
+		return 0;
+	s = frontend_read(fe, "num_devs");
+	num = xbstate_parse_num_devs(s);
+	free(s);
+	for (n = 0; n < num; n++) {
+		if (frontend_dev(fe, n, &o) != 0 || (o.b_seg == bad.b_seg &&
+		    o.b_bus == bad.b_bus && o.b_dev == bad.b_dev))
+			continue;
+		snprintf(key, sizeof(key), "state-%d", n);
+		if (frontend_state_of(fe, key) != FRONTEND_SLOT_REFUSED)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+frontend_refuse(struct frontend *fe, int n, int err, const char *addr,
+    const char *why)
+{
+	frontend_fail(fe, err, "%s: %s%s", addr, why,
+	    frontend_others_left(fe, n) ? "; the guest gets its other "
+	    "devices" : "");
+	return FRONTEND_REFUSED;
+}
+
+/*
+ * 0 exported, 1 deferred until its reset ends, FRONTEND_REFUSED (the
+ * guest gets its other devices: libxl never waits for our verdict, so
+ * failing the instance would only lose them all), -1 the instance cannot
+ * go on.
+ */
 static int
 frontend_export(struct frontend *fe, int n, int adopt)
 {
@@ -297,14 +372,16 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	struct bdf	 host, guest;
 	char		 addr[BDF_XL_MAX], vdev[BDF_XL_MAX], key[32], *cause;
 	char		 had[BDF_XL_MAX] = "";
+	int		 rc;
 
 	if (frontend_dev(fe, n, &host) != 0)
 		return frontend_fail(fe, EINVAL, "dev-%d: not a PCI address",
 		    n);
 	bdf_format_dev(&host, addr, sizeof(addr));
 	if ((hd = device_find(fe->fe_env, &host)) == NULL)
-		return frontend_fail(fe, ENODEV, "%s: not held by pcibackd "
-		    "(add it to pcibackd.conf)", addr);
+		return frontend_refuse(fe, n, ENODEV, addr, "not held by "
+		    "pcibackd (make it assignable, or add it to pcibackd.conf; "
+		    "pcibackctl explain says which)");
 	/*
 	 * Its last guest let go moments ago (a fast teardown, §2.7): wait
 	 * for the reset, which ends in frontend_retry(), or its timeout.
@@ -316,23 +393,27 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	/* A guest adopted after a restart already has it: never refuse. */
 	if (!adopt && topo_find_host(&fe->fe_topo, &host) == NULL &&
 	    frontend_bridge_refused(fe->fe_env, hd))
-		return frontend_fail(fe, EPERM, "%s: a bridge, refused on the "
-		    "virtual bus (\"allow bridge\" in pcibackd.conf)", addr);
+		return frontend_refuse(fe, n, EPERM, addr, "a bridge, refused on "
+		    "the virtual bus (\"allow bridge\" in pcibackd.conf)");
+	if (!adopt && topo_find_host(&fe->fe_topo, &host) == NULL &&
+	    frontend_sibling_refused(fe, &host))
+		return frontend_refuse(fe, n, EBUSY, addr, "another function of "
+		    "the device was refused (XSA-449: all functions or none)");
 	cause = NULL;
 	if (device_claim(hd, fe->fe_domid, adopt, &cause) != 0) {
-		frontend_fail(fe, EBUSY, "%s: %s", addr,
+		rc = frontend_refuse(fe, n, EBUSY, addr,
 		    cause != NULL ? cause : "cannot claim");
 		free(cause);
-		return -1;
+		return rc;
 	}
 	if (topo_find_host(&fe->fe_topo, &host) == NULL &&
 	    frontend_place(fe, n, adopt, &host, hd, had, sizeof(had),
 	    &cause) != 0) {
 		device_unassign(hd);
-		frontend_fail(fe, ENOSPC, "%s: %s", addr,
+		rc = frontend_refuse(fe, n, ENOSPC, addr,
 		    cause != NULL ? cause : "no room");
 		free(cause);
-		return -1;
+		return rc;
 	}
 	/* Before the guest can know: its worker must serve the device. */
 	worker_refresh(fe);
@@ -355,6 +436,19 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	return 0;
 }
 
+/*
+ * The slot's device is refused: state-N Closed, which no pass exports
+ * again (only Initialising is) and libxl's detach still removes.
+ */
+static void
+frontend_slot_refused(struct frontend *fe, int n)
+{
+	char	key[32];
+
+	snprintf(key, sizeof(key), "state-%d", n);
+	(void)frontend_write(fe, key, FRONTEND_SLOT_REFUSED_S);
+}
+
 static void
 frontend_release(struct frontend *fe, int n)
 {
@@ -375,10 +469,11 @@ frontend_release(struct frontend *fe, int n)
  * XSA-449: a multi-function device is the guest's all or nothing.  One
  * function of it failed to export: the functions of the same device
  * this instance has are taken back (and reset), and their slots say so
- * (no vdev-N, state-N back to Initialising), before the instance closes.
+ * (no vdev-N, state-N as given: refused like the one that failed, or
+ * Initialising again when the instance fails).
  */
 static void
-frontend_rollback(struct frontend *fe, int failed)
+frontend_rollback(struct frontend *fe, int failed, const char *state)
 {
 	struct heldev	*hd;
 	struct bdf	 bad, host;
@@ -406,7 +501,7 @@ frontend_rollback(struct frontend *fe, int failed)
 		snprintf(path, sizeof(path), "%s/vdev-%d", fe->fe_bepath, n);
 		(void)xs_rm(fe->fe_env->pb_xs, XBT_NULL, path);
 		snprintf(key, sizeof(key), "state-%d", n);
-		(void)frontend_write(fe, key, "1");
+		(void)frontend_write(fe, key, state);
 	}
 }
 
@@ -530,8 +625,15 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 				return 0;
 			if (rc == 0 || a->xa_type != XBSTATE_A_EXPORT)
 				break;
-			frontend_rollback(fe, a->xa_dev);
-			goto fatal;
+			/* Nothing else to give: the instance fails (§1.4). */
+			if (rc < 0 || !frontend_others_left(fe, a->xa_dev)) {
+				frontend_rollback(fe, a->xa_dev, "1");
+				goto fatal;
+			}
+			frontend_rollback(fe, a->xa_dev,
+			    FRONTEND_SLOT_REFUSED_S);
+			frontend_slot_refused(fe, a->xa_dev);
+			break;
 		case XBSTATE_A_RELEASE:
 			frontend_release(fe, a->xa_dev);
 			break;

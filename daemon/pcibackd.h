@@ -148,6 +148,8 @@ struct heldev_policy {
 	 */
 	int			 hp_tsperm;
 	int			 hp_intctl;	/* allow_interrupt_control */
+	/* INTx held off for the assignment in force (XSA-461). */
+	int			 hp_intx_held;
 	/* The device line's quirks, then pcibackctl's. */
 	struct cfgspace_quirk	 hp_quirks[CONF_QUIRKS_MAX];
 	size_t			 hp_nquirks;
@@ -404,11 +406,28 @@ const char		*conf_loglevel_name(int);
 int			 conf_loglevel_parse(const char *);
 
 /* share.c */
+#define SHARE_CAUSE_MAX		768
+
+/* One thing a held device shares with another function (XSA-461). */
+struct share_item {
+	int		 sit_verdict;	/* SHAREPOL_ALLOWED, _HOLD, ... */
+	int		 sit_kind;	/* SHAREPOL_IRQ or SHAREPOL_PAGE */
+	uint64_t	 sit_what;	/* the dom0 IRQ, or the page */
+	char		 sit_addr[BDF_XL_MAX];	/* the other function */
+	char		 sit_owner[48];	/* "dom0", "dom5", "held ..., free" */
+};
+
 int			 share_check(struct pcibackd *, const struct heldev *,
-			    unsigned int, char **);
-/* Every sharing problem, allowed or not, to fn(arg, allowed, text). */
+			    unsigned int, char **, char **);
+/* Everything it shares, allowed or not, to fn(arg, item). */
 int			 share_list(struct pcibackd *, const struct heldev *,
-			    int, void (*)(void *, int, const char *), void *);
+			    int, void (*)(void *, const struct share_item *),
+			    void *);
+/* One item as explain and check print it. */
+void			 share_text(const struct share_item *, char *, size_t);
+/* The configuration step that allows what (SHAREPOL_IRQ|_PAGE). */
+void			 share_fix(struct pcibackd *, const struct bdf *, int,
+			    char *, size_t);
 
 /* printconf.c */
 void			 print_config(const struct pcibackd_conf *);

@@ -20,7 +20,9 @@
  * 4 KiB page of its memory BARs, with a device that guest was not given:
  * the guest could mask the other device's interrupt, or map the page and
  * reach the other device's registers.  "allow shared-irq" and "allow
- * shared-bar-page" on the device line accept the risk.
+ * shared-bar-page" on the device line accept the risk.  A device with
+ * MSI or MSI-X is given over a shared line with its INTx held off in
+ * hardware (lib/sharepol.c says why).
  *
  * Which other functions exist is the provider's to say (po_functions):
  * the host's PCI functions for the shim, those of the same emulate source
@@ -34,93 +36,80 @@
 
 #include "pcibackd.h"
 #include "provider.h"
+#include "sharepol.h"
 #include "util.h"
 
-#define SHARE_PAGE		4096ULL
-#define SHARE_PAGE_MASK		(~(SHARE_PAGE - 1))
 #define SHARE_INTERRUPT_PIN	0x3d
+#define SHARE_CAP_MSI		0x05
+#define SHARE_CAP_MSIX		0x11
+
+static void
+share_append(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Append to a terminated buffer; what does not fit is cut. */
+static void
+share_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t	n = strlen(buf);
+	va_list	ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
 
 struct share_ctx {
 	struct pcibackd			*sx_env;
-	const struct heldev		*sx_hd;
 	const struct conf_device	*sx_cd;
 	int				 sx_domid;	/* -1: any guest */
-	void				(*sx_fn)(void *, int, const char *);
+	int				 sx_msi;	/* has MSI or MSI-X */
+	void				(*sx_fn)(void *,
+					    const struct share_item *);
 	void				*sx_arg;
 	int				 sx_refused;
 };
 
-/* A memory BAR the guest could map: assigned, present, not I/O. */
+/*
+ * Who has the other function: "dom0", "dom5", "held by pcibackd, free".
+ * 1 if it goes to the same guest and so shares nothing with another.
+ */
 static int
-share_mem_bar(const struct cfgdev_bar *cb)
-{
-	return cb->cb_size != 0 && cb->cb_start != 0 &&
-	    (cb->cb_flags & (CFGDEV_BAR_IO | CFGDEV_BAR_HIDDEN)) == 0;
-}
-
-/* The first 4 KiB page two BARs both touch; 0 if none. */
-static uint64_t
-share_page(const struct cfgdev_bar *a, const struct cfgdev_bar *b)
-{
-	uint64_t	alo, ahi, blo, bhi;
-
-	alo = a->cb_start & SHARE_PAGE_MASK;
-	ahi = (a->cb_start + a->cb_size - 1) & SHARE_PAGE_MASK;
-	blo = b->cb_start & SHARE_PAGE_MASK;
-	bhi = (b->cb_start + b->cb_size - 1) & SHARE_PAGE_MASK;
-	if (ahi < blo || bhi < alo)
-		return 0;
-	return alo > blo ? alo : blo;
-}
-
-/* Who has the other function: "dom0", "dom5", "held by pcibackd, free". */
-static void
 share_owner(struct share_ctx *sx, const struct bdf *b, char *buf,
-    size_t len, int *same)
+    size_t len, int *isfree)
 {
 	struct heldev	*o;
 
-	*same = 0;
-	if ((o = device_find(sx->sx_env, b)) == NULL)
+	*isfree = 0;
+	if ((o = device_find(sx->sx_env, b)) == NULL) {
 		snprintf(buf, len, "dom0");
-	else if (o->hd_owner == -1) {
+		return 0;
+	}
+	if (o->hd_owner == -1) {
 		/*
 		 * Not a conflict when claiming: the guest may be about to
 		 * claim it too (one attach, several dev-N), and if another
 		 * guest claims it later, that claim is the one refused.
 		 */
-		*same = sx->sx_domid >= 0;
 		snprintf(buf, len, "held by pcibackd, free");
+		*isfree = 1;
+		return sx->sx_domid >= 0;
 	}
-	else {
-		*same = sx->sx_domid >= 0 && o->hd_owner == sx->sx_domid;
-		snprintf(buf, len, "dom%d", o->hd_owner);
-	}
+	snprintf(buf, len, "dom%d", o->hd_owner);
+	return sx->sx_domid >= 0 && o->hd_owner == sx->sx_domid;
 }
 
 static void
-share_report(struct share_ctx *sx, int allowed, const char *allow,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-share_report(struct share_ctx *sx, int allowed, const char *allow,
-    const char *fmt, ...)
+share_report(struct share_ctx *sx, struct share_item *si, int isfree)
 {
-	char	text[256];
-	va_list	ap;
-	size_t	n;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (allowed) {
-		n = strlen(text);
-		snprintf(text + n, sizeof(text) - n, " (allowed: allow %s)",
-		    allow);
-	} else
+	if (isfree)
+		si->sit_verdict = SHAREPOL_FREE;
+	if (si->sit_verdict == SHAREPOL_REFUSE)
 		sx->sx_refused++;
 	if (sx->sx_fn != NULL)
-		sx->sx_fn(sx->sx_arg, allowed, text);
+		sx->sx_fn(sx->sx_arg, si);
 }
 
 /* Compare the held device with one other function. */
@@ -128,33 +117,34 @@ static void
 share_one(struct share_ctx *sx, const struct provider_fn *me,
     const struct provider_fn *o)
 {
-	char		addr[BDF_XL_MAX], owner[48];
-	uint64_t	page;
-	int		i, j, same;
+	struct share_item	si;
+	uint64_t		page;
+	int			i, j, isfree;
 
 	if (bdf_equal(&me->pf_bdf, &o->pf_bdf))
 		return;
-	share_owner(sx, &o->pf_bdf, owner, sizeof(owner), &same);
-	if (same)
+	memset(&si, 0, sizeof(si));
+	if (share_owner(sx, &o->pf_bdf, si.sit_owner, sizeof(si.sit_owner),
+	    &isfree))
 		return;
-	bdf_format_dev(&o->pf_bdf, addr, sizeof(addr));
-	if (me->pf_irq != 0 && me->pf_pin != 0 && o->pf_pin != 0 &&
-	    o->pf_irq == me->pf_irq)
-		share_report(sx, sx->sx_cd != NULL && sx->sx_cd->cd_shared_irq,
-		    "shared-irq", "INTx line %u shared with %s (%s)",
-		    me->pf_irq, addr, owner);
+	bdf_format_dev(&o->pf_bdf, si.sit_addr, sizeof(si.sit_addr));
+	if ((si.sit_what = sharepol_irq(me->pf_irq, me->pf_pin, o->pf_irq,
+	    o->pf_pin)) != 0) {
+		si.sit_kind = SHAREPOL_IRQ;
+		si.sit_verdict = sharepol_irq_verdict(sx->sx_cd != NULL &&
+		    sx->sx_cd->cd_shared_irq, sx->sx_msi, 0);
+		share_report(sx, &si, isfree);
+	}
 	for (i = 0; i <= CFGDEV_ROM; i++) {
-		if (!share_mem_bar(&me->pf_bar[i]))
-			continue;
 		for (j = 0; j <= CFGDEV_ROM; j++) {
-			if (!share_mem_bar(&o->pf_bar[j]) ||
-			    (page = share_page(&me->pf_bar[i],
+			if ((page = sharepol_page(&me->pf_bar[i],
 			    &o->pf_bar[j])) == 0)
 				continue;
-			share_report(sx, sx->sx_cd != NULL &&
-			    sx->sx_cd->cd_shared_page, "shared-bar-page",
-			    "BAR page 0x%llx shared with %s (%s)",
-			    (unsigned long long)page, addr, owner);
+			si.sit_kind = SHAREPOL_PAGE;
+			si.sit_what = page;
+			si.sit_verdict = sharepol_page_verdict(sx->sx_cd !=
+			    NULL && sx->sx_cd->cd_shared_page);
+			share_report(sx, &si, isfree);
 			return;		/* one page per function */
 		}
 	}
@@ -172,25 +162,27 @@ share_from_info(struct provider_fn *sf, const struct bdf *b,
 }
 
 /*
- * Every sharing problem of hd for guest domid (-1: any guest, as for a
- * free device), allowed or not, to fn(arg, allowed, text).  Returns how
- * many are not allowed, or -1 if the other functions cannot be listed.
+ * Everything hd shares, for guest domid (-1: any guest, as for a free
+ * device), allowed or not, to fn(arg, item).  Returns how many are
+ * refused, or -1 if the other functions cannot be listed.
  */
 int
 share_list(struct pcibackd *env, const struct heldev *hd, int domid,
-    void (*fn)(void *, int, const char *), void *arg)
+    void (*fn)(void *, const struct share_item *), void *arg)
 {
 	struct share_ctx		 sx;
 	struct provider_fn		 me;
 	const struct provider_fn	*fns;
+	struct cfgspace			*cs = hd->hd_pciop.pd_cs;
 	size_t				 n, i;
 	uint32_t			 pin = 0;
 
 	memset(&sx, 0, sizeof(sx));
 	sx.sx_env = env;
-	sx.sx_hd = hd;
 	sx.sx_cd = conf_find_device(env->pb_conf, &hd->hd_bdf);
 	sx.sx_domid = domid;
+	sx.sx_msi = cfgspace_cap(cs, SHARE_CAP_MSI) != 0 ||
+	    cfgspace_cap(cs, SHARE_CAP_MSIX) != 0;
 	sx.sx_fn = fn;
 	sx.sx_arg = arg;
 	/* The provider, not the guest's view: no guest counter moves. */
@@ -205,43 +197,121 @@ share_list(struct pcibackd *env, const struct heldev *hd, int domid,
 	return sx.sx_refused;
 }
 
-struct share_first {
-	char	*sf_cause;
+void
+share_text(const struct share_item *si, char *buf, size_t len)
+{
+	const char	*allow;
+
+	if (si->sit_kind == SHAREPOL_IRQ)
+		snprintf(buf, len, "INTx line %u shared with %s (%s)",
+		    (unsigned int)si->sit_what, si->sit_addr, si->sit_owner);
+	else
+		snprintf(buf, len, "BAR page 0x%llx shared with %s (%s)",
+		    (unsigned long long)si->sit_what, si->sit_addr,
+		    si->sit_owner);
+	allow = si->sit_kind == SHAREPOL_IRQ ? "shared-irq" : "shared-bar-page";
+	switch (si->sit_verdict) {
+	case SHAREPOL_ALLOWED:
+		share_append(buf, len, " (allowed: allow %s)", allow);
+		break;
+	case SHAREPOL_HOLD:
+		share_append(buf, len, ": given with INTx held off in "
+		    "hardware, the guest must use MSI or MSI-X (XSA-461; "
+		    "\"allow shared-irq\" gives it INTx)");
+		break;
+	case SHAREPOL_FREE:
+		share_append(buf, len, ": only a guest given both may have "
+		    "it (XSA-461)");
+		break;
+	default:
+		share_append(buf, len, " (XSA-461)");
+		break;
+	}
+}
+
+/* What a refusal names: every sharer, per line or page, and the fix. */
+struct share_refusal {
+	char	sr_text[SHARE_CAUSE_MAX];
+	int	sr_what;		/* SHAREPOL_IRQ | SHAREPOL_PAGE */
+	char	sr_hold[SHARE_CAUSE_MAX];	/* lines held off */
+	int	sr_kind;		/* of the last one listed */
+	uint64_t sr_last;
 };
 
 static void
-share_keep_first(void *arg, int allowed, const char *text)
+share_collect(void *arg, const struct share_item *si)
 {
-	struct share_first	*f = arg;
+	struct share_refusal	*sr = arg;
+	size_t			 len = sizeof(sr->sr_text);
 
-	if (allowed || f->sf_cause != NULL)
+	if (si->sit_verdict == SHAREPOL_HOLD)
+		share_append(sr->sr_hold, sizeof(sr->sr_hold), "%s%s (%s)",
+		    sr->sr_hold[0] != '\0' ? ", " : "", si->sit_addr,
+		    si->sit_owner);
+	if (si->sit_verdict != SHAREPOL_REFUSE)
 		return;
-	if ((f->sf_cause = strdup(text)) == NULL)
-		fatal("strdup");
+	if (sr->sr_what != 0 && sr->sr_kind == si->sit_kind &&
+	    sr->sr_last == si->sit_what)
+		share_append(sr->sr_text, len, ", %s (%s)", si->sit_addr,
+		    si->sit_owner);
+	else if (si->sit_kind == SHAREPOL_IRQ)
+		share_append(sr->sr_text, len, "%sINTx line %u shared with "
+		    "%s (%s)", sr->sr_what ? "; " : "",
+		    (unsigned int)si->sit_what, si->sit_addr, si->sit_owner);
+	else
+		share_append(sr->sr_text, len, "%sBAR page 0x%llx shared "
+		    "with %s (%s)", sr->sr_what ? "; " : "",
+		    (unsigned long long)si->sit_what, si->sit_addr,
+		    si->sit_owner);
+	sr->sr_what |= si->sit_kind;
+	sr->sr_kind = si->sit_kind;
+	sr->sr_last = si->sit_what;
+}
+
+/* The one step that allows it, for a refusal's text. */
+void
+share_fix(struct pcibackd *env, const struct bdf *b, int what, char *buf,
+    size_t len)
+{
+	const struct conf_device	*cd;
+	char				 addr[BDF_XL_MAX];
+
+	bdf_format_dev(b, addr, sizeof(addr));
+	cd = conf_find_device(env->pb_conf, b);
+	sharepol_fix(addr, what, cd != NULL ? cd->cd_file : NULL,
+	    cd != NULL ? cd->cd_line : 0, env->pb_conffile, buf, len);
 }
 
 /*
- * May hd be given to domid?  0, or -1 with the first reason in *cause
- * (the caller frees it).  When the host cannot be scanned, it may not:
- * a check that cannot be made is a check failed.
+ * May hd be given to domid?  0, with *hold (the caller frees it) naming
+ * the functions its INTx line is shared with if its INTx must be held
+ * off, else NULL; or -1 with the whole reason in *cause (the caller frees it): the
+ * advisory, every sharer and the configuration line that allows it.
+ * When the host cannot be scanned, it may not: a check that cannot be
+ * made is a check failed.
  */
 int
 share_check(struct pcibackd *env, const struct heldev *hd,
-    unsigned int domid, char **cause)
+    unsigned int domid, char **hold, char **cause)
 {
-	struct share_first	f = { NULL };
+	struct share_refusal	sr;
+	char			fix[256];
 	int			rc;
 
 	*cause = NULL;
-	rc = share_list(env, hd, (int)domid, share_keep_first, &f);
-	if (rc == 0)
+	*hold = NULL;
+	memset(&sr, 0, sizeof(sr));
+	rc = share_list(env, hd, (int)domid, share_collect, &sr);
+	if (rc == 0) {
+		if (sr.sr_hold[0] != '\0')
+			(void)util_cause(hold, "%s", sr.sr_hold);
 		return 0;
-	if (rc < 0) {
-		free(f.sf_cause);
+	}
+	if (rc < 0)
 		return util_cause(cause, "cannot list the host's PCI functions "
 		    "to check that no INTx line or BAR page is shared "
 		    "(XSA-461)");
-	}
-	*cause = f.sf_cause;
-	return -1;
+	share_fix(env, &hd->hd_bdf, sr.sr_what, fix, sizeof(fix));
+	return util_cause(cause, "%s (XSA-461); to give it anyway, %s",
+	    sr.sr_text, fix);
 }

@@ -174,6 +174,7 @@ struct cfgspace {
 	uint16_t		 cs_device;
 	uint16_t		 cs_cmd;	/* the guest's command value */
 	int			 cs_enabled;	/* decoding enabled via command */
+	int			 cs_intx_held;	/* cfgspace_set_intx_held */
 
 	struct cfgspace_capent	 cs_caps[CAP_MAX];
 	size_t			 cs_ncaps;
@@ -807,6 +808,9 @@ cfgspace_wr_command(struct cfgspace *cs, struct cfgspace_field *f,
 		want = (want & ~CMD_INTX_DISABLE) | (new & CMD_INTX_DISABLE);
 	if (cs->cs_policy.cp_permissive)
 		want = (new & CMD_GUEST) | (want & ~CMD_GUEST);
+	/* Also after dom0's enable, which clears it for a pin (XSA-461). */
+	if (cs->cs_intx_held)
+		want |= CMD_INTX_DISABLE;
 	if (want != (uint16_t)hw &&
 	    (error = cfgspace_hwwrite(cs, f->cf_off, 2, want)) != 0)
 		return error;
@@ -1405,6 +1409,31 @@ cfgspace_set_policy(struct cfgspace *cs, const struct cfgspace_policy *p,
     char **cause)
 {
 	return cfgspace_apply_policy(cs, p, cause) == 0 ? 0 : -EINVAL;
+}
+
+int
+cfgspace_set_intx_held(struct cfgspace *cs, int on)
+{
+	int	error;
+
+	cs->cs_intx_held = on != 0;
+	return (error = cfgspace_intx_hold(cs)) < 0 ? error : 0;
+}
+
+int
+cfgspace_intx_hold(struct cfgspace *cs)
+{
+	uint32_t	hw;
+	int		error;
+
+	if (!cs->cs_intx_held)
+		return 0;
+	if ((error = cfgspace_hwread(cs, HDR_COMMAND, 2, &hw)) != 0)
+		return error;
+	if (!(hw & CMD_INTX_DISABLE) && (error = cfgspace_hwwrite(cs,
+	    HDR_COMMAND, 2, hw | CMD_INTX_DISABLE)) != 0)
+		return error;
+	return 1;
 }
 
 /* Creation. */

@@ -144,6 +144,18 @@ int		 cfgspace_write_ignored(const struct cfgspace *);
 /* Change permissive/quirks on a live device (the policy is copied). */
 int		 cfgspace_set_policy(struct cfgspace *,
 		    const struct cfgspace_policy *, char **);
+/*
+ * INTx disable held set in hardware, whatever the guest or dom0's
+ * enable writes, while on: its line is shared outside the guest
+ * (XSA-461, lib/sharepol.c).  Turning it on sets the bit now.  0, or a
+ * negative errno.
+ */
+int		 cfgspace_set_intx_held(struct cfgspace *, int);
+/*
+ * While held: set INTx disable in hardware again (dom0's MSI teardown
+ * clears it) and return 1; 0 when not held; or a negative errno.
+ */
+int		 cfgspace_intx_hold(struct cfgspace *);
 /* The guest let go: clear BAR sizing latches, re-read the virtual state. */
 void		 cfgspace_reset_state(struct cfgspace *);
 

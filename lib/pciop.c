@@ -161,6 +161,19 @@ pciop_conf_write(struct pciop_dev *pd, const struct xen_pci_op *op,
 		pciop_fail(rep, PCIOP_WIRE_CONF, r);
 }
 
+/*
+ * After MSI or MSI-X went off, which turns INTx back on in hardware: the
+ * legacy pirq, or none while INTx is held off (XSA-461, cp_intx_held).
+ */
+static void
+pciop_legacy(struct pciop_dev *pd, struct pciop_reply *rep)
+{
+	if (cfgspace_intx_hold(pd->pd_cs) != 0)
+		rep->pr_value = 0;
+	else
+		rep->pr_value = pd->pd_legacy_pirq;
+}
+
 /* The cfgspace state helpers answer 1, 0 or a negative errno. */
 static int
 pciop_msi_state(struct cfgspace *cs)
@@ -200,6 +213,7 @@ pciop_enable_msi(struct pciop_dev *pd, const struct xen_pci_op *op,
 		/* The frontend needs a positive pirq; undo what we got. */
 		pd->pd_stats.ps_irq_calls++;
 		(void)pd->pd_irq->pio_disable_msi(pd->pd_irq_ctx);
+		(void)cfgspace_intx_hold(pd->pd_cs);
 		r = -ERANGE;
 	}
 	if (r < 0) {
@@ -229,7 +243,7 @@ pciop_disable_msi(struct pciop_dev *pd, const struct xen_pci_op *op,
 		(void)pd->pd_irq->pio_disable_msix(pd->pd_irq_ctx);
 	} else
 		pd->pd_stats.ps_irq_refused++;
-	rep->pr_value = pd->pd_legacy_pirq;
+	pciop_legacy(pd, rep);
 }
 
 /*
@@ -315,6 +329,7 @@ pciop_enable_msix(struct pciop_dev *pd, const struct xen_pci_op *op,
 		if (r == 0 && (r = pciop_msix_pirqs(pirqs, n)) != 0) {
 			pd->pd_stats.ps_irq_calls++;
 			(void)pd->pd_irq->pio_disable_msix(pd->pd_irq_ctx);
+			(void)cfgspace_intx_hold(pd->pd_cs);
 		}
 	}
 	/* Past the early checks Linux reports the errno in value too. */
@@ -339,7 +354,7 @@ pciop_disable_msix(struct pciop_dev *pd, const struct xen_pci_op *op,
 		(void)pd->pd_irq->pio_disable_msix(pd->pd_irq_ctx);
 	} else
 		pd->pd_stats.ps_irq_refused++;
-	rep->pr_value = pd->pd_legacy_pirq;
+	pciop_legacy(pd, rep);
 }
 
 static const struct pciop_cmd {

@@ -109,6 +109,7 @@ static void	ctl_print_reset(struct ctl *, const struct ctl_record *);
 static void	ctl_print_denied(struct ctl *, const struct ctl_record *);
 static void	ctl_print_suggest(struct ctl *, const struct ctl_record *);
 static void	ctl_print_metrics(struct ctl *, const struct ctl_record *);
+static void	ctl_print_check(struct ctl *, const struct ctl_record *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ CONTROL_CMD_SHOW_DEVICES, { 0 }, ctl_print_devices, "" },
@@ -139,6 +140,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ CONTROL_CMD_SUGGEST, { CTL_ARG_ADDR }, ctl_print_suggest,
 	    "address" },
 	{ CONTROL_CMD_SHOW_METRICS, { 0 }, ctl_print_metrics, "" },
+	{ CONTROL_CMD_CHECK, { 0 }, ctl_print_check, "" },
 };
 #define CTL_NCOMMANDS	(sizeof(ctl_commands) / sizeof(ctl_commands[0]))
 
@@ -882,6 +884,32 @@ ctl_print_explain(struct ctl *c, const struct ctl_record *r)
 		return;
 	}
 	printf("  %s: %s\n", ctl_get(r, "level"), ctl_get(r, "text"));
+}
+
+/* One line per finding; the fix under the device's last one. */
+static void
+ctl_print_check(struct ctl *c, const struct ctl_record *r)
+{
+	const char	*name;
+
+	(void)c;
+	if (r == NULL)
+		return;
+	if (strcmp(r->cr_kind, "summary") == 0) {
+		printf("%s devices held, %s would be refused to a guest\n",
+		    ctl_get(r, "held"), ctl_get(r, "refused"));
+		return;
+	}
+	if (strcmp(ctl_get(r, "verdict"), "fix") == 0) {
+		printf("  %s: %s\n", ctl_get(r, "text"), ctl_get(r, "fix"));
+		return;
+	}
+	name = ctl_get(r, "name");
+	printf("%s%s%s%s: %s: %s\n", ctl_get(r, "address"),
+	    name[0] ? " \"" : "", name, name[0] ? "\"" : "",
+	    ctl_get(r, "verdict"), ctl_get(r, "text"));
+	if (ctl_get(r, "fix")[0] != '\0')
+		printf("  fix: %s\n", ctl_get(r, "fix"));
 }
 
 static void

@@ -56,6 +56,7 @@
 #define SHIMSIM_CMD_MEM		0x0002
 #define SHIMSIM_CMD_MASTER	0x0004
 #define SHIMSIM_CMD_INTXDIS	0x0400
+#define SHIMSIM_PIN		0x3d
 #define SHIMSIM_CAP_MSI		0x05
 #define SHIMSIM_CAP_MSIX	0x11
 #define SHIMSIM_BUSY_RESET	1
@@ -532,7 +533,10 @@ shimsim_cfg_sleep(uint32_t bdf)
 		;
 }
 
-/* pci_enable_device turns decoding on for the BARs it has. */
+/*
+ * pci_enable_device turns decoding on for the BARs it has, and INTx
+ * disable off for a function with a pin and neither MSI nor MSI-X on.
+ */
 static void
 shimsim_enable(struct shimsim_dev *sd)
 {
@@ -545,6 +549,9 @@ shimsim_enable(struct shimsim_dev *sd)
 		cmd |= sd->sd_bar[i].pb_flags & PCISHIM_BAR_IO ?
 		    SHIMSIM_CMD_IO : SHIMSIM_CMD_MEM;
 	}
+	if (shimsim_cfg_get(sd->sd_cfg, SHIMSIM_PIN, 1) != 0 &&
+	    !sd->sd_msi && !sd->sd_msix)
+		cmd &= ~SHIMSIM_CMD_INTXDIS;
 	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd);
 	sd->sd_enabled = 1;
 }
