@@ -349,13 +349,43 @@ frontend_others_left(struct frontend *fe, int failed)
 	return 0;
 }
 
+/* Slots whose device was refused. */
+static int
+frontend_nrefused(struct frontend *fe)
+{
+	char	*s, key[32];
+	int	 n, num, refused = 0;
+
+	s = frontend_read(fe, "num_devs");
+	num = xbstate_parse_num_devs(s);
+	free(s);
+	for (n = 0; n < num; n++) {
+		snprintf(key, sizeof(key), "state-%d", n);
+		if (frontend_state_of(fe, key) == FRONTEND_SLOT_REFUSED)
+			refused++;
+	}
+	return refused;
+}
+
+/*
+ * Before the first connect: libxl writes the devices of a new guest one
+ * by one and never waits (§2.4), so more may come after a refusal.
+ */
+static int
+frontend_setting_up(struct frontend *fe)
+{
+	int	be = frontend_state_of(fe, "state");
+
+	return be == XenbusStateInitWait || be == XenbusStateInitialised;
+}
+
 static int
 frontend_refuse(struct frontend *fe, int n, int err, const char *addr,
     const char *why)
 {
 	frontend_fail(fe, err, "%s: %s%s", addr, why,
-	    frontend_others_left(fe, n) ? "; the guest gets its other "
-	    "devices" : "");
+	    !frontend_setting_up(fe) && frontend_others_left(fe, n) ?
+	    "; the guest keeps its other devices" : "");
 	return FRONTEND_REFUSED;
 }
 
@@ -625,8 +655,13 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 				return 0;
 			if (rc == 0 || a->xa_type != XBSTATE_A_EXPORT)
 				break;
-			/* Nothing else to give: the instance fails (§1.4). */
-			if (rc < 0 || !frontend_others_left(fe, a->xa_dev)) {
+			/*
+			 * Nothing else to give after the set-up: the
+			 * instance fails (§1.4).  During the set-up more
+			 * devices may come (§2.4): CONNECT decides.
+			 */
+			if (rc < 0 || (!frontend_setting_up(fe) &&
+			    !frontend_others_left(fe, a->xa_dev))) {
 				frontend_rollback(fe, a->xa_dev, "1");
 				goto fatal;
 			}
@@ -642,6 +677,15 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 				goto fatal;
 			break;
 		case XBSTATE_A_CONNECT:
+			/* Every device refused: its error node says why. */
+			if ((rc = frontend_nrefused(fe)) > 0 &&
+			    topo_count(&fe->fe_topo) == 0)
+				goto fatal;
+			if (rc > 0)
+				log_warnx("%s: %d of its devices refused (see "
+				    "above), the guest gets the other %zu",
+				    fe->fe_name, rc, topo_count(&fe->fe_topo));
+			/* FALLTHROUGH */
 		case XBSTATE_A_ADOPT:
 			if (frontend_connect(fe,
 			    a->xa_type == XBSTATE_A_ADOPT) != 0 &&

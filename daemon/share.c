@@ -104,7 +104,8 @@ share_owner(struct share_ctx *sx, const struct bdf *b, char *buf,
 static void
 share_report(struct share_ctx *sx, struct share_item *si, int isfree)
 {
-	if (isfree)
+	/* Allowed stays allowed; else it depends on who gets the other. */
+	if (isfree && si->sit_verdict != SHAREPOL_ALLOWED)
 		si->sit_verdict = SHAREPOL_FREE;
 	if (si->sit_verdict == SHAREPOL_REFUSE)
 		sx->sx_refused++;

@@ -48,9 +48,11 @@ check "... and no BAR page is shared" out_lacks 'BAR page'
 
 # --- BAR pages -------------------------------------------------------
 check "00:06.0: BAR page 0xfea00000 shared with 00:07.0, held and free" \
-    explain_has 00:06.0 '^  blocks: BAR page 0xfea00000 shared with 0000:00:07.0 \(held by pcibackd, free\) \(XSA-461\)$'
-check "... cannot be given" \
-    out_has '^0000:00:06.0 "small-a": cannot be given to a guest now$'
+    explain_has 00:06.0 '^  warning: BAR page 0xfea00000 shared with 0000:00:07.0 \(held by pcibackd, free\): only a guest given both may have it \(XSA-461\)$'
+check "00:06.0: a free held neighbour blocks nothing (issue 14 §6)" \
+    explain_lacks 00:06.0 'blocks'
+check "... so it can be given (with 00:07.0, to one guest)" \
+    out_has '^0000:00:06.0 "small-a": can be given to a guest$'
 check "... the edu of another source, also on IRQ 11, does not count" \
     out_lacks 'INTx'
 check "00:07.0: the same page, allowed by its device line" \

@@ -33,7 +33,7 @@ check "the loops overlapped" \
 
 check "giving dom5's device to dom6 is refused" xl attach 6 0000:00:03.0
 check "error node says who has it" \
-    wait_until 5 error_like 6 '16 0000:00:03.0: in use by dom5; the guest gets its other devices'
+    wait_until 5 error_like 6 '16 0000:00:03.0: in use by dom5; the guest keeps its other devices'
 check "dom6 keeps its devices: the reconfigure ends Connected" \
     wait_until 5 state_written 6 8
 check "dom6 never goes Closing" eval '! state_written 6 5'

@@ -32,7 +32,6 @@ check "dom5: 00:1f.2 exported" wait_until 10 log_has "dom5 $F2: exported"
 xl attach 5 $F3 --starting
 check "dom5: 00:1f.3 refused, in use by dom6" \
     wait_until 10 error_like 5 "*$F3: in use by dom6*"
-check "dom5: the backend goes Closing" wait_until 5 state_written 5 5
 check "XSA-449: 00:1f.0 taken back" \
     log_has "dom5 $F0: taken back: another function of the device failed"
 check "XSA-449: 00:1f.2 taken back" \
@@ -50,10 +49,13 @@ check "XSA-449: 00:1f.2 reset after the take-back" \
 check "XSA-449: no slot says exported (vdev-0, vdev-1 gone)" \
     sh -c '! xenstore-exists "$1/vdev-0" && ! xenstore-exists "$1/vdev-1"' \
     x "$(be 5)"
-check "XSA-449: the slots are Initialising again" \
-    sh -c 'test "$(xenstore-read "$1/state-0")" = 1 &&
-    test "$(xenstore-read "$1/state-1")" = 1' x "$(be 5)"
+check "XSA-449: the slots say refused (Closed), never exported again" \
+    sh -c 'test "$(xenstore-read "$1/state-0")" = 6 &&
+    test "$(xenstore-read "$1/state-1")" = 6' x "$(be 5)"
 guest_unpause a
+# libxl may still add devices until it unpauses the guest (issue 14 §6):
+# with none left to give, the backend fails when the frontend is ready.
+check "dom5: the backend goes Closing" wait_until 5 state_written 5 5
 check "XSA-449: dom5 never connected" \
     sh -c '! grep -q "dom5: connected" "$1"' x "$T/daemon.log"
 check "dom6 keeps 00:1f.3" shim_is $F3 domid 6

@@ -835,6 +835,45 @@ test_command_disable_clears_bus_master_only(void **state)
 	free(md);
 }
 
+/*
+ * XSA-461: INTx held off (a shared line, a device with MSI): set in
+ * hardware at once, kept set through the guest's writes, which it reads
+ * back as written; set again when something else cleared it.
+ */
+static void
+test_command_intx_held(void **state)
+{
+	struct memdev	*md = md_e1000e();
+	struct cfgspace	*cs;
+
+	(void)state;
+	memdev_put(md, 0x04, 2, 0x0000);
+	cs = cs_new(md, NULL);
+	assert_int_equal(cfgspace_intx_hold(cs), 0);
+	assert_int_equal(memdev_get(md, 0x04, 2), 0x0000);
+	assert_int_equal(cfgspace_set_intx_held(cs, 1), 0);
+	assert_int_equal(memdev_get(md, 0x04, 2), 0x0400);
+	/* The guest enables with INTx on: decoding yes, INTx no. */
+	assert_int_equal(wr(cs, 0x04, 2, 0x0006), 0);
+	assert_int_equal(memdev_get(md, 0x04, 2) & 0x0407, 0x0407);
+	assert_int_equal(rd(cs, 0x04, 2) & 0x0400, 0);
+	/* dom0's MSI teardown cleared it: set again. */
+	memdev_put(md, 0x04, 2, memdev_get(md, 0x04, 2) & ~0x0400u);
+	assert_int_equal(cfgspace_intx_hold(cs), 1);
+	assert_int_equal(memdev_get(md, 0x04, 2) & 0x0400, 0x0400);
+	/* Nothing to write when it is set. */
+	memdev_clear_log(md);
+	assert_int_equal(cfgspace_intx_hold(cs), 1);
+	assert_int_equal(md->md_nwrites, 0);
+	/* Released: the guest's writes leave the bit to the hardware. */
+	assert_int_equal(cfgspace_set_intx_held(cs, 0), 0);
+	memdev_put(md, 0x04, 2, 0x0007);
+	assert_int_equal(wr(cs, 0x04, 2, 0x0006), 0);
+	assert_int_equal(memdev_get(md, 0x04, 2) & 0x0400, 0);
+	cfgspace_free(cs);
+	free(md);
+}
+
 static void
 test_command_bus_master_toggles(void **state)
 {
@@ -2473,6 +2512,7 @@ main(void)
 		cmocka_unit_test(test_command_enable_turns_on_every_bar_type),
 		cmocka_unit_test(test_command_enable_failure_keeps_state),
 		cmocka_unit_test(test_command_disable_clears_bus_master_only),
+		cmocka_unit_test(test_command_intx_held),
 		cmocka_unit_test(test_command_bus_master_toggles),
 		cmocka_unit_test(test_command_mwi_toggles),
 		cmocka_unit_test(test_command_intx_disable_needs_interrupt_control),
