@@ -216,6 +216,28 @@ backend_assigned() {
 	    [ "$r" = pciback ]
 	backend_denied
 	backend_restricted
+	backend_shared_line
+}
+
+# Issue 14 §6, the new user's path: edu shares GSI 23 with dom0's NIC
+# and its block allows nothing.  It has MSI: the guest has it, with INTx
+# held off in hardware; pcibackctl check and the log say so, and nothing
+# would be refused.
+backend_shared_line() {
+	local c=$LOGDIR/pcibackctl-check.log cmd
+	pcibackctl check >"$c" 2>&1
+	note "check: $(tr '\n' ' ' <"$c" | cut -c 1-400)"
+	check "check: edu's shared line, with dom0's NIC, held off, not refused" \
+	    grep -Eq '^0000:00:03.0 "edu": warning: INTx line [0-9]+ shared with 0000:00:07.0 \(dom0\): given with INTx held off' "$c"
+	check "check: no held device would be refused" \
+	    grep -Eq ' 0 would be refused to a guest$' "$c"
+	check "the log names the advisory and dom0's NIC for edu" \
+	    grep -Eq "dom$DOMID 0000:00:03.0: its INTx line [0-9]+ is shared with 0000:00:07.0 \(dom0\) \(XSA-461\): given with INTx held off" \
+	    "$LOGDIR/pcibackd.log"
+	cmd=$(od -An -tx2 -j4 -N2 /sys/bus/pci/devices/0000:00:03.0/config |
+	    tr -d ' ')
+	check "edu's INTx disable is set in hardware (command 0x$cmd)" \
+	    eval '[ -n "$cmd" ] && [ $((0x$cmd & 0x400)) -ne 0 ]'
 }
 
 # Issue 14 §3: the drivers' probe writes the policy dropped (e1000e
