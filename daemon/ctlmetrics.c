@@ -28,18 +28,58 @@
 #include "control.h"
 #include "pcibackd.h"
 
-/* One sample: family, type, help, labels ("" or k="v",...), value. */
+/*
+ * One sample: family, type, help, labels ("" or k="v",...), value; a
+ * histogram's also the sample's suffix ("_bucket"), and "ns" for a
+ * value in nanoseconds that pcibackctl prints in seconds.
+ */
 static void
-ctlmetrics_sample(struct control_conn *cc, const char *name,
-    const char *type, const char *help, const char *labels, uint64_t v)
+ctlmetrics_samplex(struct control_conn *cc, const char *name,
+    const char *type, const char *help, const char *labels,
+    const char *suffix, const char *unit, uint64_t v)
 {
 	control_begin(cc, "metric");
 	control_field(cc, CONTROL_F_STRING, "name", name);
 	control_field(cc, CONTROL_F_STRING, "type", type);
 	control_field(cc, CONTROL_F_STRING, "help", help);
 	control_field(cc, CONTROL_F_STRING, "labels", labels);
+	if (suffix[0] != '\0')
+		control_field(cc, CONTROL_F_STRING, "sample", suffix);
+	if (unit[0] != '\0')
+		control_field(cc, CONTROL_F_STRING, "unit", unit);
 	control_fieldn(cc, "value", v);
 	control_emit(cc);
+}
+
+static void
+ctlmetrics_sample(struct control_conn *cc, const char *name,
+    const char *type, const char *help, const char *labels, uint64_t v)
+{
+	ctlmetrics_samplex(cc, name, type, help, labels, "", "", v);
+}
+
+/* A histogram, its buckets made cumulative; labels may be "". */
+static void
+ctlmetrics_hist(struct control_conn *cc, const char *name, const char *help,
+    const char *labels, const struct metric_hist *h,
+    const struct metric_bounds *mb)
+{
+	char		l[192];
+	const char	*sep = labels[0] != '\0' ? "," : "";
+	uint64_t	n = 0;
+	size_t		i;
+
+	for (i = 0; i <= METRIC_NBUCKETS; i++) {
+		n += h->mh_bucket[i];
+		snprintf(l, sizeof(l), "%s%sle=\"%s\"", labels, sep,
+		    i < METRIC_NBUCKETS ? mb->mb_le[i] : "+Inf");
+		ctlmetrics_samplex(cc, name, "histogram", help, l, "_bucket",
+		    "", n);
+	}
+	ctlmetrics_samplex(cc, name, "histogram", help, labels, "_sum", "ns",
+	    h->mh_sum_ns);
+	ctlmetrics_samplex(cc, name, "histogram", help, labels, "_count", "",
+	    h->mh_count);
 }
 
 static void
@@ -60,6 +100,20 @@ ctlmetrics_daemon(struct control_conn *cc)
 	}
 	ctlmetrics_sample(cc, "pcibackd_uptime_seconds", "gauge",
 	    "Seconds since pcibackd started.", "", control_uptime(env));
+	ctlmetrics_sample(cc, "pcibackd_start_time_seconds", "gauge",
+	    "When pcibackd started, in seconds since the Epoch.", "",
+	    (uint64_t)env->pb_started);
+	ctlmetrics_samplex(cc, "pcibackd_startup_duration_seconds", "gauge",
+	    "How long start-up took, until the control socket was served "
+	    "(guests adopted by then).", "", "", "ns", env->pb_startup_ns);
+	ctlmetrics_sample(cc, "pcibackd_guests_adopted", "counter",
+	    "Connected guests this daemon adopted at start-up or since, "
+	    "by where their connection came from.", "source=\"record\"",
+	    env->pb_adopted_rec);
+	ctlmetrics_sample(cc, "pcibackd_guests_adopted", "counter",
+	    "Connected guests this daemon adopted at start-up or since, "
+	    "by where their connection came from.", "source=\"xenstore\"",
+	    env->pb_adopted_xs);
 	ctlmetrics_sample(cc, "pcibackd_devices", "gauge",
 	    "Devices held, by whether a guest owns them.", "state=\"free\"",
 	    nfree);
@@ -125,6 +179,53 @@ ctlmetrics_denied(const struct heldev *hd)
 	return n;
 }
 
+/* Resets by method and result, their durations (device.c). */
+static void
+ctlmetrics_resets(struct control_conn *cc)
+{
+	struct pcibackd			*env = control_env(cc);
+	const struct device_resetcount	*dc;
+	struct heldev			*hd;
+	char				 addr[BDF_XL_MAX], l[160];
+	size_t				 i;
+	int				 r;
+
+	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+		for (i = 0; i < DEVICE_RESET_METHODS; i++) {
+			dc = &hd->hd_resetn[i];
+			for (r = 0; dc->dc_method[0] != '\0' &&
+			    r < DEVICE_RESET_NRESULTS; r++) {
+				snprintf(l, sizeof(l), "device=\"%s\","
+				    "method=\"%s\",result=\"%s\"", addr,
+				    dc->dc_method, device_reset_result_name(r));
+				ctlmetrics_sample(cc, "pcibackd_device_resets",
+				    "counter", "Resets of a held device, by "
+				    "method and result (timeout: past "
+				    "reset-timeout).", l, dc->dc_n[r]);
+			}
+		}
+	}
+	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+		snprintf(l, sizeof(l), "device=\"%s\"", addr);
+		ctlmetrics_hist(cc, "pcibackd_device_reset_duration_seconds",
+		    "How long a device's resets took (a timeout: until "
+		    "reset-timeout).", l, &hd->hd_reset_hist,
+		    &metric_reset_bounds);
+	}
+	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		if (hd->hd_reset_hist.mh_count == 0)
+			continue;
+		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+		snprintf(l, sizeof(l), "device=\"%s\"", addr);
+		ctlmetrics_samplex(cc,
+		    "pcibackd_device_reset_last_duration_seconds", "gauge",
+		    "How long a device's last reset took.", l, "", "ns",
+		    hd->hd_reset_hist.mh_last_ns);
+	}
+}
+
 static void
 ctlmetrics_devices(struct control_conn *cc)
 {
@@ -177,6 +278,7 @@ ctlmetrics_devices(struct control_conn *cc)
 		    "(pcibackctl show denied), for the last guest that had "
 		    "one.", l, ctlmetrics_denied(hd));
 	}
+	ctlmetrics_resets(cc);
 }
 
 int

@@ -110,6 +110,50 @@ device_set_state(struct heldev *hd, enum heldev_state to, int owner)
 	hd->hd_owner = to == HD_ASSIGNED || to == HD_GONE ? owner : -1;
 }
 
+static const char *const device_reset_results[DEVICE_RESET_NRESULTS] = {
+	[DEVICE_RESET_OK] = "ok",
+	[DEVICE_RESET_FAILED] = "failed",
+	[DEVICE_RESET_TIMEOUT] = "timeout"
+};
+
+const char *
+device_reset_result_name(int r)
+{
+	return r >= 0 && r < DEVICE_RESET_NRESULTS ?
+	    device_reset_results[r] : "unknown";
+}
+
+static void
+device_reset_begin(struct heldev *hd)
+{
+	clock_gettime(CLOCK_MONOTONIC, &hd->hd_reset_t0);
+}
+
+/* A reset ended (or outlived reset-timeout): count it, time it. */
+static void
+device_reset_end(struct heldev *hd, enum device_reset_result r)
+{
+	struct device_resetcount	*dc;
+	struct timespec			 now;
+	const char			*m = device_reset_method(hd);
+	size_t				 i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	metric_hist_add(&hd->hd_reset_hist, &metric_reset_bounds,
+	    metric_ns_since(&hd->hd_reset_t0, &now));
+	for (i = 0; i < DEVICE_RESET_METHODS - 1; i++) {
+		dc = &hd->hd_resetn[i];
+		if (dc->dc_method[0] == '\0')
+			snprintf(dc->dc_method, sizeof(dc->dc_method), "%s", m);
+		if (strcmp(dc->dc_method, m) == 0)
+			break;
+	}
+	dc = &hd->hd_resetn[i];
+	if (dc->dc_method[0] == '\0')
+		snprintf(dc->dc_method, sizeof(dc->dc_method), "other");
+	dc->dc_n[r]++;
+}
+
 static void
 device_quarantine(struct heldev *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -143,6 +187,7 @@ device_reset_timeout(evutil_socket_t fd, short events, void *arg)
 	if (hd->hd_state != HD_RESETTING)
 		return;
 	hd->hd_reset_late = 1;
+	device_reset_end(hd, DEVICE_RESET_TIMEOUT);
 	device_quarantine(hd, "its reset still runs after %u s",
 	    hd->hd_env->pb_conf->c_reset_timeout);
 	/* A set-up pass waiting for it now fails, saying why. */
@@ -519,10 +564,13 @@ device_unassign(struct heldev *hd)
 	if (cfgspace_msi_enabled(cs))
 		(void)hd->hd_pciop.pd_irq->pio_disable_msi(
 		    hd->hd_pciop.pd_irq_ctx);
+	device_reset_begin(hd);
 	if ((rc = hd->hd_prov->po_giveback(hd, &cause)) == PROVIDER_RUNNING) {
 		device_set_state(hd, HD_RESETTING, -1);
 		return;
 	}
+	device_reset_end(hd, rc == PROVIDER_DONE ? DEVICE_RESET_OK :
+	    DEVICE_RESET_FAILED);
 	cfgspace_reset_state(cs);
 	if (rc != PROVIDER_DONE)
 		device_quarantine(hd, "no reset: %s", cause != NULL ? cause :
@@ -564,6 +612,8 @@ device_giveback_done(struct heldev *hd, int error)
 		    "quarantined", addr, error != 0 ? strerror(error) : "done");
 		return;
 	}
+	device_reset_end(hd, error != 0 ? DEVICE_RESET_FAILED :
+	    DEVICE_RESET_OK);
 	cfgspace_reset_state(hd->hd_pciop.pd_cs);
 	if (error != 0) {
 		log_warnx("%s: giving it back failed: %s", addr,
@@ -604,12 +654,16 @@ device_reset(struct heldev *hd, char **cause)
 		    hd->hd_prov->po_name);
 	if (hd->hd_state == HD_RESETTING)
 		return util_cause(cause, "a reset is already running");
-	if ((rc = hd->hd_prov->po_reset(hd, cause)) < 0)
+	device_reset_begin(hd);
+	if ((rc = hd->hd_prov->po_reset(hd, cause)) < 0) {
+		device_reset_end(hd, DEVICE_RESET_FAILED);
 		return -1;
+	}
 	if (rc == PROVIDER_RUNNING) {
 		device_set_state(hd, HD_RESETTING, -1);
 		return 0;
 	}
+	device_reset_end(hd, DEVICE_RESET_OK);
 	cfgspace_reset_state(hd->hd_pciop.pd_cs);
 	hd->hd_quarantine[0] = '\0';
 	device_set_state(hd, HD_READY, -1);

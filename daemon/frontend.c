@@ -614,6 +614,8 @@ frontend_connect(struct frontend *fe, int adopt)
 		free(cause);
 		return -1;
 	}
+	if (adopt)
+		fe->fe_env->pb_adopted_xs++;
 	/* Its worker served an op a previous daemon left in flight. */
 	log_info("%s: %s (grant %u, port %u)", fe->fe_name,
 	    adopt ? "adopted a connected guest" : "connected", fe->fe_gref,
@@ -1016,6 +1018,7 @@ frontend_verify(struct frontend *fe)
 		return -1;
 	}
 	fe->fe_resumed = 0;
+	fe->fe_env->pb_adopted_rec++;
 	if (watch_frontend(fe->fe_env, fe, 1) != 0)
 		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);
 	return 0;

@@ -183,13 +183,15 @@ main(int argc, char *argv[])
 #endif
 	const int	 sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const char	*pidfile = NULL;
-	struct timespec	 lap;
+	struct timespec	 lap, start;
 	long long	 ms[7];
 	int		 ch, debug = 0, noaction = 0, verbose = 0, i;
 
 	/* How long guests waited for a restarted daemon, for the log. */
 	clock_gettime(CLOCK_MONOTONIC, &lap);
+	start = lap;
 	memset(&env, 0, sizeof(env));
+	env.pb_started = time(NULL);
 	env.pb_conffile = PCIBACKD_CONF;
 	TAILQ_INIT(&env.pb_devices);
 	TAILQ_INIT(&env.pb_frontends);
@@ -283,6 +285,7 @@ main(int argc, char *argv[])
 	ms[5] = pcibackd_lap(&lap);
 	control_listen(&env);
 	ms[6] = pcibackd_lap(&lap);
+	env.pb_startup_ns = metric_ns_since(&start, &lap);
 	log_info("started in %lld ms, holding %d devices",
 	    ms[0] + ms[1] + ms[2] + ms[3] + ms[4] + ms[5] + ms[6],
 	    device_count(&env));

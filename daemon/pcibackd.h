@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+#include <time.h>
 
 #include <xen/xen.h>
 
@@ -116,6 +117,38 @@ struct xengntdev_handle;
 struct worker_page;
 struct sandbox_id;
 
+/* metric.c: histograms for show metrics. */
+#define METRIC_NBUCKETS		16
+struct metric_bounds {
+	uint64_t	 mb_ns[METRIC_NBUCKETS];	/* upper bounds */
+	const char	*mb_le[METRIC_NBUCKETS];	/* the same, seconds */
+};
+struct metric_hist {
+	uint64_t	 mh_bucket[METRIC_NBUCKETS + 1];	/* last: +Inf */
+	uint64_t	 mh_sum_ns;
+	uint64_t	 mh_count;
+	uint64_t	 mh_last_ns;
+};
+extern const struct metric_bounds metric_op_bounds;
+extern const struct metric_bounds metric_reset_bounds;
+void		 metric_hist_add(struct metric_hist *,
+		    const struct metric_bounds *, uint64_t);
+uint64_t	 metric_ns_since(const struct timespec *,
+		    const struct timespec *);
+
+/* Resets by result, per method (the provider's name for it). */
+enum device_reset_result {
+	DEVICE_RESET_OK,
+	DEVICE_RESET_FAILED,
+	DEVICE_RESET_TIMEOUT,
+	DEVICE_RESET_NRESULTS
+};
+#define DEVICE_RESET_METHODS	4	/* the last one takes the rest */
+struct device_resetcount {
+	char		 dc_method[16];	/* "": unused */
+	uint64_t	 dc_n[DEVICE_RESET_NRESULTS];
+};
+
 /* A worker that died this many times in WORKER_DEATH_SECS fails its guest. */
 #define WORKER_DEATHS		5
 #define WORKER_DEATH_SECS	10
@@ -175,6 +208,10 @@ struct heldev {
 	/* Writes policy denied its last guest that had one (audit.h). */
 	struct audit_table	 hd_denied;
 	int			 hd_denied_dom;	/* that guest; -1: none yet */
+	/* Resets (show metrics): when the one running began, and so far. */
+	struct timespec		 hd_reset_t0;
+	struct device_resetcount hd_resetn[DEVICE_RESET_METHODS];
+	struct metric_hist	 hd_reset_hist;
 };
 
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */
@@ -247,6 +284,12 @@ struct pcibackd {
 	int			 pb_starting;	/* first scan: adopt */
 	char			 pb_recdir[CONTROL_PATH_MAX + 16]; /* record.c */
 	int			 pb_exiting;
+	/* For show metrics: when it started, how long that took. */
+	time_t			 pb_started;	/* wall clock */
+	uint64_t		 pb_startup_ns;
+	/* Connected guests adopted from a restart record, from xenstore. */
+	uint64_t		 pb_adopted_rec;
+	uint64_t		 pb_adopted_xs;
 };
 
 /* device.c */
@@ -274,6 +317,7 @@ void		 device_adopted(struct pcibackd *);
 /* Forget an adoption xenstore did not confirm; the provider keeps it. */
 void		 device_unclaim(struct heldev *);
 const char	*device_reset_method(const struct heldev *);
+const char	*device_reset_result_name(int);
 const char	*device_state_name(const struct heldev *);
 /* Reset a free device now, by its provider; -1 and a cause if not. */
 int		 device_reset(struct heldev *, char **);

@@ -1023,9 +1023,10 @@ ctl_print_suggest(struct ctl *c, const struct ctl_record *r)
 static void
 ctl_print_metrics(struct ctl *c, const struct ctl_record *r)
 {
-	static char	family[128];
-	char		name[128];
-	const char	*labels;
+	static char		 family[128];
+	char			 name[128];
+	const char		*labels, *v;
+	unsigned long long	 ns;
 
 	(void)c;
 	if (r == NULL) {
@@ -1040,8 +1041,16 @@ ctl_print_metrics(struct ctl *c, const struct ctl_record *r)
 		    ctl_get(r, "help"), name, ctl_get(r, "type"));
 	}
 	labels = ctl_get(r, "labels");
-	printf("%s%s%s%s %s\n", name, labels[0] ? "{" : "", labels,
-	    labels[0] ? "}" : "", ctl_get(r, "value"));
+	printf("%s%s%s%s%s ", name, ctl_get(r, "sample"),
+	    labels[0] ? "{" : "", labels, labels[0] ? "}" : "");
+	v = ctl_get(r, "value");
+	/* Nanoseconds, printed exactly as seconds. */
+	if (strcmp(ctl_get(r, "unit"), "ns") == 0) {
+		ns = strtoull(v, NULL, 10);
+		printf("%llu.%09llu\n", ns / 1000000000ULL,
+		    ns % 1000000000ULL);
+	} else
+		printf("%s\n", v);
 }
 
 int

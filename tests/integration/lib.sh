@@ -492,6 +492,39 @@ fault() {
 }
 
 
+# metrics_parse: the last ctl's stdout ("show metrics") through
+# python3-prometheus-client's parser, which must take it: every family
+# once, with HELP, "# EOF" last.  One "name{k=v,...} value type" line
+# per sample, into metrics.txt: integers as such, others as %.9f.
+metrics_parse() {
+	python3 - "$T/ctl.out" >"$T/metrics.txt" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+text = open(sys.argv[1]).read()
+assert text.endswith("# EOF\n"), "no # EOF at the end"
+seen = set()
+for fam in text_string_to_metric_families(text):
+    assert fam.name not in seen, "family %s twice" % fam.name
+    seen.add(fam.name)
+    assert fam.documentation, "family %s: no HELP" % fam.name
+    for s in fam.samples:
+        labels = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
+        v = s.value
+        v = "%d" % v if v == int(v) else "%.9f" % v
+        print("%s{%s} %s %s" % (s.name, labels, v, fam.type))
+PY
+}
+
+# metric_has REGEX: a sample metrics_parse printed matches.
+metric_has() {
+	grep -Eq -- "$1" "$T/metrics.txt" ||
+	    { note "no sample '$1':"; sed 's/^/#   /' "$T/metrics.txt" >&2;
+	    return 1; }
+}
+
+# A positive number of seconds, as metrics_parse prints it.
+POSITIVE='(0\.[0-9]*[1-9][0-9]*|[1-9][0-9]*(\.[0-9]+)?)'
+
 # dev_is BDF KEY VALUE: in "pcibackctl -j show devices", BDF's KEY is
 # VALUE (a Python literal: True, 'dom5', 'resetting').
 dev_is() {

@@ -9,30 +9,12 @@
 
 E1000E=0000:00:03.0
 
-# parse: the last ctl's stdout through the Prometheus parser; prints
-# "name{label=value,...} value" per sample, sorted, into metrics.txt.
 parse() {
-	python3 - "$T/ctl.out" >"$T/metrics.txt" <<'PY'
-import sys
-from prometheus_client.parser import text_string_to_metric_families
-text = open(sys.argv[1]).read()
-assert text.endswith("# EOF\n"), "no # EOF at the end"
-seen = set()
-for fam in text_string_to_metric_families(text):
-    assert fam.name not in seen, "family %s twice" % fam.name
-    seen.add(fam.name)
-    assert fam.documentation, "family %s: no HELP" % fam.name
-    for s in fam.samples:
-        labels = ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
-        print("%s{%s} %d %s" % (s.name, labels, s.value, fam.type))
-PY
+	metrics_parse
 }
 
-# sample REGEX: a parsed sample matches.
 sample() {
-	grep -Eq -- "$1" "$T/metrics.txt" ||
-	    { note "no sample '$1':"; sed 's/^/#   /' "$T/metrics.txt" >&2;
-	    return 1; }
+	metric_has "$1"
 }
 
 t_setup
