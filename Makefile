@@ -116,6 +116,19 @@ $(B)/tests/test_%: tests/unit/test_%.c $(SUPPORT_OBJS) $(LIB) $(wildcard lib/*.h
 	$(CC) $(ALL_CFLAGS) -Itests/support -o $@ $< $(SUPPORT_OBJS) $(LIB) \
 	    $(ALL_LDFLAGS) $(CMOCKA_LIBS)
 
+# The control process on its own (its parent played by the test), with
+# the daemon objects it needs; what else they name is stubbed in the test.
+CTLPROC_TEST_OBJS = $(B)/daemon/ctlproc.o $(B)/daemon/ctlparse.o \
+		    $(B)/daemon/control_proto.o $(B)/daemon/conf.o \
+		    $(B)/daemon/log.o
+$(B)/tests/test_ctlproc: tests/unit/test_ctlproc.c $(CTLPROC_TEST_OBJS) \
+    $(LIB) $(wildcard lib/*.h daemon/*.h compat/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Idaemon -Icompat -Ishim-driver $(PCI_CFLAGS) \
+	    $(XEN_CFLAGS) -o $@ $< \
+	    $(CTLPROC_TEST_OBJS) $(LIB) $(ALL_LDFLAGS) $(CMOCKA_LIBS) \
+	    $(XEN_LIBS)
+
 # Run every unit test binary; tests/run-unit prints one summary line.
 unit: $(LIB) $(UNIT_BINS)
 	@sh tests/run-unit $(UNIT_BINS)
