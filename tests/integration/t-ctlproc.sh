@@ -7,7 +7,9 @@
 # while the parent is stopped.  A forbidden system call (the preload's
 # socket() before an accept, $XENSIM_DIR/sigsys-accept) kills it: the
 # parent says so and forks another, the guest is served throughout.
-# SIGKILL of it: replaced; of the parent: it goes too.  Dying 6 times in
+# SIGKILL of it: replaced; one that cannot enter its sandbox exits
+# (the preload's $XENSIM_DIR/seccomp-fail) and is replaced too; SIGKILL
+# of the parent: it goes too.  Dying 6 times in
 # 10 s: the next one starts 10 s later.
 . "$(dirname "$0")/lib.sh"
 
@@ -146,9 +148,16 @@ check "pcibackctl is served again" ctl show stats
 check "the guest was served throughout" witness_served
 
 # --- SIGKILL -----------------------------------------------------------------
+# Its replacement cannot enter its sandbox (the preload fails its
+# seccomp filter once, $XENSIM_DIR/seccomp-fail): it exits, unserved.
+touch "$XENSIM_DIR/seccomp-fail"
 kill -KILL "$c2"
 check "SIGKILL of it: reported" \
     wait_until 5 log_has "control process $c2 killed by signal 9\$"
+check "a replacement that cannot install its filter says so" \
+    wait_until 5 log_has "control process: seccomp: Invalid argument"
+check "... exits, reported with its status, without serving" \
+    wait_until 5 log_has "control process [0-9]+ exited with status 1\$"
 check "... replaced" wait_until 5 other_ctlproc "$c2"
 check "... and serving" wait_until 5 ctl show devices
 check "... the guest still served" witness_served

@@ -6,8 +6,10 @@
 # so, forks another and the guest's reads go on.  SIGKILL of the worker,
 # of the parent, of both, while the guest reads: no read answered
 # wrongly.  As root, the worker chroots and changes user (the preload
-# records it and skips it: the simulator's files must stay reachable).  A worker that keeps dying fails its guest cleanly: error
-# node, Closing; other guests are still served.
+# records it and skips it: the simulator's files must stay reachable).
+# One that cannot install its filter exits and is replaced.  A worker
+# that keeps dying fails its guest cleanly: error node, Closing; other
+# guests are still served.
 . "$(dirname "$0")/lib.sh"
 
 # Its children but the control process (pcibackd-ctl, t-ctlproc).
@@ -73,9 +75,16 @@ w2=$(workers)
 check "the new worker is filtered too" status_is "$w2" Seccomp 2
 
 # --- SIGKILL: the worker, the parent, both --------------------------------
+# Its replacement cannot install its filter (the preload's
+# $XENSIM_DIR/seccomp-fail, once): it exits before serving anything.
+touch "$XENSIM_DIR/seccomp-fail"
 kill -KILL "$w2"
 check "SIGKILL of the worker: reported" \
     wait_until 5 log_has "dom5: worker $w2 killed by signal 9"
+check "a replacement that cannot install its filter says so" \
+    wait_until 5 log_has "dom5: worker: seccomp: Invalid argument"
+check "... exits, reported with its status" \
+    wait_until 5 log_has "dom5: worker [0-9]+ exited with status 1\$"
 check "... replaced, the guest served" witness_served
 w3=$(workers)
 kill -KILL "$DAEMON_PID"

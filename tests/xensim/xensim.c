@@ -407,6 +407,23 @@ xensim_seccomp(int (*real)(int, ...), const struct sock_fprog *orig)
 	return rc;
 }
 
+/*
+ * With XENSIM_SIGSYS set, the next process to install a system call
+ * filter while $XENSIM_DIR/seccomp-fail exists (removed: once) fails to:
+ * a sandbox that cannot be entered must never serve.
+ */
+static int
+xensim_seccomp_fail(void)
+{
+	char	dir[256], path[300];
+
+	if (getenv("XENSIM_SIGSYS") == NULL ||
+	    xensim_dir(dir, sizeof dir) == -1)
+		return 0;
+	snprintf(path, sizeof path, "%s/seccomp-fail", dir);
+	return unlink(path) == 0;
+}
+
 int
 prctl(int option, ...)
 {
@@ -422,6 +439,11 @@ prctl(int option, ...)
 	if (real == NULL &&
 	    (real = (int (*)(int, ...))dlsym(RTLD_NEXT, "prctl")) == NULL) {
 		errno = ENOSYS;
+		return -1;
+	}
+	if (option == PR_SET_SECCOMP && a[0] == SECCOMP_MODE_FILTER &&
+	    a[1] != 0 && xensim_seccomp_fail()) {
+		errno = EINVAL;
 		return -1;
 	}
 	if (option == PR_SET_SECCOMP && a[0] == SECCOMP_MODE_FILTER &&
