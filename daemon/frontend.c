@@ -454,12 +454,14 @@ frontend_export(struct frontend *fe, int n, int adopt)
 	 * Adopted where it was: no write, which would wake the guest's
 	 * watch and our own, in the window a restart must keep short.
 	 */
+	/* A write xenstore refused: the toolstack is told which. */
 	if (strcmp(had, vdev) != 0 && frontend_write(fe, key, vdev) != 0)
-		return -1;
+		return frontend_fail(fe, EIO, "%s: cannot write %s", addr, key);
 	if (!adopt) {
 		snprintf(key, sizeof(key), "state-%d", n);
 		if (frontend_write(fe, key, "3") != 0)
-			return -1;
+			return frontend_fail(fe, EIO, "%s: cannot write %s",
+			    addr, key);
 	}
 	log_info("%s %s: %s as %s", fe->fe_name, addr,
 	    adopt ? "adopted" : "exported", vdev);
@@ -675,9 +677,10 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 			frontend_release(fe, a->xa_dev);
 			break;
 		case XBSTATE_A_PUBLISH_ROOTS:
-			if (frontend_publish_roots(fe) != 0)
-				goto fatal;
-			break;
+			if (frontend_publish_roots(fe) == 0)
+				break;
+			frontend_fail(fe, EIO, "cannot write its root buses");
+			goto fatal;
 		case XBSTATE_A_CONNECT:
 			/* Every device refused: its error node says why. */
 			if ((rc = frontend_nrefused(fe)) > 0 &&

@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,4 +871,91 @@ open(const char *path, int flags, ...)
 		return -1;
 	}
 	return real_open(path, flags, mode);
+}
+
+/*
+ * Xenstore failing under pcibackd (with XENSIM_SIGSYS set, in the
+ * process named pcibackd only): the next write of a path ending with
+ * what $XENSIM_DIR/xs-write-fail says (removed: once) fails with EACCES;
+ * the next commit of a transaction while $XENSIM_DIR/xs-commit-eagain
+ * exists (removed: once) fails with EAGAIN, as a conflict does.  The
+ * real libxenstore does everything else.
+ */
+struct xs_handle;
+
+bool	xs_write(struct xs_handle *, uint32_t, const char *, const void *,
+	    unsigned int);
+bool	xs_transaction_end(struct xs_handle *, uint32_t, bool);
+
+static int
+xensim_xs_fault(const char *name, char *arg, size_t len)
+{
+	char	dir[256], path[300];
+	ssize_t	n;
+	int	fd;
+
+	if (getenv("XENSIM_SIGSYS") == NULL ||
+	    strcmp(program_invocation_short_name, "pcibackd") != 0 ||
+	    xensim_dir(dir, sizeof dir) == -1)
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (arg == NULL)
+		return unlink(path) == 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, arg, len - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	arg[n] = '\0';
+	arg[strcspn(arg, "\n")] = '\0';
+	return 1;
+}
+
+bool
+xs_write(struct xs_handle *h, uint32_t t, const char *path,
+    const void *data, unsigned int len)
+{
+	static bool	(*real)(struct xs_handle *, uint32_t, const char *,
+			    const void *, unsigned int);
+	char		 dir[256], fpath[300], suffix[128];
+	size_t		 pl, sl;
+
+	if (real == NULL && (real = (bool (*)(struct xs_handle *, uint32_t,
+	    const char *, const void *, unsigned int))dlsym(RTLD_NEXT,
+	    "xs_write")) == NULL) {
+		errno = ENOSYS;
+		return false;
+	}
+	if (xensim_xs_fault("xs-write-fail", suffix, sizeof suffix)) {
+		pl = strlen(path);
+		sl = strlen(suffix);
+		if (sl > 0 && pl >= sl && strcmp(path + pl - sl, suffix) == 0 &&
+		    xensim_dir(dir, sizeof dir) == 0) {
+			snprintf(fpath, sizeof fpath, "%s/xs-write-fail", dir);
+			if (unlink(fpath) == 0) {
+				errno = EACCES;
+				return false;
+			}
+		}
+	}
+	return real(h, t, path, data, len);
+}
+
+bool
+xs_transaction_end(struct xs_handle *h, uint32_t t, bool abort)
+{
+	static bool	(*real)(struct xs_handle *, uint32_t, bool);
+
+	if (real == NULL && (real = (bool (*)(struct xs_handle *, uint32_t,
+	    bool))dlsym(RTLD_NEXT, "xs_transaction_end")) == NULL) {
+		errno = ENOSYS;
+		return false;
+	}
+	if (!abort && xensim_xs_fault("xs-commit-eagain", NULL, 0)) {
+		(void)real(h, t, true);
+		errno = EAGAIN;
+		return false;
+	}
+	return real(h, t, abort);
 }

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Xenstore refusing the daemon (the preload, XENSIM_SIGSYS: a write of a
+# path ending with what $XENSIM_DIR/xs-write-fail says fails once; a
+# commit while $XENSIM_DIR/xs-commit-eagain exists fails once with
+# EAGAIN).  A conflicting state transaction is retried: the guest
+# connects.  A refused vdev-N, state-N or root_num write: the error node
+# says which (doc/protocol.md §1.4), the backend goes Closing, the log
+# names the path; the device is free again once the guest is gone; a
+# witness guest is served throughout.
+. "$(dirname "$0")/lib.sh"
+
+XENSIM_SIGSYS=1
+export XENSIM_SIGSYS
+t_setup
+daemon_start
+witness_start 5 0000:00:03.0
+
+# --- a conflict: retried ------------------------------------------------
+touch "$XENSIM_DIR/xs-commit-eagain"
+guest_start a 6 --run-ms 20000
+wait_domain 6
+xl attach 6 0000:00:05.0 --starting
+check "a state commit that conflicts once: the guest still connects" \
+    wait_event a connected
+check "... the conflict did happen" test ! -e "$XENSIM_DIR/xs-commit-eagain"
+check "... no error node" test -z "$(error_node 6)"
+destroy 6 a
+
+# refused KEY DOMID GUEST: a guest whose backend write of KEY fails.
+refused() {
+	echo "/$1" >"$XENSIM_DIR/xs-write-fail"
+	guest_start "$3" "$2" --run-ms 20000
+	wait_domain "$2"
+	xl attach "$2" 0000:00:05.0 --starting
+	wait_until 5 state_written "$2" 5
+}
+
+# --- a refused write: the guest is failed, said ------------------------------
+check "vdev-0 refused: backend Closing" refused vdev-0 7 b
+check "... the error node names the device and the key" \
+    error_like 7 '5 0000:00:05.0: cannot write vdev-0'
+check "... the log names the path" \
+    log_has "dom7: write /local/domain/0/backend/pci/7/0/vdev-0: Permission denied"
+check "... the guest closed" wait_event b closed
+destroy 7 b
+check "... the device is free again" \
+    wait_until 5 log_has '0000:00:05.0: released by dom7'
+
+check "state-0 refused: backend Closing" refused state-0 8 c
+check "... the error node says so" \
+    error_like 8 '5 0000:00:05.0: cannot write state-0'
+destroy 8 c
+
+check "root_num refused: backend Closing" refused root_num 9 d
+check "... the error node says so" error_like 9 '5 cannot write its root buses'
+check "... the guest saw no device" wait_event d closed
+destroy 9 d
+
+check "the daemon still serves a new guest the device" \
+    serves 10 0000:00:05.0 e
+check "the witness guest was served throughout" witness_served
+check "... every read right" witness_end
+t_done
