@@ -997,6 +997,31 @@ shimsim_ioc_check(const struct shimsim_file *sf, unsigned long cmd,
 	return 0;
 }
 
+/*
+ * The switches list-fail and restrict-fail (any argument) and info-fail
+ * (all devices, or the one its argument names): that ioctl fails with
+ * EIO while on, as a module in trouble would answer.
+ */
+static int
+shimsim_ioc_fault(unsigned long cmd, const void *uarg)
+{
+	struct pcishim_info	pi;
+	char			arg[64];
+
+	switch (cmd) {
+	case PCISHIM_IOC_LIST:
+		return shimsim_fault("list-fail", arg, sizeof(arg));
+	case PCISHIM_IOC_RESTRICT:
+		return shimsim_fault("restrict-fail", arg, sizeof(arg));
+	case PCISHIM_IOC_INFO:
+		if (shimsim_copyin(&pi, sizeof(pi), uarg) != 0)
+			return 0;
+		return shimsim_fault_dev("info-fail", pi.pi_bdf, arg,
+		    sizeof(arg));
+	}
+	return 0;
+}
+
 static long
 shimsim_ioctl(int fd, struct shimsim_file *sf, unsigned long cmd, void *uarg)
 {
@@ -1007,6 +1032,8 @@ shimsim_ioctl(int fd, struct shimsim_file *sf, unsigned long cmd, void *uarg)
 	if (cmd != 0 && domid != PCISHIM_DOMID_NONE &&
 	    pcishim_check_restricted_ioc((uint32_t)cmd) != 0)
 		return -EPERM;
+	if (cmd != 0 && shimsim_ioc_fault(cmd, uarg))
+		return -EIO;
 	switch (cmd) {
 	case PCISHIM_IOC_VERSION:
 		return shimsim_ioc_version(uarg);

@@ -230,6 +230,11 @@ test_abi(int fd, int rofd)
 	l.pl_argsz = sizeof(l);
 	l.pl_flags = 1;
 	check(ioc(fd, PCISHIM_IOC_LIST, &l) == -EINVAL, "unknown flags");
+	l.pl_flags = 0;
+	check(run("fault list-fail") == 0 &&
+	    ioc(fd, PCISHIM_IOC_LIST, &l) == -EIO &&
+	    run("fault list-fail off") == 0 &&
+	    ioc(fd, PCISHIM_IOC_LIST, &l) == 0, "switch list-fail: EIO");
 	check(ioc(fd, _IO(PCISHIM_IOC_MAGIC, 99), &l) == -ENOTTY,
 	    "unknown ioctl");
 	check(info(fd, NVME, &pi) == 0 && pi.pi_vendor == 0x1b36 &&
@@ -333,6 +338,10 @@ test_reset(int fd)
 	check(run("fault reset-fail") == 0 &&
 	    devop(fd, PCISHIM_IOC_RESET, NVME, 0, &method) == -EIO &&
 	    run("fault reset-fail off") == 0, "switch reset-fail: EIO");
+	check(run("fault info-fail 0000:00:05.0") == 0 &&
+	    info(fd, NVME, &pi) == -EIO && info(fd, E1000E, &pi) == 0 &&
+	    run("fault info-fail off") == 0 && info(fd, NVME, &pi) == 0,
+	    "switch info-fail BDF: EIO for that device only");
 	hang_fd = fd;
 	started = run("fault reset-hang 0000:00:05.0") == 0 &&
 	    pthread_create(&t, NULL, hang_thread, NULL) == 0;
@@ -405,6 +414,8 @@ test_restrict_calls(int fd, int w)
 	    restrict_to(w, 0x7ff0, 0) == -EINVAL &&
 	    restrict_to(w, 7, 1) == -EINVAL, "restrict: dom0, a reserved id, "
 	    "unknown flags: EINVAL");
+	check(run("fault restrict-fail") == 0 && restrict_to(w, 7, 0) == -EIO &&
+	    run("fault restrict-fail off") == 0, "switch restrict-fail: EIO");
 	check(restrict_to(w, 7, 0) == 0, "restrict to dom7");
 	check(restrict_to(w, 7, 0) == -EPERM && restrict_to(w, 8, 0) == -EPERM,
 	    "one way: a second RESTRICT is EPERM, same domain or not");
