@@ -17,6 +17,12 @@ SHIMSIM_DIR=$SYSDIR "$SHIMCTL" init &&
 printf '00:03.0 0 0x20000\n00:03.0 7 0x1000\n' >"$T/bad-index.bars"
 printf '00:03.0 0 0x3000\n' >"$T/bad-size.bars"
 printf '00:03.0 0\n' >"$T/bad-fields.bars"
+# Comments and blank lines skipped, a line for a function the dump does
+# not have ignored, then what is refused: every function (*), no hex, 0.
+printf '# e1000e\n\n  \n00:07.0 0 0x1000\n00:03.* 0 0x20000\n' \
+    >"$T/bad-allfn.bars"
+printf '00:03.0 rom 0x40000\n00:03.0 0 zz\n' >"$T/bad-hex.bars"
+printf '00:03.0 0 0\n' >"$T/bad-zero.bars"
 cat >"$T/pcibackd.conf" <<EOF
 mode virtual
 socket "$T/pcibackd.sock"
@@ -27,6 +33,9 @@ emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/missing.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-index.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-size.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-fields.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-allfn.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-hex.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-zero.bars"
 emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
 emulate "dump:$DATA/qemu-edu.txt"
 device 0000:00:05.0 { name "nvme from sysfs" }
@@ -45,6 +54,10 @@ check "a BAR index past 5 is refused with its line" \
     log_has 'bad-index.bars:2: want "<bdf> <0-5\|rom> <hex size>"'
 check "a size not a power of two is refused" log_has 'bad-size.bars:1: want'
 check "a line without a size is refused" log_has 'bad-fields.bars:1: want'
+check "comments, blank lines, another function's line pass; * refused" \
+    log_has 'bad-allfn.bars:5: want'
+check "a size not in hex is refused" log_has 'bad-hex.bars:2: want'
+check "a size of 0 is refused" log_has 'bad-zero.bars:1: want'
 check "the e1000e of the broken sources is not held" \
     sh -c '! grep -q "0000:00:03.0: held" "$1"' x "$T/daemon.log"
 check "the edu is held" log_has '0000:00:02.0: held \[1234:11e8\] "edu"'

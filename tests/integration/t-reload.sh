@@ -138,4 +138,23 @@ check "no device of the new source is held" \
 check "a guest still gets a virtual slot" serves 6 0000:00:04.0 h
 check "... at 00:00.0 (mode virtual kept)" \
     xs_is "$(be 6)/vdev-0" 0000:00:00.00
+
+# reload_says SED WANT: the original file changed by SED, reloaded: WANT.
+reload_says() {
+	sed "$1" "$T/pcibackd.conf.orig" >"$T/pcibackd.conf"
+	ctl reload && out_has "$2"
+}
+cp "$DATA/qemu-e1000e.bars" "$T/e1000e.bars"
+src_said='^warning: emulate: sources are loaded at start-up only; restart to apply$'
+check "another .bars file for a source: said to need a restart" \
+    reload_says "s|\"$DATA/qemu-e1000e.bars\"|\"$T/e1000e.bars\"|" "$src_said"
+check "a source's .bars file dropped: the same" \
+    reload_says 's| bars "[^"]*qemu-nvme.bars"||' "$src_said"
+check "a source replaced by another: the same" \
+    reload_says 's|qemu-edu.txt|qemu-e1000.txt|' "$src_said"
+check "a socket group added: socket not changed live" \
+    reload_says "\$a socket group \"$(id -gn)\"" \
+    '^warning: socket: not changed live; restart to apply$'
+check "... still only root gets in: the socket's mode is 0600" \
+    test "$(stat -c %a "$SOCK")" = 600
 t_done
