@@ -50,6 +50,8 @@
 #include <xengnttab.h>
 
 #include "model.h"
+
+static int	xensim_fail_once(const char *);
 #include "pcishim_io.h"
 
 #define XENSIM_SELF	0	/* the domain of every preloaded process */
@@ -254,6 +256,10 @@ xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
 	xenevtchn_handle	*xce;
 
 	(void)logger;
+	if (xensim_fail_once("xenevtchn_open")) {
+		errno = EMFILE;
+		return NULL;
+	}
 	if ((xce = xensim_evtchn_new()) == NULL)
 		return NULL;
 	xce->eh_fd = xensim_fifo_open(xce->eh_dir, xce->eh_fifo,
@@ -671,6 +677,10 @@ xengnttab_open(struct xentoollog_logger *logger, unsigned open_flags)
 
 	(void)logger;
 	(void)open_flags;
+	if (xensim_fail_once("xengnttab_open")) {
+		errno = EMFILE;
+		return NULL;
+	}
 	if ((xgt = calloc(1, sizeof *xgt)) == NULL)
 		return NULL;
 	if (xensim_dir(xgt->gh_dir, sizeof xgt->gh_dir) == -1) {
@@ -958,4 +968,57 @@ xs_transaction_end(struct xs_handle *h, uint32_t t, bool abort)
 		return false;
 	}
 	return real(h, t, abort);
+}
+
+/*
+ * Resources running out in pcibackd (the process named so only): the
+ * next call of NAME while $XENSIM_DIR/fail-NAME exists fails (the file
+ * removed: once).  NAME: fork, socketpair (EAGAIN, EMFILE as the kernel
+ * says when out of processes or descriptors), xengnttab_open,
+ * xenevtchn_open (EMFILE).
+ */
+static int
+xensim_fail_once(const char *name)
+{
+	char	dir[256], path[300];
+
+	if (strcmp(program_invocation_short_name, "pcibackd") != 0 ||
+	    xensim_dir(dir, sizeof dir) == -1)
+		return 0;
+	snprintf(path, sizeof path, "%s/fail-%s", dir, name);
+	return unlink(path) == 0;
+}
+
+pid_t
+fork(void)
+{
+	static pid_t	(*real)(void);
+
+	if (real == NULL &&
+	    (real = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (xensim_fail_once("fork")) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return real();
+}
+
+int
+socketpair(int domain, int type, int protocol, int sv[2])
+{
+	static int	(*real)(int, int, int, int *);
+
+	if (real == NULL && (real = (int (*)(int, int, int, int *))dlsym(
+	    RTLD_NEXT, "socketpair")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (xensim_fail_once("socketpair")) {
+		errno = EMFILE;
+		return -1;
+	}
+	return real(domain, type, protocol, sv);
 }
