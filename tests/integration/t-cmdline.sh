@@ -63,6 +63,12 @@ pid=$(cat "$T/pbd.pid" 2>/dev/null)
 t_pids="$t_pids $pid"
 check "... and made it, mode 755" \
     test "$(stat -c %a "$T/run" 2>/dev/null)" = 755
+# The socket is bound before start-up ends: wait until it answers (its
+# signals handled, the pidfile written; slow in the coverage build).
+wait_until 10 "$(dirname "$PCIBACKD")/pcibackctl" -s "$T/run/pcibackd.sock" \
+    show stats >/dev/null 2>&1
+pid=$(cat "$T/pbd.pid" 2>/dev/null)
+t_pids="$t_pids $pid"
 kill -TERM "$pid" 2>/dev/null
 check "... and exits on SIGTERM" wait_until 10 not_running "$pid"
 
