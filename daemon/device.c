@@ -489,15 +489,12 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 	}
 	/*
 	 * A guest adopted after a restart already has it: never refuse,
-	 * but hold its INTx off again.  A fresh export found by the
-	 * start-up scan is checked like any.
+	 * and no host scan in the adoption's window (the INTx disable bit
+	 * its claim set stays set in hardware).  A fresh export found by
+	 * the start-up scan is checked like any.
 	 */
-	if (share_check(hd->hd_env, hd, domid, &hold, cause) != 0) {
-		if (!adopt)
-			return -1;
-		free(*cause);
-		*cause = NULL;
-	}
+	if (!adopt && share_check(hd->hd_env, hd, domid, &hold, cause) != 0)
+		return -1;
 	if (hold != NULL && device_hold_intx(hd, domid, hold, cause) != 0) {
 		free(hold);
 		return -1;
