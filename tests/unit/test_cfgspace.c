@@ -874,6 +874,32 @@ test_command_intx_held(void **state)
 	free(md);
 }
 
+/*
+ * The hold wins over every policy that lets the guest write INTx
+ * disable: allow_interrupt_control and permissive.
+ */
+static void
+test_command_intx_held_over_guest_control(void **state)
+{
+	const struct cfgspace_policy	*pols[] = { &pol_intx, &pol_permissive };
+	struct memdev			*md;
+	struct cfgspace			*cs;
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		md = md_e1000e();
+		memdev_put(md, 0x04, 2, 0x0000);
+		cs = cs_new(md, pols[i]);
+		assert_int_equal(cfgspace_set_intx_held(cs, 1), 0);
+		assert_int_equal(wr(cs, 0x04, 2, 0x0406), 0);
+		assert_int_equal(wr(cs, 0x04, 2, 0x0006), 0);
+		assert_int_equal(memdev_get(md, 0x04, 2) & 0x0400, 0x0400);
+		cfgspace_free(cs);
+		free(md);
+	}
+}
+
 static void
 test_command_bus_master_toggles(void **state)
 {
@@ -2513,6 +2539,7 @@ main(void)
 		cmocka_unit_test(test_command_enable_failure_keeps_state),
 		cmocka_unit_test(test_command_disable_clears_bus_master_only),
 		cmocka_unit_test(test_command_intx_held),
+		cmocka_unit_test(test_command_intx_held_over_guest_control),
 		cmocka_unit_test(test_command_bus_master_toggles),
 		cmocka_unit_test(test_command_mwi_toggles),
 		cmocka_unit_test(test_command_intx_disable_needs_interrupt_control),
