@@ -151,6 +151,24 @@ ctlmetrics_guests(struct control_conn *cc)
 		    "Ops answered with an error, per guest.", l,
 		    fe->fe_guest.pg_stats.ps_errors);
 	}
+	TAILQ_FOREACH(fe, &control_env(cc)->pb_frontends, fe_entry) {
+		snprintf(l, sizeof(l), "domid=\"%u\"", fe->fe_domid);
+		ctlmetrics_hist(cc, "pcibackd_guest_op_duration_seconds",
+		    "How long the guest's ops took to serve, from reading "
+		    "the op to writing its answer.", l, &fe->fe_oplat,
+		    &metric_op_bounds);
+	}
+	for (c = 0; c < FRONTEND_THROTTLE_KINDS; c++)
+		TAILQ_FOREACH(fe, &control_env(cc)->pb_frontends, fe_entry) {
+			snprintf(l, sizeof(l), "domid=\"%u\",kind=\"%s\"",
+			    fe->fe_domid, c == FRONTEND_THROTTLE_EVENTS ?
+			    "events" : "ops");
+			ctlmetrics_sample(cc, "pcibackd_guest_throttled",
+			    "counter", "Times a guest was served late for "
+			    "going over \"ratelimit events\" (events with no "
+			    "op) or \"ratelimit ops\".", l,
+			    fe->fe_throttled[c]);
+		}
 }
 
 /* device="DDDD:BB:DD.F",domid="N" (the owner, "" when free). */

@@ -80,12 +80,18 @@ opserve_serve(struct frontend *fe)
 	struct xen_pci_sharedinfo	*sh = fe->fe_page;
 	struct xen_pci_op		 copy;
 	struct pciop_reply		 reply;
+	struct timespec			 t0, t1;
 	unsigned int			 n;
 
 	for (n = 0; n < OPSERVE_MAX_LOOP && opserve_active(sh); n++) {
+		/* Its service time, for show metrics: one clock pair. */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		pciop_copy_in(&copy, &sh->op);
 		pciop_serve(&fe->fe_guest, &copy, &reply);
 		pciop_reply_write(&reply, &sh->op);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		metric_hist_add(&fe->fe_oplat, &metric_op_bounds,
+		    metric_ns_since(&t0, &t1));
 		__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIF_active,
 		    __ATOMIC_RELEASE);
 		/* The frontend sleeps until notified: notify after the clear. */
@@ -321,12 +327,14 @@ opserve_event(struct frontend *fe)
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: event flood, "
 		    "serving it at most every %d ms", fe->fe_name,
 		    OPSERVE_DELAY_MS);
+		fe->fe_throttled[FRONTEND_THROTTLE_EVENTS]++;
 		opserve_defer(fe);
 		return;
 	} else if (opserve_active(fe->fe_page) && opserve_over_budget(fe)) {
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: op budget of %u "
 		    "per second used up, serving it at most every %d ms",
 		    fe->fe_name, env->pb_conf->c_oprate, OPSERVE_DELAY_MS);
+		fe->fe_throttled[FRONTEND_THROTTLE_OPS]++;
 		opserve_defer(fe);
 		return;
 	}

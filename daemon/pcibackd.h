@@ -214,6 +214,13 @@ struct heldev {
 	struct metric_hist	 hd_reset_hist;
 };
 
+/* Why a guest's ops were served late (opserve.c). */
+enum frontend_throttle {
+	FRONTEND_THROTTLE_EVENTS,	/* over "ratelimit events" */
+	FRONTEND_THROTTLE_OPS,		/* over "ratelimit ops" */
+	FRONTEND_THROTTLE_KINDS
+};
+
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */
 struct frontend {
 	TAILQ_ENTRY(frontend)	 fe_entry;
@@ -254,6 +261,9 @@ struct frontend {
 	struct log_ratelimit	 fe_lr;
 	struct log_ratelimit	 fe_oplr;	/* per-op messages, apart */
 	uint64_t		 fe_ops;
+	/* Worker-side, for show metrics: service times, deferrals. */
+	struct metric_hist	 fe_oplat;
+	uint64_t		 fe_throttled[FRONTEND_THROTTLE_KINDS];
 	/* The worker serving the guest's ops (worker.c), while connected. */
 	pid_t			 fe_wpid;	/* 0: none */
 	int			 fe_wsock;	/* parent's end, -1: none */

@@ -71,6 +71,8 @@ struct worker_page {
 	volatile uint32_t	wp_nconnected;	/* the parent's */
 	uint64_t		wp_ops;
 	struct pciop_stats	wp_guest;
+	struct metric_hist	wp_oplat;
+	uint64_t		wp_throttled[FRONTEND_THROTTLE_KINDS];
 	uint32_t		wp_ndev;
 	struct worker_dev	wp_dev[TOPO_MAX_DEVS];
 };
@@ -114,6 +116,8 @@ worker_fill(struct frontend *fe, struct worker_page *wp)
 
 	wp->wp_ops = fe->fe_ops;
 	wp->wp_guest = fe->fe_guest.pg_stats;
+	wp->wp_oplat = fe->fe_oplat;
+	memcpy(wp->wp_throttled, fe->fe_throttled, sizeof(wp->wp_throttled));
 	n = topo_count(&fe->fe_topo);
 	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
 		te = topo_entry(&fe->fe_topo, i);
@@ -334,6 +338,8 @@ worker_absorb(struct frontend *fe)
 		return;
 	fe->fe_ops = wp->wp_ops;
 	fe->fe_guest.pg_stats = wp->wp_guest;
+	fe->fe_oplat = wp->wp_oplat;
+	memcpy(fe->fe_throttled, wp->wp_throttled, sizeof(fe->fe_throttled));
 	n = wp->wp_ndev;
 	if (n > TOPO_MAX_DEVS)
 		n = TOPO_MAX_DEVS;

@@ -55,6 +55,24 @@ check "... e1000e's denied write, as show denied has it" \
     sample "^pcibackd_device_denied_writes_total\{device=$E1000E,domid=5\} 1 counter\$"
 check "... one device owned" sample '^pcibackd_devices\{state=owned\} 1 gauge$'
 check "... one guest connected" sample '^pcibackd_guests\{connected=yes\} 1 gauge$'
+check "... the guest's op service times: a histogram with ops" \
+    sample '^pcibackd_guest_op_duration_seconds_count\{domid=5\} [1-9][0-9]* histogram$'
+n=$(sed -n 's/^pcibackd_guest_op_duration_seconds_count{domid=5} \([0-9]*\) .*/\1/p' \
+    "$T/metrics.txt")
+check "... +Inf bucket is the count" \
+    sample "^pcibackd_guest_op_duration_seconds_bucket\{domid=5,le=\+Inf\} $n histogram\$"
+check "... 17 buckets from 10 us, cumulative" \
+    sh -c 'grep "^pcibackd_guest_op_duration_seconds_bucket{domid=5," "$1" >"$1.b" &&
+    head -1 "$1.b" | grep -q "le=1e-05}" &&
+    awk "{ if (\$2 < p) exit 1; p = \$2 } END { exit NR != 17 }" "$1.b"' \
+    x "$T/metrics.txt"
+check "... a positive sum" \
+    sample "^pcibackd_guest_op_duration_seconds_sum\{domid=5\} $POSITIVE histogram\$"
+ops=$(awk '/^pcibackd_guest_ops_total\{domid=5,/ { n += $2 } END { print n }' \
+    "$T/metrics.txt")
+check "... one timing per op served ($n of $ops)" test "$n" = "$ops"
+check "... not throttled" \
+    sample '^pcibackd_guest_throttled_total\{domid=5,kind=events\} 0 counter$'
 reads=$(sed -n "s/^pcibackd_guest_ops_total{domid=5,op=conf_read} \([0-9]*\) .*/\1/p" \
     "$T/metrics.txt")
 ctl show guest 5

@@ -22,6 +22,12 @@ lines=$((after - before))
 secs=$((t1 - t0 + 1))
 # Two buckets (op errors, event floods): burst 20 + 5 per second each.
 max=$((2 * (20 + 5 * secs) + 10))
+check "show metrics" ctl show metrics
+check "... parsed" metrics_parse
+check "metrics: the event flood throttled dom5" \
+    metric_has '^pcibackd_guest_throttled_total\{domid=5,kind=events\} [1-9][0-9]* counter$'
+check "metrics: its ops were never over the op budget (alone)" \
+    metric_has '^pcibackd_guest_throttled_total\{domid=5,kind=ops\} 0 counter$'
 guest_stop g
 note "dom5: $(gval g badops) refused ops, $(gval g flood_notifies) notifies, $lines log lines in ${secs}s (at most $max)"
 check "XSA-130: the guest did cause more than the log took" \
