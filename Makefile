@@ -259,7 +259,7 @@ FUZZ_DAEMON_fuzz_conf	 = build/fuzz/obj/daemon/parse.c daemon/conf.c \
 FUZZ_LIBS_fuzz_conf	 = -Wl,--wrap=fopen
 FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c daemon/hostpci.c
 FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
-FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c tests/fuzz/stub_log.c \
+FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c daemon/metric.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c
 FUZZ_DAEMON_fuzz_control = $(filter-out daemon/pcibackd.c daemon/log.c daemon/guestdom.c,$(DAEMON_SRCS)) \
 			   build/fuzz/obj/daemon/parse.c tests/fuzz/stub_log.c \
