@@ -26,7 +26,9 @@
  * Input: records [event][argument].
  *
  * Checked, besides what each action may assume of the snapshot:
- *  - never Connected without a mapped page and a bound channel;
+ *  - never Connected without a mapped page and a bound channel, but to
+ *    answer the toolstack where no frontend can (§2.7): the guest is
+ *    down, or its frontend closed while a reconfigure was under way;
  *  - a device is owned by one instance at a time, and leaves it (RELEASE
  *    or TEARDOWN) only through a reset;
  *  - a restart while connected and idle is invisible to the guest: no
@@ -58,7 +60,8 @@ struct slot {
 
 struct world {
 	/* xenstore */
-	int		be_exists, be_state, fe_state, online, dying;
+	int		be_exists, be_state, fe_state, online, dying, down;
+	int		answered;	/* Connected without the page, once */
 	int		num_devs;		/* or an XBSTATE_NUM_* */
 	struct slot	slot[NSLOTS];
 	int		error_node;
@@ -92,6 +95,7 @@ snapshot(const struct world *w)
 	in.xi_fe_state = w->fe_state;
 	in.xi_online = w->online;
 	in.xi_dying = w->dying;
+	in.xi_down = w->down;
 	in.xi_restarted = w->restarted;
 	in.xi_connected = w->connected;
 	for (i = 0; i < NBDF; i++)
@@ -134,6 +138,22 @@ fatal(struct world *w, const struct xbstate_action *a)
 	w->error_node = 1;
 	if (a->xa_state != -1 && w->be_state == a->xa_from)
 		w->be_state = a->xa_state;
+}
+
+/*
+ * Connected without the page is the toolstack's answer (§2.7): the guest
+ * is down, or its frontend closed during a reconfigure.
+ */
+static int
+answers(const struct xbstate_action *a)
+{
+	int	fe = in.xi_fe_state;
+
+	if (in.xi_down)
+		return 1;
+	return (fe == XenbusStateClosing || fe == XenbusStateClosed) &&
+	    (a->xa_from == XenbusStateReconfiguring ||
+	    a->xa_from == XenbusStateReconfigured);
 }
 
 /* Perform a list; 1 if a state was written (evaluate again), -1 stop. */
@@ -186,7 +206,14 @@ perform(struct world *w)
 		case XBSTATE_A_ADOPT:
 			if (w->connected)
 				abort();
-			if (a->xa_type == XBSTATE_A_ADOPT && !in.xi_restarted)
+			/*
+			 * ADOPT is for a restart, or for a frontend that
+			 * comes back after the backend answered the
+			 * toolstack without the page (§2.7): the same
+			 * guest's page and devices, no reset owed.
+			 */
+			if (a->xa_type == XBSTATE_A_ADOPT && !in.xi_restarted &&
+			    !w->answered)
 				abort();
 			if (w->connect_fails && a->xa_type == XBSTATE_A_CONNECT) {
 				fatal(w, &f);
@@ -202,6 +229,9 @@ perform(struct world *w)
 			if (!w->connected)
 				abort();
 			w->connected = 0;
+			/* Held at Connected for libxl (§2.7), or leaving it. */
+			if (w->be_state == XenbusStateConnected)
+				w->answered = 1;
 			break;
 		case XBSTATE_A_SWITCH:
 			if (w->be_state != a->xa_from)
@@ -212,8 +242,11 @@ perform(struct world *w)
 			 * not close the instance; the next pass retries).
 			 */
 			if (a->xa_state == XenbusStateConnected &&
-			    !w->connected && !adopt_failed)
-				abort();
+			    !w->connected && !adopt_failed) {
+				if (!answers(a))
+					abort();
+				w->answered = 1;
+			}
 			w->be_state = a->xa_state;
 			wrote = 1;
 			break;
@@ -279,7 +312,7 @@ steady(const struct world *w)
 
 	if (!w->tracked || !w->connected || w->be_state != XenbusStateConnected ||
 	    w->fe_state != XenbusStateConnected || w->num_devs < 0 ||
-	    w->dying || !w->be_exists || w->connect_fails)
+	    w->dying || w->down || !w->be_exists || w->connect_fails)
 		return 0;
 	for (i = 0; i < w->num_devs; i++)
 		if (w->slot[i].state != XenbusStateInitialised ||
@@ -327,6 +360,8 @@ event(struct world *w, uint8_t ev, uint8_t arg)
 		w->fe_state = XenbusStateInitialising;
 		w->online = 1;
 		w->dying = 0;
+		w->down = 0;
+		w->answered = 0;
 		w->num_devs = 0;
 		w->error_node = 0;
 		w->tracked = 1;
@@ -364,8 +399,11 @@ event(struct world *w, uint8_t ev, uint8_t arg)
 	case 5:
 		w->online = arg & 1;
 		break;
-	case 6:
-		w->dying = 1;
+	case 6:		/* @releaseDomain: shut down (still there), or dying */
+		if (arg & 1)
+			w->down = 1;
+		else
+			w->dying = 1;
 		break;
 	case 7:
 		w->be_exists = 0;
