@@ -187,6 +187,12 @@ teardown_check() {
 	[ -n "${TEARDOWN_MAX_MS:-}" ] || return 0
 	check "$1 within $(secs "$TEARDOWN_MAX_MS") s ($(secs "$2") s)" \
 	    [ "$2" -le "$TEARDOWN_MAX_MS" ]
+	[ -n "${TEARDOWN_TARGET_MS:-}" ] || return 0
+	if [ "$2" -le "$TEARDOWN_TARGET_MS" ]; then
+		note "$1: within the target of $(secs "$TEARDOWN_TARGET_MS") s"
+	else
+		note "$1: over the target of $(secs "$TEARDOWN_TARGET_MS") s"
+	fi
 }
 
 # Orderly shutdown first; xl destroy only if the guest will not go.
