@@ -489,9 +489,9 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 	}
 	/*
 	 * A guest adopted after a restart already has it: never refuse,
-	 * and no host scan in the adoption's window (the INTx disable bit
-	 * its claim set stays set in hardware).  A fresh export found by
-	 * the start-up scan is checked like any.
+	 * and no host scan in the adoption's window; device_rehold() holds
+	 * its INTx off again once the host's functions are listed.  A
+	 * fresh export found by the start-up scan is checked like any.
 	 */
 	if (!adopt && share_check(hd->hd_env, hd, domid, &hold, cause) != 0)
 		return -1;
@@ -506,6 +506,37 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 	}
 	device_set_state(hd, HD_ASSIGNED, (int)domid);
 	return 0;
+}
+
+/*
+ * The host's functions are listed again after a restart: an adopted
+ * guest's device whose INTx line is shared gets INTx held off again, as
+ * its claim before the restart did.  The bit is still set in hardware;
+ * what a restart loses is the policy that keeps the guest from clearing
+ * it.
+ */
+void
+device_rehold(struct pcibackd *env)
+{
+	struct heldev	*hd;
+	char		 addr[BDF_XL_MAX], *hold, *cause;
+
+	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		if (hd->hd_state != HD_ASSIGNED || hd->hd_owner < 0 ||
+		    hd->hd_pol.hp_intx_held)
+			continue;
+		hold = cause = NULL;
+		if (share_check(env, hd, (unsigned int)hd->hd_owner, &hold,
+		    &cause) == 0 && hold != NULL)
+			(void)device_hold_intx(hd, (unsigned int)hd->hd_owner,
+			    hold, &cause);
+		bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+		if (cause != NULL)
+			log_warnx("dom%d %s: after the restart: %s",
+			    hd->hd_owner, addr, cause);
+		free(hold);
+		free(cause);
+	}
 }
 
 /*

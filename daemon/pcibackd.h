@@ -317,6 +317,8 @@ int		 device_add(struct pcibackd *, const struct bdf *,
 		    const struct conf_device *, char **);
 /* Give it to a guest; adopt: a guest that had it before a restart. */
 int		 device_claim(struct heldev *, unsigned int, int, char **);
+/* The host's functions are listed: adopted devices' INTx held again. */
+void		 device_rehold(struct pcibackd *);
 /* The guest let go: interrupts off, given back (and reset). */
 void		 device_unassign(struct heldev *);
 /* The provider let go of it; 1 if it is no longer held. */

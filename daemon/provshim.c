@@ -176,9 +176,12 @@ provshim_relist(struct provshim *ps)
 static void
 provshim_relist_cb(evutil_socket_t fd, short events, void *arg)
 {
+	struct provshim	*ps = arg;
+
 	(void)fd;
 	(void)events;
-	(void)provshim_relist(arg);
+	if (provshim_relist(ps) == 0)
+		device_rehold(ps->ps_env);
 }
 
 /* The set changed: list again once the events at hand are handled. */

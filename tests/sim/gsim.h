@@ -89,6 +89,7 @@ struct gsim {
 	const char		*gs_dump;
 	const char		*gs_writes[8];	/* --write VVVV:DDDD:OFF:SIZE:VAL */
 	int			 gs_nwrites;
+	int			 gs_write_again;	/* --write again after the loop */
 	unsigned long		 gs_loop_reads;
 	long			 gs_loop_ms;
 	long			 gs_loop_gap_us;	/* pause between reads */

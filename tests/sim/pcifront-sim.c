@@ -74,7 +74,7 @@ gsim_usage(void)
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger] [--close-on-reconf]\n"
 	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
-	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...]\n"
+	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...] [--write-again]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
 	    "    [--hostile CASE]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
@@ -130,6 +130,8 @@ gsim_flag(struct gsim *gs, const char *o)
 		gs->gs_msi = 1;
 	else if (strcmp(o, "--master") == 0)
 		gs->gs_master = 1;
+	else if (strcmp(o, "--write-again") == 0)
+		gs->gs_write_again = 1;
 	else if (strcmp(o, "--paused") == 0)
 		gs->gs_paused = 1;
 	else
@@ -844,6 +846,11 @@ gsim_work(struct gsim *gs)
 	if (gs->gs_loop_reads > 0 || gs->gs_loop_ms > 0) {
 		gsim_loop_reads(gs);
 		gsim_event(gs, "loop-done");
+	}
+	/* The same writes after the loop: a driver that writes again later. */
+	if (gs->gs_write_again && gs->gs_nwrites > 0) {
+		gsim_writes(gs);
+		gsim_event(gs, "written-again");
 	}
 	if (gsim_is_hostile(gs, "flood"))
 		gsim_flood(gs);
