@@ -66,6 +66,15 @@
 
 static int	opserve_over_budget(struct frontend *);
 
+static int64_t
+opserve_now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int
 opserve_active(struct xen_pci_sharedinfo *sh)
 {
@@ -73,29 +82,35 @@ opserve_active(struct xen_pci_sharedinfo *sh)
 	    XEN_PCIF_active) != 0;
 }
 
-/* Serve what is posted; returns ops served. */
+/*
+ * Serve what is posted; returns ops served.  *clk is a clock read
+ * (opserve_now_ns) taken before the first op was read from the page;
+ * each op takes one more, once the guest is notified of its answer,
+ * which times that op for show metrics, starts the next one's time and,
+ * left in *clk, tells opserve_learn when the answer was out: one clock
+ * read per op serves both.
+ */
 static unsigned int
-opserve_serve(struct frontend *fe)
+opserve_serve(struct frontend *fe, int64_t *clk)
 {
 	struct xen_pci_sharedinfo	*sh = fe->fe_page;
 	struct xen_pci_op		 copy;
 	struct pciop_reply		 reply;
-	struct timespec			 t0, t1;
+	int64_t				 t;
 	unsigned int			 n;
 
 	for (n = 0; n < OPSERVE_MAX_LOOP && opserve_active(sh); n++) {
-		/* Its service time, for show metrics: one clock pair. */
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		pciop_copy_in(&copy, &sh->op);
 		pciop_serve(&fe->fe_guest, &copy, &reply);
 		pciop_reply_write(&reply, &sh->op);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		metric_hist_add(&fe->fe_oplat, &metric_op_bounds,
-		    metric_ns_since(&t0, &t1));
 		__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIF_active,
 		    __ATOMIC_RELEASE);
 		/* The frontend sleeps until notified: notify after the clear. */
 		(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
+		t = opserve_now_ns();
+		metric_hist_add(&fe->fe_oplat, &metric_op_bounds,
+		    t > *clk ? (uint64_t)(t - *clk) : 0);
+		*clk = t;
 		fe->fe_ops++;
 		fe->fe_wops++;
 		if (reply.pr_err != 0)
@@ -130,15 +145,6 @@ opserve_relax(void)
 #elif defined(__aarch64__)
 	__asm__ __volatile__("yield");
 #endif
-}
-
-static int64_t
-opserve_now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /*
@@ -180,7 +186,9 @@ opserve_watch_ns(struct frontend *fe)
  * system call goes through Xen.  The clock is a system call there too
  * (no stable TSC under QEMU): read every OPSERVE_SPINS looks, and after
  * an answer, never before one.  Bounded per session, and the floor
- * while other guests are connected (opserve_watch_ns).
+ * while other guests are connected (opserve_watch_ns).  An op seen here
+ * is timed from the last clock read, so its time may include one round
+ * of looks at the page (OPSERVE_SPINS pauses, a few microseconds).
  */
 static void
 opserve_linger(struct frontend *fe)
@@ -189,8 +197,9 @@ opserve_linger(struct frontend *fe)
 	unsigned int	k;
 
 	/* From when the op just served was answered (opserve_learn). */
-	end = fe->fe_last_ns + opserve_watch_ns(fe);
-	stop = fe->fe_last_ns + (worker_nconnected(fe) >= 2 ?
+	now = fe->fe_last_ns;
+	end = now + opserve_watch_ns(fe);
+	stop = now + (worker_nconnected(fe) >= 2 ?
 	    OPSERVE_SESSION_NS : OPSERVE_ALONE_NS);
 	for (;;) {
 		for (k = 0; k < OPSERVE_SPINS && !opserve_active(fe->fe_page);
@@ -201,10 +210,9 @@ opserve_linger(struct frontend *fe)
 				continue;
 			break;
 		}
-		if (opserve_over_budget(fe) || opserve_serve(fe) == 0)
+		/* now becomes when the guest had its answer. */
+		if (opserve_over_budget(fe) || opserve_serve(fe, &now) == 0)
 			break;
-		/* The guest has its answer: time it now, not before. */
-		now = opserve_now_ns();
 		opserve_learn(fe, now);
 		opserve_early(fe, 1);
 		if (now >= stop)
@@ -216,10 +224,16 @@ opserve_linger(struct frontend *fe)
 static void
 opserve_finish(struct frontend *fe)
 {
-	unsigned int	n;
+	int64_t		clk;
+	unsigned int	n = 0;
 
-	if ((n = opserve_serve(fe)) > 0) {
-		opserve_learn(fe, opserve_now_ns());
+	/* The first op's time starts here: a wake-up's one extra read. */
+	if (opserve_active(fe->fe_page)) {
+		clk = opserve_now_ns();
+		n = opserve_serve(fe, &clk);
+	}
+	if (n > 0) {
+		opserve_learn(fe, clk);
 		/* The event was for the first; the others' are to come. */
 		opserve_early(fe, n - 1);
 		opserve_linger(fe);
@@ -348,7 +362,12 @@ opserve_event(struct frontend *fe)
 void
 opserve_start(struct frontend *fe)
 {
-	(void)opserve_serve(fe);
+	int64_t	clk;
+
+	if (opserve_active(fe->fe_page)) {
+		clk = opserve_now_ns();
+		(void)opserve_serve(fe, &clk);
+	}
 	(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
 	(void)xenevtchn_unmask(fe->fe_xce, fe->fe_port);
 	worker_publish(fe);
