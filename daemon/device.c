@@ -214,10 +214,11 @@ device_cfgpolicy(const struct heldev_policy *hp, struct cfgspace_policy *pol)
 
 /*
  * The one writer of a held device's policy: the config space takes it
- * (the guest's next access sees it) or nothing changes.
+ * (the guest's next access sees it) or nothing changes.  The owner's
+ * worker is not told (device_set_policy does that).
  */
-int
-device_set_policy(struct heldev *hd, const struct heldev_policy *hp,
+static int
+device_apply_policy(struct heldev *hd, const struct heldev_policy *hp,
     char **cause)
 {
 	struct cfgspace_policy	pol;
@@ -233,6 +234,15 @@ device_set_policy(struct heldev *hd, const struct heldev_policy *hp,
 		    strerror(-error));
 	if (hp != &hd->hd_pol)
 		hd->hd_pol = *hp;
+	return 0;
+}
+
+int
+device_set_policy(struct heldev *hd, const struct heldev_policy *hp,
+    char **cause)
+{
+	if (device_apply_policy(hd, hp, cause) != 0)
+		return -1;
 	/* The owner's worker has the old policy: a new one. */
 	if (hd->hd_owner != -1)
 		worker_refresh_domain(hd->hd_env, hd->hd_owner);
@@ -541,7 +551,8 @@ device_rehold(struct pcibackd *env)
 
 /*
  * What the toolstack granted was for the guest that let go only; so was
- * INTx held off, which the next guest's claim decides again.
+ * INTx held off, which the next guest's claim decides again.  No worker
+ * serves the device any more (worker_drop): none is replaced for it.
  */
 static void
 device_drop_grants(struct heldev *hd)
@@ -556,7 +567,7 @@ device_drop_grants(struct heldev *hd)
 	hp.hp_tsperm = 0;
 	hp.hp_intctl = 0;
 	hp.hp_intx_held = 0;
-	if (device_set_policy(hd, &hp, &cause) != 0)
+	if (device_apply_policy(hd, &hp, &cause) != 0)
 		log_warnx("%s: policy not applied: %s", addr,
 		    cause != NULL ? cause : "unknown error");
 	else if (ts)

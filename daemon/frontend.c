@@ -489,10 +489,9 @@ frontend_release(struct frontend *fe, int n)
 
 	if (frontend_dev(fe, n, &host) != 0)
 		return;
-	if (topo_remove(&fe->fe_topo, &host, NULL) != 0)
-		return;
 	/* Its worker lets go of the device before it is given back. */
-	worker_refresh(fe);
+	if (worker_drop(fe, &host) != 0)
+		return;
 	if ((hd = device_find(fe->fe_env, &host)) != NULL)
 		device_unassign(hd);
 }
@@ -520,14 +519,12 @@ frontend_rollback(struct frontend *fe, int failed, const char *state)
 	for (n = 0; n < num; n++) {
 		if (n == failed || frontend_dev(fe, n, &host) != 0 ||
 		    host.b_seg != bad.b_seg || host.b_bus != bad.b_bus ||
-		    host.b_dev != bad.b_dev ||
-		    topo_remove(&fe->fe_topo, &host, NULL) != 0)
+		    host.b_dev != bad.b_dev || worker_drop(fe, &host) != 0)
 			continue;
 		bdf_format_dev(&host, addr, sizeof(addr));
 		log_warnx("%s %s: taken back: another function of the device "
 		    "failed (XSA-449: all functions or none)", fe->fe_name,
 		    addr);
-		worker_refresh(fe);
 		if ((hd = device_find(fe->fe_env, &host)) != NULL)
 			device_unassign(hd);
 		snprintf(path, sizeof(path), "%s/vdev-%d", fe->fe_bepath, n);

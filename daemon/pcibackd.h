@@ -272,6 +272,11 @@ struct frontend {
 	struct log_ratelimit	 fe_wlr;	/* its log lines, ours */
 	struct timespec		 fe_wdeaths[WORKER_DEATHS]; /* the last ones */
 	unsigned int		 fe_wndeaths;
+	uint32_t		 fe_wseq;	/* the last drop asked */
+	uint32_t		 fe_wacked;	/* the last drop it answered */
+	/* Each served device's slot in the worker page (worker_fill). */
+	uint16_t		 fe_wslot[TOPO_MAX_DEVS];
+	uint32_t		 fe_wnslot;
 };
 
 struct pcibackd {
@@ -429,6 +434,11 @@ int		 worker_start(struct frontend *);
 void		 worker_stop(struct frontend *);
 /* What it serves changed: a new one from the parent's state. */
 void		 worker_refresh(struct frontend *);
+/*
+ * Take a device from the guest's topology: its worker stops serving it
+ * (or is replaced), the restart record follows.  -1: not the guest's.
+ */
+int		 worker_drop(struct frontend *, const struct bdf *);
 void		 worker_refresh_domain(struct pcibackd *, int);
 void		 worker_refresh_all(struct pcibackd *);
 /* The counters the workers published, into the parent's copies. */

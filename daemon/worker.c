@@ -20,13 +20,16 @@
  * forks it once the guest's port is bound; the worker maps the guest's
  * page, keeps only the descriptors it serves with, and runs its own
  * poll() loop over opserve.c.  It knows a fork-time snapshot of the
- * guest's devices and their policy, so any change to them replaces it:
+ * guest's devices and their policy, so a change to them replaces it:
  * the parent asks it to quit between two ops and forks a new one, which
- * adopts the guest as a restarted daemon does (§2.8).  A worker that dies
- * otherwise is reported and replaced, WORKER_DEATHS times in
- * WORKER_DEATH_SECS at most; then its guest is failed.  Counters come
- * back in a shared page, log lines over the socketpair; the parent takes
- * both as untrusted input.  No message is exchanged on the op path.
+ * adopts the guest as a restarted daemon does (§2.8).  A device the guest
+ * lets go is the exception: the parent asks the worker to stop serving it
+ * (worker_drop), which costs no fork on the toolstack's detach and
+ * destroy.  A worker that dies otherwise is reported and replaced,
+ * WORKER_DEATHS times in WORKER_DEATH_SECS at most; then its guest is
+ * failed.  Counters come back in a shared page, log lines and the drops'
+ * answers over the socketpair; the parent takes all of it as untrusted
+ * input.  No message is exchanged on the op path.
  */
 
 #include <sys/mman.h>
@@ -58,6 +61,25 @@
 #define WORKER_FALLBACK	"nobody"
 #define WORKER_CHROOT	"/var/lib/pcibackd/empty"	/* the package's */
 #define WORKER_LOG_LOOP	64	/* log lines taken per wake-up */
+#define WORKER_DROP_MS	1000	/* for its answer; then it is replaced */
+#define WORKER_CMD_DROP	0x64726f70	/* "drop" */
+#define WORKER_ACK	(-1)	/* no log priority: a drop's answer */
+
+/*
+ * Parent to worker: stop serving a device.  Any other datagram, or the
+ * parent's end closing, means quit.
+ */
+struct worker_cmd {
+	uint32_t	wc_type;	/* WORKER_CMD_DROP */
+	uint32_t	wc_seq;
+	struct bdf	wc_host;
+};
+
+/* Worker to parent, among its log lines (struct log_msg). */
+struct worker_ack {
+	int32_t		wa_mark;	/* WORKER_ACK where lm_pri is */
+	uint32_t	wa_seq;
+};
 
 struct worker_dev {
 	struct bdf		wd_host;
@@ -107,11 +129,16 @@ worker_nconnected(struct frontend *fe)
 	return fe->fe_wpage != NULL ? fe->fe_wpage->wp_nconnected : 1;
 }
 
+/*
+ * Each device has the slot it had at fork (fe_wslot): a device dropped
+ * since leaves its slot with its last counters, for the parent to take.
+ */
 static void
 worker_fill(struct frontend *fe, struct worker_page *wp)
 {
 	struct topo_entry	*te;
 	struct pciop_dev	*pd;
+	struct worker_dev	*wd;
 	size_t			 i, n;
 
 	wp->wp_ops = fe->fe_ops;
@@ -122,13 +149,14 @@ worker_fill(struct frontend *fe, struct worker_page *wp)
 	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
 		te = topo_entry(&fe->fe_topo, i);
 		pd = te->te_user;
-		wp->wp_dev[i].wd_host = te->te_host;
+		wd = &wp->wp_dev[fe->fe_wslot[i]];
+		wd->wd_host = te->te_host;
 		if (pd == NULL)
 			continue;
-		wp->wp_dev[i].wd_ops = pd->pd_stats;
-		wp->wp_dev[i].wd_cfg = *cfgspace_stats(pd->pd_cs);
+		wd->wd_ops = pd->pd_stats;
+		wd->wd_cfg = *cfgspace_stats(pd->pd_cs);
 	}
-	wp->wp_ndev = (uint32_t)i;
+	wp->wp_ndev = fe->fe_wnslot;
 }
 
 void
@@ -136,6 +164,49 @@ worker_publish(struct frontend *fe)
 {
 	if (fe->fe_wpage != NULL)
 		worker_fill(fe, fe->fe_wpage);
+}
+
+/*
+ * The parent took the device from the guest: serve it no more, exactly
+ * as a worker forked without it would not (the same topo_remove the
+ * parent made).  Its last counters are published first.
+ */
+static void
+worker_forget(struct frontend *fe, const struct bdf *host)
+{
+	size_t	i, n = topo_count(&fe->fe_topo);
+
+	for (i = 0; i < n; i++)
+		if (bdf_equal(&topo_entry(&fe->fe_topo, i)->te_host, host))
+			break;
+	if (i == n)
+		return;
+	worker_publish(fe);
+	(void)topo_remove(&fe->fe_topo, host, NULL);
+	memmove(&fe->fe_wslot[i], &fe->fe_wslot[i + 1],
+	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
+}
+
+/* A message from the parent: 0 served, -1 quit. */
+static int
+worker_command(struct frontend *fe, int sock)
+{
+	struct worker_cmd	wc;
+	struct worker_ack	wa;
+	ssize_t			n;
+
+	n = recv(sock, &wc, sizeof(wc), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return 0;
+	if (n != (ssize_t)sizeof(wc) || wc.wc_type != WORKER_CMD_DROP)
+		return -1;
+	worker_forget(fe, &wc.wc_host);
+	memset(&wa, 0, sizeof(wa));
+	wa.wa_mark = WORKER_ACK;
+	wa.wa_seq = wc.wc_seq;
+	(void)send(sock, &wa, sizeof(wa), MSG_DONTWAIT | MSG_NOSIGNAL);
+	return 0;
 }
 
 static void
@@ -154,8 +225,8 @@ worker_loop(struct frontend *fe, int sock)
 				continue;
 			fatal("%s: worker: poll", fe->fe_name);
 		}
-		/* QUIT, or the parent is gone: between two ops, go. */
-		if (pfd[1].revents != 0)
+		/* A drop; or quit, or the parent is gone: between two ops. */
+		if (pfd[1].revents != 0 && worker_command(fe, sock) != 0)
 			worker_exit(0);
 		opserve_timer(fe);
 		if (pfd[0].revents & POLLIN)
@@ -188,7 +259,7 @@ worker_audit(struct frontend *fe)
 		te = topo_entry(&fe->fe_topo, i);
 		if ((pd = te->te_user) == NULL)
 			continue;
-		pd->pd_audit = &fe->fe_wpage->wp_dev[i].wd_denied;
+		pd->pd_audit = &fe->fe_wpage->wp_dev[fe->fe_wslot[i]].wd_denied;
 		pd->pd_denied = worker_denied;
 	}
 }
@@ -262,9 +333,10 @@ worker_logline(struct frontend *fe, struct log_msg *m, size_t len)
 static int
 worker_drain(struct frontend *fe)
 {
-	struct log_msg	m;
-	ssize_t		n;
-	int		i;
+	struct log_msg		m;
+	struct worker_ack	wa;
+	ssize_t			n;
+	int			i;
 
 	for (i = 0; i < WORKER_LOG_LOOP; i++) {
 		n = recv(fe->fe_wsock, &m, sizeof(m), MSG_DONTWAIT);
@@ -273,6 +345,12 @@ worker_drain(struct frontend *fe)
 			return 0;
 		if (n <= 0)
 			return -1;
+		/* A drop's answer only ends a wait: nothing else in it. */
+		if ((size_t)n == sizeof(wa) && m.lm_pri == WORKER_ACK) {
+			memcpy(&wa, &m, sizeof(wa));
+			fe->fe_wacked = wa.wa_seq;
+			continue;
+		}
 		worker_logline(fe, &m, (size_t)n);
 	}
 	return 0;
@@ -395,6 +473,7 @@ worker_start(struct frontend *fe)
 	struct xengntdev_handle	*xgt;
 	struct timespec		 forked;
 	int			 sv[2];
+	uint32_t		 i;
 	pid_t			 pid;
 
 	if (fe->fe_wpid != 0 || !fe->fe_connected)
@@ -409,6 +488,10 @@ worker_start(struct frontend *fe)
 		}
 	}
 	fe->fe_wpage->wp_nconnected = env->pb_nconnected;
+	/* A new worker: the devices' slots in topology order. */
+	fe->fe_wnslot = (uint32_t)topo_count(&fe->fe_topo);
+	for (i = 0; i < fe->fe_wnslot; i++)
+		fe->fe_wslot[i] = (uint16_t)i;
 	worker_fill(fe, fe->fe_wpage);
 	worker_seed_denied(fe, fe->fe_wpage);
 	if (fe->fe_wlr.lr_burst == 0)
@@ -507,6 +590,82 @@ worker_refresh(struct frontend *fe)
 	worker_stop(fe);
 	if (worker_start(fe) != 0)
 		frontend_abandon(fe, "cannot start a worker for its ops");
+}
+
+/* Wait for its answer to drop seq, at most ms; 0 if it came. */
+static int
+worker_wait_ack(struct frontend *fe, uint32_t seq, int ms)
+{
+	struct pollfd	pfd;
+	struct timespec	t0, t1;
+	int		left = ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pfd.fd = fe->fe_wsock;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left) == 1 && worker_drain(fe) == -1)
+			return -1;
+		if (fe->fe_wacked == seq)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = ms - (int)worker_ms(&t0, &t1);
+		if (left <= 0)
+			return -1;
+	}
+}
+
+/*
+ * Take host from the guest's topology.  Its worker is told to serve it
+ * no more, and answers; then the parent gives the device back, whatever
+ * the worker does next: the shim checks the owner at every call of the
+ * worker's restricted handle, so access ends with the give-back, and
+ * the answer is only waited for so that no op of the worker's is under
+ * way when the device is reset.  A worker that does not answer in
+ * WORKER_DROP_MS is killed and replaced, as for any other change.
+ * 0, or -1 if the guest did not have the device.
+ */
+int
+worker_drop(struct frontend *fe, const struct bdf *host)
+{
+	struct worker_cmd	 wc;
+	char			 addr[BDF_XL_MAX];
+	size_t			 i, n = topo_count(&fe->fe_topo);
+	uint16_t		 slot;
+
+	for (i = 0; i < n; i++)
+		if (bdf_equal(&topo_entry(&fe->fe_topo, i)->te_host, host))
+			break;
+	if (i == n || topo_remove(&fe->fe_topo, host, NULL) != 0)
+		return -1;
+	slot = fe->fe_wslot[i];
+	memmove(&fe->fe_wslot[i], &fe->fe_wslot[i + 1],
+	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
+	if (fe->fe_wpid == 0)
+		return 0;
+	memset(&wc, 0, sizeof(wc));
+	wc.wc_type = WORKER_CMD_DROP;
+	wc.wc_seq = ++fe->fe_wseq;
+	wc.wc_host = *host;
+	if (send(fe->fe_wsock, &wc, sizeof(wc), MSG_DONTWAIT |
+	    MSG_NOSIGNAL) != (ssize_t)sizeof(wc) ||
+	    worker_wait_ack(fe, wc.wc_seq, WORKER_DROP_MS) != 0) {
+		bdf_format_dev(host, addr, sizeof(addr));
+		log_warnx("%s: worker %ld did not let go of %s in %d ms; "
+		    "replacing it", fe->fe_name, (long)fe->fe_wpid, addr,
+		    WORKER_DROP_MS);
+		(void)kill(fe->fe_wpid, SIGKILL);
+		worker_refresh(fe);
+		return 0;
+	}
+	/* Its last counters for the device; then the slot is nobody's. */
+	worker_absorb(fe);
+	if (fe->fe_wpage != NULL && slot < TOPO_MAX_DEVS)
+		memset(&fe->fe_wpage->wp_dev[slot].wd_host, 0xff,
+		    sizeof(fe->fe_wpage->wp_dev[slot].wd_host));
+	/* The record lists what the worker serves now. */
+	record_write(fe);
+	return 0;
 }
 
 void
