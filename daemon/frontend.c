@@ -147,10 +147,16 @@ frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
 	struct bdf	 b;
 
 	xbstate_in_init(in);
-	s = frontend_read(fe, "%s", fe->fe_bepath);
+	/* Its state node there, so is the directory: one read less. */
+	s = frontend_read(fe, "state");
+	in->xi_be_state = xbstate_parse_state(s);
 	in->xi_be_exists = s != NULL;
 	free(s);
-	in->xi_be_state = frontend_state_of(fe, "state");
+	if (!in->xi_be_exists) {
+		s = frontend_read(fe, "%s", fe->fe_bepath);
+		in->xi_be_exists = s != NULL;
+		free(s);
+	}
 	in->xi_fe_state = 0;
 	if (fe->fe_fepath[0] != '\0')
 		in->xi_fe_state = frontend_guest_state(fe);
@@ -171,6 +177,16 @@ frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
 		s = frontend_read(fe, "state-%d", n);
 		in->xi_dev[n].xd_state = xbstate_parse_state(s);
 		free(s);
+		/*
+		 * lib/xbstate looks at dev-N only for a slot to export or to
+		 * release, and at every slot when re-adopting after a
+		 * restart: the exported slots' cost no round trip otherwise,
+		 * one per device on each evaluation of a detach.
+		 */
+		if (!fe->fe_restarted &&
+		    in->xi_dev[n].xd_state != XenbusStateInitialising &&
+		    in->xi_dev[n].xd_state != XenbusStateClosing)
+			continue;
 		in->xi_dev[n].xd_dev_ok = frontend_dev(fe, n, &b) == 0;
 		in->xi_dev[n].xd_exported = in->xi_dev[n].xd_dev_ok &&
 		    frontend_owns(fe, &b);
@@ -636,7 +652,14 @@ frontend_teardown(struct frontend *fe)
 	frontend_free(fe);
 }
 
-/* Perform one action list; 1 re-evaluate, 0 done, -1 instance gone. */
+/*
+ * Perform one action list; 1 re-evaluate, 0 done, -1 instance gone.
+ * After our own state write, done too: the write fires our watch on the
+ * backend root, whose event evaluates the instance again, so an
+ * evaluation here would only repeat that one's round trips (a dozen a
+ * detach).  Except in the start-up scan, which decides every instance
+ * to the end before device_adopted gives back what none claimed.
+ */
 static int
 frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 {
@@ -714,7 +737,7 @@ frontend_perform(struct frontend *fe, const struct xbstate_out *out)
 			return -1;
 		}
 	}
-	return wrote;
+	return wrote && fe->fe_env->pb_starting;
 fatal:
 	/* The error node is written; go to Closing from where we are. */
 	(void)frontend_switch(fe, frontend_state_of(fe, "state"),

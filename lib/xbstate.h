@@ -120,7 +120,9 @@ enum xbstate_act {
 /*
  * One dev-N slot, N = 0..num_devs-1, as read now.  libxl renumbers slots
  * on detach (§2.6), so the daemon resolves each slot by content every
- * time: it never keeps an index.
+ * time: it never keeps an index.  It reads dev-N (xd_dev_ok,
+ * xd_exported) only for a slot at Initialising or Closing, or for every
+ * slot when xi_restarted; the decision must not look at them otherwise.
  */
 struct xbstate_dev {
 	int	xd_state;	/* state-N through xbstate_parse_state() */

@@ -45,7 +45,20 @@ forks=$(nforks 5)
 check "the record lists both devices" test "$(rec_devs 5)" = \
     "0000:00:03.0 0000:00:00.00,0000:00:05.0 0000:00:01.00,"
 sleep 0.5
+t0=$(wc -l <"$XENSIM_DIR/xenstored/trace")
 check "detach 0000:00:05.0 while the guest reads" xl detach 5 0000:00:05.0
+# What the detach asked of xenstored, each a round trip (about 12 ms in
+# the e2e's dom0): the slots the daemon has exported cost none per
+# evaluation; the one libxl marks Closing is read.
+conn=$(awk '$1 == "IN" && $5 == "WATCH" && $6 == "(/local/domain/0/backend/pci" {
+    print $2; exit }' "$XENSIM_DIR/xenstored/trace")
+reqs=$(tail -n +"$((t0 + 1))" "$XENSIM_DIR/xenstored/trace" |
+    awk -v c="${conn:-none}" '$1 == "IN" && $2 == c' | wc -l)
+note "the detach: $reqs xenstore requests of the daemon"
+check "... no dev-N read of a slot at Connected" sh -c '! tail -n +"$1" "$2" |
+    awk -v c="$3" '"'"'$1 == "IN" && $2 == c'"'"' |
+    grep -q "READ (/local/domain/0/backend/pci/5/0/dev-0 )"' x \
+    "$((t0 + 1))" "$XENSIM_DIR/xenstored/trace" "${conn:-none}"
 check "guest let it go" wait_event g reconfigured 1
 # The rescan probes every devfn but the ones it has: 00:01.0 answered
 # dev_not_found (anything else counts in its errors) and is not listed.
