@@ -81,6 +81,21 @@ int pcishim_check_reset(uint32_t domid)
 }
 
 /*
+ * May RESET_BUS reach this function?  Only one the shim holds for no
+ * guest: a reset of anything else would take a device from under its
+ * driver or its guest.  A busy one is retried (EAGAIN).
+ */
+int pcishim_check_busfn(uint32_t busfn)
+{
+	if (!(busfn & PCISHIM_BUSFN_HELD) || (busfn & PCISHIM_BUSFN_ASSIGNED) ||
+	    (busfn & PCISHIM_BUSFN_BRIDGE))
+		return -EBUSY;
+	if (busfn & PCISHIM_BUSFN_BUSY)
+		return -EAGAIN;
+	return 0;
+}
+
+/*
  * Our driver_override stays while the slot is listed, and while a guest
  * has the device even after remove_slot: no other dom0 driver may bind
  * what a guest still uses.

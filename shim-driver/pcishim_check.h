@@ -97,6 +97,13 @@ int pcishim_check_flags(uint32_t flags, uint32_t known);
 int pcishim_check_cfg(uint32_t offset, uint32_t size, uint32_t cfgsize);
 int pcishim_check_domid(uint32_t domid);
 int pcishim_check_reset(uint32_t domid);
+
+/* A function a RESET_BUS would reach, for pcishim_check_busfn. */
+#define PCISHIM_BUSFN_HELD	0x1	/* bound to the shim */
+#define PCISHIM_BUSFN_ASSIGNED	0x2	/* a guest owns it */
+#define PCISHIM_BUSFN_BUSY	0x4	/* bind, unbind or a reset runs */
+#define PCISHIM_BUSFN_BRIDGE	0x8	/* has buses of its own */
+int pcishim_check_busfn(uint32_t busfn);
 int pcishim_override_keep(int listed, uint32_t domid);
 int pcishim_check_msix_nvec(uint32_t nvec);
 int pcishim_check_msix_entry(uint32_t entry);

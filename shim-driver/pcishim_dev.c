@@ -468,6 +468,142 @@ out:
 	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
 }
 
+/* Functions one RESET_BUS may reach: more makes it EBUSY. */
+#define PCISHIM_BUS_MAX		32
+
+struct pcishim_busctx {
+	struct pci_dev		*bc_pdev[PCISHIM_BUS_MAX];
+	struct pcishim_dev	*bc_pd[PCISHIM_BUS_MAX];
+	unsigned int		 bc_n;
+	bool			 bc_full;
+};
+
+/* pci_walk_bus: collect every function behind the bridge, referenced. */
+static int pcishim_bus_collect(struct pci_dev *pdev, void *arg)
+{
+	struct pcishim_busctx *bc = arg;
+
+	if (bc->bc_n == PCISHIM_BUS_MAX) {
+		bc->bc_full = true;
+		return 1;
+	}
+	bc->bc_pdev[bc->bc_n++] = pci_dev_get(pdev);
+	return 0;
+}
+
+/* Mark one function busy if a bus reset may reach it. */
+static int pcishim_bus_claim(struct pcishim_busctx *bc, unsigned int i)
+{
+	struct pci_dev *pdev = bc->bc_pdev[i];
+	struct pcishim_dev *pd;
+	u32 busfn = 0;
+	int error;
+
+	pd = pcishim_dev_get(PCISHIM_BDF(pci_domain_nr(pdev->bus),
+					 pdev->bus->number,
+					 PCI_SLOT(pdev->devfn),
+					 PCI_FUNC(pdev->devfn)));
+	if (pdev->subordinate)
+		busfn |= PCISHIM_BUSFN_BRIDGE;
+	if (!pd)
+		return pcishim_check_busfn(busfn);
+	mutex_lock(&pd->pd_lock);
+	if (!pd->pd_gone)
+		busfn |= PCISHIM_BUSFN_HELD;
+	if (pd->pd_domid != PCISHIM_DOMID_NONE)
+		busfn |= PCISHIM_BUSFN_ASSIGNED;
+	if (pd->pd_busy)
+		busfn |= PCISHIM_BUSFN_BUSY;
+	error = pcishim_check_busfn(busfn);
+	if (!error)
+		pd->pd_busy = true;
+	mutex_unlock(&pd->pd_lock);
+	if (error)
+		pcishim_dev_put(pd);
+	else
+		bc->bc_pd[i] = pd;
+	return error;
+}
+
+/* Each claimed function back to its seize state, quiet, not busy. */
+static void pcishim_bus_finish(struct pcishim_busctx *bc, bool restore)
+{
+	unsigned int i;
+
+	for (i = 0; i < bc->bc_n; i++) {
+		struct pcishim_dev *pd = bc->bc_pd[i];
+
+		if (pd && restore) {
+			pci_cfg_access_lock(pd->pd_pdev);
+			if (pci_load_saved_state(pd->pd_pdev,
+						 pd->pd_initstate) != 0)
+				pci_warn(pd->pd_pdev, "could not reload the "
+					 "state saved at seize\n");
+			pci_restore_state(pd->pd_pdev);
+			pci_cfg_access_unlock(pd->pd_pdev);
+			if (pci_is_enabled(pd->pd_pdev))
+				pci_disable_device(pd->pd_pdev);
+			pci_clear_master(pd->pd_pdev);
+		}
+		if (pd) {
+			mutex_lock(&pd->pd_lock);
+			pd->pd_busy = false;
+			mutex_unlock(&pd->pd_lock);
+			pcishim_dev_put(pd);
+		}
+		pci_dev_put(bc->bc_pdev[i]);
+	}
+}
+
+/*
+ * RESET_BUS: the kernel's pci_reset_bus() takes every device lock on the
+ * bus itself (trylock: busy is EAGAIN) and saves and restores each
+ * function around the reset, so no device lock is held here; pd_busy
+ * keeps our own ioctls off each function meanwhile.
+ */
+static long pcishim_ioc_reset_bus(void __user *uarg)
+{
+	struct pcishim_busctx *bc;
+	struct pcishim_devop op;
+	struct pcishim_dev *pd;
+	struct pci_dev *pdev;
+	unsigned int i;
+	int error;
+
+	error = pcishim_copyin(&op, sizeof(op), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(op.pd_flags, 0))
+		return -EINVAL;
+	pd = pcishim_dev_get(op.pd_bdf);
+	if (!pd)
+		return -ENODEV;
+	pdev = pci_dev_get(pd->pd_pdev);
+	pcishim_dev_put(pd);
+	if (pci_is_root_bus(pdev->bus)) {
+		pci_dev_put(pdev);
+		return -ENOTTY;
+	}
+	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
+	if (!bc) {
+		pci_dev_put(pdev);
+		return -ENOMEM;
+	}
+	pci_walk_bus(pdev->bus, pcishim_bus_collect, bc);
+	error = bc->bc_full ? -EBUSY : 0;
+	for (i = 0; !error && i < bc->bc_n; i++)
+		error = pcishim_bus_claim(bc, i);
+	if (!error)
+		error = pci_reset_bus(pdev);
+	pcishim_bus_finish(bc, !error);
+	kfree(bc);
+	pci_dev_put(pdev);
+	if (error)
+		return error;
+	op.pd_result = PCISHIM_RESET_BUS;
+	return pcishim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
+}
+
 /* Where dom0's kernel put each BAR: the floor accepts that address too. */
 static void pcishim_bar_starts(struct pci_dev *pdev, u64 res[PCISHIM_NBARS])
 {
@@ -757,6 +893,7 @@ static const struct pcishim_ioc pcishim_iocs[] = {
 	{ PCISHIM_IOC_MSIX_ENABLE,	true },
 	{ PCISHIM_IOC_MSIX_DISABLE,	true },
 	{ PCISHIM_IOC_RESTRICT,		false },
+	{ PCISHIM_IOC_RESET_BUS,	true },
 };
 
 #define PCISHIM_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
@@ -826,6 +963,8 @@ static long pcishim_ioctl(struct file *fp, unsigned int cmd, unsigned long arg)
 		return pcishim_ioc_msi_disable(uarg, true, domid);
 	case PCISHIM_IOC_RESTRICT:
 		return pcishim_ioc_restrict(fp, uarg);
+	case PCISHIM_IOC_RESET_BUS:
+		return pcishim_ioc_reset_bus(uarg);
 	default:
 		return error;
 	}

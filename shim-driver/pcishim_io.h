@@ -45,8 +45,8 @@
 #include <sys/ioctl.h>
 #endif
 
-/* 2: RESTRICT and the floor. */
-#define PCISHIM_ABI_VERSION	2
+/* 2: RESTRICT and the floor.  3: RESET_BUS. */
+#define PCISHIM_ABI_VERSION	3
 
 /* The misc device node, /dev/pcishim. */
 #define PCISHIM_DEVNAME		"pcishim"
@@ -351,6 +351,23 @@ struct pcishim_restrict {
 };
 #define PCISHIM_IOC_RESTRICT	\
 	_IOW(PCISHIM_IOC_MAGIC, 14, struct pcishim_restrict)
+
+/*
+ * PCISHIM_IOC_RESET_BUS: reset every function behind the parent bridge of
+ * pd_bdf together, by the kernel's slot or secondary bus reset: for a
+ * function that has no reset of its own and shares its bus.  Every
+ * function on the bridge's secondary bus and the buses below it must be
+ * held, assigned to no guest and not a bridge; the shim saves each one's
+ * state, resets the bus, restores each one's state, then brings each back
+ * to the state saved at seize and disables it, as RELEASE leaves it.
+ * pd_result = PCISHIM_RESET_BUS.  Errors: EBUSY (a function there is not
+ * held, is assigned or is a bridge: nothing changed), ENOTTY (on a root
+ * bus, or the kernel cannot reset that bus), EAGAIN (one of them is busy:
+ * bind, unbind or a reset in progress; nothing changed, retry), ENODEV,
+ * EBADF, EIO.
+ */
+#define PCISHIM_IOC_RESET_BUS	\
+	_IOWR(PCISHIM_IOC_MAGIC, 15, struct pcishim_devop)
 
 /*
  * Events: read(2) on the fd returns whole struct pcishim_event records

@@ -34,6 +34,8 @@
 #include "model.h"
 
 #define SHIMSIM_CMD		0x04
+#define SHIMSIM_HDRTYPE		0x0e
+#define SHIMSIM_SECBUS		0x19	/* then the subordinate bus */
 #define SHIMSIM_CMD_IO		0x0001
 #define SHIMSIM_CMD_MEM		0x0002
 #define SHIMSIM_CMD_MASTER	0x0004
@@ -462,6 +464,60 @@ shimsim_giveback(struct shimsim_dev *sd, uint32_t *method)
 	cmd = shimsim_cfg_get(sd->sd_cfg, SHIMSIM_CMD, 2);
 	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd & ~SHIMSIM_CMD_MASTER);
 	return error;
+}
+
+int
+shimsim_is_bridge(const struct shimsim_dev *sd)
+{
+	return (sd->sd_cfg[SHIMSIM_HDRTYPE] & 0x7f) == 1;
+}
+
+int
+shimsim_bus_members(uint32_t bdf, uint32_t *out, int max)
+{
+	struct shimsim_dev	*all;
+	uint32_t		 seg = PCISHIM_BDF_SEG(bdf);
+	uint32_t		 bus = PCISHIM_BDF_BUS(bdf), sec = bus, sub = bus;
+	uint32_t		 b;
+	int			 n, i, k = 0;
+
+	if (bus == 0)
+		return -ENOTTY;
+	if ((all = calloc(SHIMSIM_MAXDEVS, sizeof(*all))) == NULL)
+		return -ENOMEM;
+	if ((n = shimsim_dev_all(all, SHIMSIM_MAXDEVS)) < 0)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (PCISHIM_BDF_SEG(all[i].sd_bdf) == seg &&
+		    shimsim_is_bridge(&all[i]) &&
+		    all[i].sd_cfg[SHIMSIM_SECBUS] == bus) {
+			sec = all[i].sd_cfg[SHIMSIM_SECBUS];
+			sub = all[i].sd_cfg[SHIMSIM_SECBUS + 1];
+			break;
+		}
+	}
+	for (i = 0; i < n && k < max; i++) {
+		b = PCISHIM_BDF_BUS(all[i].sd_bdf);
+		if (PCISHIM_BDF_SEG(all[i].sd_bdf) == seg && b >= sec &&
+		    b <= sub)
+			out[k++] = all[i].sd_bdf;
+	}
+	free(all);
+	return k;
+}
+
+void
+shimsim_bus_reset(struct shimsim_dev *sd, int error)
+{
+	uint32_t	cmd;
+
+	memcpy(sd->sd_cfg, sd->sd_initcfg, sizeof(sd->sd_cfg));
+	sd->sd_resets++;
+	sd->sd_last_method = PCISHIM_RESET_BUS;
+	sd->sd_last_error = -error;
+	sd->sd_enabled = 0;
+	cmd = shimsim_cfg_get(sd->sd_cfg, SHIMSIM_CMD, 2);
+	shimsim_cfg_put(sd->sd_cfg, SHIMSIM_CMD, 2, cmd & ~SHIMSIM_CMD_MASTER);
 }
 
 static int

@@ -109,6 +109,17 @@ void	 shimsim_methods_default(struct shimsim_dev *);
 int	 shimsim_giveback(struct shimsim_dev *, uint32_t *);
 /* A reset that keeps the current state (RESET, not RELEASE). */
 int	 shimsim_reset(struct shimsim_dev *, int, uint32_t *);
+/*
+ * The functions a secondary bus reset of bdf's parent bridge reaches,
+ * bdf included: the buses the bridge above it spans, or (no bridge in
+ * the machine) bdf's bus alone.  How many (at most max), or -ENOTTY on
+ * bus 0 (a root bus: no bridge to reset).
+ */
+int	 shimsim_bus_members(uint32_t, uint32_t *, int);
+/* The bus reset's effect on one function: the state at seize, quiet. */
+void	 shimsim_bus_reset(struct shimsim_dev *, int);
+/* A type 1 header. */
+int	 shimsim_is_bridge(const struct shimsim_dev *);
 
 void	 shimsim_bdf_str(uint32_t, char *, size_t);
 /* The sys/ mirrors, rewritten after a change (lock held). */

@@ -170,6 +170,28 @@ ctl_from_emul(struct shimsim_dev *sd, const struct emul_dev *ed)
 	shimsim_methods_default(sd);
 }
 
+/*
+ * Linux offers a bus reset only to a function alone behind its bridge:
+ * once the machine has its new functions, one that shares its bus loses
+ * it (a reset_method line set by hand stays).
+ */
+static void
+ctl_bus_shared(const struct emul_dev *ed)
+{
+	struct shimsim_dev	sd;
+	uint32_t		bdfs[4], bdf;
+
+	bdf = PCISHIM_BDF(ed->ed_bdf.b_seg, ed->ed_bdf.b_bus, ed->ed_bdf.b_dev,
+	    ed->ed_bdf.b_fn);
+	if (shimsim_bus_members(bdf, bdfs, 4) < 2 ||
+	    shimsim_dev_load(bdf, &sd) != 0 ||
+	    !(sd.sd_supported & 1u << PCISHIM_RESET_BUS))
+		return;
+	sd.sd_supported &= ~(1u << PCISHIM_RESET_BUS);
+	shimsim_methods_default(&sd);
+	(void)shimsim_dev_save(&sd);
+}
+
 /* Functions of the dump join the machine; ones already there stay. */
 static int
 ctl_add(const char *src, const char *bars)
@@ -194,6 +216,8 @@ ctl_add(const char *src, const char *bars)
 			continue;
 		(void)shimsim_dev_save(&sd);
 	}
+	for (i = 0; i < es.es_ndevs; i++)
+		ctl_bus_shared(&es.es_devs[i]);
 	shimsim_sysfs_sync();
 	shimsim_unlock(lk);
 	emul_free(&es);

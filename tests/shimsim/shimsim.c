@@ -694,6 +694,91 @@ shimsim_ioc_reset(void *uarg, int giveback)
 	return 0;
 }
 
+/* RESET_BUS: each function it reaches may be, or the whole is refused. */
+static int
+shimsim_bus_claim(const uint32_t *bdfs, int n)
+{
+	struct shimsim_dev	sd;
+	uint32_t		busfn;
+	int			i, error;
+
+	for (i = 0; i < n; i++) {
+		busfn = 0;
+		if (shimsim_dev_load(bdfs[i], &sd) == 0 && sd.sd_held) {
+			busfn |= PCISHIM_BUSFN_HELD;
+			if (sd.sd_domid != PCISHIM_DOMID_NONE)
+				busfn |= PCISHIM_BUSFN_ASSIGNED;
+			if (sd.sd_busy_pid != 0 &&
+			    shimsim_alive(sd.sd_busy_pid))
+				busfn |= PCISHIM_BUSFN_BUSY;
+		}
+		if (shimsim_dev_load(bdfs[i], &sd) == 0 &&
+		    shimsim_is_bridge(&sd))
+			busfn |= PCISHIM_BUSFN_BRIDGE;
+		if ((error = pcishim_check_busfn(busfn)) != 0)
+			return error;
+	}
+	for (i = 0; i < n; i++) {
+		if (shimsim_dev_load(bdfs[i], &sd) != 0)
+			continue;
+		sd.sd_busy_pid = (uint32_t)getpid();
+		sd.sd_pad = SHIMSIM_BUSY_RESET;
+		(void)shimsim_dev_save(&sd);
+	}
+	return 0;
+}
+
+/*
+ * RESET_BUS: every function behind the bridge held and free, all busy
+ * while the reset runs, each back to its seize state after.  The switches
+ * reset-fail and reset-hang of any of them fail it (states restored all
+ * the same) and stall it.
+ */
+static long
+shimsim_ioc_reset_bus(void *uarg)
+{
+	struct pcishim_devop	op;
+	struct shimsim_dev	sd;
+	uint32_t		bdfs[32];
+	char			arg[64];
+	int			n, i, error, lk;
+
+	if ((error = shimsim_devop_begin(uarg, &op, 0, PCISHIM_DOMID_NONE, &sd,
+	    &lk)) != 0)
+		return error;
+	if ((n = shimsim_bus_members(op.pd_bdf, bdfs, 32)) < 0)
+		error = n;
+	else if (n == 32)
+		error = -EBUSY;
+	else
+		error = shimsim_bus_claim(bdfs, n);
+	if (error == 0)
+		shimsim_sysfs_sync();
+	shimsim_unlock(lk);
+	if (error)
+		return error;
+	for (i = 0; i < n; i++)
+		shimsim_reset_hang(bdfs[i]);
+	lk = shimsim_lock();
+	for (i = 0; i < n; i++)
+		if (shimsim_fault_dev("reset-fail", bdfs[i], arg, sizeof(arg)))
+			error = -EIO;
+	for (i = 0; i < n; i++) {
+		if (shimsim_dev_load(bdfs[i], &sd) != 0 || !sd.sd_held)
+			continue;
+		shimsim_bus_reset(&sd, error);
+		sd.sd_busy_pid = 0;
+		sd.sd_pad = 0;
+		(void)shimsim_dev_save(&sd);
+	}
+	shimsim_unlock(lk);
+	if (error)
+		return error;
+	op.pd_result = PCISHIM_RESET_BUS;
+	shimsim_copyout(uarg, &op, op.pd_argsz, sizeof(op));
+	return 0;
+}
+
 /* The floor's walk reads the model's config space. */
 static int
 shimsim_floor_read(void *arg, uint32_t off, uint32_t size, uint32_t *val)
@@ -970,6 +1055,7 @@ static const struct shimsim_ioc shimsim_iocs[] = {
 	{ PCISHIM_IOC_MSIX_ENABLE,	1 },
 	{ PCISHIM_IOC_MSIX_DISABLE,	1 },
 	{ PCISHIM_IOC_RESTRICT,		0 },
+	{ PCISHIM_IOC_RESET_BUS,	1 },
 };
 
 #define SHIMSIM_NOSIZE(cmd)	((cmd) & ~((unsigned long)_IOC_SIZEMASK << \
@@ -1065,6 +1151,8 @@ shimsim_ioctl(int fd, struct shimsim_file *sf, unsigned long cmd, void *uarg)
 		return shimsim_ioc_msi_disable(uarg, 1, domid);
 	case PCISHIM_IOC_RESTRICT:
 		return shimsim_ioc_restrict(fd, sf, uarg);
+	case PCISHIM_IOC_RESET_BUS:
+		return shimsim_ioc_reset_bus(uarg);
 	default:
 		return error;
 	}

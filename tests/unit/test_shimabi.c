@@ -197,6 +197,16 @@ reset_of_an_assigned_device_is_ebusy(void **state)
 	assert_int_equal(pcishim_check_reset(PCISHIM_DOMID_NONE), 0);
 	assert_int_equal(pcishim_check_reset(1), -EBUSY);
 	assert_int_equal(pcishim_check_reset(PCISHIM_DOMID_MAX), -EBUSY);
+	/* A bus reset reaches only held functions no guest has. */
+	assert_int_equal(pcishim_check_busfn(PCISHIM_BUSFN_HELD), 0);
+	assert_int_equal(pcishim_check_busfn(0), -EBUSY);
+	assert_int_equal(pcishim_check_busfn(PCISHIM_BUSFN_HELD |
+	    PCISHIM_BUSFN_ASSIGNED), -EBUSY);
+	assert_int_equal(pcishim_check_busfn(PCISHIM_BUSFN_HELD |
+	    PCISHIM_BUSFN_BRIDGE), -EBUSY);
+	assert_int_equal(pcishim_check_busfn(PCISHIM_BUSFN_HELD |
+	    PCISHIM_BUSFN_BUSY), -EAGAIN);
+	assert_int_equal(pcishim_check_busfn(PCISHIM_BUSFN_BUSY), -EBUSY);
 }
 
 /* issue 10 item 7: remove_slot does not free a device a guest still has. */
@@ -668,7 +678,8 @@ restricted_file_calls_only_what_a_worker_needs(void **state)
 	static const unsigned long no[] = {
 		PCISHIM_IOC_RESET, PCISHIM_IOC_ASSIGN, PCISHIM_IOC_RELEASE,
 		PCISHIM_IOC_ENABLE, PCISHIM_IOC_DISABLE, PCISHIM_IOC_RESTRICT,
-		_IOW(PCISHIM_IOC_MAGIC, 15, struct pcishim_devop), 0,
+		PCISHIM_IOC_RESET_BUS,
+		_IOW(PCISHIM_IOC_MAGIC, 16, struct pcishim_devop), 0,
 	};
 	size_t i;
 
