@@ -129,13 +129,20 @@ device_reset_begin(struct heldev *hd)
 	clock_gettime(CLOCK_MONOTONIC, &hd->hd_reset_t0);
 }
 
+/* The method of the reset running or just ended. */
+static const char *
+device_reset_used(const struct heldev *hd)
+{
+	return hd->hd_busreset ? "bus" : device_reset_method(hd);
+}
+
 /* A reset ended (or outlived reset-timeout): count it, time it. */
 static void
 device_reset_end(struct heldev *hd, enum device_reset_result r)
 {
 	struct device_resetcount	*dc;
 	struct timespec			 now;
-	const char			*m = device_reset_method(hd);
+	const char			*m = device_reset_used(hd);
 	size_t				 i;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -320,6 +327,7 @@ device_hold(struct pcibackd *env, const struct provider_dev *pd,
 		free(hd);
 		return NULL;
 	}
+	reset_caps(hd);
 	TAILQ_INSERT_TAIL(&env->pb_devices, hd, hd_entry);
 	log_info("%s: held [%04x:%04x]%s%s%s%s", addr, pd->pd_vendor,
 	    pd->pd_device, hd->hd_name[0] ? " \"" : "", hd->hd_name,
@@ -633,6 +641,58 @@ device_gone(struct heldev *hd)
 }
 
 /*
+ * Its give-back reset nothing: no FLR, no PM reset, and Linux's bus reset
+ * needs it alone behind its bridge.  If every other function there is
+ * held by pcibackd, free and not being reset, reset them all together.
+ * 1 if that started: device_giveback_done() comes for each of them.
+ */
+static int
+device_busreset_start(struct heldev *hd)
+{
+	struct pcibackd	*env = hd->hd_env;
+	struct resetpol	 rp;
+	struct heldev	*o;
+	char		 addr[BDF_XL_MAX], br[BDF_XL_MAX], *cause = NULL;
+	size_t		 i;
+
+	if (hd->hd_prov->po_reset_bus == NULL ||
+	    strcmp(device_reset_method(hd), "none") != 0 ||
+	    reset_plan(env, hd, &rp) != 0 || !rp.rp_coord)
+		return 0;
+	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+	for (i = 0; i < rp.rp_nwith; i++) {
+		o = device_find(env, &rp.rp_with[i]);
+		if (o == NULL || o->hd_owner != -1 || o->hd_busreset ||
+		    o->hd_state == HD_RESETTING || o->hd_prov != hd->hd_prov) {
+			log_info("%s: no reset of its own; the bus reset waits "
+			    "until every function behind its bridge is free",
+			    addr);
+			return 0;
+		}
+	}
+	if (hd->hd_prov->po_reset_bus(hd, &cause) < 0) {
+		log_warnx("%s: bus reset: %s", addr, cause != NULL ? cause :
+		    "cannot start it");
+		free(cause);
+		return 0;
+	}
+	bdf_format_dev(&rp.rp_bridge, br, sizeof(br));
+	log_info("%s: no reset of its own: resetting the bus of bridge %s, "
+	    "with %s", addr, br, rp.rp_usewhy);
+	for (i = 0; i < rp.rp_nwith; i++) {
+		o = device_find(env, &rp.rp_with[i]);
+		o->hd_busreset = 1;
+		o->hd_busvia = hd->hd_bdf;
+		device_reset_begin(o);
+		device_set_state(o, HD_RESETTING, -1);
+	}
+	hd->hd_busreset = 1;
+	hd->hd_busvia = hd->hd_bdf;
+	device_set_state(hd, HD_RESETTING, -1);
+	return 1;
+}
+
+/*
  * A give-back on a thread finished.  The virtual state follows the
  * hardware, as after the seize, and the toolstack's interrupt-control
  * grant ends with the guest it was for.
@@ -642,15 +702,19 @@ device_giveback_done(struct heldev *hd, int error)
 {
 	struct heldev_policy	 hp = hd->hd_pol;
 	char			 addr[BDF_XL_MAX], *cause = NULL;
+	int			 bus = hd->hd_busreset;
 
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	/* The reset that timed out: the retry, if any, decides. */
 	if (hd->hd_reset_late) {
+		hd->hd_busreset = 0;
 		hd->hd_reset_late = 0;
 		log_warnx("%s: the reset that timed out ended: %s; still "
 		    "quarantined", addr, error != 0 ? strerror(error) : "done");
 		return;
 	}
+	if (error == 0 && !bus && device_busreset_start(hd))
+		return;
 	device_reset_end(hd, error != 0 ? DEVICE_RESET_FAILED :
 	    DEVICE_RESET_OK);
 	cfgspace_reset_state(hd->hd_pciop.pd_cs);
@@ -665,8 +729,9 @@ device_giveback_done(struct heldev *hd, int error)
 		hd->hd_quarantine[0] = '\0';
 		device_set_state(hd, HD_READY, -1);
 		log_info("%s: reset (%s), ready for the next guest", addr,
-		    device_reset_method(hd));
+		    device_reset_used(hd));
 	}
+	hd->hd_busreset = 0;
 	hp.hp_intctl = 0;
 	if (device_set_policy(hd, &hp, &cause) != 0)
 		log_warnx("%s: policy not applied: %s", addr,

@@ -105,24 +105,62 @@ explain_quirks(struct control_conn *cc, struct heldev *hd)
 	}
 }
 
+/* The method pcibackd's give-back ends up with, and why. */
+static void
+explain_reset_use(struct control_conn *cc, const struct resetpol *rp,
+    const char *kernel)
+{
+	if (strcmp(kernel, "none") != 0 && strcmp(kernel,
+	    resetpol_name(rp->rp_use)) == 0)
+		explain_reason(cc, "info", "reset pcibackd uses: %s: %s",
+		    kernel, rp->rp_usewhy);
+	else if (strcmp(kernel, "none") != 0)
+		explain_reason(cc, "info", "reset pcibackd uses: %s: the "
+		    "first of the kernel's reset methods for it", kernel);
+	else if (rp->rp_coord)
+		explain_reason(cc, "info", "reset pcibackd uses: %s, "
+		    "coordinated: %s", resetpol_name(rp->rp_use),
+		    rp->rp_usewhy);
+	else if (rp->rp_use >= 0)
+		explain_reason(cc, "warning", "reset pcibackd uses: none: the "
+		    "kernel's reset methods for it leave none (%s would do)",
+		    resetpol_name(rp->rp_use));
+	else
+		explain_reason(cc, "warning", "reset pcibackd uses: none: %s",
+		    rp->rp_usewhy);
+}
+
 static void
 explain_reset(struct control_conn *cc, struct heldev *hd)
 {
 	const struct conf_device	*cd;
 	const char			*m;
+	struct resetpol			 rp;
+	int				 i;
 
 	cd = conf_find_device(control_env(cc)->pb_conf, &hd->hd_bdf);
-	if (hd->hd_prov->po_reset == NULL)
+	if (hd->hd_prov->po_reset == NULL) {
 		explain_reason(cc, "info", "reset: none, an emulated device "
 		    "has nothing to reset between guests");
-	else if ((m = device_reset_method(hd)) == NULL ||
-	    strcmp(m, "none") == 0)
-		explain_reason(cc, "warning", "reset: no method known");
+		return;
+	}
+	if ((m = device_reset_method(hd)) == NULL)
+		m = "none";
+	if (strcmp(m, "none") == 0)
+		explain_reason(cc, "info", "reset: none of the kernel's own");
 	else
 		explain_reason(cc, "info", "reset: %s", m);
 	if (cd != NULL && cd->cd_reset[0] != '\0')
 		explain_reason(cc, "info", "reset methods to try, from %s:%d: "
 		    "%s", cd->cd_file, cd->cd_line, cd->cd_reset);
+	if (reset_plan(control_env(cc), hd, &rp) != 0)
+		explain_reason(cc, "warning", "reset: cannot list the host's "
+		    "PCI functions: its slot and bus reset are not known");
+	for (i = 0; i < RESETPOL_NMETHODS; i++)
+		explain_reason(cc, "info", "reset %s: %s: %s",
+		    resetpol_name(i), rp.rp_avail[i] ? "available" :
+		    "not available", rp.rp_why[i]);
+	explain_reset_use(cc, &rp, m);
 }
 
 struct explain_share {

@@ -32,6 +32,7 @@
 #include "control_proto.h"
 #include "log.h"
 #include "pciop.h"
+#include "resetpol.h"
 #include "topo.h"
 
 #define PCIBACKD_CONF		"/etc/pcibackd.conf"
@@ -212,6 +213,11 @@ struct heldev {
 	struct timespec		 hd_reset_t0;
 	struct device_resetcount hd_resetn[DEVICE_RESET_METHODS];
 	struct metric_hist	 hd_reset_hist;
+	/* Its own reset methods' registers, read when held (reset.c). */
+	struct resetpol_caps	 hd_resetcaps;
+	/* In a coordinated bus reset that hd_busvia's give-back started. */
+	int			 hd_busreset;
+	struct bdf		 hd_busvia;
 };
 
 /* Why a guest's ops were served late (opserve.c). */
@@ -494,6 +500,17 @@ void			 share_text(const struct share_item *, char *, size_t);
 /* The configuration step that allows what (SHAREPOL_IRQ|_PAGE). */
 void			 share_fix(struct pcibackd *, const struct bdf *, int,
 			    char *, size_t);
+
+/* reset.c */
+/* Its own reset methods, from its config space, as device_hold finds them. */
+void			 reset_caps(struct heldev *);
+/*
+ * Its reset methods now: its own and, from the host's topology and who
+ * has the other functions, the slot and bus reset.  0, or -1 if the
+ * host's functions cannot be listed (rp still has its own).
+ */
+int			 reset_plan(struct pcibackd *, const struct heldev *,
+			    struct resetpol *);
 
 /* printconf.c */
 void			 print_config(const struct pcibackd_conf *);

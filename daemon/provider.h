@@ -38,11 +38,19 @@ struct heldev;
 struct pcibackd;
 struct conf_device;
 
-/* One PCI function, as far as sharing an INTx line or a page goes. */
+/*
+ * One PCI function, as far as sharing an INTx line or a page, or a bus
+ * reset, goes.
+ */
 struct provider_fn {
 	struct bdf		pf_bdf;
 	uint32_t		pf_irq;		/* dom0 IRQ (GSI), or 0 */
 	uint8_t			pf_pin;		/* 0: no INTx */
+	uint8_t			pf_bridge;	/* type 1 header */
+	uint8_t			pf_secbus;	/* bridge: secondary bus */
+	uint8_t			pf_subbus;	/* ... subordinate bus */
+	int			pf_hotplug;	/* bridge: resetpol_hotplug */
+	char			pf_driver[32];	/* dom0's driver, "" none */
 	/* BARs and, last, the ROM: libxl grants iomem for it too. */
 	struct cfgdev_bar	pf_bar[CFGDEV_NBARS + 1];
 };
@@ -78,6 +86,12 @@ struct provider_ops {
 	int		(*po_giveback)(struct heldev *, char **);
 	/* A reset now, of a free device; NULL: the provider has none. */
 	int		(*po_reset)(struct heldev *, char **);
+	/*
+	 * A secondary bus reset of every function behind hd's parent
+	 * bridge, all of them held and free (NULL: none); like po_giveback,
+	 * PROVIDER_RUNNING ends in device_busreset_done().
+	 */
+	int		(*po_reset_bus)(struct heldev *, char **);
 	const char	*(*po_reset_method)(const struct heldev *);
 	/* The domid it still gives the device to, or -1. */
 	int		(*po_owner)(const struct heldev *);

@@ -33,6 +33,7 @@
 #include "pcibackd.h"
 #include "pcishim_io.h"
 #include "provider.h"
+#include "resetpol.h"
 #include "shim.h"
 #include "util.h"
 
@@ -54,6 +55,7 @@ struct provshim {
 
 static int	provshim_assign(struct heldev *, unsigned int, char **);
 static int	provshim_giveback(struct heldev *, char **);
+static int	provshim_reset_bus(struct heldev *, char **);
 static const char *provshim_reset_method(const struct heldev *);
 static int	provshim_owner(const struct heldev *);
 static int	provshim_functions(const struct heldev *,
@@ -68,6 +70,7 @@ static const struct provider_ops provshim_ops = {
 	.po_assign = provshim_assign,
 	.po_giveback = provshim_giveback,
 	.po_reset = provshim_giveback,
+	.po_reset_bus = provshim_reset_bus,
 	.po_reset_method = provshim_reset_method,
 	.po_owner = provshim_owner,
 	.po_functions = provshim_functions,
@@ -85,6 +88,15 @@ static int
 provshim_giveback(struct heldev *hd, char **cause)
 {
 	if (shim_giveback_async(hd->hd_arg, cause) != 0)
+		return -1;
+	return PROVIDER_RUNNING;
+}
+
+/* Every function behind its bridge, on the shim's thread. */
+static int
+provshim_reset_bus(struct heldev *hd, char **cause)
+{
+	if (shim_reset_bus_async(hd->hd_arg, cause) != 0)
 		return -1;
 	return PROVIDER_RUNNING;
 }
@@ -118,6 +130,29 @@ struct provshim_scan {
 	size_t			 pss_n;
 };
 
+/* What a bus reset analysis needs: bridges, their slots, dom0's driver. */
+static void
+provshim_scan_reset(struct provider_fn *pf, struct pci_dev *pd)
+{
+	uint8_t	cfg[256];
+#ifdef PCI_FILL_DRIVER
+	char	*drv;
+
+	if ((pci_fill_info(pd, PCI_FILL_DRIVER) & PCI_FILL_DRIVER) &&
+	    (drv = pci_get_string_property(pd, PCI_FILL_DRIVER)) != NULL)
+		snprintf(pf->pf_driver, sizeof(pf->pf_driver), "%s", drv);
+#endif
+	if ((pci_read_byte(pd, PCI_HEADER_TYPE) & 0x7f) !=
+	    PCI_HEADER_TYPE_BRIDGE)
+		return;
+	pf->pf_bridge = 1;
+	pf->pf_secbus = pci_read_byte(pd, PCI_SECONDARY_BUS);
+	pf->pf_subbus = pci_read_byte(pd, PCI_SUBORDINATE_BUS);
+	pf->pf_hotplug = -1;
+	if (pci_read_block(pd, 0, cfg, sizeof(cfg)))
+		pf->pf_hotplug = resetpol_hotplug(cfg, sizeof(cfg));
+}
+
 static void
 provshim_scan_one(void *arg, struct pci_dev *pd)
 {
@@ -145,6 +180,7 @@ provshim_scan_one(void *arg, struct pci_dev *pd)
 	pf->pf_bar[CFGDEV_ROM].cb_start = pd->rom_base_addr &
 	    PCI_ROM_ADDRESS_MASK;
 	pf->pf_bar[CFGDEV_ROM].cb_size = pd->rom_size;
+	provshim_scan_reset(pf, pd);
 }
 
 /* List the host's functions again.  0, or -1 (the list stays stale). */
@@ -391,15 +427,41 @@ provshim_event(void *arg, enum shim_event ev, const struct bdf *b)
 	}
 }
 
+/*
+ * A bus reset ended: each function it reached is given back.  Their
+ * kernel's first method stays (none): the next give-back asks again.
+ */
+static void
+provshim_busreset_done(struct provshim *ps, const struct bdf *via, int error)
+{
+	struct heldev	*hd, *done[RESETPOL_MAXWITH + 1];
+	size_t		 n = 0, i;
+
+	TAILQ_FOREACH(hd, &ps->ps_env->pb_devices, hd_entry) {
+		if (hd->hd_prov != &provshim_ops || !hd->hd_busreset ||
+		    !bdf_equal(&hd->hd_busvia, via) ||
+		    n == sizeof(done) / sizeof(done[0]))
+			continue;
+		done[n++] = hd;
+	}
+	/* Each may start claims (frontend_retry): the list may change. */
+	for (i = 0; i < n; i++)
+		device_giveback_done(done[i], error);
+}
+
 static void
 provshim_reset_done(void *arg, const struct bdf *b, int error,
-    unsigned int method)
+    unsigned int method, int bus)
 {
 	struct provshim	*ps = arg;
 	struct heldev	*hd;
 	struct shimdev	*sd;
 	char		 addr[BDF_XL_MAX];
 
+	if (bus) {
+		provshim_busreset_done(ps, b, error);
+		return;
+	}
 	if ((hd = device_find(ps->ps_env, b)) == NULL ||
 	    hd->hd_prov != &provshim_ops) {
 		bdf_format_dev(b, addr, sizeof(addr));

@@ -59,6 +59,7 @@ struct shim_job {
 	uint32_t	 sj_packed;
 	int		 sj_error;
 	unsigned int	 sj_method;
+	int		 sj_bus;	/* RESET_BUS, not RELEASE */
 };
 
 static uint32_t
@@ -158,7 +159,7 @@ shim_reset_finished(evutil_socket_t fd, short what, void *arg)
 	while ((n = read(fd, &job, sizeof(job))) == (ssize_t)sizeof(job)) {
 		sh->sh_resets--;
 		sh->sh_cb.sc_reset_done(sh->sh_cb.sc_arg, &job->sj_bdf,
-		    job->sj_error, job->sj_method);
+		    job->sj_error, job->sj_method, job->sj_bus);
 		free(job);
 	}
 }
@@ -543,7 +544,8 @@ shim_giveback_thread(void *arg)
 		op.pd_argsz = sizeof(op);
 		op.pd_bdf = job->sj_packed;
 		job->sj_error = 0;
-		if (ioctl(job->sj_fd, PCISHIM_IOC_RELEASE, &op) == 0)
+		if (ioctl(job->sj_fd, job->sj_bus ? PCISHIM_IOC_RESET_BUS :
+		    PCISHIM_IOC_RELEASE, &op) == 0)
 			break;
 		job->sj_error = errno;
 		if (errno != EAGAIN)
@@ -557,8 +559,8 @@ shim_giveback_thread(void *arg)
 	return NULL;
 }
 
-int
-shim_giveback_async(struct shimdev *sd, char **cause)
+static int
+shim_job_start(struct shimdev *sd, int bus, char **cause)
 {
 	struct shim_job	*job;
 	pthread_attr_t	 attr;
@@ -571,6 +573,7 @@ shim_giveback_async(struct shimdev *sd, char **cause)
 	job->sj_pipe = sd->sd_shim->sh_pipe[1];
 	job->sj_bdf = sd->sd_bdf;
 	job->sj_packed = sd->sd_packed;
+	job->sj_bus = bus;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	error = pthread_create(&t, &attr, shim_giveback_thread, job);
@@ -581,9 +584,23 @@ shim_giveback_async(struct shimdev *sd, char **cause)
 		    strerror(error));
 	}
 	sd->sd_shim->sh_resets++;
+	return 0;
+}
+
+int
+shim_giveback_async(struct shimdev *sd, char **cause)
+{
+	if (shim_job_start(sd, 0, cause) != 0)
+		return -1;
 	sd->sd_domid = SHIM_NOBODY;
 	sd->sd_enabled = 0;
 	return 0;
+}
+
+int
+shim_reset_bus_async(struct shimdev *sd, char **cause)
+{
+	return shim_job_start(sd, 1, cause);
 }
 
 /* The method the next reset tries first, as the shim now says. */

@@ -63,9 +63,12 @@ enum shim_event {
 
 struct shim_callbacks {
 	void	(*sc_event)(void *, enum shim_event, const struct bdf *);
-	/* error: 0 or an errno; method: PCISHIM_RESET_* used. */
+	/*
+	 * error: 0 or an errno; method: PCISHIM_RESET_* used; bus: it was
+	 * shim_reset_bus_async's, of every function behind the bridge.
+	 */
 	void	(*sc_reset_done)(void *, const struct bdf *, int,
-		    unsigned int);
+		    unsigned int, int);
 	void	*sc_arg;
 };
 
@@ -87,6 +90,11 @@ int		 shim_assign(struct shimdev *, unsigned int, char **);
  * restored) on a thread; sc_reset_done reports the end.
  */
 int		 shim_giveback_async(struct shimdev *, char **);
+/*
+ * Reset every function behind the device's parent bridge together
+ * (RESET_BUS) on a thread; sc_reset_done reports the end.
+ */
+int		 shim_reset_bus_async(struct shimdev *, char **);
 const char	*shim_reset_name(unsigned int);
 /* "flr pm ...": the methods the kernel may use, in that order. */
 int		 shim_set_reset_methods(struct shimdev *, const char *,
