@@ -40,6 +40,8 @@
 #define E1000E	PCISHIM_BDF(0, 0, 3, 0)	/* held */
 #define NVME	PCISHIM_BDF(0, 0, 5, 0)	/* held, MSI-X */
 #define EDU	PCISHIM_BDF(0, 0, 2, 0)	/* present, not held */
+#define BUS0	PCISHIM_BDF(0, 2, 0, 0)	/* behind 00:1d.0 with BUS1 */
+#define BUS1	PCISHIM_BDF(0, 2, 0, 1)
 #define NVME_BAR0	0xfebf4004U	/* 64-bit memory BAR, as dumped */
 #define NVME_MSIX	0x40		/* MSI-X capability */
 #define NVME_PMCSR	0x64
@@ -567,6 +569,40 @@ test_restrict(int fd)
 	close(w);
 }
 
+/* RESET_BUS: only when every function behind the bridge may be reset. */
+static void
+test_reset_bus(int fd, int rofd)
+{
+	uint32_t	method = 0;
+
+	check(devop(fd, PCISHIM_IOC_RESET_BUS, NVME, 0, &method) == -ENOTTY,
+	    "reset_bus: ENOTTY on a root bus");
+	check(devop(fd, PCISHIM_IOC_RESET_BUS, BUS0, 0, &method) == -ENODEV,
+	    "reset_bus: ENODEV for a function not held");
+	check(run("assignable-add 0000:02:00.0") == 0 &&
+	    devop(fd, PCISHIM_IOC_RESET_BUS, BUS0, 0, &method) == -EBUSY,
+	    "reset_bus: EBUSY while the other function is not held");
+	check(run("assignable-add 0000:02:00.1") == 0 &&
+	    devop(rofd, PCISHIM_IOC_RESET_BUS, BUS0, 0, &method) == -EBADF,
+	    "reset_bus: EBADF on a read-only file");
+	check(devop(fd, PCISHIM_IOC_RESET_BUS, BUS0, 1, &method) == -EINVAL,
+	    "reset_bus: unknown flags are EINVAL");
+	check(assign(fd, BUS1, 9) == 0 &&
+	    devop(fd, PCISHIM_IOC_RESET_BUS, BUS0, 0, &method) == -EBUSY,
+	    "reset_bus: EBUSY while the other function is a guest's");
+	check(devop(fd, PCISHIM_IOC_RELEASE, BUS1, 0, &method) == 0 &&
+	    method == PCISHIM_RESET_NONE,
+	    "reset_bus: the function's own release resets nothing");
+	method = 0;
+	check(devop(fd, PCISHIM_IOC_RESET_BUS, BUS1, 0, &method) == 0 &&
+	    method == PCISHIM_RESET_BUS,
+	    "reset_bus: both held and free: reset by the bus");
+	check(run("fault reset-fail 0000:02:00.0") == 0 &&
+	    devop(fd, PCISHIM_IOC_RESET_BUS, BUS1, 0, &method) == -EIO &&
+	    run("fault reset-fail off") == 0,
+	    "reset_bus: reset-fail of the other function fails it");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -591,6 +627,7 @@ main(int argc, char **argv)
 	    (pi.pi_state & PCISHIM_ST_MSIX), "state outlives the open");
 	test_reset(fd);
 	test_events(fd);
+	test_reset_bus(fd, rofd);
 	test_restrict(fd);
 	close(rofd);
 	close(fd);

@@ -20,6 +20,7 @@ $ctl init &&
     $ctl add "dump:$data/qemu-e1000e.txt" "$data/qemu-e1000e.bars" &&
     $ctl add "dump:$data/qemu-nvme.txt" "$data/qemu-nvme.bars" &&
     $ctl add "dump:$data/qemu-edu.txt" "$data/qemu-edu.bars" &&
+    $ctl add "dump:$data/reset-topology.txt" "$data/reset-topology.bars" &&
     $ctl assignable-add 0000:00:03.0 &&
     $ctl assignable-add 0000:00:05.0 ||
     { echo "0 passed, 1 failed"; exit 1; }
