@@ -137,6 +137,23 @@ ctlcmd_owner(struct pcibackd *env, struct heldev *hd, struct bdf *guest)
 	return NULL;
 }
 
+/*
+ * The reset pcibackd's next give-back does, as explain says it: the
+ * kernel's own method, or a bus reset coordinated over the bridge.
+ */
+static const char *
+ctlcmd_reset_plan(struct pcibackd *env, const struct heldev *hd)
+{
+	struct resetpol	 rp;
+	const char	*m = device_reset_method(hd);
+
+	if (m != NULL && strcmp(m, "none") != 0)
+		return m;
+	if (reset_plan(env, hd, &rp) == 0 && rp.rp_coord)
+		return "bus, coordinated";
+	return "none";
+}
+
 static void
 ctlcmd_device_fields(struct control_conn *cc, struct heldev *hd)
 {
@@ -172,6 +189,9 @@ ctlcmd_device_fields(struct control_conn *cc, struct heldev *hd)
 		    hd->hd_quarantine);
 	control_field(cc, CONTROL_F_STRING, "provider", hd->hd_prov->po_name);
 	control_field(cc, CONTROL_F_STRING, "reset", device_reset_method(hd));
+	if (hd->hd_prov->po_reset != NULL)
+		control_field(cc, CONTROL_F_STRING, "reset_plan",
+		    ctlcmd_reset_plan(control_env(cc), hd));
 }
 
 /* The op and config-space counters of a device, since it was held. */

@@ -105,13 +105,17 @@ explain_quirks(struct control_conn *cc, struct heldev *hd)
 	}
 }
 
-/* The method pcibackd's give-back ends up with, and why. */
+/*
+ * The method pcibackd's give-back ends up with, and why.  Linux's "bus"
+ * method resets the hot-plug slot when there is one.
+ */
 static void
 explain_reset_use(struct control_conn *cc, const struct resetpol *rp,
     const char *kernel)
 {
-	if (strcmp(kernel, "none") != 0 && strcmp(kernel,
-	    resetpol_name(rp->rp_use)) == 0)
+	if (strcmp(kernel, "none") != 0 && (strcmp(kernel,
+	    resetpol_name(rp->rp_use)) == 0 || (strcmp(kernel, "bus") == 0 &&
+	    rp->rp_use == RESETPOL_SLOT)))
 		explain_reason(cc, "info", "reset pcibackd uses: %s: %s",
 		    kernel, rp->rp_usewhy);
 	else if (strcmp(kernel, "none") != 0)

@@ -264,7 +264,9 @@ resetpol_choose(struct resetpol *rp, char *addrs)
 		resetpol_say(rp->rp_usewhy, "no FLR and no PM reset; %s",
 		    rp->rp_nwith == 0 ? "it is alone behind " : "");
 		if (rp->rp_nwith == 0)
-			resetpol_add(rp->rp_usewhy, "bridge %s", br);
+			resetpol_add(rp->rp_usewhy, "bridge %s%s", br,
+			    m == RESETPOL_SLOT ? ", reset by its hot-plug slot" :
+			    "");
 		else {
 			rp->rp_coord = 1;
 			resetpol_add(rp->rp_usewhy, "pcibackd resets it "

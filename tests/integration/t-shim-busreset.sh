@@ -70,6 +70,14 @@ check "not held: named" \
     explain_has $C0 "^  info: reset bus: not available: a reset of bridge 0000:00:1e.0's bus would also reset $C1, which is not held\$"
 check "not held: pcibackd has none, a warning" \
     out_has '^  warning: reset pcibackd uses: none: '
+check "show devices: the pair's reset plan is a coordinated bus reset" \
+    dev_is $B0 reset_plan "'bus, coordinated'"
+check "... the kernel's own has none" dev_is $B0 reset "'none'"
+check "... the lone function's is the kernel's bus reset" \
+    dev_is $A reset_plan "'bus'"
+check "... the nvme's FLR" dev_is $N reset_plan "'flr'"
+check "... the one sharing with a function not held: none" \
+    dev_is $C0 reset_plan "'none'"
 check "-j: the same records" ctl -j explain $C0
 check "... with the reason text" out_has "would also reset $C1, which is not held"
 
@@ -122,6 +130,7 @@ check "explain names the sharer and its guest" \
     explain_has $B0 "^  info: reset bus: not available: a reset of bridge 0000:00:1d.0's bus would also reset $B1, which dom6 uses\$"
 check "... and pcibackd has no reset for it" \
     out_has '^  warning: reset pcibackd uses: none: '
+check "... show devices says so" dev_is $B0 reset_plan "'none'"
 r1=$(shim_val $B1 resets)
 n0=$(grep -c "resetting the bus of bridge 0000:00:1d.0" "$T/daemon.log")
 check "pcibackctl reset of the free one" ctl reset $B0

@@ -146,6 +146,6 @@ mv "$XENSIM_DIR/shim.away" "$XENSIM_DIR/shim"
 fault abi 1
 daemon_start
 check "another ABI: refused with both versions" \
-    log_has "shim ABI 1 \(event size 32\), this pcibackd speaks 2"
+    log_has "shim ABI 1 \(event size 32\), this pcibackd speaks 3"
 fault abi off
 t_done

@@ -173,6 +173,7 @@ test_choice(void **state)
 	f[0].rf_hotplug = 1;
 	resetpol_bus(&rp, &me, f, 1);
 	assert_int_equal(rp.rp_use, RESETPOL_SLOT);
+	assert_non_null(strstr(rp.rp_usewhy, "by its hot-plug slot"));
 	f[0].rf_hotplug = -1;
 	resetpol_bus(&rp, &me, f, 1);
 	assert_int_equal(rp.rp_use, RESETPOL_BUS);
