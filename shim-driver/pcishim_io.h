@@ -361,7 +361,8 @@ struct pcishim_restrict {
  * state, resets the bus, restores each one's state, then brings each back
  * to the state saved at seize and disables it, as RELEASE leaves it.
  * pd_result = PCISHIM_RESET_BUS.  Errors: EBUSY (a function there is not
- * held, is assigned or is a bridge: nothing changed), ENOTTY (on a root
+ * held, is assigned or is a bridge, or there are more than 32: nothing
+ * changed), ENOTTY (on a root
  * bus, or the kernel cannot reset that bus), EAGAIN (one of them is busy:
  * bind, unbind or a reset in progress; nothing changed, retry), ENODEV,
  * EBADF, EIO.
