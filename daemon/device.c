@@ -652,7 +652,8 @@ device_busreset_start(struct heldev *hd)
 	struct pcibackd	*env = hd->hd_env;
 	struct resetpol	 rp;
 	struct heldev	*o;
-	char		 addr[BDF_XL_MAX], br[BDF_XL_MAX], *cause = NULL;
+	char		 addr[BDF_XL_MAX], br[BDF_XL_MAX], with[BDF_XL_MAX];
+	char		*cause = NULL;
 	size_t		 i;
 
 	if (hd->hd_prov->po_reset_bus == NULL ||
@@ -677,9 +678,10 @@ device_busreset_start(struct heldev *hd)
 		return 0;
 	}
 	bdf_format_dev(&rp.rp_bridge, br, sizeof(br));
-	log_info("%s: no reset of its own: resetting the bus of bridge %s, "
-	    "with %s", addr, br, rp.rp_usewhy);
 	for (i = 0; i < rp.rp_nwith; i++) {
+		bdf_format_dev(&rp.rp_with[i], with, sizeof(with));
+		log_info("%s: no reset of its own: resetting the bus of bridge "
+		    "%s, with %s", addr, br, with);
 		o = device_find(env, &rp.rp_with[i]);
 		o->hd_busreset = 1;
 		o->hd_busvia = hd->hd_bdf;
