@@ -926,16 +926,21 @@ frontend_resume(struct pcibackd *env, const struct record *rec)
 	struct frontend	*fe;
 	struct heldev	*hd;
 	char		*vm, *own, *ref, *port, *cause = NULL, addr[BDF_XL_MAX];
-	char		 vdev[BDF_XL_MAX], id[16];
+	char		 vdev[BDF_XL_MAX], id[16], bad[96];
 	const char	*why = NULL;
 	uint32_t	 gref, rport;
 	size_t		 i;
 
 	snprintf(id, sizeof(id), "%u", rec->rc_domid);
-	if (frontend_find(env, rec->rc_domid, rec->rc_devid) != NULL ||
-	    xbstate_check_frontend(rec->rc_fepath, id, rec->rc_domid,
-	    rec->rc_devid, NULL, 0) != 0)
+	if (frontend_find(env, rec->rc_domid, rec->rc_devid) != NULL)
 		return -1;
+	if (xbstate_check_frontend(rec->rc_fepath, id, rec->rc_domid,
+	    rec->rc_devid, bad, sizeof(bad)) != 0) {
+		log_warnx("dom%u: its restart record names another guest's "
+		    "frontend (%s): adopting it from xenstore", rec->rc_domid,
+		    bad);
+		return -1;
+	}
 	if ((fe = frontend_alloc(env, rec->rc_domid, rec->rc_devid, 1)) ==
 	    NULL)
 		return -1;

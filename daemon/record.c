@@ -258,7 +258,12 @@ record_resume(struct pcibackd *env)
 		if (de->d_name[0] == '.')
 			continue;
 		rc = record_load(dfd, de->d_name, rec);
-		(void)unlinkat(dfd, de->d_name, 0);
+		/* Said as it is: a directory or a busy name stays. */
+		if (unlinkat(dfd, de->d_name, 0) == -1) {
+			log_warn("%s/%s: not used as a restart record; cannot "
+			    "remove it", env->pb_recdir, de->d_name);
+			continue;
+		}
 		if (rc != 0)
 			log_warnx("%s/%s: not a restart record of ours; "
 			    "removed", env->pb_recdir, de->d_name);
