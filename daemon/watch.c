@@ -218,9 +218,12 @@ watch_init(struct pcibackd *env)
 {
 	if (env->pb_xs == NULL && watch_open(env) != 0)
 		return -1;
-	if (!xs_watch(env->pb_xs, env->pb_root, WATCH_TOKEN_BACKEND) ||
-	    !xs_watch(env->pb_xs, "@releaseDomain", WATCH_TOKEN_RELEASE)) {
+	if (!xs_watch(env->pb_xs, env->pb_root, WATCH_TOKEN_BACKEND)) {
 		log_warn("xenstore watch %s", env->pb_root);
+		return -1;
+	}
+	if (!xs_watch(env->pb_xs, "@releaseDomain", WATCH_TOKEN_RELEASE)) {
+		log_warn("xenstore watch @releaseDomain");
 		return -1;
 	}
 	env->pb_xsev = event_new(env->pb_base, xs_fileno(env->pb_xs),

@@ -6,7 +6,10 @@
 # connects.  A refused vdev-N, state-N or root_num write: the error node
 # says which (doc/protocol.md §1.4), the backend goes Closing, the log
 # names the path; the device is free again once the guest is gone; a
-# witness guest is served throughout.
+# witness guest is served throughout.  A watch refused
+# ($XENSIM_DIR/xs-watch-fail, a path suffix): a guest's frontend watch
+# is said and the guest still served; the backend root's or
+# @releaseDomain's at start-up stops the daemon, saying which.
 . "$(dirname "$0")/lib.sh"
 
 XENSIM_SIGSYS=1
@@ -58,6 +61,39 @@ destroy 9 d
 
 check "the daemon still serves a new guest the device" \
     serves 10 0000:00:05.0 e
+
+# --- a watch refused ----------------------------------------------------------
+# The guest's frontend state: said with the path; the backend's own
+# events still drive it, so it connects.
+echo "/device/pci/0/state" >"$XENSIM_DIR/xs-watch-fail"
+guest_start f 11 --run-ms 20000
+wait_domain 11
+xl attach 11 0000:00:02.0 --starting
+check "a frontend watch refused: said with the path" wait_until 5 \
+    log_has "dom11: watch /local/domain/11/device/pci/0: Permission denied"
+check "... the guest still connects" wait_event f connected
+destroy 11 f
+check "... and its device is released at destroy" \
+    wait_until 5 log_has '0000:00:02.0: released by dom11'
 check "the witness guest was served throughout" witness_served
 check "... every read right" witness_end
+
+# At start-up, the backend root's and @releaseDomain's: the daemon
+# cannot follow the toolstack, so it does not start, and says which.
+refused_start() {
+	echo "$1" >"$XENSIM_DIR/xs-watch-fail"
+	LD_PRELOAD=$DAEMON_PRELOAD timeout 20 "$PCIBACKD" -d -v \
+	    -f "$T/pcibackd.conf" >>"$T/daemon.log" 2>&1
+	test $? -eq 1 && test ! -e "$XENSIM_DIR/xs-watch-fail"
+}
+daemon_stop TERM
+check "the backend root's watch refused: no start" \
+    refused_start /local/domain/0/backend/pci
+check "... said with the path" log_has \
+    "xenstore watch /local/domain/0/backend/pci: Permission denied"
+check "@releaseDomain's watch refused: no start" refused_start @releaseDomain
+check "... said with its name" log_has \
+    "xenstore watch @releaseDomain: Permission denied"
+check "... and why the daemon stops" log_has "cannot watch xenstore"
+check "the next start serves the guests again" daemon_start
 t_done

@@ -896,6 +896,7 @@ struct xs_handle;
 bool	xs_write(struct xs_handle *, uint32_t, const char *, const void *,
 	    unsigned int);
 bool	xs_transaction_end(struct xs_handle *, uint32_t, bool);
+bool	xs_watch(struct xs_handle *, const char *, const char *);
 
 static int
 xensim_xs_fault(const char *name, char *arg, size_t len)
@@ -950,6 +951,40 @@ xs_write(struct xs_handle *h, uint32_t t, const char *path,
 		}
 	}
 	return real(h, t, path, data, len);
+}
+
+/*
+ * The next watch of a path ending with what $XENSIM_DIR/xs-watch-fail
+ * says (removed: once) fails with EACCES, as xenstored refuses a watch
+ * past its quota.
+ */
+bool
+xs_watch(struct xs_handle *h, const char *path, const char *token)
+{
+	static bool	(*real)(struct xs_handle *, const char *,
+			    const char *);
+	char		 dir[256], fpath[300], suffix[128];
+	size_t		 pl, sl;
+
+	if (real == NULL && (real = (bool (*)(struct xs_handle *,
+	    const char *, const char *))dlsym(RTLD_NEXT, "xs_watch")) ==
+	    NULL) {
+		errno = ENOSYS;
+		return false;
+	}
+	if (xensim_xs_fault("xs-watch-fail", suffix, sizeof suffix)) {
+		pl = strlen(path);
+		sl = strlen(suffix);
+		if (sl > 0 && pl >= sl && strcmp(path + pl - sl, suffix) == 0 &&
+		    xensim_dir(dir, sizeof dir) == 0) {
+			snprintf(fpath, sizeof fpath, "%s/xs-watch-fail", dir);
+			if (unlink(fpath) == 0) {
+				errno = EACCES;
+				return false;
+			}
+		}
+	}
+	return real(h, path, token);
 }
 
 bool
