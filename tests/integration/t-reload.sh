@@ -152,6 +152,14 @@ check "a source's .bars file dropped: the same" \
     reload_says 's| bars "[^"]*qemu-nvme.bars"||' "$src_said"
 check "a source replaced by another: the same" \
     reload_says 's|qemu-edu.txt|qemu-e1000.txt|' "$src_said"
+check "a source added at the end: the same" \
+    reload_says "\$a emulate \"dump:$DATA/qemu-edu.txt\"" "$src_said"
+check "only the log burst changed: applied and said" \
+    reload_says '$a ratelimit log 5 per-second burst 3' \
+    '^info: ratelimit log 5 per-second burst 3$'
+check "pcibackctl log level warning" ctl log level warning
+check "... a reload puts the configured level back and says it" \
+    reload_says 'p;d' '^info: log level info'
 check "a socket group added: socket not changed live" \
     reload_says "\$a socket group \"$(id -gn)\"" \
     '^warning: socket: not changed live; restart to apply$'
