@@ -1,10 +1,12 @@
 #!/bin/sh
 # The shim answering EIO (the double's switches info-fail, list-fail,
-# restrict-fail): a device whose INFO fails is not held, said with its
+# restrict-fail, assign-fail): a device whose INFO fails is not held, said with its
 # address, and held once INFO works; a LIST that fails (pcibackctl
 # hold of a device the shim kept) refuses and says so; a worker whose
 # shim descriptor cannot be restricted never serves: its guest is failed
-# cleanly after its replacements die too.  Guests served meanwhile.
+# cleanly after its replacements die too; a device the shim cannot
+# ASSIGN fails its guest, said, and goes to the next guest once ASSIGN
+# works.  Guests served meanwhile.
 . "$(dirname "$0")/lib.sh"
 
 E=0000:00:03.0
@@ -68,6 +70,21 @@ check "... error node" error_like 6 "5 *keeps dying*"
 check "... backend Closing" wait_until 5 be_state_is 6 5
 guest_stop g
 xl -w 500 destroy 6
+# --- ASSIGN fails ------------------------------------------------------------
+fault assign-fail "$D"
+guest_start a 8 --run-ms 30000
+wait_domain 8
+xl attach 8 $D --starting
+check "ASSIGN failing: said with the guest, the device and the error" \
+    wait_until 10 log_has "dom8: $D: shim cannot assign it to dom8: Input/output error"
+check "... error node" error_like 8 "*shim cannot assign it to dom8*"
+check "... backend Closing" wait_until 5 state_written 8 5
+check "... the shim records no owner" shim_is $D domid none
+fault assign-fail off
+guest_stop a
+xl -w 500 destroy 8
+check "ASSIGN working again: a new guest is served the device" \
+    serves 10 $D c
 check "the witness guest served throughout" witness_served
 check "... every read right" witness_end
 check "a new guest is served the device" serves 7 $E s

@@ -1084,14 +1084,15 @@ shimsim_ioc_check(const struct shimsim_file *sf, unsigned long cmd,
 }
 
 /*
- * The switches list-fail and restrict-fail (any argument) and info-fail
- * (all devices, or the one its argument names): that ioctl fails with
- * EIO while on, as a module in trouble would answer.
+ * The switches list-fail and restrict-fail (any argument), info-fail
+ * and assign-fail (all devices, or the one the argument names): that
+ * ioctl fails with EIO while on, as a module in trouble would answer.
  */
 static int
 shimsim_ioc_fault(unsigned long cmd, const void *uarg)
 {
 	struct pcishim_info	pi;
+	struct pcishim_assign	pa;
 	char			arg[64];
 
 	switch (cmd) {
@@ -1103,6 +1104,11 @@ shimsim_ioc_fault(unsigned long cmd, const void *uarg)
 		if (shimsim_copyin(&pi, sizeof(pi), uarg) != 0)
 			return 0;
 		return shimsim_fault_dev("info-fail", pi.pi_bdf, arg,
+		    sizeof(arg));
+	case PCISHIM_IOC_ASSIGN:
+		if (shimsim_copyin(&pa, sizeof(pa), uarg) != 0)
+			return 0;
+		return shimsim_fault_dev("assign-fail", pa.pa_bdf, arg,
 		    sizeof(arg));
 	}
 	return 0;
