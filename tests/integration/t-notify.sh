@@ -165,6 +165,21 @@ check "not a socket address: ignored, said so" \
     log_has 'NOTIFY_SOCKET "relative/path": not a socket address, ignored'
 check "not a socket address: the daemon serves" \
     "$PCIBACKCTL" -s "$T/pcibackd.sock" show stats >/dev/null
+# "@" alone names nothing; a path of 108 bytes leaves no room for its
+# NUL; 109 bytes fit in no address at all.
+long=/$(printf '%0107d' 0)
+for a in @ "$long" "${long}0"; do
+	daemon_stop TERM
+	notified_start n "$a"
+done
+check "\"@\" alone: ignored, said so" \
+    log_has 'NOTIFY_SOCKET "@": not a socket address, ignored'
+check "a path of 108 bytes: too long, said so" \
+    log_has "NOTIFY_SOCKET $long: path too long, ignored"
+check "109 bytes: not a socket address (said shortened)" \
+    log_has "NOTIFY_SOCKET \"$(printf '%.64s' "$long")\": not a socket address, ignored"
+check "... the daemon serves" \
+    "$PCIBACKCTL" -s "$T/pcibackd.sock" show stats >/dev/null
 
 guest_stop g
 check "no read answered wrongly" test "$(gval g loop_wrong)" = 0
