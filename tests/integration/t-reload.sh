@@ -157,6 +157,18 @@ check "a source added at the end: the same" \
 check "only the log burst changed: applied and said" \
     reload_says '$a ratelimit log 5 per-second burst 3' \
     '^info: ratelimit log 5 per-second burst 3$'
+# A quirk that changes in its mask, size or offset alone is applied;
+# the same quirk again is no change.
+quirk_says() {
+	reload_says "s/{ name \"e1000e\" }/{ name \"e1000e\" quirk $1 }/" \
+	    '^info: 0000:00:03.0: 1 quirk in force$'
+}
+check "a quirk added" quirk_says "0x40 4 0xffff"
+check "... its mask changed: applied" quirk_says "0x40 4 0xff00"
+check "... its size: applied" quirk_says "0x40 2 0xff00"
+check "... its offset: applied" quirk_says "0x42 2 0xff00"
+check "... the same again: not said" \
+    sh -c '! "$1" -s "$2" reload | grep -q quirk' x "$PCIBACKCTL" "$SOCK"
 check "pcibackctl log level warning" ctl log level warning
 check "... a reload puts the configured level back and says it" \
     reload_says 'p;d' '^info: log level info'
