@@ -38,6 +38,7 @@ emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-hex.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-zero.bars"
 emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
 emulate "dump:$DATA/qemu-edu.txt"
+emulate "dump:$DATA/qemu-e1000.txt"
 device 0000:00:05.0 { name "nvme from sysfs" }
 device 0000:00:02.0 { name "edu" }
 device 0000:00:03.0 { name "e1000e" }
@@ -68,4 +69,29 @@ check "... and held once, from the first" \
 check "the sysfs nvme serves a guest" serves 5 0000:00:05.0 g
 check "its BAR size came from the tree's resource file" \
     test "$(gval g dev.00:00.0.bar0)" = 0x4000
+
+# explain: a function a source has but no line names; one a line names
+# that no source has; the same when no source loaded at all.
+ctl_explain() {
+	"$PCIBACKCTL" -s "$T/pcibackd.sock" explain "$1" >"$T/ctl.out" 2>&1
+	grep -q -- "$2" "$T/ctl.out" ||
+	    { note "explain $1:"; sed 's/^/#   /' "$T/ctl.out" >&2; return 1; }
+}
+check "explain a source's function no line names: no device line" \
+    ctl_explain 00:04.0 "blocks: not held: no device line in $T/pcibackd.conf names it"
+check "... a device source has it, pcibackctl hold takes it" \
+    ctl_explain 00:04.0 "info: a device source has it: pcibackctl hold takes it until the next reload"
+check "explain the listed e1000e no loaded source has: where it is listed" \
+    ctl_explain 00:03.0 "blocks: not held: listed at $T/pcibackd.conf:[0-9]*, but no device source has it (4 emulate sources loaded)"
+daemon_stop TERM
+cat >"$T/pcibackd.conf" <<EOF
+socket "$T/pcibackd.sock"
+emulate "dump:$T/missing.txt"
+device 0000:00:03.0 { name "e1000e" }
+EOF
+daemon_start
+check "no source loaded: the daemon starts holding nothing" \
+    log_has 'started in [0-9]* ms, holding 0 devices'
+check "... explain says no device source is loaded" \
+    ctl_explain 00:03.0 "blocks: not held: listed at $T/pcibackd.conf:3, but no device source is loaded (no emulate line that loaded, and no shim)"
 t_done
