@@ -85,6 +85,9 @@ check "JSON: first and last time within the guest's run" \
     times_sane $E1000E 0x0e8 "$t0" "$t1"
 ctl show denied 00:1f.0
 check "show denied: an address not held is refused" test "$ctl_rc" -eq 1
+ctl suggest 00:1f.0
+check "suggest: an address not held is refused" test "$ctl_rc" -eq 1
+check "... said so" grep -q "0000:00:1f.0" "$T/ctl.err"
 
 # --- suggest ------------------------------------------------------------
 check "suggest e1000e" ctl suggest $E1000E
