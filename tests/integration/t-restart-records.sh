@@ -149,12 +149,24 @@ check "a record directory others may read: said, not used" log_has \
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 5))
 check "... no record written" test ! -e "$R/5.0"
 daemon_stop KILL
-rmdir "$R"
+rm -rf "$R"
 touch "$R"
+# The guest addresses in xenstore, which the adoption keeps, changed
+# while no daemon ran: one no address, then one another device has.
+xenstore-write "$(be 5)/vdev-0" bogus
 daemon_start
-check "a file where the directory goes: said" wait_until 5 \
-    log_has "$R: not a directory of ours only"
+check "a file where the directory goes: said" wait_until 5 sh -c \
+    'test "$(grep -c "$1: not a directory of ours only" "$2")" -eq 2' \
+    x "$R" "$T/daemon.log"
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 6))
+check "a vdev-N that is no address: the device placed afresh, written back" \
+    xs_is "$(be 5)/vdev-0" 0000:00:00.00
+daemon_stop KILL
+xenstore-write "$(be 5)/vdev-1" 0000:00:00.00
+daemon_start
+check "a vdev-N another device has: adopted" wait_until 5 adoptions $((n0 + 7))
+check "... placed at the next free slot, written back" \
+    xs_is "$(be 5)/vdev-1" 0000:00:01.00
 check "hot-attach after it all" xl attach 5 0000:00:02.0
 check "guest reconfigures" wait_event g reconfigured
 check "no error node" test -z "$(error_node 5)"
