@@ -465,7 +465,8 @@ gsim_msi_test(struct gsim *gs, struct gsim_dev *gd, unsigned int cap)
 			(void)gsim_irq_op(gs, gd, XEN_PCI_OP_disable_msix, &op);
 		}
 	}
-	if (gsim_irq_op(gs, gd, XEN_PCI_OP_disable_msi, &op) != 0)
+	if (!gs->gs_keep_irq &&
+	    gsim_irq_op(gs, gd, XEN_PCI_OP_disable_msi, &op) != 0)
 		gs->gs_errors++;
 }
 
@@ -498,6 +499,9 @@ gsim_msix_test(struct gsim *gs, struct gsim_dev *gd, unsigned int cap)
 	}
 	if (gd->gd_msix_n == 0)
 		gs->gs_errors++;
+	/* --keep-irq: as a guest that dies with its vectors on. */
+	if (gs->gs_keep_irq)
+		return;
 	if (gd->gd_msix_err == 0 &&
 	    gsim_irq_op(gs, gd, XEN_PCI_OP_disable_msix, &op) != 0)
 		gs->gs_errors++;

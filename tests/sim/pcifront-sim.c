@@ -73,7 +73,8 @@ gsim_usage(void)
 	fprintf(stderr,
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger] [--close-on-reconf]\n"
-	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--master]\n"
+	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--keep-irq] "
+	    "[--master]\n"
 	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...] [--write-again]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
 	    "    [--hostile CASE]\n"
@@ -132,6 +133,8 @@ gsim_flag(struct gsim *gs, const char *o)
 		gs->gs_master = 1;
 	else if (strcmp(o, "--write-again") == 0)
 		gs->gs_write_again = 1;
+	else if (strcmp(o, "--keep-irq") == 0)
+		gs->gs_keep_irq = 1;
 	else if (strcmp(o, "--paused") == 0)
 		gs->gs_paused = 1;
 	else
