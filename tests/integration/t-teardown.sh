@@ -83,6 +83,32 @@ check "xl destroy of a crashed guest: done in < 3 s" \
 check "its three devices released" wait_until 5 released 6 3
 guest_stop h
 
+# --- suspended ---------------------------------------------------------
+# A suspended domain resumes (a suspend is a shutdown a resume undoes):
+# the toolstack is not answered without its frontend.
+rels() {
+	grep -c '@releaseDomain (rel)' "$T/daemon.log"
+}
+guest_start s 20 --usr2-state suspended --run-ms 60000
+wait_domain 20
+xl attach 20 0000:00:04.0 --starting
+check "a guest to suspend connects" wait_event s connected
+r0=$(rels)
+kill -USR2 "$(guest_pid s)"
+check "it is suspended" wait_event s suspended 1 5
+check "... the daemon looked (@releaseDomain)" \
+    wait_until 5 sh -c 'test "$(grep -c "@releaseDomain (rel)" "$1")" -gt "$2"' \
+    x "$T/daemon.log" "$r0"
+check "... (its evaluation done: a state dump after it)" \
+    dump_has 0000:00:04.0 'owned by dom20'
+check "... and did not take it for down" \
+    sh -c '! grep -q "dom20: shut down" "$1"' x "$T/daemon.log"
+check "... its backend still Connected" be_state_is 20 4
+xl -w 300 destroy 20
+check "the suspended guest destroyed: its device released" \
+    wait_until 5 released 20 1
+guest_stop s
+
 # --- interleavings of one detach with a closing frontend ---------------
 # Each with a guest whose domain runs; the guest is stopped once
 # connected and the test writes its frontend state.

@@ -86,6 +86,7 @@ struct gsim {
 	unsigned int		 gs_msix;	/* vectors to ask for, 0: none */
 	int			 gs_master;	/* decode and bus master on */
 	int			 gs_keep_irq;	/* MSI, MSI-X left on after */
+	const char		*gs_usr2_state;	/* what SIGUSR2 makes it */
 	const char		*gs_hostile;
 	const char		*gs_dump;
 	const char		*gs_writes[8];	/* --write VVVV:DDDD:OFF:SIZE:VAL */

@@ -77,7 +77,7 @@ gsim_usage(void)
 	    "[--master]\n"
 	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...] [--write-again]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
-	    "    [--hostile CASE]\n"
+	    "    [--hostile CASE] [--usr2-state crashed|suspended|dying]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
 	    "    [--flood-ms MS] [--xsa155-ops N]\n");
 	exit(2);
@@ -149,6 +149,8 @@ gsim_value(struct gsim *gs, const char *o, const char *v)
 		gs->gs_dump = v;
 	else if (strcmp(o, "--hostile") == 0)
 		gs->gs_hostile = v;
+	else if (strcmp(o, "--usr2-state") == 0)
+		gs->gs_usr2_state = v;
 	else if (strcmp(o, "--write") == 0 && gs->gs_nwrites < 8)
 		gs->gs_writes[gs->gs_nwrites++] = v;
 	else if (strcmp(o, "--msix") == 0)
@@ -185,6 +187,7 @@ gsim_options(struct gsim *gs, int argc, char **argv)
 	gs->gs_run_ms = 60000;
 	gs->gs_wait_ms = 20000;
 	gs->gs_flood_ms = 3000;
+	gs->gs_usr2_state = "crashed";
 	gs->gs_xsa155_ops = 2000;
 	for (i = 2; i < argc; i++) {
 		if (gsim_flag(gs, argv[i]))
@@ -233,7 +236,10 @@ gsim_wait_unpause(struct gsim *gs)
 }
 
 
-/* SIGUSR2: the domain crashes, once; the guest answers nothing more. */
+/*
+ * SIGUSR2: the domain crashes (or goes to the state --usr2-state names:
+ * suspended, dying), once; the guest answers nothing more.
+ */
 static int
 gsim_crash(struct gsim *gs)
 {
@@ -243,8 +249,8 @@ gsim_crash(struct gsim *gs)
 		return 0;
 	if (!done) {
 		done = 1;
-		(void)xensim_guest_set_state(gs->gs_guest, "crashed");
-		gsim_event(gs, "crashed");
+		(void)xensim_guest_set_state(gs->gs_guest, gs->gs_usr2_state);
+		gsim_event(gs, gs->gs_usr2_state);
 	}
 	return 1;
 }
