@@ -53,12 +53,18 @@ xl -w 300 destroy 5
 daemon_stop TERM
 cat >"$T/pcibackd.conf" <<EOF
 mode passthrough
+socket "$T/pcibackd.sock"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$DATA/qemu-e1000e.bars"
 emulate "dump:$DATA/synthetic-pcie-nic-msi-msix-aer-sriov.txt" bars "$DATA/synthetic-pcie-nic-msi-msix-aer-sriov.bars"
+emulate "dump:$DATA/synthetic-pcie-bridge.txt" bars "$DATA/synthetic-pcie-bridge.bars"
 device 0000:00:03.0 { name "nic" }
 device 0000:07:00.0 { name "synthetic" }
+device 0000:00:1c.0 { name "bridge" }
 EOF
 daemon_start
+check "passthrough: explain a bridge: given, the host's bus numbers kept" \
+    sh -c '"$1" -s "$2" explain 00:1c.0 | grep -qx "  warning: a bridge (type 1 header): its bus numbers, windows and bridge control stay the host.s"' \
+    x "$PCIBACKCTL" "$T/pcibackd.sock"
 b=$(be 6)
 guest_start h 6 --paused --run-ms 30000 --msi --msix 8
 wait_domain 6
