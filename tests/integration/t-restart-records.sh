@@ -128,6 +128,17 @@ check "a record naming another port: not served from it" \
     log_has 'dom5: its restart record does not apply \(another grant or port\)'
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 3))
 n0=$((n0 + 1))
+# A record giving a device another guest address than xenstore's vdev-N:
+# served, then undone once xenstore is read; adopted at vdev-N's.
+daemon_stop KILL
+sed 's/^\(dev 0000:00:03.0\) .*/\1 0000:00:07.00/' "$T/good" | put 5.0
+daemon_start
+check "a record's guest address not xenstore's: undone after the scan" \
+    wait_until 5 log_has \
+    'dom5: its restart record does not apply \(a device not in its slots\)'
+check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 4))
+check "... at vdev-0's address" xs_is "$(be 5)/vdev-0" 0000:00:00.00
+n0=$((n0 + 2))
 # The toolstack's frontend node changed while no daemon ran (another
 # guest's): served from the record, undone once xenstore is read, then
 # refused as the adoption refuses it.
