@@ -81,6 +81,16 @@ check "a retry that fails keeps it quarantined" wait_until 5 sh -c \
     'test "$(grep -c "^$1: quarantined: its reset failed" "$2")" -ge 2' x \
     $N "$T/daemon.log"
 check "... quarantined" dev_is $N state "'quarantined'"
+# A retry that hangs: explain says one runs; it ends failing.
+fault reset-hang $N
+check "a retry that hangs starts" ctl reset $N
+check "... explain: quarantined, a retry runs now" wait_until 5 sh -c \
+    '"$1" -s "$2" explain "$3" | grep -q "blocks: quarantined: .*(a retry runs now)"' \
+    x "$PCIBACKCTL" "$T/pcibackd.sock" $N
+fault reset-hang off
+check "... it ends failing: still quarantined" wait_until 5 sh -c \
+    'test "$(grep -c "^$1: quarantined: its reset failed" "$2")" -ge 3' x \
+    $N "$T/daemon.log"
 fault reset-fail off
 check "pcibackctl reset retries again" ctl reset $N
 check "a reset that works lifts the quarantine" \
