@@ -91,4 +91,14 @@ check "... says so" has ctl.out 'listed at .*pcibackd.conf:[0-9]+ and found in t
 check "hold takes it back" ctl hold $E
 check "... with its line's name" dev_is $E name "'nic'"
 check "... and its line's permissive" dev_is $E permissive True
+
+# A device the daemon let go, then taken from pciback: explain no longer
+# offers it, and it was no guest's to warn about.
+check "release of the nvme again" ctl release $N
+check "the toolstack unbinds it from pciback" shim unbind $N
+check "explain no longer says the shim has it" wait_until 5 sh -c \
+    '"$1" -s "$2" explain "$3" >"$4" && ! grep -q "the shim has it" "$4"' \
+    x "$PCIBACKCTL" "$T/pcibackd.sock" $N "$T/ctl.out"
+check "... nor that it was taken from a guest" \
+    sh -c '! grep -q "$1: taken from pciback" "$2"' x $N "$T/daemon.log"
 t_done
