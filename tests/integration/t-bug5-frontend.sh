@@ -29,6 +29,12 @@ check "path: the device is still free" dump_has 0000:00:03.0 free
 check "path: the named guest's frontend was not touched" \
     xs_is /local/domain/5/device/pci/0/state 4
 check "path: the named guest is still served" witness_served
+check "path: show guests: dom6 Closing, its frontend Unknown (none taken)" \
+    sh -c '"$1" -s "$2" -j show guests | python3 -c "
+import json, sys
+g = [x for x in json.load(sys.stdin) if x[\"domid\"] == 6][0]
+sys.exit(not (g[\"state\"] == \"Closing\" and g[\"frontend_state\"] == \"Unknown\" and not g[\"connected\"]))"' \
+    x "$PCIBACKCTL" "$T/pcibackd.sock"
 xl -w 300 destroy 6
 guest_stop a
 
