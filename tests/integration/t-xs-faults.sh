@@ -8,7 +8,7 @@
 # names the path; the device is free again once the guest is gone; a
 # witness guest is served throughout.  A watch refused
 # ($XENSIM_DIR/xs-watch-fail, a path suffix): a guest's frontend watch
-# is said and the guest still served; the backend root's or
+# is said and its device released at destroy; the backend root's or
 # @releaseDomain's at start-up stops the daemon, saying which.
 . "$(dirname "$0")/lib.sh"
 
@@ -63,15 +63,15 @@ check "the daemon still serves a new guest the device" \
     serves 10 0000:00:05.0 e
 
 # --- a watch refused ----------------------------------------------------------
-# The guest's frontend state: said with the path; the backend's own
-# events still drive it, so it connects.
+# The guest's frontend state: said with the path.  Only the backend's
+# own events drive that guest then, so whether it connects depends on
+# their timing (not checked); its device still goes back at destroy.
 echo "/device/pci/0/state" >"$XENSIM_DIR/xs-watch-fail"
 guest_start f 11 --run-ms 20000
 wait_domain 11
 xl attach 11 0000:00:02.0 --starting
 check "a frontend watch refused: said with the path" wait_until 5 \
     log_has "dom11: watch /local/domain/11/device/pci/0: Permission denied"
-check "... the guest still connects" wait_event f connected
 destroy 11 f
 check "... and its device is released at destroy" \
     wait_until 5 log_has '0000:00:02.0: released by dom11'
