@@ -281,6 +281,29 @@ dev_checks() {
 	host_check "$r" "$1: capability $3 in the guest's list (${caps% })"
 }
 
+# Issue 14 §4: dom0's "pcibackctl show metrics", taken while the guest
+# had its devices and at the end, through a Prometheus text parser.
+metrics_checks() {
+	local py=python3 stage f
+	# The system's, which has python3-prometheus-client (build-aux/deps.sh).
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	for stage in assigned end; do
+		f=$res/logs/metrics-$stage.log
+		if [ ! -s "$f" ]; then
+			host_check fail "metrics $stage: dom0 sent metrics-$stage.log"
+			continue
+		fi
+		"$py" "$here/metrics-check.py" "$stage" "$f" 2>&1 |
+		    while read -r r what; do
+			case $r in
+			ok) host_check ok "$what" ;;
+			*) host_check fail "$what" ;;
+			esac
+		done
+		passed_failed=$(grep -c -E '^(ok|not ok) [0-9]' "$res/results.txt" || true)
+	done
+}
+
 # dom0 sends its logs as one base64 tar.gz: serial output costs ~15 KB/s.
 unpack_logs() {
 	b=$res/logs/dom0-logs.b64
@@ -315,6 +338,7 @@ finish() {
 		dev_checks nvme cap 11
 	fi
 	unpack_logs
+	[ "$scenario" != pcibackd ] || metrics_checks
 	cp "$work/console.log" "$res/logs/xen-dom0-console.log"
 	report
 	n_fail=$(grep -c '^not ok' "$res/results.txt" || true)

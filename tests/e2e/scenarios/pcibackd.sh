@@ -222,6 +222,8 @@ backend_assigned() {
 	backend_denied
 	backend_restricted
 	backend_shared_line
+	# The host parses it (run.sh metrics_checks).
+	pcibackctl show metrics >"$LOGDIR/metrics-assigned.log" 2>&1
 }
 
 # Issue 14 §6, the new user's path: edu shares GSI 23 with dom0's NIC
@@ -287,6 +289,7 @@ backend_restricted() {
 }
 
 backend_down() {
+	pcibackctl show metrics >"$LOGDIR/metrics-end.log" 2>&1
 	pcibackctl -j show devices >"$LOGDIR/pcibackctl-devices.log" 2>&1
 	pcibackctl -j show stats >"$LOGDIR/pcibackctl-stats.log" 2>&1
 	kill "$PCIBACKD_PID" && wait "$PCIBACKD_PID"
