@@ -283,6 +283,9 @@ release_all() {
 	local d
 	check "all 4 devices assignable again after the guest is gone" \
 	    wait_assignable 4 60
+	if declare -F backend_released >/dev/null; then
+		backend_released
+	fi
 	for d in $DEVICES; do
 		check "xl pci-assignable-remove ${d#*:} (${d%%:*})" \
 		    run "assignable-remove-${d%%:*}" \
