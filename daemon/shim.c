@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 
 #define SHIM_CMD_DECODE		0x0003	/* I/O and memory space */
 #define SHIM_LIST_ROOM		256
+#define SHIM_CLOSE_WAIT_MS	2000	/* per reset still running at exit */
 
 struct shim {
 	int			 sh_fd;
@@ -242,14 +244,39 @@ shim_worker_fd(struct shim *sh, unsigned int domid)
 	return fd;
 }
 
+/*
+ * Resets still on their threads when the daemon goes: wait a little for
+ * each, so that none is left using the descriptor or the pipe this
+ * closes, and free its job.  The kernel finishes a reset without us; the
+ * next daemon finds the device given back.
+ */
+static void
+shim_wait_jobs(struct shim *sh)
+{
+	struct shim_job	*job;
+	struct pollfd	 pfd;
+
+	while (sh->sh_resets > 0 && sh->sh_pipe[0] != -1) {
+		pfd.fd = sh->sh_pipe[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, SHIM_CLOSE_WAIT_MS) != 1 ||
+		    read(sh->sh_pipe[0], &job, sizeof(job)) !=
+		    (ssize_t)sizeof(job))
+			break;
+		sh->sh_resets--;
+		free(job);
+	}
+	if (sh->sh_resets > 0)
+		log_info("%s: %u reset(s) still running", sh->sh_path,
+		    sh->sh_resets);
+}
+
 void
 shim_close(struct shim *sh)
 {
 	if (sh == NULL)
 		return;
-	if (sh->sh_resets > 0)
-		log_info("%s: %u reset(s) still running", sh->sh_path,
-		    sh->sh_resets);
+	shim_wait_jobs(sh);
 	if (sh->sh_ev != NULL)
 		event_free(sh->sh_ev);
 	if (sh->sh_doneev != NULL)
