@@ -352,7 +352,8 @@ xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
 
 /*
  * One queued event per call; blocks if none, as the Linux driver does.
- * Unlike Xen, repeated notifies are not merged while the port is masked.
+ * Notifies fold while the event is unread (the pending bit, model.c);
+ * nothing is masked, so one that comes after the read queues again.
  */
 /*
  * A process under a seccomp filter (pcibackd's workers) still runs this
@@ -647,6 +648,7 @@ xenevtchn_pending(xenevtchn_handle *xce)
 		errno = EIO;
 		return -1;
 	}
+	xensim_event_taken(xce->eh_fifo, port);
 	xensim_evlog("pending %u active=%d\n", port, xensim_evlog_active(port));
 	xensim_sigsys_trigger();
 	xensim_shimprobe(port);
