@@ -982,6 +982,10 @@ frontend_resume(struct pcibackd *env, const struct record *rec)
 			device_unclaim(hd);
 			why = "a guest address is not valid";
 		} else {
+			/* What the guest last wrote, not what dom0 reads. */
+			if (rec->rc_command[i] >= 0)
+				cfgspace_set_guest_command(hd->hd_pciop.pd_cs,
+				    (uint16_t)rec->rc_command[i]);
 			bdf_format_vdev(&rec->rc_guest[i], vdev, sizeof(vdev));
 			log_info("%s %s: adopted as %s", fe->fe_name, addr,
 			    vdev);

@@ -274,6 +274,7 @@ struct frontend {
 	pid_t			 fe_wpid;	/* 0: none */
 	int			 fe_wsock;	/* parent's end, -1: none */
 	struct event		*fe_wev;	/* its log lines */
+	struct event		*fe_wrec;	/* rewrite the restart record */
 	struct worker_page	*fe_wpage;	/* counters, shared with it */
 	struct log_ratelimit	 fe_wlr;	/* its log lines, ours */
 	struct timespec		 fe_wdeaths[WORKER_DEATHS]; /* the last ones */
@@ -364,6 +365,7 @@ struct record {
 	size_t		rc_ndev;
 	struct bdf	rc_host[TOPO_MAX_DEVS];
 	struct bdf	rc_guest[TOPO_MAX_DEVS];
+	int32_t		rc_command[TOPO_MAX_DEVS];	/* -1: not said */
 };
 
 /* record.c */

@@ -89,6 +89,7 @@ void
 record_write(struct frontend *fe)
 {
 	struct topo_entry	*te;
+	struct heldev		*hd;
 	char			 path[PATH_MAX], tmp[PATH_MAX];
 	char			 host[BDF_XL_MAX], guest[BDF_XL_MAX];
 	FILE			*f;
@@ -115,7 +116,13 @@ record_write(struct frontend *fe)
 		te = topo_entry(&fe->fe_topo, i);
 		bdf_format_dev(&te->te_host, host, sizeof(host));
 		bdf_format_vdev(&te->te_guest, guest, sizeof(guest));
-		fprintf(f, "dev %s %s\n", host, guest);
+		fprintf(f, "dev %s %s", host, guest);
+		/* The guest's Command value, for its view after a restart. */
+		if ((hd = device_find(fe->fe_env, &te->te_host)) != NULL &&
+		    hd->hd_pciop.pd_cs != NULL)
+			fprintf(f, " command 0x%x",
+			    cfgspace_guest_command(hd->hd_pciop.pd_cs));
+		fputc('\n', f);
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s: %s", fe->fe_name,
@@ -152,7 +159,8 @@ record_number(const char *s, unsigned int limit, unsigned int *v)
 static int
 record_line(char *line, struct record *rec)
 {
-	char		*key, *val, *guest;
+	char		*key, *val, *guest, *cmd;
+	uint64_t	 c;
 	unsigned int	 v;
 
 	key = line;
@@ -185,6 +193,15 @@ record_line(char *line, struct record *rec)
 	    (guest = strchr(val, ' ')) == NULL)
 		return -1;
 	*guest++ = '\0';
+	/* "command 0xN" after the addresses; older records lack it. */
+	rec->rc_command[rec->rc_ndev] = -1;
+	if ((cmd = strchr(guest, ' ')) != NULL) {
+		*cmd++ = '\0';
+		if (strncmp(cmd, "command ", 8) != 0 ||
+		    util_number(cmd + 8, 16, UINT16_MAX, &c) != 0)
+			return -1;
+		rec->rc_command[rec->rc_ndev] = (int32_t)c;
+	}
 	if (bdf_parse_dev(val, &rec->rc_host[rec->rc_ndev], NULL) != 0 ||
 	    bdf_parse_vdev(guest, &rec->rc_guest[rec->rc_ndev], NULL) != 0)
 		return -1;

@@ -64,6 +64,9 @@
 #define WORKER_DROP_MS	1000	/* for its answer; then it is replaced */
 #define WORKER_CMD_DROP	0x64726f70	/* "drop" */
 #define WORKER_ACK	(-1)	/* no log priority: a drop's answer */
+#define WORKER_STATE	(-2)	/* nor: a Command value changed */
+#define WORKER_COMMAND_SET 0x10000	/* wd_command holds a value */
+#define WORKER_RECORD_MS 100	/* restart record rewrites, at most every */
 
 /*
  * Parent to worker: stop serving a device.  Any other datagram, or the
@@ -83,6 +86,7 @@ struct worker_ack {
 
 struct worker_dev {
 	struct bdf		wd_host;
+	uint32_t		wd_command;	/* WORKER_COMMAND_SET | value */
 	struct pciop_stats	wd_ops;
 	struct cfgspace_stats	wd_cfg;
 	struct audit_table	wd_denied;	/* the worker writes it */
@@ -100,6 +104,7 @@ struct worker_page {
 };
 
 static void	worker_died(struct frontend *, pid_t, int);
+static void	worker_absorb(struct frontend *);
 
 /* Who the workers become; decided once, at start-up. */
 static struct sandbox_id	worker_id;
@@ -155,15 +160,48 @@ worker_fill(struct frontend *fe, struct worker_page *wp)
 			continue;
 		wd->wd_ops = pd->pd_stats;
 		wd->wd_cfg = *cfgspace_stats(pd->pd_cs);
+		wd->wd_command = WORKER_COMMAND_SET |
+		    cfgspace_guest_command(pd->pd_cs);
 	}
 	wp->wp_ndev = fe->fe_wnslot;
 }
 
+/* Has the guest written a Command value the page does not have yet? */
+static int
+worker_command_changed(struct frontend *fe, const struct worker_page *wp)
+{
+	struct pciop_dev	*pd;
+	size_t			 i, n = topo_count(&fe->fe_topo);
+
+	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
+		pd = topo_entry(&fe->fe_topo, i)->te_user;
+		if (pd != NULL && wp->wp_dev[fe->fe_wslot[i]].wd_command !=
+		    (WORKER_COMMAND_SET | cfgspace_guest_command(pd->pd_cs)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * In the worker.  A changed Command value is told to the parent, which
+ * puts it in the restart record: a guest's view of the register must
+ * outlive its worker and the daemon.
+ */
 void
 worker_publish(struct frontend *fe)
 {
-	if (fe->fe_wpage != NULL)
-		worker_fill(fe, fe->fe_wpage);
+	struct worker_ack	wa;
+	int			changed;
+
+	if (fe->fe_wpage == NULL)
+		return;
+	changed = worker_command_changed(fe, fe->fe_wpage);
+	worker_fill(fe, fe->fe_wpage);
+	if (!changed || fe->fe_wsock == -1)
+		return;
+	memset(&wa, 0, sizeof(wa));
+	wa.wa_mark = WORKER_STATE;
+	(void)send(fe->fe_wsock, &wa, sizeof(wa), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /*
@@ -284,6 +322,7 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	log_sendto(sock);
+	fe->fe_wsock = sock;	/* in the worker: its end, for worker_publish */
 	/* gntdev maps are not inherited: map the page ourselves. */
 	fe->fe_page = xengnttab_map_grant_ref((xengnttab_handle *)xgt,
 	    fe->fe_domid, fe->fe_gref, PROT_READ | PROT_WRITE);
@@ -329,6 +368,35 @@ worker_logline(struct frontend *fe, struct log_msg *m, size_t len)
 	log_relay(&fe->fe_wlr, who, m, len);
 }
 
+static void
+worker_record_due(evutil_socket_t fd, short events, void *arg)
+{
+	struct frontend	*fe = arg;
+
+	(void)fd;
+	(void)events;
+	worker_absorb(fe);
+	record_write(fe);
+}
+
+/*
+ * The worker's guest wrote its Command register: the record is written
+ * anew from the page, at most every WORKER_RECORD_MS however often a
+ * guest (or its worker) says so.
+ */
+static void
+worker_record_soon(struct frontend *fe)
+{
+	struct timeval	tv = { 0, WORKER_RECORD_MS * 1000 };
+
+	if (fe->fe_wrec == NULL &&
+	    (fe->fe_wrec = evtimer_new(fe->fe_env->pb_base, worker_record_due,
+	    fe)) == NULL)
+		return;
+	if (!evtimer_pending(fe->fe_wrec, NULL))
+		(void)evtimer_add(fe->fe_wrec, &tv);
+}
+
 /* 0: more may come; -1: the worker's end is closed. */
 static int
 worker_drain(struct frontend *fe)
@@ -349,6 +417,10 @@ worker_drain(struct frontend *fe)
 		if ((size_t)n == sizeof(wa) && m.lm_pri == WORKER_ACK) {
 			memcpy(&wa, &m, sizeof(wa));
 			fe->fe_wacked = wa.wa_seq;
+			continue;
+		}
+		if ((size_t)n == sizeof(wa) && m.lm_pri == WORKER_STATE) {
+			worker_record_soon(fe);
 			continue;
 		}
 		worker_logline(fe, &m, (size_t)n);
@@ -427,6 +499,10 @@ worker_absorb(struct frontend *fe)
 			continue;
 		hd->hd_pciop.pd_stats = wp->wp_dev[i].wd_ops;
 		cfgspace_stats_set(hd->hd_pciop.pd_cs, &wp->wp_dev[i].wd_cfg);
+		/* The guest's own view; no hardware is touched. */
+		if (wp->wp_dev[i].wd_command & WORKER_COMMAND_SET)
+			cfgspace_set_guest_command(hd->hd_pciop.pd_cs,
+			    (uint16_t)wp->wp_dev[i].wd_command);
 		worker_absorb_denied(fe, hd, &wp->wp_dev[i].wd_denied);
 	}
 }
@@ -832,6 +908,9 @@ void
 worker_free(struct frontend *fe)
 {
 	worker_stop(fe);
+	if (fe->fe_wrec != NULL)
+		event_free(fe->fe_wrec);
+	fe->fe_wrec = NULL;
 	if (fe->fe_wpage != NULL)
 		munmap(fe->fe_wpage, sizeof(*fe->fe_wpage));
 	fe->fe_wpage = NULL;

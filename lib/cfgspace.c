@@ -1884,6 +1884,20 @@ cfgspace_enabled(const struct cfgspace *cs)
 	return cs->cs_enabled;
 }
 
+uint16_t
+cfgspace_guest_command(const struct cfgspace *cs)
+{
+	return cs->cs_cmd;
+}
+
+/* cs_enabled follows the decode bits, as after any guest write. */
+void
+cfgspace_set_guest_command(struct cfgspace *cs, uint16_t cmd)
+{
+	cs->cs_cmd = cmd;
+	cs->cs_enabled = (cmd & CMD_DECODE) != 0;
+}
+
 int
 cfgspace_field(const struct cfgspace *cs, size_t i, unsigned int *off,
     unsigned int *size, const char **name)

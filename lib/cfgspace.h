@@ -181,6 +181,15 @@ unsigned int	 cfgspace_msix_table_size(struct cfgspace *);
  * off (Linux's enable_intx bookkeeping).  Initialised from hardware.
  */
 int		 cfgspace_enabled(const struct cfgspace *);
+/*
+ * The Command register as the guest last wrote it (the bits it does not
+ * own in hardware read back from here).  Saved by whoever serves the
+ * guest and set again in the engine of a new worker or a restarted
+ * daemon, so neither changes what the guest reads.  Setting touches no
+ * hardware.
+ */
+uint16_t	 cfgspace_guest_command(const struct cfgspace *);
+void		 cfgspace_set_guest_command(struct cfgspace *, uint16_t);
 
 /*
  * The i-th field by offset, for listings and tests: 0, or -1 past the

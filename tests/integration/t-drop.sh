@@ -21,7 +21,7 @@ worker_of() {
 	    "$T/daemon.log" | tail -n 1
 }
 # rec_devs DOMID: the devices its record lists, "host guest," each.
-rec_devs() { sed -n 's/^dev \(.*\)/\1,/p' "$T/restart/$1.0" | tr -d '\n'; }
+rec_devs() { sed -n 's/^dev \([^ ]* [^ ]*\).*/\1,/p' "$T/restart/$1.0" | tr -d '\n'; }
 # reads_past NAME N: the guest's read loop got past N reads.
 reads_past() {
 	rp=$(sed -n "s/^loop_ops=//p" "$T/$1.out" | tail -n 1)

@@ -63,8 +63,11 @@ forge 9 17 | sed 's/^devid .*/devid 1024/' | put 9.17
 { forge 9 18; i=0; while [ $i -lt 400 ]; do
 	printf '# %060d\n' $i; i=$((i + 1)); done; } | put 9.18
 ln -s "$T/good" "$R/9.19"
+{ forge 9 22; echo "dev 0000:00:03.0 0000:00:07.00 command 0x10000"; } | put 9.22
+{ forge 9 23; echo "dev 0000:00:03.0 0000:00:07.00 command"; } | put 9.23
+{ forge 9 24; echo "dev 0000:00:03.0 0000:00:07.00 colour 0x6"; } | put 9.24
 # Someone else's: only root can make one.
-forged="0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 16 17 18 19"
+forged="0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 16 17 18 19 22 23 24"
 forge 9 20 | put 9.20
 if chown 65534 "$R/9.20" 2>/dev/null; then
 	forged="$forged 20"

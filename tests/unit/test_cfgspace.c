@@ -1355,6 +1355,38 @@ test_release_clears_latch_and_rereads_command(void **state)
 	free(md);
 }
 
+/*
+ * A new engine given the guest's last Command value reads back what the
+ * old one did, with no hardware write, and decodes as it did.
+ */
+static void
+test_guest_command_carried_over(void **state)
+{
+	struct memdev	*md = md_e1000e();
+	struct cfgspace	*old = cs_new(md, NULL), *cs;
+	unsigned int	 writes;
+
+	(void)state;
+	assert_int_equal(wr(old, 0x04, 2, 0x0006), 0);
+	assert_int_equal(memdev_get(md, 0x04, 2) & 0x0007, 0x0007);
+	memdev_put(md, 0x04, 2, memdev_get(md, 0x04, 2) | 0x0400);
+	cs = cs_new(md, NULL);
+	/* What hardware says: decoding, and INTx disable set by dom0. */
+	assert_int_equal(rd(cs, 0x04, 2), memdev_get(md, 0x04, 2));
+	assert_int_not_equal(rd(cs, 0x04, 2), 0x0006);
+	writes = md->md_nwrites;
+	cfgspace_set_guest_command(cs, cfgspace_guest_command(old));
+	assert_int_equal(md->md_nwrites, writes);
+	assert_int_equal(rd(cs, 0x04, 2), rd(old, 0x04, 2));
+	assert_int_equal(rd(cs, 0x04, 2), 0x0006);
+	assert_true(cfgspace_enabled(cs));
+	cfgspace_set_guest_command(cs, 0x0004);
+	assert_false(cfgspace_enabled(cs));
+	cfgspace_free(old);
+	cfgspace_free(cs);
+	free(md);
+}
+
 /* Bridges. */
 
 static struct memdev *
@@ -2591,6 +2623,7 @@ main(void)
 		cmocka_unit_test(test_const_ids_without_device),
 		cmocka_unit_test(test_const_forgotten),
 		cmocka_unit_test(test_const_partial),
+		cmocka_unit_test(test_guest_command_carried_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
