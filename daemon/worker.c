@@ -613,9 +613,13 @@ worker_start(struct frontend *fe)
 	return 0;
 }
 
-/* Wait for its end to close (it exits), at most ms; 0 if it did. */
+/*
+ * Take what the worker sends, at most ms, until it has answered the
+ * drop seq or, for seq 0, until its end closes (it exits).  0 if that
+ * came; -1 if not, or if its end closed before the answer.
+ */
 static int
-worker_wait_close(struct frontend *fe, int ms)
+worker_wait(struct frontend *fe, uint32_t seq, int ms)
 {
 	struct pollfd	pfd;
 	struct timespec	t0, t1;
@@ -625,14 +629,13 @@ worker_wait_close(struct frontend *fe, int ms)
 	for (;;) {
 		pfd.fd = fe->fe_wsock;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left) == 1) {
-			if (worker_drain(fe) == -1 ||
-			    (pfd.revents & (POLLHUP | POLLERR)))
-				return 0;
-		}
+		if (poll(&pfd, 1, left) == 1 && (worker_drain(fe) == -1 ||
+		    (pfd.revents & (POLLHUP | POLLERR))))
+			return seq == 0 ? 0 : -1;
+		if (seq != 0 && fe->fe_wacked == seq)
+			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		left = ms - (int)worker_ms(&t0, &t1);
 		if (left <= 0)
 			return -1;
 	}
@@ -648,7 +651,7 @@ worker_stop(struct frontend *fe)
 		return;
 	fe->fe_wpid = 0;
 	(void)send(fe->fe_wsock, "q", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (worker_wait_close(fe, WORKER_QUIT_MS) != 0) {
+	if (worker_wait(fe, 0, WORKER_QUIT_MS) != 0) {
 		log_warnx("%s: worker %ld does not quit; killing it",
 		    fe->fe_name, (long)pid);
 		(void)kill(pid, SIGKILL);
@@ -666,29 +669,6 @@ worker_refresh(struct frontend *fe)
 	worker_stop(fe);
 	if (worker_start(fe) != 0)
 		frontend_abandon(fe, "cannot start a worker for its ops");
-}
-
-/* Wait for its answer to drop seq, at most ms; 0 if it came. */
-static int
-worker_wait_ack(struct frontend *fe, uint32_t seq, int ms)
-{
-	struct pollfd	pfd;
-	struct timespec	t0, t1;
-	int		left = ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		pfd.fd = fe->fe_wsock;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left) == 1 && worker_drain(fe) == -1)
-			return -1;
-		if (fe->fe_wacked == seq)
-			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		left = ms - (int)worker_ms(&t0, &t1);
-		if (left <= 0)
-			return -1;
-	}
 }
 
 /*
@@ -721,11 +701,13 @@ worker_drop(struct frontend *fe, const struct bdf *host)
 		return 0;
 	memset(&wc, 0, sizeof(wc));
 	wc.wc_type = WORKER_CMD_DROP;
-	wc.wc_seq = ++fe->fe_wseq;
+	if (++fe->fe_wseq == 0)		/* 0 is worker_wait's "its exit" */
+		fe->fe_wseq = 1;
+	wc.wc_seq = fe->fe_wseq;
 	wc.wc_host = *host;
 	if (send(fe->fe_wsock, &wc, sizeof(wc), MSG_DONTWAIT |
 	    MSG_NOSIGNAL) != (ssize_t)sizeof(wc) ||
-	    worker_wait_ack(fe, wc.wc_seq, WORKER_DROP_MS) != 0) {
+	    worker_wait(fe, wc.wc_seq, WORKER_DROP_MS) != 0) {
 		bdf_format_dev(host, addr, sizeof(addr));
 		log_warnx("%s: worker %ld did not let go of %s in %d ms; "
 		    "replacing it", fe->fe_name, (long)fe->fe_wpid, addr,
