@@ -523,6 +523,11 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 		return -1;
 	}
 	device_set_state(hd, HD_ASSIGNED, (int)domid);
+	/* Listed already: no relist will come, and the check costs no scan. */
+	hd->hd_share_unchecked = adopt;
+	if (adopt && (hd->hd_prov->po_listed == NULL ||
+	    hd->hd_prov->po_listed(hd)))
+		device_rehold(hd->hd_env);
 	return 0;
 }
 
@@ -531,7 +536,7 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
  * guest's device whose INTx line is shared gets INTx held off again, as
  * its claim before the restart did.  The bit is still set in hardware;
  * what a restart loses is the policy that keeps the guest from clearing
- * it.
+ * it.  Once per adoption: later lists find nothing left to do.
  */
 void
 device_rehold(struct pcibackd *env)
@@ -540,6 +545,9 @@ device_rehold(struct pcibackd *env)
 	char		 addr[BDF_XL_MAX], *hold, *cause;
 
 	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
+		if (!hd->hd_share_unchecked)
+			continue;
+		hd->hd_share_unchecked = 0;
 		if (hd->hd_state != HD_ASSIGNED || hd->hd_owner < 0 ||
 		    hd->hd_pol.hp_intx_held)
 			continue;

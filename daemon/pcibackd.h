@@ -209,6 +209,8 @@ struct heldev {
 	/* Writes policy denied its last guest that had one (audit.h). */
 	struct audit_table	 hd_denied;
 	int			 hd_denied_dom;	/* that guest; -1: none yet */
+	/* Adopted with no XSA-461 check: device_rehold makes it, once. */
+	int			 hd_share_unchecked;
 	/* Resets (show metrics): when the one running began, and so far. */
 	struct timespec		 hd_reset_t0;
 	struct device_resetcount hd_resetn[DEVICE_RESET_METHODS];

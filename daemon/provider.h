@@ -98,6 +98,8 @@ struct provider_ops {
 	/* The functions it may share with; -1 if they cannot be listed. */
 	int		(*po_functions)(const struct heldev *,
 			    const struct provider_fn **, size_t *);
+	/* 1 if po_functions would answer without a scan (NULL: always). */
+	int		(*po_listed)(const struct heldev *);
 	void		(*po_free)(struct heldev *);
 };
 

@@ -60,6 +60,7 @@ static const char *provshim_reset_method(const struct heldev *);
 static int	provshim_owner(const struct heldev *);
 static int	provshim_functions(const struct heldev *,
 		    const struct provider_fn **, size_t *);
+static int	provshim_listed(const struct heldev *);
 static void	provshim_free(struct heldev *);
 
 static const struct provider_ops provshim_ops = {
@@ -74,6 +75,7 @@ static const struct provider_ops provshim_ops = {
 	.po_reset_method = provshim_reset_method,
 	.po_owner = provshim_owner,
 	.po_functions = provshim_functions,
+	.po_listed = provshim_listed,
 	.po_free = provshim_free,
 };
 
@@ -242,6 +244,12 @@ provshim_functions(const struct heldev *hd, const struct provider_fn **fns,
 	*fns = ps->ps_fns;
 	*n = ps->ps_nfns;
 	return 0;
+}
+
+static int
+provshim_listed(const struct heldev *hd)
+{
+	return !hd->hd_env->pb_shim->ps_stale;
 }
 
 /* ---- holding what the shim holds ------------------------------------ */

@@ -58,6 +58,18 @@ check "restart: INTx held off again once the host is listed" \
 check "the guest writes the Command register again" \
     wait_event g written-again 1 20
 check "INTx disable still set after that write" cmd_has $M 0x400
+# Without its record the guest is adopted from xenstore, maybe after
+# the host is listed: the hold is made once either way.
+daemon_stop KILL
+rm -f "$T/restart/5.0"
+daemon_start
+check "restart 2, no record: the guest adopted from xenstore" \
+    wait_until 5 log_has 'dom5: adopted a connected guest \(grant [0-9]+, port [0-9]+\)$'
+check "restart 2: INTx held off again" wait_until 10 holds 3
+sleep 1
+check "restart 2: held once, not at each later listing" holds 3
+check "... and only once" \
+    test "$(grep -c "dom5 $M: its INTx line 40 is shared with" "$T/daemon.log")" -eq 3
 guest_stop g
 check "no read timed out across the restart" \
     test "$(gval g loop_timeouts)" = 0
