@@ -121,7 +121,6 @@ xensim_guest_step(struct xensim_guest *g, long deadline)
 		return -ETIMEDOUT;
 	if (read(g->gu_fd, &port, sizeof port) != (ssize_t)sizeof port)
 		return -EIO;
-	xensim_event_taken(g->gu_fifo, port);
 	if (port != g->gu_xsport && port < XENSIM_NR_PORTS)
 		g->gu_pending[port / 8] |= (uint8_t)(1U << (port % 8));
 	return 0;

@@ -284,7 +284,6 @@ xensim_reap_one(const char *dir, unsigned int dom, unsigned int port,
 		return 0;
 	if (xensim_port_close(dir, dom, port) == -1)
 		return -1;
-	xensim_event_taken(xp->xp_owner, port);
 	unlink(xp->xp_owner);
 	return 0;
 }
@@ -296,48 +295,14 @@ xensim_reap(const char *dir)
 	return xensim_port_walk(dir, -1, xensim_reap_one, NULL);
 }
 
-/*
- * Xen's pending bit: "<owner>.q<port>" exists while an event for the
- * port sits unread in the owner's FIFO.  Notifies meanwhile fold into
- * it, as they do in Xen, so a receiver never finds a backlog of stale
- * events that a real one could not have (the reader looks at the shared
- * state after taking the event, so nothing folded is lost).
- */
-static int
-xensim_pending_path(char *buf, size_t len, const char *owner,
-    unsigned int port)
-{
-	int	n;
-
-	n = snprintf(buf, len, "%s.q%u", owner, port);
-	if (n < 0 || (size_t)n >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-/* The reader took the event for port: the next notify queues again. */
-void
-xensim_event_taken(const char *owner, unsigned int port)
-{
-	char	path[PATH_MAX];
-
-	if (xensim_pending_path(path, sizeof path, owner, port) == 0)
-		(void)unlink(path);
-}
-
-/* Queue one event unless one for the port is unread already. */
+/* Queue one event; a full FIFO (16k events unread) drops it. */
 static void
 xensim_deliver(const char *dir, const char *owner, unsigned int port)
 {
-	char		pending[PATH_MAX];
 	uint32_t	val = port;
-	int		fd, pfd;
+	int		fd;
 
 	if (strcmp(owner, XENSIM_NO_OWNER) == 0)
-		return;
-	if (xensim_pending_path(pending, sizeof pending, owner, port) == -1)
 		return;
 	fd = open(owner, O_WRONLY|O_NONBLOCK|O_CLOEXEC);
 	if (fd == -1) {
@@ -345,14 +310,9 @@ xensim_deliver(const char *dir, const char *owner, unsigned int port)
 			xensim_reap(dir);
 		return;
 	}
-	pfd = open(pending, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0600);
-	if (pfd == -1) {
-		close(fd);	/* folded into the one unread */
-		return;
+	if (write(fd, &val, sizeof val) != (ssize_t)sizeof val) {
+		/* Dropped: the receiver has plenty pending already. */
 	}
-	close(pfd);
-	if (write(fd, &val, sizeof val) != (ssize_t)sizeof val)
-		(void)unlink(pending);
 	close(fd);
 }
 
@@ -382,38 +342,12 @@ xensim_fifo_open(const char *dir, char *path, size_t len, int cloexec)
 	return fd;
 }
 
-/* Pending bits of ports closed before their event was read. */
-static void
-xensim_pending_sweep(const char *dir, const char *owner)
-{
-	char		 path[PATH_MAX];
-	const char	*base;
-	struct dirent	*de;
-	DIR		*d;
-	size_t		 len;
-
-	base = strrchr(owner, '/');
-	base = base == NULL ? owner : base + 1;
-	len = strlen(base);
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, base, len) != 0 ||
-		    strncmp(de->d_name + len, ".q", 2) != 0)
-			continue;
-		if (xensim_path(path, sizeof path, dir, "%s", de->d_name) == 0)
-			(void)unlink(path);
-	}
-	closedir(d);
-}
-
 static int
 xensim_close_owned(const char *dir, unsigned int dom, unsigned int port,
     struct xensim_port *xp, const void *arg)
 {
 	if (strcmp(xp->xp_owner, arg) != 0)
 		return 0;
-	xensim_event_taken(xp->xp_owner, port);
 	return xensim_port_close(dir, dom, port);
 }
 
@@ -429,7 +363,6 @@ xensim_fifo_close(const char *dir, const char *path, int fd)
 	}
 	close(fd);
 	unlink(path);
-	xensim_pending_sweep(dir, path);
 }
 
 int

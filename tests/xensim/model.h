@@ -68,7 +68,6 @@ struct xensim_port {
 XENSIM_HIDDEN int	xensim_dir(char *, size_t);
 XENSIM_HIDDEN int	xensim_fifo_open(const char *, char *, size_t, int);
 XENSIM_HIDDEN void	xensim_fifo_close(const char *, const char *, int);
-XENSIM_HIDDEN void	xensim_event_taken(const char *, unsigned int);
 XENSIM_HIDDEN int	xensim_port_get(const char *, unsigned int, unsigned int,
 			    struct xensim_port *);
 XENSIM_HIDDEN int	xensim_bind_unbound(const char *, unsigned int,

@@ -352,8 +352,6 @@ xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
 
 /*
  * One queued event per call; blocks if none, as the Linux driver does.
- * Notifies fold while the event is unread (the pending bit, model.c);
- * nothing is masked, so one that comes after the read queues again.
  */
 /*
  * A process under a seccomp filter (pcibackd's workers) still runs this
@@ -633,6 +631,47 @@ xensim_shimprobe(uint32_t port)
 	(void)rename(tmp, path);
 }
 
+#define XENSIM_FOLD_MAX	1024	/* events looked at behind one taken */
+
+/*
+ * Xen's pending bit: notifies of a port whose event is not taken yet
+ * fold into that event.  Senders queue one event per notify, so the
+ * taker folds: the events queued behind the one it takes go, but one
+ * per other port, put back for the next calls (so poll still says
+ * so).  A receiver never finds a backlog a real one could not have.
+ * Nothing is lost: it looks at the shared state after taking the event.
+ * Only the taker reads the FIFO, so the reads here do not block.
+ */
+static void
+xensim_fold(xenevtchn_handle *xce, uint32_t taken)
+{
+	uint32_t	ev[XENSIM_FOLD_MAX], keep[XENSIM_FOLD_MAX];
+	size_t		i, j, n, nkeep = 0;
+	ssize_t		r;
+	int		avail;
+
+	if (ioctl(xce->eh_fd, FIONREAD, &avail) == -1 ||
+	    avail < (int)sizeof(ev[0]))
+		return;
+	n = (size_t)avail / sizeof(ev[0]);
+	if (n > XENSIM_FOLD_MAX)
+		n = XENSIM_FOLD_MAX;
+	if ((r = read(xce->eh_fd, ev, n * sizeof(ev[0]))) <= 0)
+		return;
+	n = (size_t)r / sizeof(ev[0]);
+	for (i = 0; i < n; i++) {
+		if (ev[i] == taken)
+			continue;
+		for (j = 0; j < nkeep && keep[j] != ev[i]; j++)
+			;
+		if (j == nkeep)
+			keep[nkeep++] = ev[i];
+	}
+	if (nkeep > 0 &&
+	    write(xce->eh_fd, keep, nkeep * sizeof(keep[0])) == -1)
+		xensim_evlog("fold: %s\n", strerror(errno));
+}
+
 xenevtchn_port_or_error_t
 xenevtchn_pending(xenevtchn_handle *xce)
 {
@@ -648,7 +687,7 @@ xenevtchn_pending(xenevtchn_handle *xce)
 		errno = EIO;
 		return -1;
 	}
-	xensim_event_taken(xce->eh_fifo, port);
+	xensim_fold(xce, port);
 	xensim_evlog("pending %u active=%d\n", port, xensim_evlog_active(port));
 	xensim_sigsys_trigger();
 	xensim_shimprobe(port);
