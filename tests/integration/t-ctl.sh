@@ -548,6 +548,12 @@ check "raw: quirk del at 0x10000: bad offset" \
     raw_is 'END 22 quirk del: bad offset "0x10000"' 12 0000:00:03.0 0x10000
 check "raw: quirk del where there is none: says so with the address" \
     raw_is 'END 2 0000:00:03.0: no quirk at 0x0f0' 12 0000:00:03.0 0xf0
+check "raw: release of a device not held: names it and says explain" \
+    raw_is 'END 19 0000:00:1f.7: not held by pcibackd (pcibackctl explain 0000:00:1f.7 says why)' \
+    10 0000:00:1f.7
+check "raw: quirk del on a device not held: the same" \
+    raw_is 'END 19 0000:00:1f.7: not held by pcibackd (pcibackctl explain 0000:00:1f.7 says why)' \
+    12 0000:00:1f.7 0x40
 check "raw: log loud: want verbose or brief" \
     raw_is 'END 22 log: want verbose or brief, not "loud"' 6 loud
 check "raw: log level loud: want warning, info or debug" \

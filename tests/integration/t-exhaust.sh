@@ -3,10 +3,11 @@
 # NAME in pcibackd fail while $XENSIM_DIR/fail-NAME exists): a guest
 # whose worker cannot be started (fork, socketpair, the grant device) or
 # whose event channel cannot be opened is failed cleanly, the error node
-# saying why, backend Closing; a worker that dies and cannot be replaced
-# fails its guest the same way; a control process that cannot be forked
-# or given its socketpair is tried again 10 s later.  A witness guest is
-# served throughout, and a new guest once it is over.
+# saying why, backend Closing; a worker that dies, or is to be replaced
+# for a policy change, and cannot be fails its guest the same way; a
+# control process that cannot be forked or given its socketpair is tried
+# again 10 s later.  A witness guest is served throughout, and a new
+# guest once it is over.
 . "$(dirname "$0")/lib.sh"
 
 ctl() {
@@ -68,6 +69,21 @@ check "its worker killed, not replaced (fork): the guest is failed" \
 check "... error node" error_like 10 "5 cannot start a worker for its ops"
 check "... backend Closing" wait_until 5 be_state_is 10 5
 destroy 10 e
+check "the witness guest is served meanwhile" witness_served
+
+# --- a worker replaced for a policy change, and no fork -----------------
+guest_start g 12 --loop-ms 20000 --run-ms 30000
+wait_domain 12
+xl attach 12 0000:00:05.0 --starting
+check "a guest connects" wait_event g connected
+touch "$XENSIM_DIR/fail-fork"
+check "permissive on for its device: done" ctl permissive 00:05.0 on
+check "... its worker, restarted for it, cannot be: the guest is failed" \
+    wait_until 5 log_has "dom12: cannot start a worker for its ops"
+check "... error node" error_like 12 "5 cannot start a worker for its ops"
+check "... backend Closing" wait_until 5 be_state_is 12 5
+destroy 12 g
+ctl permissive 00:05.0 off
 check "the witness guest is served meanwhile" witness_served
 
 # --- the control process ------------------------------------------------
