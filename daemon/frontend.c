@@ -39,6 +39,7 @@
 #include "xbstate.h"
 
 #define FRONTEND_MAX_ROUNDS	8	/* re-evaluations per event */
+#define FRONTEND_SWITCH_TRIES	8	/* commits of a state write */
 /* state-N of a slot whose device was refused (XenbusStateClosed). */
 #define FRONTEND_SLOT_REFUSED	6
 #define FRONTEND_SLOT_REFUSED_S	"6"
@@ -230,7 +231,8 @@ frontend_fail(struct frontend *fe, int err, const char *fmt, ...)
 /*
  * Write the backend state only if it still reads `from`, in a
  * transaction, never creating the node (§2.2.2).  1 written, 0 the node
- * changed under us, -1 error.
+ * changed under us, -1 error (said), also after FRONTEND_SWITCH_TRIES
+ * commits that conflicted: the caller evaluates the instance again.
  */
 static int
 frontend_switch(struct frontend *fe, int from, int to)
@@ -243,9 +245,11 @@ frontend_switch(struct frontend *fe, int from, int to)
 
 	snprintf(path, sizeof(path), "%s/state", fe->fe_bepath);
 	snprintf(val, sizeof(val), "%d", to);
-	for (tries = 0; tries < 8; tries++) {
-		if ((t = xs_transaction_start(xs)) == XBT_NULL)
+	for (tries = 0; tries < FRONTEND_SWITCH_TRIES; tries++) {
+		if ((t = xs_transaction_start(xs)) == XBT_NULL) {
+			log_warn("%s: %s: no transaction", fe->fe_name, path);
 			return -1;
+		}
 		s = xs_read(xs, t, path, &len);
 		cur = s != NULL ? xbstate_parse_state(s) : -2;
 		free(s);
@@ -254,17 +258,24 @@ frontend_switch(struct frontend *fe, int from, int to)
 			return 0;
 		}
 		if (!xs_write(xs, t, path, val, strlen(val))) {
+			log_warn("%s: write %s", fe->fe_name, path);
 			xs_transaction_end(xs, t, true);
 			return -1;
 		}
-		if (xs_transaction_end(xs, t, false))
-			break;
-		if (errno != EAGAIN)
+		if (xs_transaction_end(xs, t, false)) {
+			log_debug("%s: %s -> %s", fe->fe_name,
+			    xbstate_name(from), xbstate_name(to));
+			return 1;
+		}
+		if (errno != EAGAIN) {
+			log_warn("%s: commit %s", fe->fe_name, path);
 			return -1;
+		}
 	}
-	log_debug("%s: %s -> %s", fe->fe_name, xbstate_name(from),
-	    xbstate_name(to));
-	return 1;
+	/* Not written: the caller must not take it for done. */
+	log_warnx("%s: %s: %d commits conflicted; evaluated again",
+	    fe->fe_name, path, FRONTEND_SWITCH_TRIES);
+	return -1;
 }
 
 /*

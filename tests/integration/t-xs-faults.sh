@@ -2,11 +2,14 @@
 # Xenstore refusing the daemon (the preload, XENSIM_SIGSYS: a write of a
 # path ending with what $XENSIM_DIR/xs-write-fail says fails once; a
 # commit while $XENSIM_DIR/xs-commit-eagain exists fails once with
-# EAGAIN).  A conflicting state transaction is retried: the guest
-# connects.  A refused vdev-N, state-N or root_num write: the error node
-# says which (doc/protocol.md §1.4), the backend goes Closing, the log
-# names the path; the device is free again once the guest is gone; a
-# witness guest is served throughout.  A watch refused
+# EAGAIN, or as many times as it says; xs-commit-fail: once with EIO;
+# xs-start-fail: a transaction start fails once).  A conflicting state
+# transaction is retried: the guest connects; so it does when the state
+# write's transaction cannot start, its write or commit fails, or eight
+# commits in a row conflict (each said).  A refused vdev-N, state-N or
+# root_num write: the error node says which (doc/protocol.md §1.4), the
+# backend goes Closing, the log names the path; the device is free again
+# once the guest is gone; a witness guest is served throughout.  A watch refused
 # ($XENSIM_DIR/xs-watch-fail, a path suffix): a guest's frontend watch
 # is said and its device released at destroy; the backend root's or
 # @releaseDomain's at start-up stops the daemon, saying which.
@@ -61,6 +64,41 @@ destroy 9 d
 
 check "the daemon still serves a new guest the device" \
     serves 10 0000:00:05.0 e
+
+# --- the state write's transaction failing -----------------------------------
+# Each said, the instance evaluated again: the next try writes the state
+# and the guest connects, with no error node.
+# faulted FILE CONTENT DOMID GUEST: attached while the switch FILE is set.
+faulted() {
+	printf '%s' "$2" >"$XENSIM_DIR/$1"
+	guest_start "$4" "$3" --run-ms 20000
+	wait_domain "$3"
+	xl attach "$3" 0000:00:05.0 --starting
+	wait_event "$4" connected && test ! -e "$XENSIM_DIR/$1" &&
+	    test -z "$(error_node "$3")"
+}
+check "a transaction that cannot start: the guest still connects" \
+    faulted xs-start-fail "" 12 g
+check "... said with the path" log_has \
+    "dom12: /local/domain/0/backend/pci/12/0/state: no transaction: Device or resource busy"
+destroy 12 g
+check "the state write refused in its transaction: the guest connects" \
+    faulted xs-write-fail /13/0/state 13 h
+check "... said with the path" log_has \
+    "dom13: write /local/domain/0/backend/pci/13/0/state: Permission denied"
+destroy 13 h
+check "its commit failing (not a conflict): the guest connects" \
+    faulted xs-commit-fail "" 14 i
+check "... said with the path" log_has \
+    "dom14: commit /local/domain/0/backend/pci/14/0/state: Input/output error"
+destroy 14 i
+# Eight conflicts in a row: the state is not written; the daemon took it
+# for written (its log said the transition) until it said so.
+check "eight commits conflicting in a row: the guest connects" \
+    faulted xs-commit-eagain 8 15 j
+check "... said: not taken for written" log_has \
+    "dom15: /local/domain/0/backend/pci/15/0/state: 8 commits conflicted; evaluated again"
+destroy 15 j
 
 # --- a watch refused ----------------------------------------------------------
 # The guest's frontend state: said with the path.  Only the backend's

@@ -929,14 +929,18 @@ open(const char *path, int flags, ...)
  * process named pcibackd only): the next write of a path ending with
  * what $XENSIM_DIR/xs-write-fail says (removed: once) fails with EACCES;
  * the next commit of a transaction while $XENSIM_DIR/xs-commit-eagain
- * exists (removed: once) fails with EAGAIN, as a conflict does.  The
+ * exists fails with EAGAIN, as a conflict does (once, or as many times
+ * as the file says), while xs-commit-fail exists with EIO (once).  The
  * real libxenstore does everything else.
  */
 struct xs_handle;
 
+typedef uint32_t	xs_transaction_t;
+
 bool	xs_write(struct xs_handle *, uint32_t, const char *, const void *,
 	    unsigned int);
 bool	xs_transaction_end(struct xs_handle *, uint32_t, bool);
+xs_transaction_t	xs_transaction_start(struct xs_handle *);
 bool	xs_watch(struct xs_handle *, const char *, const char *);
 
 static int
@@ -961,6 +965,30 @@ xensim_xs_fault(const char *name, char *arg, size_t len)
 		return 0;
 	arg[n] = '\0';
 	arg[strcspn(arg, "\n")] = '\0';
+	return 1;
+}
+
+/*
+ * A fault that fires N times: the file holds N (empty: once); each time
+ * it fires it holds one less, and goes at the last.
+ */
+static int
+xensim_xs_count(const char *name)
+{
+	char	dir[256], path[300], num[32];
+	long	n;
+	FILE	*f;
+
+	if (!xensim_xs_fault(name, num, sizeof num))
+		return xensim_xs_fault(name, NULL, 0);
+	n = strtol(num, NULL, 10);
+	if (n <= 1 || xensim_dir(dir, sizeof dir) == -1)
+		return xensim_xs_fault(name, NULL, 0);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return 0;
+	fprintf(f, "%ld\n", n - 1);
+	fclose(f);
 	return 1;
 }
 
@@ -1038,12 +1066,39 @@ xs_transaction_end(struct xs_handle *h, uint32_t t, bool abort)
 		errno = ENOSYS;
 		return false;
 	}
-	if (!abort && xensim_xs_fault("xs-commit-eagain", NULL, 0)) {
+	if (!abort && xensim_xs_count("xs-commit-eagain")) {
 		(void)real(h, t, true);
 		errno = EAGAIN;
 		return false;
 	}
+	if (!abort && xensim_xs_fault("xs-commit-fail", NULL, 0)) {
+		(void)real(h, t, true);
+		errno = EIO;
+		return false;
+	}
 	return real(h, t, abort);
+}
+
+/*
+ * The next transaction start while $XENSIM_DIR/xs-start-fail exists
+ * (removed: once) fails with EBUSY, as xenstored refuses one past its
+ * quota of open transactions.
+ */
+xs_transaction_t
+xs_transaction_start(struct xs_handle *h)
+{
+	static xs_transaction_t	(*real)(struct xs_handle *);
+
+	if (real == NULL && (real = (xs_transaction_t (*)(struct xs_handle *))
+	    dlsym(RTLD_NEXT, "xs_transaction_start")) == NULL) {
+		errno = ENOSYS;
+		return 0;
+	}
+	if (xensim_xs_fault("xs-start-fail", NULL, 0)) {
+		errno = EBUSY;
+		return 0;
+	}
+	return real(h);
 }
 
 /*
