@@ -240,12 +240,15 @@ out_lacks() {
 # ---- the daemon -------------------------------------------------------
 
 # daemon_start: pcibackd -d -v under the preload; waits for "started".
+# DAEMON_WRAP: words run before it, which exec it (the same pid).
 daemon_start() {
 	touch "$T/daemon.log"
 	n=$(grep -c 'started in [0-9]* ms, holding' "$T/daemon.log")
+	# shellcheck disable=SC2086
 	LD_PRELOAD=$DAEMON_PRELOAD \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1} \
-	    "$PCIBACKD" -d -v -f "$T/pcibackd.conf" >>"$T/daemon.log" 2>&1 &
+	    ${DAEMON_WRAP:-} "$PCIBACKD" -d -v -f "$T/pcibackd.conf" \
+	    >>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	t_pids="$t_pids $DAEMON_PID"
 	wait_until 10 daemon_started_more "${n:-0}" ||

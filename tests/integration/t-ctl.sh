@@ -6,7 +6,8 @@
 # clients; a daemon that is not running, a stale socket, a second
 # daemon; permissive turned on and off, and quirks added and removed,
 # while a guest reads config space; log level; reset refused; a 33rd
-# quirk refused; socket-group members may look but not change.
+# quirk refused; socket-group members may look but not change; members
+# the group file lists, by uid.
 . "$(dirname "$0")/lib.sh"
 
 NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
@@ -726,6 +727,43 @@ if $NOBODY test -x "$PCIBACKCTL" -a -x "$SOCKDIR" 2>/dev/null; then
 	    "$PCIBACKCTL" -s "$SOCK" show devices >"$T/ctl.out" 2>"$T/ctl.err"
 	check "a member by a supplementary group is served" \
 	    out_has '^0000:00:03.0 +e1000e '
+	# Members the group file lists count by their uid too, for a
+	# client whose credentials lack the group (added to it since it
+	# logged in); the daemon reads them at start and reload.  It gets
+	# a group file of its own, in a mount namespace: nobody listed in a
+	# group no process of nobody's has.  The socket made 0666, so that
+	# the daemon's check alone decides.
+	if [ -z "$(getent group 64123)" ] && unshare -m true 2>/dev/null; then
+		daemon_stop TERM
+		{ cat /etc/group; echo "pbdctl:x:64123:nobody"; } >"$T/group"
+		printf '#!/bin/sh\nmount --bind "%s" /etc/group && exec "$@"\n' \
+		    "$T/group" >"$T/ns-group"
+		chmod 755 "$T/ns-group"
+		t_conf "socket \"$SOCK\"" "socket group pbdctl"
+		DAEMON_WRAP="unshare -m $T/ns-group"
+		daemon_start
+		DAEMON_WRAP=
+		check "a group the daemon's group file has: the socket's" \
+		    test "$(stat -c '%a %g' "$SOCK")" = "660 64123"
+		chmod 666 "$SOCK"
+		check "a member it lists, without the group, is served" \
+		    as_nobody show devices
+		check "... and sees the devices" out_has '^0000:00:03.0 +e1000e '
+		kill -HUP "$DAEMON_PID"
+		wait_until 5 log_has 'reload: .* loaded, holding'
+		check "... also after a reload (read again)" as_nobody show stats
+		setpriv --reuid=daemon --regid=daemon --clear-groups \
+		    "$PCIBACKCTL" -s "$SOCK" show devices >"$T/ctl.out" \
+		    2>"$T/ctl.err"
+		check "a user it does not list is refused: exit 1" test $? -eq 1
+		check "... by the daemon, with the uid" log_has \
+		    'control: uid 1 pid [0-9]+: refused: neither root nor in the socket group'
+		daemon_stop TERM
+		t_conf "socket \"$SOCK\"" "socket group nogroup"
+		daemon_start
+	else
+		ok "members the group file lists # SKIP no mount namespace or gid 64123 taken"
+	fi
 fi
 
 # A daemon killed leaves its socket: pcibackctl says so, a new daemon
