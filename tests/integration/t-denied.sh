@@ -6,7 +6,9 @@
 # 0x88/2: PCIe Device Control) and says why an MSI address write is never
 # allowed; a BAR write, which pcibackd emulates, is neither listed nor
 # suggested; the suggested lines added to the configuration and reloaded
-# let the next guest's same writes through, with no new denial.
+# let the next guest's same writes through, with no new denial; a guest
+# denied more registers than the table keeps: 16 listed, the rest
+# counted.
 . "$(dirname "$0")/lib.sh"
 
 E1000E=0000:00:03.0
@@ -149,5 +151,34 @@ check "suggest e1000e now: no quirk line left" ctl suggest $E1000E
 check "... only the MSI refusal" out_lacks '^quirk'
 xl -w 300 destroy 6
 guest_stop h
+
+# --- more registers than the table keeps: the rest counted --------------
+# edu has nothing past its MSI capability (0x40): 18 dword writes from
+# 0x80 are denied, the first 16 kept, the other 2 counted.
+EDU=0000:00:02.0
+w=
+for o in 80 84 88 8c 90 94 98 9c a0 a4 a8 ac b0 b4 b8 bc c0 c4; do
+	w="$w --write 1234:11e8:$o:4:1"
+done
+# shellcheck disable=SC2086
+guest_start k 7 --paused --run-ms 60000 $w
+wait_domain 7
+xl attach 7 $EDU --starting
+guest_unpause k
+check "a guest writes 18 registers of edu that no policy allows" \
+    wait_event k work-done
+check "show denied edu" ctl show denied $EDU
+check "... lists 16 of them, 0x080 to 0x0bc" test \
+    "$(grep -Ec "^$EDU +dom7 +0x0[89ab][048c] +4 +0x00000001 +1 " "$T/ctl.out")" -eq 16
+check "... not the last two" out_lacks '0x0c[04]'
+check "... and counts them" \
+    out_has "^$EDU +dom7 +2 more writes to registers beyond the table's\$"
+check "... in JSON as an overflow record" sh -c '"$1" -s "$2" -j show denied \
+    "$3" | python3 -c "import json, sys; r = [x for x in json.load(sys.stdin)
+if x[\"record\"] == \"overflow\"]; sys.exit(not (len(r) == 1 and
+r[0][\"count\"] == 2 and r[0][\"owner\"] == \"dom7\"))"' x "$PCIBACKCTL" \
+    "$T/pcibackd.sock" $EDU
+xl -w 300 destroy 7
+guest_stop k
 
 t_done

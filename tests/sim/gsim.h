@@ -33,6 +33,7 @@
 
 #define GSIM_MAX_ROOTS		8
 #define GSIM_MAX_DEVS		64	/* functions the guest keeps track of */
+#define GSIM_WRITES_MAX		24	/* --write options */
 #define GSIM_CONV_SIZE		256
 #define GSIM_EXT_SIZE		4096
 #define GSIM_NBARS		6
@@ -89,7 +90,7 @@ struct gsim {
 	const char		*gs_usr2_state;	/* what SIGUSR2 makes it */
 	const char		*gs_hostile;
 	const char		*gs_dump;
-	const char		*gs_writes[8];	/* --write VVVV:DDDD:OFF:SIZE:VAL */
+	const char		*gs_writes[GSIM_WRITES_MAX]; /* --write V:D:OFF:SIZE:VAL */
 	int			 gs_nwrites;
 	int			 gs_write_again;	/* --write again after the loop */
 	unsigned long		 gs_loop_reads;

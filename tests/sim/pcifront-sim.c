@@ -151,7 +151,8 @@ gsim_value(struct gsim *gs, const char *o, const char *v)
 		gs->gs_hostile = v;
 	else if (strcmp(o, "--usr2-state") == 0)
 		gs->gs_usr2_state = v;
-	else if (strcmp(o, "--write") == 0 && gs->gs_nwrites < 8)
+	else if (strcmp(o, "--write") == 0 &&
+	    gs->gs_nwrites < GSIM_WRITES_MAX)
 		gs->gs_writes[gs->gs_nwrites++] = v;
 	else if (strcmp(o, "--msix") == 0)
 		gs->gs_msix = (unsigned int)gsim_num(v);
