@@ -2,8 +2,9 @@
 # pcibackd's command line and start-up failures: usage, -D macros (bad
 # ones refused), -p pidfile written and removed, running as a daemon
 # (no -d), the control socket's directory made, control sockets it
-# cannot have refused with the reason, and a clear message when there is
-# no Xen (no event channel).
+# cannot have refused with the reason, a pidfile it cannot write, standard
+# input closed (/dev/null in its place), and a clear message when there
+# is no Xen (no event channel).
 . "$(dirname "$0")/lib.sh"
 
 t_setup
@@ -92,6 +93,26 @@ check "a socket two missing directories down: refused" \
     eval '! run_pbd -d -f "$T/sock.conf"'
 check "... bind says why" \
     out_has "control socket $T/no/such/pcibackd.sock: bind: No such file or directory"
+
+# A pidfile it cannot write: it stops, naming it (with -d, on stderr).
+check "a pidfile it cannot write: it stops" \
+    eval '! run_pbd -d -f "$T/pcibackd.conf" -p "$T/plain/pbd.pid"'
+check "... naming it" out_has "$T/plain/pbd.pid: Not a directory"
+
+# Started with standard input closed, as some supervisors do: /dev/null
+# takes descriptor 0, so no socket or device lands on it.
+LD_PRELOAD=$SIM/libxensim.so \
+    ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1} \
+    "$PCIBACKD" -d -f "$T/pcibackd.conf" <&- >"$T/cmd.out" 2>&1 &
+pid=$!
+t_pids="$t_pids $pid"
+check "standard input closed: the daemon serves" wait_until 10 \
+    sh -c '"$0" -s "$1" show stats >/dev/null 2>&1' \
+    "$(dirname "$PCIBACKD")/pcibackctl" "$T/pcibackd.sock"
+check "... its descriptor 0 is /dev/null" \
+    test "$(readlink "/proc/$pid/fd/0")" = /dev/null
+kill -TERM "$pid" 2>/dev/null
+check "... and it exits on SIGTERM" wait_until 10 not_running "$pid"
 
 # No Xen at all: no preload.
 check "no Xen: the daemon refuses to start" \
