@@ -2,9 +2,9 @@
 # The emulated provider's sources: a sysfs: tree (a directory shaped like
 # /sys/bus/pci, here the one the shim double writes), and the ones that
 # cannot be loaded: a missing dump, a dump without devices, a missing or
-# broken .bars file, a second source with a function another has.  Each
-# failure is logged with its file; the daemon holds what the good
-# sources have and serves a guest.
+# broken .bars file (each way a line can be wrong), a second source with
+# a function another has.  Each failure is logged with its file; the
+# daemon holds what the good sources have and serves a guest.
 . "$(dirname "$0")/lib.sh"
 
 t_setup
@@ -23,6 +23,10 @@ printf '# e1000e\n\n  \n00:07.0 0 0x1000\n00:03.* 0 0x20000\n' \
     >"$T/bad-allfn.bars"
 printf '00:03.0 rom 0x40000\n00:03.0 0 zz\n' >"$T/bad-hex.bars"
 printf '00:03.0 0 0\n' >"$T/bad-zero.bars"
+# A BAR index of two digits, or no digit; an address that is none.
+printf '00:03.0 10 0x1000\n' >"$T/bad-index2.bars"
+printf '00:03.0 x 0x1000\n' >"$T/bad-index3.bars"
+printf '00:03 0 0x20000\n' >"$T/bad-addr.bars"
 cat >"$T/pcibackd.conf" <<EOF
 mode virtual
 socket "$T/pcibackd.sock"
@@ -36,6 +40,9 @@ emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-fields.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-allfn.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-hex.bars"
 emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-zero.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-index2.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-index3.bars"
+emulate "dump:$DATA/qemu-e1000e.txt" bars "$T/bad-addr.bars"
 emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
 emulate "dump:$DATA/qemu-edu.txt"
 emulate "dump:$DATA/qemu-e1000.txt"
@@ -59,6 +66,10 @@ check "comments, blank lines, another function's line pass; * refused" \
     log_has 'bad-allfn.bars:5: want'
 check "a size not in hex is refused" log_has 'bad-hex.bars:2: want'
 check "a size of 0 is refused" log_has 'bad-zero.bars:1: want'
+check "a BAR index 10 is refused" log_has 'bad-index2.bars:1: want'
+check "a BAR index x is refused" log_has 'bad-index3.bars:1: want'
+check "an address without its function is refused" \
+    log_has 'bad-addr.bars:1: want'
 check "the e1000e of the broken sources is not held" \
     sh -c '! grep -q "0000:00:03.0: held" "$1"' x "$T/daemon.log"
 check "the edu is held" log_has '0000:00:02.0: held \[1234:11e8\] "edu"'
