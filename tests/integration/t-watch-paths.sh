@@ -5,7 +5,7 @@
 # devid) are ignored; a write of the root itself is a rescan; 70
 # instances in one transaction, more than one evaluation round holds,
 # are all looked at and none is made up; a "domid" node that is no
-# number leaves the daemon on dom0's root.  A witness guest is served
+# number, or none, leaves the daemon on dom0's root.  A witness guest is served
 # throughout and nothing is logged as a new instance but its own, after
 # a rescan and after a restart too (the start-up scan once took names
 # the watch refused).
@@ -67,9 +67,13 @@ check "... none of them is an instance" \
     test "$(grep -c 'new instance' "$T/daemon.log")" -eq 1
 check "the witness's reads were all right" witness_end
 daemon_stop KILL
+# No domid node at all (a toolstack that writes none for dom0): dom0.
+xenstore-rm /local/domain/0/domid
 daemon_start
 check "a restart with the stray names present: only the witness adopted" \
     test "$(grep -c 'new instance' "$T/daemon.log")" -eq 2
+check "... no domid node: dom0's root is watched" \
+    test "$(grep -c "watch_init: dom0, watching $R\$" "$T/daemon.log")" -eq 2
 xenstore-rm "$R/abc"
 xenstore-rm "$R/6"
 t_done
