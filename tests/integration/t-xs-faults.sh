@@ -100,6 +100,17 @@ check "... said: not taken for written" log_has \
     "dom15: /local/domain/0/backend/pci/15/0/state: 8 commits conflicted; evaluated again"
 destroy 15 j
 
+# The error node itself refused: said, the backend Closing all the same.
+echo "/16/0/error" >"$XENSIM_DIR/xs-write-fail"
+guest_start k 16 --run-ms 20000
+wait_domain 16
+xl attach 16 0000:00:1f.7 --starting
+check "an error node that cannot be written: backend Closing" \
+    wait_until 5 state_written 16 5
+check "... said with the path" log_has \
+    "dom16: write /local/domain/0/error/backend/pci/16/0/error: Permission denied"
+destroy 16 k
+
 # --- a watch refused ----------------------------------------------------------
 # The guest's frontend state: said with the path.  Only the backend's
 # own events drive that guest then, so whether it connects depends on
