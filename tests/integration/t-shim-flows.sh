@@ -2,7 +2,8 @@
 # The shim provider on the shim double (tests/shimsim): devices made
 # assignable are held, a guest's claim becomes the shim's ASSIGN, MSI and
 # MSI-X pirqs come from the shim, the guest's config writes reach the
-# device, and when the guest goes the device is released and reset on
+# device (the command register's too, by any size, with decoding or
+# without), and when the guest goes the device is released and reset on
 # the daemon's thread and serves the next guest.
 . "$(dirname "$0")/lib.sh"
 
@@ -68,5 +69,25 @@ check "not enabled in dom0 after the release" shim_is $N enabled 0
 check "the nvme serves the next guest" serves 6 $N h
 check "dom6 owned it in the shim" \
     wait_until 5 log_has "$N: released by dom6"
+# The command register written without decoding (bus mastering alone),
+# then by a byte write turning memory decoding on, then cleared; and the
+# cache line size: each reaches the device, and only the write that
+# turns decoding on has dom0 enable it first.
+guest_start k 7 --paused --run-ms 20000 --write 1b36:0010:4:2:0004 \
+    --write 1b36:0010:4:1:06 --write 1b36:0010:4:2:0000 \
+    --write 1b36:0010:c:1:10
+wait_domain 7
+xl attach 7 $N --starting
+guest_unpause k
+check "a guest writes the command register and the cache line size" \
+    wait_event k work-done
+check "... each went through, as the guest reads back" sh -c \
+    'grep "^write\." "$1" | tr "\n" " " | grep -qx "$2"' x "$T/k.out" \
+    "write.00:00.0.0x4=0 0x4 write.00:00.0.0x4=0 0x6 write.00:00.0.0x4=0 0x0 write.00:00.0.0xc=0 0x10 "
+check "... the byte write turning decoding on enabled it in dom0" \
+    shim_is $N enabled 1
+xl -w 300 destroy 7
+guest_stop k
+
 check "daemon still running" daemon_alive
 t_done
