@@ -112,6 +112,13 @@ elif case == "unknown-cmd":
     s.sendall(hdr(1, 1, 999, 0))
 elif case == "two":
     s.sendall(hdr(1, 1, 4, 0) + hdr(1, 1, 1, 0))
+elif case == "gone":
+    # Asks, then goes with the answer unread: the daemon's end is reset.
+    s.sendall(hdr(1, 1, 4, 0))
+    time.sleep(1)
+    s.close()
+    print("gone")
+    sys.exit(0)
 got = answer(int(sys.argv[3]))
 print("\n".join(got) if got else "closed")
 EOF
@@ -516,6 +523,10 @@ check "an unknown command id: an END with EOPNOTSUPP" \
     "END 95 unknown command 999 (is pcibackctl newer than pcibackd?)"
 check "two requests on one connection: two answers" \
     test "$(client two 2)" = "$(printf 'END 0\nEND 0')"
+check "a client gone with its answer unread" test "$(client gone)" = gone
+check "... the connection reset, said and closed" wait_until 5 log_has \
+    'control: uid 0 pid [0-9]+: recv: Connection reset by peer'
+check "... the daemon still answers" ctl show stats
 
 # The daemon checks every argument itself, not trusting pcibackctl to
 # have: a raw client's bad request gets an END naming what is wrong.
