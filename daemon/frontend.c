@@ -56,12 +56,34 @@ static char *
 frontend_read(struct frontend *fe, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * May a read of path be kept?  Only while a watch whose first firing
+ * has come covers it: the instance's directory (the backend root's) and
+ * the frontend's state node (its own); every change after that comes as
+ * an event, which forgets the node (frontend_changed).
+ */
+static int
+frontend_cacheable(struct frontend *fe, const char *path)
+{
+	size_t	len = strlen(fe->fe_bepath);
+
+	if (fe->fe_env->pb_root_fired && strncmp(path, fe->fe_bepath,
+	    len) == 0 && (path[len] == '\0' || path[len] == '/'))
+		return 1;
+	len = strlen(fe->fe_fepath);
+	return fe->fe_watching && fe->fe_watch_fired && len > 0 &&
+	    strncmp(path, fe->fe_fepath, len) == 0 &&
+	    strcmp(path + len, "/state") == 0;
+}
+
 static char *
 frontend_read(struct frontend *fe, const char *fmt, ...)
 {
-	char		path[256], key[128];
-	unsigned int	len;
-	va_list		ap;
+	char		 path[256], key[128], *s;
+	const char	*v;
+	unsigned int	 len;
+	int		 keep;
+	va_list		 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(key, sizeof(key), fmt, ap);
@@ -70,7 +92,37 @@ frontend_read(struct frontend *fe, const char *fmt, ...)
 		snprintf(path, sizeof(path), "%s", key);
 	else
 		snprintf(path, sizeof(path), "%s/%s", fe->fe_bepath, key);
-	return xs_read(fe->fe_env->pb_xs, XBT_NULL, path, &len);
+	if ((keep = frontend_cacheable(fe, path)) &&
+	    nodecache_get(&fe->fe_nodes, path, &v)) {
+		if (v == NULL)
+			return NULL;
+		if ((s = strdup(v)) == NULL)
+			fatal("strdup");
+		return s;
+	}
+	errno = 0;
+	s = xs_read(fe->fe_env->pb_xs, XBT_NULL, path, &len);
+	/* Not a read error, and no NUL inside: a string as xenstore has it. */
+	if (keep && (s != NULL ? strlen(s) == len : errno == ENOENT))
+		nodecache_put(&fe->fe_nodes, path, s);
+	return s;
+}
+
+/* Our own write or removal: the next read asks xenstore. */
+static void
+frontend_wrote(struct frontend *fe, const char *path)
+{
+	nodecache_forget(&fe->fe_nodes, path);
+}
+
+/* A watch said path changed (or was set): every instance forgets it. */
+void
+frontend_changed(struct pcibackd *env, const char *path)
+{
+	struct frontend	*fe;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		nodecache_forget(&fe->fe_nodes, path);
 }
 
 static int
@@ -79,6 +131,7 @@ frontend_write(struct frontend *fe, const char *key, const char *val)
 	char	path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", fe->fe_bepath, key);
+	frontend_wrote(fe, path);
 	if (!xs_write(fe->fe_env->pb_xs, XBT_NULL, path, val, strlen(val))) {
 		log_warn("%s: write %s", fe->fe_name, path);
 		return -1;
@@ -245,6 +298,7 @@ frontend_switch(struct frontend *fe, int from, int to)
 
 	snprintf(path, sizeof(path), "%s/state", fe->fe_bepath);
 	snprintf(val, sizeof(val), "%d", to);
+	frontend_wrote(fe, path);
 	for (tries = 0; tries < FRONTEND_SWITCH_TRIES; tries++) {
 		if ((t = xs_transaction_start(xs)) == XBT_NULL) {
 			log_warn("%s: %s: no transaction", fe->fe_name, path);
@@ -555,6 +609,7 @@ frontend_rollback(struct frontend *fe, int failed, const char *state)
 		if ((hd = device_find(fe->fe_env, &host)) != NULL)
 			device_unassign(hd);
 		snprintf(path, sizeof(path), "%s/vdev-%d", fe->fe_bepath, n);
+		frontend_wrote(fe, path);
 		(void)xs_rm(fe->fe_env->pb_xs, XBT_NULL, path);
 		snprintf(key, sizeof(key), "state-%d", n);
 		(void)frontend_write(fe, key, state);

@@ -31,6 +31,7 @@
 #include "cfgspace.h"
 #include "control_proto.h"
 #include "log.h"
+#include "nodecache.h"
 #include "pciop.h"
 #include "resetpol.h"
 #include "topo.h"
@@ -247,6 +248,8 @@ struct frontend {
 	int			 fe_down;	/* guestdom_down(): won't run */
 	int			 fe_watching;	/* FE state watch set */
 	int			 fe_watch_fired; /* its first firing seen */
+	/* Nodes read while a watch covers them (frontend_read). */
+	struct nodecache	 fe_nodes;
 	/* Connection. */
 	int			 fe_connected;
 	uint32_t		 fe_remote_port;
@@ -385,6 +388,7 @@ int		 watch_frontend(struct pcibackd *, struct frontend *, int);
 /* frontend.c */
 struct frontend	*frontend_find(struct pcibackd *, unsigned int,
 		    unsigned int);
+void		 frontend_changed(struct pcibackd *, const char *);
 int		 frontend_parse_id(const char *, size_t, unsigned int,
 		    unsigned int *);
 void		 frontend_scan(struct pcibackd *);

@@ -151,13 +151,16 @@ watch_drain(struct pcibackd *env, struct watch_batch *wb, int max)
 		const char *token = vec[XS_WATCH_TOKEN];
 
 		log_debug("%s: %s (%s)", __func__, path, token);
-		if (strcmp(token, WATCH_TOKEN_BACKEND) == 0)
+		if (strcmp(token, WATCH_TOKEN_BACKEND) == 0) {
+			frontend_changed(env, path);
 			watch_backend_event(env, wb, path);
-		else if (strcmp(token, WATCH_TOKEN_RELEASE) == 0)
+		} else if (strcmp(token, WATCH_TOKEN_RELEASE) == 0)
 			wb->wb_release = 1;
 		else if (strncmp(token, WATCH_TOKEN_FRONTEND,
-		    strlen(WATCH_TOKEN_FRONTEND)) == 0)
+		    strlen(WATCH_TOKEN_FRONTEND)) == 0) {
+			frontend_changed(env, path);
 			watch_frontend_event(env, wb, token);
+		}
 		free(vec);
 	}
 }
@@ -245,6 +248,8 @@ watch_frontend(struct pcibackd *env, struct frontend *fe, int on)
 	snprintf(path, sizeof(path), "%s/state", fe->fe_fepath);
 	snprintf(token, sizeof(token), WATCH_TOKEN_FRONTEND "%u:%u",
 	    fe->fe_domid, fe->fe_devid);
+	/* Kept only while watched, and only after the watch's first firing. */
+	nodecache_forget(&fe->fe_nodes, path);
 	if (on && !fe->fe_watching) {
 		if (!xs_watch(env->pb_xs, path, token))
 			return -1;
