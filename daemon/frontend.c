@@ -906,6 +906,23 @@ frontend_alloc(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	return fe;
 }
 
+/*
+ * Without its watch the guest's state changes would go unseen and the
+ * guest would wait for ever: the instance is refused instead, saying
+ * why (error node, Closing), as one whose frontend is not the guest's.
+ */
+static void
+frontend_watch_guest(struct frontend *fe)
+{
+	if (fe->fe_fepath[0] == '\0' || fe->fe_refused[0] != '\0' ||
+	    watch_frontend(fe->fe_env, fe, 1) == 0)
+		return;
+	snprintf(fe->fe_refused, sizeof(fe->fe_refused), "cannot watch "
+	    "%s/state: %s", fe->fe_fepath, strerror(errno));
+	log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s refused: %s",
+	    fe->fe_name, fe->fe_bepath, fe->fe_refused);
+}
+
 static struct frontend *
 frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
     int restarted)
@@ -930,8 +947,7 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	if (fe->fe_refused[0] == '\0')
 		frontend_identity(fe);
 	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
-	if (fe->fe_fepath[0] != '\0' && watch_frontend(env, fe, 1) != 0)
-		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);
+	frontend_watch_guest(fe);
 	log_debug("%s: new instance %s%s", fe->fe_name, fe->fe_bepath,
 	    restarted ? " (adopting)" : "");
 	return fe;
@@ -1117,8 +1133,7 @@ frontend_verify(struct frontend *fe)
 	}
 	fe->fe_resumed = 0;
 	fe->fe_env->pb_adopted_rec++;
-	if (watch_frontend(fe->fe_env, fe, 1) != 0)
-		log_warn("%s: watch %s", fe->fe_name, fe->fe_fepath);
+	frontend_watch_guest(fe);
 	return 0;
 }
 

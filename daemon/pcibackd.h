@@ -238,8 +238,8 @@ struct frontend {
 	unsigned int		 fe_devid;
 	char			 fe_bepath[128];
 	char			 fe_fepath[128];	/* from "frontend" */
-	char			 fe_refused[96];	/* why "frontend" or
-						   "frontend-id" is wrong */
+	char			 fe_refused[192];	/* why refused: "frontend",
+						   "frontend-id", its watch */
 	char			 fe_name[32];		/* "dom5" for logs */
 	int			 fe_restarted;	/* adopted at start-up */
 	/* Served from its restart record; xenstore not checked yet. */
