@@ -71,6 +71,14 @@ event_del(struct event *ev)
 	return 0;
 }
 
+/* Timers never fire here: pending once added, until deleted. */
+int
+event_pending(const struct event *ev, short what, struct timeval *tv)
+{
+	(void)tv;
+	return ev->se_pending ? what & (ev->se_what | EV_TIMEOUT) : 0;
+}
+
 void
 event_free(struct event *ev)
 {
