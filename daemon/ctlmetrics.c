@@ -114,6 +114,14 @@ ctlmetrics_daemon(struct control_conn *cc)
 	    "Connected guests this daemon adopted at start-up or since, "
 	    "by where their connection came from.", "source=\"xenstore\"",
 	    env->pb_adopted_xs);
+	ctlmetrics_sample(cc, "pcibackd_xenstore_reads", "counter",
+	    "Reads of a backend instance's xenstore nodes, by what answered: "
+	    "a round trip to xenstored, or what a watch says is unchanged.",
+	    "answer=\"xenstored\"", env->pb_reads_asked);
+	ctlmetrics_sample(cc, "pcibackd_xenstore_reads", "counter",
+	    "Reads of a backend instance's xenstore nodes, by what answered: "
+	    "a round trip to xenstored, or what a watch says is unchanged.",
+	    "answer=\"cache\"", env->pb_reads_cached);
 	ctlmetrics_sample(cc, "pcibackd_devices", "gauge",
 	    "Devices held, by whether a guest owns them.", "state=\"free\"",
 	    nfree);

@@ -94,12 +94,14 @@ frontend_read(struct frontend *fe, const char *fmt, ...)
 		snprintf(path, sizeof(path), "%s/%s", fe->fe_bepath, key);
 	if ((keep = frontend_cacheable(fe, path)) &&
 	    nodecache_get(&fe->fe_nodes, path, &v)) {
+		fe->fe_env->pb_reads_cached++;
 		if (v == NULL)
 			return NULL;
 		if ((s = strdup(v)) == NULL)
 			fatal("strdup");
 		return s;
 	}
+	fe->fe_env->pb_reads_asked++;
 	errno = 0;
 	s = xs_read(fe->fe_env->pb_xs, XBT_NULL, path, &len);
 	/* Not a read error, and no NUL inside: a string as xenstore has it. */

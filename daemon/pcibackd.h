@@ -317,6 +317,9 @@ struct pcibackd {
 	/* Connected guests adopted from a restart record, from xenstore. */
 	uint64_t		 pb_adopted_rec;
 	uint64_t		 pb_adopted_xs;
+	/* Instances' xenstore reads: kept ones answered, round trips. */
+	uint64_t		 pb_reads_cached;
+	uint64_t		 pb_reads_asked;
 };
 
 /* device.c */

@@ -35,6 +35,10 @@ check "the guest made its writes" wait_event g work-done
 check "show metrics with a guest" ctl show metrics
 cp "$T/ctl.out" "$T/metrics.out"
 check "... parsed" parse
+check "... the instance's xenstore reads, most of them round trips" \
+    sample '^pcibackd_xenstore_reads_total\{answer=xenstored\} [1-9][0-9]* counter$'
+check "... some answered from what the watches said is unchanged" \
+    sample '^pcibackd_xenstore_reads_total\{answer=cache\} [1-9][0-9]* counter$'
 check "... a counter family named _total, HELP and TYPE once" \
     test "$(grep -c '^# TYPE pcibackd_guest_ops_total counter$' "$T/ctl.out")" = 1
 check "... the guest's config reads" \
