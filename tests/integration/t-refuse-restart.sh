@@ -71,6 +71,7 @@ check "restart 2: held once, not at each later listing" holds 3
 check "... and only once" \
     test "$(grep -c "dom5 $M: its INTx line 40 is shared with" "$T/daemon.log")" -eq 3
 guest_stop g
-check "no read timed out across the restart" \
-    test "$(gval g loop_timeouts)" = 0
+# As in t-restart: the op in flight at the kill may time out under load.
+check "at most the op in flight timed out across the restart" \
+    test "$(gval g loop_timeouts)" -le 1
 t_done
