@@ -351,7 +351,7 @@ finish() {
 			tail -n 5 "$work/qemu.log" | sed 's/^/#   /'
 		fi
 		echo "# last lines of the Xen/dom0 console:"
-		tail -n 15 "$work/console.log" | tr -d '\r' | sed 's/^/#   /'
+		tail -n 25 "$work/console.log" | tr -d '\r' | sed 's/^/#   /'
 	fi
 	echo "$n_pass passed, $n_fail failed"
 	[ "$n_fail" -eq 0 ]

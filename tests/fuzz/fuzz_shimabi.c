@@ -23,7 +23,8 @@
  * pcishim_dev.c runs them, and what they accept must satisfy what the
  * module then relies on.  Also the hide= and new_slot parsers (on
  * buffers without a terminating NUL, as sysfs hands them over), the
- * event ring against a model queue, and the floor of a RESTRICTed file:
+ * event ring against a model queue, RESET_BUS's rule for each function
+ * on the bus, and the floor of a RESTRICTed file:
  * built over hostile config bytes, then judging a stream of writes,
  * after which what the floor guards must still hold.
  *
@@ -103,6 +104,35 @@ ioc_cfg(struct input *in)
 		abort();
 }
 
+/*
+ * RESET_BUS claims the functions on the bus one by one and stops at the
+ * first refusal: a reset that goes ahead reached only held functions that
+ * no guest has, that are not bridges and that nothing else was resetting.
+ */
+static void
+ioc_reset_bus(struct input *in, unsigned int nfn)
+{
+	uint32_t	busfn;
+	unsigned int	i;
+	int		error = 0;
+
+	for (i = 0; i < nfn && error == 0; i++) {
+		if (take(in, &busfn, sizeof(busfn)) != 0)
+			return;
+		error = pcishim_check_busfn(busfn);
+		if (error == 0 && (!(busfn & PCISHIM_BUSFN_HELD) ||
+		    (busfn & (PCISHIM_BUSFN_ASSIGNED | PCISHIM_BUSFN_BRIDGE |
+		    PCISHIM_BUSFN_BUSY))))
+			abort();
+		/* Retry only what would be accepted once it is idle. */
+		if (error == -EAGAIN &&
+		    pcishim_check_busfn(busfn & ~PCISHIM_BUSFN_BUSY) != 0)
+			abort();
+		if (error != 0 && error != -EBUSY && error != -EAGAIN)
+			abort();
+	}
+}
+
 static void
 ioc_devop(struct input *in)
 {
@@ -112,6 +142,14 @@ ioc_devop(struct input *in)
 
 	if (take(in, &op, sizeof(op)) != 0 || take(in, &which, 1) != 0)
 		return;
+	if (which & 2) {
+		/* RESET_BUS: no flags, then up to 32 functions. */
+		if (copyin(&op, sizeof(op)) != 0 ||
+		    pcishim_check_flags(op.pd_flags, 0) != 0)
+			return;
+		ioc_reset_bus(in, (which >> 2) % 33);
+		return;
+	}
 	allowed = which & 1 ? PCISHIM_EN_DEVICE | PCISHIM_EN_MASTER : 0;
 	if (copyin(&op, sizeof(op)) != 0 ||
 	    pcishim_check_flags(op.pd_flags, allowed) != 0)
