@@ -131,6 +131,7 @@ dom0_initrd() {
 	DOM0_MAC=$DOM0_MAC
 	NVME_MD5=$NVME_MD5
 	BENCH_ROUNDS=${BENCH_ROUNDS:-0}
+	E2E_TIMED=${E2E_TIMED:-}
 	EOF
 	project_files "$o"
 	pack "$o" "$work/dom0-overlay.cpio"
@@ -325,6 +326,13 @@ report() {
 finish() {
 	if [ -n "$timed_out" ]; then
 		host_check fail "QEMU finished within $limit s (killed)"
+	elif [ "$qemu_rc" -gt 128 ]; then
+		# QEMU itself crashed: the machine under test vanished, which
+		# says nothing of the backend; all.sh runs the scenario again.
+		host_check fail "QEMU did not crash (it died of signal $((qemu_rc - 128)) after $(secs "$qemu_ms") s)"
+		echo "$qemu_rc" >"$res/.qemu-crashed"
+		dmesg 2>/dev/null | grep 'qemu-system.*segfault' | tail -n 1 |
+		    sed 's/^/# host kernel: /'
 	else
 		host_check ok "QEMU finished within $limit s ($(secs "$qemu_ms") s)"
 	fi
@@ -396,12 +404,12 @@ main() {
 		if [ "$el" -ge $((limit * 1000)) ]; then
 			timed_out=1
 			kill "$qpid" 2>/dev/null || true
-			wait "$qpid" 2>/dev/null || true
 			break
 		fi
 		sleep 0.5
 	done
-	wait "$qpid" 2>/dev/null || true
+	qemu_rc=0
+	wait "$qpid" 2>/dev/null || qemu_rc=$?
 	qpid=
 	qemu_ms=$(($(now_ms) - start))
 	stream

@@ -86,9 +86,17 @@ create_guest() {
 # dom0 resets the held, unassigned nvme in a loop through sysfs, as an
 # administrator or another tool may; a backend that has more to show
 # (backend_busy) also keeps the nvme's config space busy meanwhile.
+# The nvme's decoding is off first: each reset then leaves QEMU's memory
+# map as it was.  With it on, every reset unmapped and remapped its BARs,
+# some 250 map changes in 14 s, and QEMU 7.2's multi-threaded TCG
+# sometimes died of it (SIGSEGV in memory_region_dispatch_read, seen in
+# the host's kernel log).  The backend's own reset at the attach brings
+# the state it saved when it took the device back.
 busy_window() {
 	local t0 t1 end n=0 hp= r
 	follow_until busy-window 60 || return 1
+	setpci -s "$BDF_NVME" COMMAND=0000 2>/dev/null ||
+	    note "setpci could not turn the nvme's decoding off"
 	if declare -F backend_busy >/dev/null; then
 		backend_busy "$BDF_NVME" 14 >"$LOGDIR/busy-window.log" 2>&1 &
 		hp=$!
@@ -122,7 +130,12 @@ hot_attach() {
 	local t0 t1
 	now_ms
 	t0=$MS
-	if ! run attach xl pci-attach "$GUEST" "$BDF_NVME"; then
+	if [ -n "${E2E_TIMED:-}" ]; then
+		run_timed attach xl -vvv pci-attach "$GUEST" "$BDF_NVME"
+	else
+		run attach xl pci-attach "$GUEST" "$BDF_NVME"
+	fi
+	if [ $? -ne 0 ]; then
 		not_ok "xl pci-attach nvme $BDF_NVME"
 		return 1
 	fi
@@ -152,7 +165,12 @@ hot_detach() {
 	local t0
 	now_ms
 	t0=$MS
-	if ! run detach xl pci-detach "$GUEST" "$BDF_EDU"; then
+	if [ -n "${E2E_TIMED:-}" ]; then
+		run_timed detach xl -vvv pci-detach "$GUEST" "$BDF_EDU"
+	else
+		run detach xl pci-detach "$GUEST" "$BDF_EDU"
+	fi
+	if [ $? -ne 0 ]; then
 		not_ok "xl pci-detach edu $BDF_EDU"
 		return 1
 	fi

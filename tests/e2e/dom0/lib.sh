@@ -94,6 +94,22 @@ run() {
 	return $rc
 }
 
+# run_timed NAME COMMAND...: as run, each output line behind the
+# milliseconds since the start.  A diagnosis (E2E_TIMED=1), not a
+# measurement: bash reads the pipe a byte at a time, on dom0's other CPU.
+run_timed() {
+	local name=$1 t0 l rc
+	shift
+	now_ms
+	t0=$MS
+	{ "$@" 2>&1; echo "exit $?"; } | while IFS= read -r l; do
+		now_ms
+		printf '%6d %s\n' $((MS - t0)) "$l"
+	done >"$LOGDIR/$name.log"
+	rc=$(sed -n 's/^ *[0-9]* exit //p' "$LOGDIR/$name.log")
+	return "${rc:-1}"
+}
+
 # dump NAME BDF: its config space, 16 bytes a line, as the host expects.
 dump() {
 	busybox hexdump -v -e "\"dump $1 $2 %03_ax\" 16/1 \" %02x\" \"\\n\"" \
