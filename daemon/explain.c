@@ -183,7 +183,8 @@ explain_share_reason(void *arg, const struct share_item *it)
 	if (it->sit_verdict == SHAREPOL_REFUSE)
 		es->es_what |= it->sit_kind;
 	explain_reason(es->es_cc, it->sit_verdict == SHAREPOL_REFUSE ?
-	    "blocks" : "warning", "%s", text);
+	    "blocks" : it->sit_verdict == SHAREPOL_UNUSED ? "info" :
+	    "warning", "%s", text);
 }
 
 /* Bridges: refused on the virtual bus unless allowed (bug 9). */
@@ -335,7 +336,9 @@ explain_check_share(void *arg, const struct share_item *it)
 	struct explain_check	*ec = arg;
 	char			 text[384];
 
-	if (it->sit_verdict == SHAREPOL_ALLOWED)
+	/* Nothing to act on: allowed, or a line dom0 does not use. */
+	if (it->sit_verdict == SHAREPOL_ALLOWED ||
+	    it->sit_verdict == SHAREPOL_UNUSED)
 		return;
 	share_text(it, text, sizeof(text));
 	if (it->sit_verdict == SHAREPOL_REFUSE) {

@@ -31,6 +31,8 @@
 #include "provider.h"
 
 #define PROVEMUL_INTERRUPT_PIN	0x3d
+#define PROVEMUL_COMMAND	0x04
+#define PROVEMUL_INTX_DISABLE_HI 0x04	/* Command bit 10, in its high byte */
 
 struct provemul_src {
 	struct emul_set		 pes_set;
@@ -155,6 +157,8 @@ provemul_src_fns(struct provemul_src *pes)
 		pf->pf_bdf = ed->ed_bdf;
 		pf->pf_irq = ed->ed_info.ci_irq;
 		pf->pf_pin = ed->ed_cfg[PROVEMUL_INTERRUPT_PIN];
+		pf->pf_intx_off = (ed->ed_cfg[PROVEMUL_COMMAND + 1] &
+		    PROVEMUL_INTX_DISABLE_HI) != 0;
 		memcpy(pf->pf_bar, ed->ed_info.ci_bar, sizeof(pf->pf_bar));
 	}
 }

@@ -51,6 +51,7 @@ struct provider_fn {
 	uint8_t			pf_subbus;	/* ... subordinate bus */
 	int			pf_hotplug;	/* bridge: resetpol_hotplug */
 	char			pf_driver[32];	/* dom0's driver, "" none */
+	int			pf_intx_off;	/* Command's INTx disable set */
 	/* BARs and, last, the ROM: libxl grants iomem for it too. */
 	struct cfgdev_bar	pf_bar[CFGDEV_NBARS + 1];
 };
@@ -98,6 +99,12 @@ struct provider_ops {
 	/* The functions it may share with; -1 if they cannot be listed. */
 	int		(*po_functions)(const struct heldev *,
 			    const struct provider_fn **, size_t *);
+	/*
+	 * The next po_functions lists them again, so that what may change
+	 * while they are listed (pf_intx_off) is read now; NULL: a list
+	 * that cannot change.
+	 */
+	void		(*po_refresh)(const struct heldev *);
 	/* 1 if po_functions would answer without a scan (NULL: always). */
 	int		(*po_listed)(const struct heldev *);
 	void		(*po_free)(struct heldev *);

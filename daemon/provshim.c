@@ -58,6 +58,7 @@ static int	provshim_giveback(struct heldev *, char **);
 static int	provshim_reset_bus(struct heldev *, char **);
 static const char *provshim_reset_method(const struct heldev *);
 static int	provshim_owner(const struct heldev *);
+static void	provshim_refresh(const struct heldev *);
 static int	provshim_functions(const struct heldev *,
 		    const struct provider_fn **, size_t *);
 static int	provshim_listed(const struct heldev *);
@@ -75,6 +76,7 @@ static const struct provider_ops provshim_ops = {
 	.po_reset_method = provshim_reset_method,
 	.po_owner = provshim_owner,
 	.po_functions = provshim_functions,
+	.po_refresh = provshim_refresh,
 	.po_listed = provshim_listed,
 	.po_free = provshim_free,
 };
@@ -172,6 +174,8 @@ provshim_scan_one(void *arg, struct pci_dev *pd)
 	pf->pf_bdf.b_fn = pd->func;
 	pf->pf_irq = pd->irq > 0 ? (uint32_t)pd->irq : 0;
 	pf->pf_pin = pci_read_byte(pd, PCI_INTERRUPT_PIN);
+	pf->pf_intx_off = (pci_read_word(pd, PCI_COMMAND) &
+	    PCI_COMMAND_DISABLE_INTx) != 0;
 	for (i = 0; i < CFGDEV_NBARS; i++) {
 		base = pd->base_addr[i];
 		if (base & PCI_BASE_ADDRESS_SPACE_IO)
@@ -244,6 +248,12 @@ provshim_functions(const struct heldev *hd, const struct provider_fn **fns,
 	*fns = ps->ps_fns;
 	*n = ps->ps_nfns;
 	return 0;
+}
+
+static void
+provshim_refresh(const struct heldev *hd)
+{
+	hd->hd_env->pb_shim->ps_stale = 1;
 }
 
 static int

@@ -22,7 +22,10 @@
  * reach the other device's registers.  "allow shared-irq" and "allow
  * shared-bar-page" on the device line accept the risk.  A device with
  * MSI or MSI-X is given over a shared line with its INTx held off in
- * hardware (lib/sharepol.c says why).
+ * hardware (lib/sharepol.c says why).  A line whose other users are dom0
+ * functions with their INTx off (on MSI or MSI-X) carries no dom0
+ * interrupt: the device is given with INTx.  Read when the device is
+ * given, not watched after (dom0 turning one back on is its own doing).
  *
  * Which other functions exist is the provider's to say (po_functions):
  * the host's PCI functions for the shim, those of the same emulate source
@@ -70,6 +73,7 @@ struct share_ctx {
 					    const struct share_item *);
 	void				*sx_arg;
 	int				 sx_refused;
+	int				 sx_unused;	/* SHAREPOL_UNUSED seen */
 };
 
 /*
@@ -78,13 +82,15 @@ struct share_ctx {
  */
 static int
 share_owner(struct share_ctx *sx, const struct bdf *b, char *buf,
-    size_t len, int *isfree)
+    size_t len, int *isfree, int *isdom0)
 {
 	struct heldev	*o;
 
 	*isfree = 0;
+	*isdom0 = 0;
 	if ((o = device_find(sx->sx_env, b)) == NULL) {
 		snprintf(buf, len, "dom0");
+		*isdom0 = 1;
 		return 0;
 	}
 	if (o->hd_owner == -1) {
@@ -109,6 +115,8 @@ share_report(struct share_ctx *sx, struct share_item *si, int isfree)
 		si->sit_verdict = SHAREPOL_FREE;
 	if (si->sit_verdict == SHAREPOL_REFUSE)
 		sx->sx_refused++;
+	if (si->sit_verdict == SHAREPOL_UNUSED)
+		sx->sx_unused++;
 	if (sx->sx_fn != NULL)
 		sx->sx_fn(sx->sx_arg, si);
 }
@@ -120,20 +128,22 @@ share_one(struct share_ctx *sx, const struct provider_fn *me,
 {
 	struct share_item	si;
 	uint64_t		page;
-	int			i, j, isfree;
+	int			i, j, isfree, isdom0;
 
 	if (bdf_equal(&me->pf_bdf, &o->pf_bdf))
 		return;
 	memset(&si, 0, sizeof(si));
 	if (share_owner(sx, &o->pf_bdf, si.sit_owner, sizeof(si.sit_owner),
-	    &isfree))
+	    &isfree, &isdom0))
 		return;
 	bdf_format_dev(&o->pf_bdf, si.sit_addr, sizeof(si.sit_addr));
 	if ((si.sit_what = sharepol_irq(me->pf_irq, me->pf_pin, o->pf_irq,
 	    o->pf_pin)) != 0) {
 		si.sit_kind = SHAREPOL_IRQ;
+		/* Only dom0's own word counts: a guest's may change. */
 		si.sit_verdict = sharepol_irq_verdict(sx->sx_cd != NULL &&
-		    sx->sx_cd->cd_shared_irq, sx->sx_msi, 0);
+		    sx->sx_cd->cd_shared_irq, sx->sx_msi, 0,
+		    isdom0 && o->pf_intx_off);
 		share_report(sx, &si, isfree);
 	}
 	for (i = 0; i <= CFGDEV_ROM; i++) {
@@ -184,8 +194,6 @@ share_list(struct pcibackd *env, const struct heldev *hd, int domid,
 	sx.sx_domid = domid;
 	sx.sx_msi = cfgspace_cap(cs, SHARE_CAP_MSI) != 0 ||
 	    cfgspace_cap(cs, SHARE_CAP_MSIX) != 0;
-	sx.sx_fn = fn;
-	sx.sx_arg = arg;
 	/* The provider, not the guest's view: no guest counter moves. */
 	if (hd->hd_prov->po_cfg->cdo_read(hd->hd_arg, SHARE_INTERRUPT_PIN, 1,
 	    &pin) != 0)
@@ -193,6 +201,21 @@ share_list(struct pcibackd *env, const struct heldev *hd, int domid,
 	share_from_info(&me, &hd->hd_bdf, &hd->hd_info, (uint8_t)pin);
 	if (hd->hd_prov->po_functions(hd, &fns, &n) != 0)
 		return -1;
+	/*
+	 * A verdict that rests on a dom0 function's INTx being off rests on
+	 * the listing's reading of it: read it again first, quietly.
+	 */
+	for (i = 0; i < n; i++)
+		share_one(&sx, &me, &fns[i]);
+	if (sx.sx_unused > 0 && hd->hd_prov->po_refresh != NULL) {
+		hd->hd_prov->po_refresh(hd);
+		if (hd->hd_prov->po_functions(hd, &fns, &n) != 0)
+			return -1;
+	}
+	sx.sx_fn = fn;
+	sx.sx_arg = arg;
+	sx.sx_refused = 0;
+	sx.sx_unused = 0;
 	for (i = 0; i < n; i++)
 		share_one(&sx, &me, &fns[i]);
 	return sx.sx_refused;
@@ -224,6 +247,11 @@ share_text(const struct share_item *si, char *buf, size_t len)
 		share_append(buf, len, ": only a guest given both may have "
 		    "it (XSA-461)");
 		break;
+	case SHAREPOL_UNUSED:
+		share_append(buf, len, ", whose INTx is off (MSI or MSI-X): "
+		    "the line is this device's alone, given with INTx "
+		    "(XSA-461)");
+		break;
 	default:
 		share_append(buf, len, " (XSA-461)");
 		break;
@@ -235,6 +263,7 @@ struct share_refusal {
 	char	sr_text[SHARE_CAUSE_MAX];
 	int	sr_what;		/* SHAREPOL_IRQ | SHAREPOL_PAGE */
 	char	sr_hold[SHARE_CAUSE_MAX];	/* lines held off */
+	char	sr_unused[SHARE_CAUSE_MAX];	/* dom0's, INTx off */
 	int	sr_kind;		/* of the last one listed */
 	uint64_t sr_last;
 };
@@ -249,6 +278,10 @@ share_collect(void *arg, const struct share_item *si)
 		share_append(sr->sr_hold, sizeof(sr->sr_hold), "%s%s (%s)",
 		    sr->sr_hold[0] != '\0' ? ", " : "", si->sit_addr,
 		    si->sit_owner);
+	if (si->sit_verdict == SHAREPOL_UNUSED)
+		share_append(sr->sr_unused, sizeof(sr->sr_unused),
+		    "%s%s (line %u)", sr->sr_unused[0] != '\0' ? ", " : "",
+		    si->sit_addr, (unsigned int)si->sit_what);
 	if (si->sit_verdict != SHAREPOL_REFUSE)
 		return;
 	if (sr->sr_what != 0 && sr->sr_kind == si->sit_kind &&
@@ -296,7 +329,7 @@ share_check(struct pcibackd *env, const struct heldev *hd,
     unsigned int domid, char **hold, char **cause)
 {
 	struct share_refusal	sr;
-	char			fix[256];
+	char			fix[256], addr[BDF_XL_MAX];
 	int			rc;
 
 	*cause = NULL;
@@ -306,6 +339,13 @@ share_check(struct pcibackd *env, const struct heldev *hd,
 	if (rc == 0) {
 		if (sr.sr_hold[0] != '\0')
 			(void)util_cause(hold, "%s", sr.sr_hold);
+		if (sr.sr_unused[0] != '\0') {
+			bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
+			log_info("dom%u %s: its INTx line is shared only with "
+			    "dom0 functions whose INTx is off (MSI or MSI-X): "
+			    "%s; given with INTx (XSA-461)", domid, addr,
+			    sr.sr_unused);
+		}
 		return 0;
 	}
 	if (rc < 0)

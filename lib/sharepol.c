@@ -65,10 +65,12 @@ sharepol_page(const struct cfgdev_bar *a, const struct cfgdev_bar *b)
 }
 
 int
-sharepol_irq_verdict(int allowed, int msi, int msix)
+sharepol_irq_verdict(int allowed, int msi, int msix, int other_intx_off)
 {
 	if (allowed)
 		return SHAREPOL_ALLOWED;
+	if (other_intx_off)
+		return SHAREPOL_UNUSED;
 	if (msi || msix)
 		return SHAREPOL_HOLD;
 	return SHAREPOL_REFUSE;

@@ -35,6 +35,9 @@
 #define SHAREPOL_REFUSE		2	/* not given to the guest */
 #define SHAREPOL_FREE		3	/* shared with a free held function:
 					   fine if both go to one guest */
+#define SHAREPOL_UNUSED		4	/* INTx line: dom0's other function
+					   has its INTx off, the line is
+					   this one's alone */
 
 /* What is shared, for sharepol_fix (bits). */
 #define SHAREPOL_IRQ		0x1
@@ -55,11 +58,15 @@ uint64_t	 sharepol_page(const struct cfgdev_bar *,
 
 /*
  * A shared INTx line with a function the guest does not get: allowed by
- * the configuration, else held off for a function that has MSI or MSI-X
- * (its INTx disable bit set in hardware for the whole assignment, so it
- * never asserts the line), else refused: the function has only INTx.
+ * the configuration; else unused when the other is dom0's and has its
+ * INTx disable bit set (Linux sets it when a driver takes MSI or MSI-X:
+ * dom0 takes no interrupt on the line, so the guest can starve nobody
+ * there); else held off for a function that has MSI or MSI-X (its INTx
+ * disable bit set in hardware for the whole assignment, so it never
+ * asserts the line); else refused: the function has only INTx.
+ * Arguments: allowed, msi, msix, other_intx_off.
  */
-int		 sharepol_irq_verdict(int, int, int);
+int		 sharepol_irq_verdict(int, int, int, int);
 /* A shared page: allowed by the configuration, or refused. */
 int		 sharepol_page_verdict(int);
 

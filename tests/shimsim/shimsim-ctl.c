@@ -55,6 +55,7 @@ usage(void)
 	    "       shimsim-ctl reset_method BDF [METHODS]\n"
 	    "       shimsim-ctl supported BDF METHODS\n"
 	    "       shimsim-ctl irq BDF IRQ\n"
+	    "       shimsim-ctl command BDF VALUE\n"
 	    "       shimsim-ctl gone BDF [--silent]\n"
 	    "       shimsim-ctl fault NAME [ARG|off]\n"
 	    "       shimsim-ctl show BDF | list | events\n");
@@ -579,6 +580,32 @@ ctl_irq(const char *arg, const char *irq)
 	return error ? ctl_fail(arg, error) : 0;
 }
 
+/* dom0's driver writes the Command register (MSI on: INTx disable set). */
+static int
+ctl_command(const char *arg, const char *value)
+{
+	struct shimsim_dev	sd;
+	uint32_t		bdf;
+	unsigned long		v;
+	int			lk, error;
+
+	if ((error = ctl_bdf(arg, &bdf)) != 0)
+		return ctl_fail(arg, -error);
+	if ((v = strtoul(value, NULL, 0)) > 0xffff)
+		return ctl_fail(value, EINVAL);
+	lk = shimsim_lock();
+	if (shimsim_dev_load(bdf, &sd) != 0)
+		error = ENODEV;
+	if (!error) {
+		sd.sd_cfg[0x04] = (uint8_t)v;
+		sd.sd_cfg[0x05] = (uint8_t)(v >> 8);
+		(void)shimsim_dev_save(&sd);
+	}
+	shimsim_sysfs_sync();
+	shimsim_unlock(lk);
+	return error ? ctl_fail(arg, error) : 0;
+}
+
 static int
 ctl_fault(const char *name, const char *arg)
 {
@@ -725,6 +752,8 @@ main(int argc, char **argv)
 		return ctl_set_supported(argv[2], argv[3]);
 	if (strcmp(cmd, "irq") == 0 && argc > 3)
 		return ctl_irq(argv[2], argv[3]);
+	if (strcmp(cmd, "command") == 0 && argc > 3)
+		return ctl_command(argv[2], argv[3]);
 	if (strcmp(cmd, "gone") == 0)
 		return ctl_gone(argv[2], argc > 3 &&
 		    strcmp(argv[3], "--silent") == 0);

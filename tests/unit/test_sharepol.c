@@ -84,12 +84,15 @@ test_verdicts(void **state)
 {
 	(void)state;
 	/* Allowed whatever the device has. */
-	assert_int_equal(sharepol_irq_verdict(1, 0, 0), SHAREPOL_ALLOWED);
-	assert_int_equal(sharepol_irq_verdict(1, 1, 1), SHAREPOL_ALLOWED);
+	assert_int_equal(sharepol_irq_verdict(1, 0, 0, 0), SHAREPOL_ALLOWED);
+	assert_int_equal(sharepol_irq_verdict(1, 1, 1, 1), SHAREPOL_ALLOWED);
 	/* MSI or MSI-X: given, INTx held off; INTx only: refused. */
-	assert_int_equal(sharepol_irq_verdict(0, 1, 0), SHAREPOL_HOLD);
-	assert_int_equal(sharepol_irq_verdict(0, 0, 1), SHAREPOL_HOLD);
-	assert_int_equal(sharepol_irq_verdict(0, 0, 0), SHAREPOL_REFUSE);
+	assert_int_equal(sharepol_irq_verdict(0, 1, 0, 0), SHAREPOL_HOLD);
+	assert_int_equal(sharepol_irq_verdict(0, 0, 1, 0), SHAREPOL_HOLD);
+	assert_int_equal(sharepol_irq_verdict(0, 0, 0, 0), SHAREPOL_REFUSE);
+	/* dom0's other function takes no INTx: the line is the guest's. */
+	assert_int_equal(sharepol_irq_verdict(0, 0, 0, 1), SHAREPOL_UNUSED);
+	assert_int_equal(sharepol_irq_verdict(0, 1, 1, 1), SHAREPOL_UNUSED);
 	/* A page has no way around it. */
 	assert_int_equal(sharepol_page_verdict(1), SHAREPOL_ALLOWED);
 	assert_int_equal(sharepol_page_verdict(0), SHAREPOL_REFUSE);
