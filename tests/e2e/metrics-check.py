@@ -17,9 +17,11 @@
 # Issue 14 §4 on the real Xen: what "pcibackctl show metrics" printed in
 # dom0, read by python3-prometheus-client's parser as a scraper would.
 #
-# usage: metrics-check.py assigned|end FILE
+# usage: metrics-check.py assigned|end FILE [BUS-BDF FLR-BDF]
 #   assigned: taken while the guest has its devices, before the restarts;
-#   end:      taken after the guest went, from the last restarted daemon.
+#   end:      taken after the guest went, from the last restarted daemon;
+#             BUS-BDF must have had a bus reset after each of the two
+#             guests, FLR-BDF an FLR (issue 14 §2).
 # One line per check, "ok DESCRIPTION" or "fail DESCRIPTION"; run.sh
 # numbers them with the dom0 checks.
 
@@ -114,9 +116,36 @@ def check_end(fams):
         "pcibackd_device_reset_duration_seconds_sum") if s.value > 0]
     say(bool(dur), "reset durations recorded (%s)" %
         " ".join("%s=%.3fs" % (s.labels["device"], s.value) for s in dur))
+    if len(sys.argv) > 4:
+        check_methods(fams, sys.argv[3], sys.argv[4])
     st = samples(fams, "pcibackd_startup_duration_seconds")
     say(bool(st) and st[0].value > 0, "the start-up's duration (%s s)" %
         (st[0].value if st else "none"))
+
+
+def mean_reset(fams, bdf):
+    """Its resets' mean duration in ms, or None."""
+    tot = {}
+    for s in samples(fams, "pcibackd_device_reset_duration_seconds"):
+        if s.labels.get("device") == bdf:
+            tot[s.name.rsplit("_", 1)[-1]] = s.value
+    if not tot.get("count"):
+        return None
+    return 1000.0 * tot.get("sum", 0) / tot["count"]
+
+
+def check_methods(fams, bus, flr):
+    """The reset each device's hardware allows, and how long it took."""
+    for bdf, method, least in ((bus, "bus", 2), (flr, "flr", 1)):
+        n = sum(s.value for s in samples(fams, "pcibackd_device_resets",
+            "pcibackd_device_resets_total")
+            if s.labels.get("device") == bdf and
+            s.labels.get("method") == method and
+            s.labels.get("result") == "ok")
+        ms = mean_reset(fams, bdf)
+        say(n >= least, "%s reset by %s after the guests: %d time(s), at "
+            "least %d, mean %s ms" % (bdf, method, n, least,
+            "%.1f" % ms if ms is not None else "?"))
 
 
 STAGE = sys.argv[1]

@@ -28,7 +28,7 @@ shimdir=${E2E_SHIM_DIR:-$top/shim-driver}
 # Host view of the passed-through devices (QEMU addr= below).
 BDF_EDU=0000:00:03.0
 BDF_E1000E=0000:00:04.0
-BDF_E1000=0000:00:05.0
+BDF_E1000=0000:01:00.0
 BDF_NVME=0000:00:06.0
 DOM0_MAC=52:54:00:e2:e0:01
 NVME_MB=4
@@ -152,7 +152,8 @@ qemu_start() {
 	    -netdev hubport,id=n1,hubid=0 \
 	    -device e1000e,netdev=n1,mac=52:54:00:e2:e0:02,addr=04.0 \
 	    -netdev hubport,id=n2,hubid=0 \
-	    -device e1000,netdev=n2,mac=52:54:00:e2:e0:03,addr=05.0 \
+	    -device pcie-root-port,id=rp1,chassis=1,slot=1,addr=05.0 \
+	    -device e1000,netdev=n2,mac=52:54:00:e2:e0:03,bus=rp1,addr=00.0 \
 	    -drive "if=none,id=nvd,format=raw,file=$work/nvme.img" \
 	    -device nvme,drive=nvd,serial=e2e0001,addr=06.0 \
 	    -netdev hubport,id=n0,hubid=0 \
@@ -294,7 +295,8 @@ metrics_checks() {
 			host_check fail "metrics $stage: dom0 sent metrics-$stage.log"
 			continue
 		fi
-		"$py" "$here/metrics-check.py" "$stage" "$f" 2>&1 |
+		"$py" "$here/metrics-check.py" "$stage" "$f" \
+		    "$BDF_E1000" "$BDF_NVME" 2>&1 |
 		    while read -r r what; do
 			case $r in
 			ok) host_check ok "$what" ;;
