@@ -137,14 +137,17 @@ worker_nconnected(struct frontend *fe)
 /*
  * Each device has the slot it had at fork (fe_wslot): a device dropped
  * since leaves its slot with its last counters, for the parent to take.
+ * 1 if a guest's Command value changed since the last fill.
  */
-static void
+static int
 worker_fill(struct frontend *fe, struct worker_page *wp)
 {
 	struct topo_entry	*te;
 	struct pciop_dev	*pd;
 	struct worker_dev	*wd;
 	size_t			 i, n;
+	uint32_t		 cmd;
+	int			 changed = 0;
 
 	wp->wp_ops = fe->fe_ops;
 	wp->wp_guest = fe->fe_guest.pg_stats;
@@ -160,26 +163,12 @@ worker_fill(struct frontend *fe, struct worker_page *wp)
 			continue;
 		wd->wd_ops = pd->pd_stats;
 		wd->wd_cfg = *cfgspace_stats(pd->pd_cs);
-		wd->wd_command = WORKER_COMMAND_SET |
-		    cfgspace_guest_command(pd->pd_cs);
+		cmd = WORKER_COMMAND_SET | cfgspace_guest_command(pd->pd_cs);
+		changed |= wd->wd_command != cmd;
+		wd->wd_command = cmd;
 	}
 	wp->wp_ndev = fe->fe_wnslot;
-}
-
-/* Has the guest written a Command value the page does not have yet? */
-static int
-worker_command_changed(struct frontend *fe, const struct worker_page *wp)
-{
-	struct pciop_dev	*pd;
-	size_t			 i, n = topo_count(&fe->fe_topo);
-
-	for (i = 0; i < n && i < TOPO_MAX_DEVS; i++) {
-		pd = topo_entry(&fe->fe_topo, i)->te_user;
-		if (pd != NULL && wp->wp_dev[fe->fe_wslot[i]].wd_command !=
-		    (WORKER_COMMAND_SET | cfgspace_guest_command(pd->pd_cs)))
-			return 1;
-	}
-	return 0;
+	return changed;
 }
 
 /*
@@ -195,8 +184,7 @@ worker_publish(struct frontend *fe)
 
 	if (fe->fe_wpage == NULL)
 		return;
-	changed = worker_command_changed(fe, fe->fe_wpage);
-	worker_fill(fe, fe->fe_wpage);
+	changed = worker_fill(fe, fe->fe_wpage);
 	if (!changed || fe->fe_wsock == -1)
 		return;
 	memset(&wa, 0, sizeof(wa));
@@ -568,7 +556,7 @@ worker_start(struct frontend *fe)
 	fe->fe_wnslot = (uint32_t)topo_count(&fe->fe_topo);
 	for (i = 0; i < fe->fe_wnslot; i++)
 		fe->fe_wslot[i] = (uint16_t)i;
-	worker_fill(fe, fe->fe_wpage);
+	(void)worker_fill(fe, fe->fe_wpage);
 	worker_seed_denied(fe, fe->fe_wpage);
 	if (fe->fe_wlr.lr_burst == 0)
 		log_ratelimit_init(&fe->fe_wlr, env->pb_conf->c_lograte,
