@@ -992,14 +992,34 @@ xensim_xs_count(const char *name)
 	return 1;
 }
 
+/*
+ * Does the switch NAME (removed: once) fire for path?  Its file holds a
+ * suffix; the first path that ends with it takes the switch, and the
+ * call that tried it fails.
+ */
+static int
+xensim_xs_path_fault(const char *name, const char *path)
+{
+	char	dir[256], fpath[300], suffix[128];
+	size_t	pl, sl;
+
+	if (!xensim_xs_fault(name, suffix, sizeof suffix))
+		return 0;
+	pl = strlen(path);
+	sl = strlen(suffix);
+	if (sl == 0 || pl < sl || strcmp(path + pl - sl, suffix) != 0 ||
+	    xensim_dir(dir, sizeof dir) == -1)
+		return 0;
+	snprintf(fpath, sizeof fpath, "%s/%s", dir, name);
+	return unlink(fpath) == 0;
+}
+
 bool
 xs_write(struct xs_handle *h, uint32_t t, const char *path,
     const void *data, unsigned int len)
 {
 	static bool	(*real)(struct xs_handle *, uint32_t, const char *,
 			    const void *, unsigned int);
-	char		 dir[256], fpath[300], suffix[128];
-	size_t		 pl, sl;
 
 	if (real == NULL && (real = (bool (*)(struct xs_handle *, uint32_t,
 	    const char *, const void *, unsigned int))dlsym(RTLD_NEXT,
@@ -1007,17 +1027,9 @@ xs_write(struct xs_handle *h, uint32_t t, const char *path,
 		errno = ENOSYS;
 		return false;
 	}
-	if (xensim_xs_fault("xs-write-fail", suffix, sizeof suffix)) {
-		pl = strlen(path);
-		sl = strlen(suffix);
-		if (sl > 0 && pl >= sl && strcmp(path + pl - sl, suffix) == 0 &&
-		    xensim_dir(dir, sizeof dir) == 0) {
-			snprintf(fpath, sizeof fpath, "%s/xs-write-fail", dir);
-			if (unlink(fpath) == 0) {
-				errno = EACCES;
-				return false;
-			}
-		}
+	if (xensim_xs_path_fault("xs-write-fail", path)) {
+		errno = EACCES;
+		return false;
 	}
 	return real(h, t, path, data, len);
 }
@@ -1032,8 +1044,6 @@ xs_watch(struct xs_handle *h, const char *path, const char *token)
 {
 	static bool	(*real)(struct xs_handle *, const char *,
 			    const char *);
-	char		 dir[256], fpath[300], suffix[128];
-	size_t		 pl, sl;
 
 	if (real == NULL && (real = (bool (*)(struct xs_handle *,
 	    const char *, const char *))dlsym(RTLD_NEXT, "xs_watch")) ==
@@ -1041,17 +1051,9 @@ xs_watch(struct xs_handle *h, const char *path, const char *token)
 		errno = ENOSYS;
 		return false;
 	}
-	if (xensim_xs_fault("xs-watch-fail", suffix, sizeof suffix)) {
-		pl = strlen(path);
-		sl = strlen(suffix);
-		if (sl > 0 && pl >= sl && strcmp(path + pl - sl, suffix) == 0 &&
-		    xensim_dir(dir, sizeof dir) == 0) {
-			snprintf(fpath, sizeof fpath, "%s/xs-watch-fail", dir);
-			if (unlink(fpath) == 0) {
-				errno = EACCES;
-				return false;
-			}
-		}
+	if (xensim_xs_path_fault("xs-watch-fail", path)) {
+		errno = EACCES;
+		return false;
 	}
 	return real(h, path, token);
 }
