@@ -82,7 +82,7 @@ frontend_read(struct frontend *fe, const char *fmt, ...)
 	char		 path[256], key[128], *s;
 	const char	*v;
 	unsigned int	 len;
-	int		 keep;
+	int		 keep, saved;
 	va_list		 ap;
 
 	va_start(ap, fmt);
@@ -107,6 +107,10 @@ frontend_read(struct frontend *fe, const char *fmt, ...)
 	/* Not a read error, and no NUL inside: a string as xenstore has it. */
 	if (keep && (s != NULL ? strlen(s) == len : errno == ENOENT))
 		nodecache_put(&fe->fe_nodes, path, s);
+	/* Kept nodes are never older than this answer (watch_absorb). */
+	saved = errno;
+	watch_absorb(fe->fe_env);
+	errno = saved;
 	return s;
 }
 
@@ -1281,6 +1285,7 @@ frontend_shutdown(struct pcibackd *env)
 {
 	struct frontend	*fe;
 
+	worker_quit_all(env);
 	while ((fe = TAILQ_FIRST(&env->pb_frontends)) != NULL) {
 		TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
 		opserve_disconnect(fe);

@@ -387,6 +387,8 @@ int		 watch_open(struct pcibackd *);
 int		 watch_init(struct pcibackd *);
 void		 watch_shutdown(struct pcibackd *);
 int		 watch_frontend(struct pcibackd *, struct frontend *, int);
+/* Take in the events queued so far; their instances are evaluated next. */
+void		 watch_absorb(struct pcibackd *);
 
 /* frontend.c */
 struct frontend	*frontend_find(struct pcibackd *, unsigned int,
@@ -449,6 +451,8 @@ void		 worker_shutdown(struct pcibackd *);
 int		 worker_start(struct frontend *);
 /* Ask it to quit between two ops, wait, take its counters. */
 void		 worker_stop(struct frontend *);
+/* Ask every worker to quit, without waiting (worker_stop waits). */
+void		 worker_quit_all(struct pcibackd *);
 /* What it serves changed: a new one from the parent's state. */
 void		 worker_refresh(struct frontend *);
 /*

@@ -55,6 +55,13 @@ struct watch_batch {
 	}		wb_dirty[WATCH_MAX_DIRTY];
 };
 
+/*
+ * Events taken during an evaluation (watch_absorb): their paths are
+ * forgotten at once, their instances evaluated after the current round.
+ */
+static struct watch_batch	watch_pending;
+static int			watch_running;
+
 static void
 watch_run(struct pcibackd *env, struct watch_batch *wb)
 {
@@ -80,8 +87,14 @@ watch_mark(struct pcibackd *env, struct watch_batch *wb, unsigned int domid,
 		if (wb->wb_dirty[i].wd_domid == domid &&
 		    wb->wb_dirty[i].wd_devid == devid)
 			return;
-	if (wb->wb_n == WATCH_MAX_DIRTY)
+	if (wb->wb_n == WATCH_MAX_DIRTY) {
+		/* Never an evaluation inside one: everything, later. */
+		if (wb == &watch_pending) {
+			wb->wb_scan = 1;
+			return;
+		}
 		watch_run(env, wb);
+	}
 	wb->wb_dirty[wb->wb_n].wd_domid = domid;
 	wb->wb_dirty[wb->wb_n].wd_devid = devid;
 	wb->wb_n++;
@@ -170,17 +183,54 @@ watch_drain(struct pcibackd *env, struct watch_batch *wb, int max)
  * (xs_fileno) stays readable, so the rest comes next round, after the
  * event channel had its turn.
  */
+static int
+watch_pending_any(void)
+{
+	return watch_pending.wb_n > 0 || watch_pending.wb_scan ||
+	    watch_pending.wb_release;
+}
+
 static void
 watch_dispatch(evutil_socket_t fd, short events, void *arg)
 {
 	struct pcibackd		*env = arg;
 	struct watch_batch	 wb;
+	int			 rounds;
 
 	(void)fd;
 	(void)events;
+	watch_running = 1;
 	memset(&wb, 0, sizeof(wb));
 	watch_drain(env, &wb, WATCH_MAX_BATCH);
 	watch_run(env, &wb);
+	/* What the evaluations absorbed: those instances again. */
+	for (rounds = 0; rounds < 4 && watch_pending_any(); rounds++) {
+		wb = watch_pending;
+		memset(&watch_pending, 0, sizeof(watch_pending));
+		watch_run(env, &wb);
+	}
+	watch_running = 0;
+	if (watch_pending_any())
+		event_active(env->pb_xsev, EV_READ, 0);
+}
+
+/*
+ * A read just asked xenstored: every event of a change made before that
+ * read's answer is in libxenstore's queue already, since xenstored sends
+ * a connection's messages in order.  Take them in now, so that no node
+ * kept from before such a change is read after it (a transaction's
+ * events can come over several wake-ups: libxl's removal of a slot moves
+ * the later slots down, and a kept dev-N of the slot it moved into named
+ * the device just released).  Their instances are evaluated next.
+ */
+void
+watch_absorb(struct pcibackd *env)
+{
+	if (env->pb_xsev == NULL)
+		return;
+	watch_drain(env, &watch_pending, WATCH_MAX_BATCH);
+	if (!watch_running && watch_pending_any())
+		event_active(env->pb_xsev, EV_READ, 0);
 }
 
 /* Our own domid: dom0 unless xenstore says otherwise (driver domains). */
