@@ -306,6 +306,23 @@ guest_unpause() {
 	wait_event "$1" unpaused 1 5
 }
 
+# guest_boot NAME DOMID "GUEST-ARGS" BDF...: a guest created with these
+# devices, as xl create does: paused, each attached while it starts,
+# then running.
+guest_boot() {
+	gb_name=$1
+	gb_domid=$2
+	gb_args=$3
+	shift 3
+	# shellcheck disable=SC2086 # the guest's arguments, split
+	guest_start "$gb_name" "$gb_domid" --paused $gb_args
+	wait_domain "$gb_domid"
+	for gb_bdf in "$@"; do
+		xl attach "$gb_domid" "$gb_bdf" --starting
+	done
+	guest_unpause "$gb_name"
+}
+
 guest_pid() {
 	eval "echo \${GPID_$1:-}"
 }

@@ -15,12 +15,7 @@
 
 t_setup
 daemon_start
-guest_start g 5 --paused --run-ms 60000
-wait_domain 5
-xl attach 5 0000:00:03.0 --starting
-xl attach 5 0000:00:04.0 --starting
-xl attach 5 0000:00:05.0 --starting
-guest_unpause g
+guest_boot g 5 "--run-ms 60000" 0000:00:03.0 0000:00:04.0 0000:00:05.0
 check "the guest connects with three devices" wait_event g connected
 check "... sees all three" test "$(gval g devices)" = 00:00.0,00:01.0,00:02.0
 daemon_stop KILL

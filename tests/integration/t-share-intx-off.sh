@@ -34,10 +34,7 @@ check "... info: the line is shared with 00:05.0, whose INTx is off" \
 check "... blocks nothing" out_lacks 'blocks'
 
 # --- a guest gets it, with INTx -------------------------------------------
-guest_start g 5 --paused --run-ms 20000
-wait_domain 5
-xl attach 5 0000:00:04.0 --starting
-guest_unpause g
+guest_boot g 5 "--run-ms 20000" 0000:00:04.0
 check "the guest connects" wait_event g connected
 check "... with 00:04.0" test "$(gval g devices)" = 00:00.0
 check "the shim gave 00:04.0 to dom5" shim_is 0000:00:04.0 domid 5
@@ -55,10 +52,7 @@ check "released and reset" \
 
 # --- dom0 turns 00:05.0's INTx back on: read again at the next claim ------
 check "dom0's 00:05.0 takes INTx again" shim command 0000:00:05.0 0x0103
-guest_start h 6 --paused --run-ms 20000
-wait_domain 6
-xl attach 6 0000:00:04.0 --starting
-guest_unpause h
+guest_boot h 6 "--run-ms 20000" 0000:00:04.0
 check "the next guest is refused 00:04.0" \
     wait_until 10 log_has 'dom6: 0000:00:04.0: INTx line 40 shared with 0000:00:05.0 \(dom0\) \(XSA-461\); to give it anyway'
 check "... the shim did not give it" shim_is 0000:00:04.0 domid none
