@@ -44,7 +44,8 @@ int	sandbox_diewith(pid_t);
 /* Close every descriptor but 0, 1, 2 and the n in keep. */
 int	sandbox_closefds(const int *, int);
 /*
- * chroot and user change (if sid_drop; then dying with parent again), no
+ * chroot and user change (if sid_drop; then dying with parent again,
+ * unless parent is 0: a worker may outlive the daemon), no
  * new privileges, then a filter
  * of the system calls the op loop makes; ioctl only on the n descriptors
  * given.  -1 with errno, and *what the step that failed.

@@ -248,7 +248,7 @@ sandbox_drop(const struct sandbox_id *si, pid_t parent, const char **what)
 			return -1;
 		/* A change of credentials cleared the parent-death signal. */
 		*what = "parent-death signal";
-		if (sandbox_diewith(parent) == -1)
+		if (parent != 0 && sandbox_diewith(parent) == -1)
 			return -1;
 	}
 	*what = "no_new_privs";

@@ -1009,7 +1009,7 @@ frontend_unresume(struct frontend *fe, const char *why)
  * frontend_verify checks the rest once the guest is served.
  */
 int
-frontend_resume(struct pcibackd *env, const struct record *rec)
+frontend_resume(struct pcibackd *env, struct record *rec)
 {
 	struct frontend	*fe;
 	struct heldev	*hd;
@@ -1083,6 +1083,8 @@ frontend_resume(struct pcibackd *env, const struct record *rec)
 	}
 	fe->fe_gref = rec->rc_gref;
 	fe->fe_remote_port = rec->rc_port;
+	/* Its handle holds the port: only now, the guest's wait starts. */
+	record_retire(rec);
 	if (why == NULL && opserve_connect(fe, &cause) != 0)
 		why = cause != NULL ? cause : "cannot connect";
 	if (why != NULL) {
@@ -1285,6 +1287,9 @@ frontend_shutdown(struct pcibackd *env)
 {
 	struct frontend	*fe;
 
+	/* Workers serve on for the next daemon, or quit together. */
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+		(void)worker_leave(fe);
 	worker_quit_all(env);
 	while ((fe = TAILQ_FIRST(&env->pb_frontends)) != NULL) {
 		TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);

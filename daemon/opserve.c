@@ -447,7 +447,9 @@ opserve_disconnect(struct frontend *fe)
 	/* Exiting, the guest stays connected for the next daemon. */
 	if (!env->pb_exiting)
 		record_remove(fe);
-	(void)xenevtchn_unbind(fe->fe_xce, fe->fe_port);
+	/* A worker left serving shares the handle: close only our copy. */
+	if (!fe->fe_wleft)
+		(void)xenevtchn_unbind(fe->fe_xce, fe->fe_port);
 	xenevtchn_close(fe->fe_xce);
 	fe->fe_xce = NULL;
 	fe->fe_connected = 0;

@@ -99,7 +99,7 @@ typedef struct {
 
 %token	ALLOW BARS BRIDGE BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
 %token	NAME NO OPS PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
-%token	RESETTIMEOUT
+%token	RESETTIMEOUT RESTARTGRACE
 %token	SHAREDBARPAGE SHAREDIRQ SHIM SOCKET VIRTUAL YES ERROR
 %token	<v.string>	STRING
 %type	<v.number>	yesno number optburst
@@ -260,6 +260,13 @@ main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 			else if ($2 != -1)
 				conf->c_reset_timeout = (unsigned int)$2;
 		}
+		| RESTARTGRACE number {
+			if ($2 != -1 && ($2 < 0 || $2 > 3600))
+				yyerror("restart-grace %lld: out of range (0 "
+				    "to 3600 seconds)", (long long)$2);
+			else if ($2 != -1)
+				conf->c_restart_grace = (unsigned int)$2;
+		}
 		| RATELIMIT EVENTS number PERSECOND {
 			if ($3 != -1)
 				conf_ratelimit(EVENTS, $3, -1);
@@ -387,6 +394,7 @@ lookup(char *s)
 		{ "ratelimit",		RATELIMIT },
 		{ "reset",		RESET },
 		{ "reset-timeout",	RESETTIMEOUT },
+		{ "restart-grace",	RESTARTGRACE },
 		{ "shared-bar-page",	SHAREDBARPAGE },
 		{ "shared-irq",		SHAREDIRQ },
 		{ "shim",		SHIM },
@@ -875,6 +883,7 @@ parse_config(const char *filename)
 	conf->c_lograte = CONF_LOG_RATE;
 	conf->c_logburst = CONF_LOG_BURST;
 	conf->c_reset_timeout = CONF_RESET_TIMEOUT;
+	conf->c_restart_grace = CONF_RESTART_GRACE;
 	TAILQ_INIT(&conf->c_sources);
 	TAILQ_INIT(&conf->c_devices);
 	errors = 0;

@@ -47,6 +47,8 @@
 #define CONF_LOG_BURST		20
 /* Default of "reset-timeout": Linux alone may wait 60 s for a device. */
 #define CONF_RESET_TIMEOUT	90
+/* Default of "restart-grace": a restart under systemd takes about 1 s. */
+#define CONF_RESTART_GRACE	10
 
 /* Instance names under the backend root: <domid>/<devid>. */
 #define FRONTEND_DOMID_LIMIT	DOMID_FIRST_RESERVED
@@ -103,6 +105,7 @@ struct pcibackd_conf {
 	unsigned int			 c_lograte;	/* log lines per second */
 	unsigned int			 c_logburst;
 	unsigned int			 c_reset_timeout;	/* seconds */
+	unsigned int			 c_restart_grace;	/* seconds */
 };
 
 struct event_base;
@@ -277,6 +280,8 @@ struct frontend {
 	uint64_t		 fe_throttled[FRONTEND_THROTTLE_KINDS];
 	/* The worker serving the guest's ops (worker.c), while connected. */
 	pid_t			 fe_wpid;	/* 0: none */
+	uint64_t		 fe_wstart;	/* its start (proc_start), 0 */
+	int			 fe_wleft;	/* left serving at our exit */
 	int			 fe_wsock;	/* parent's end, -1: none */
 	struct event		*fe_wev;	/* its log lines */
 	struct event		*fe_wrec;	/* rewrite the restart record */
@@ -374,13 +379,16 @@ struct record {
 	struct bdf	rc_host[TOPO_MAX_DEVS];
 	struct bdf	rc_guest[TOPO_MAX_DEVS];
 	int32_t		rc_command[TOPO_MAX_DEVS];	/* -1: not said */
+	pid_t		rc_wpid;	/* the worker left serving, 0 */
+	uint64_t	rc_wstart;	/* and its start (proc_start) */
 };
 
 /* record.c */
 void		 record_init(struct pcibackd *);
-void		 record_write(struct frontend *);
+int		 record_write(struct frontend *);
 void		 record_remove(struct frontend *);
 void		 record_resume(struct pcibackd *);
+void		 record_retire(struct record *);
 
 /* watch.c */
 int		 watch_open(struct pcibackd *);
@@ -398,7 +406,7 @@ int		 frontend_parse_id(const char *, size_t, unsigned int,
 		    unsigned int *);
 void		 frontend_scan(struct pcibackd *);
 /* Serve a guest again from its restart record; 0, or -1 (not done). */
-int		 frontend_resume(struct pcibackd *, const struct record *);
+int		 frontend_resume(struct pcibackd *, struct record *);
 void		 frontend_update(struct pcibackd *, unsigned int,
 		    unsigned int);
 void		 frontend_release_domains(struct pcibackd *);
@@ -453,6 +461,8 @@ int		 worker_start(struct frontend *);
 void		 worker_stop(struct frontend *);
 /* Ask every worker to quit, without waiting (worker_stop waits). */
 void		 worker_quit_all(struct pcibackd *);
+/* At exit: leave the worker serving for the next daemon; 0 if it is. */
+int		 worker_leave(struct frontend *);
 /* What it serves changed: a new one from the parent's state. */
 void		 worker_refresh(struct frontend *);
 /*

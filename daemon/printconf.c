@@ -81,6 +81,8 @@ print_config(const struct pcibackd_conf *c)
 		printf("ratelimit ops %u per-second\n", c->c_oprate);
 	if (c->c_reset_timeout != CONF_RESET_TIMEOUT)
 		printf("reset-timeout %u\n", c->c_reset_timeout);
+	if (c->c_restart_grace != CONF_RESTART_GRACE)
+		printf("restart-grace %u\n", c->c_restart_grace);
 	if (c->c_lograte != CONF_LOG_RATE || c->c_logburst != CONF_LOG_BURST)
 		printf("ratelimit log %u per-second burst %u\n", c->c_lograte,
 		    c->c_logburst);

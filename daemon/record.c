@@ -38,14 +38,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pcibackd.h"
+#include "proc.h"
 #include "util.h"
 
 #define RECORD_DIR	"restart"	/* beside the control socket */
 #define RECORD_MAGIC	"pcibackd restart record 1"
 #define RECORD_MAX	(64 + 64 * (TOPO_MAX_DEVS + 8))	/* bytes */
+#define RECORD_RETIRE_MS 1000	/* for a worker to quit; then SIGKILL */
 
 /* The directory: ours alone, or no records at all. */
 void
@@ -84,8 +87,11 @@ record_path(struct frontend *fe, char *buf, size_t len, const char *suffix)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* What the worker just forked serves; written whole, then renamed. */
-void
+/*
+ * What the worker just forked serves; written whole, then renamed.  0 if
+ * the record now names the worker, which may then outlive us.
+ */
+int
 record_write(struct frontend *fe)
 {
 	struct topo_entry	*te;
@@ -99,7 +105,7 @@ record_write(struct frontend *fe)
 	if (fe->fe_env->pb_recdir[0] == '\0' || !fe->fe_connected ||
 	    record_path(fe, path, sizeof(path), "") != 0 ||
 	    record_path(fe, tmp, sizeof(tmp), ".new") != 0)
-		return;
+		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
@@ -107,11 +113,15 @@ record_write(struct frontend *fe)
 		    tmp, strerror(errno));
 		if (fd != -1)
 			close(fd);
-		return;
+		return -1;
 	}
 	fprintf(f, "%s\ndomid %u\ndevid %u\nfrontend %s\ngrant %u\n"
 	    "port %u\n", RECORD_MAGIC, fe->fe_domid, fe->fe_devid,
 	    fe->fe_fepath, fe->fe_gref, fe->fe_remote_port);
+	/* Who serves it, if it may outlive us (worker_leave). */
+	if (fe->fe_wpid != 0 && fe->fe_wstart != 0)
+		fprintf(f, "worker %ld %llu\n", (long)fe->fe_wpid,
+		    (unsigned long long)fe->fe_wstart);
 	for (i = 0; i < topo_count(&fe->fe_topo); i++) {
 		te = topo_entry(&fe->fe_topo, i);
 		bdf_format_dev(&te->te_host, host, sizeof(host));
@@ -128,7 +138,9 @@ record_write(struct frontend *fe)
 		log_limited(&fe->fe_lr, LOG_WARNING, "%s: %s: %s", fe->fe_name,
 		    path, strerror(errno));
 		(void)unlink(tmp);
+		return -1;
 	}
+	return fe->fe_wpid != 0 && fe->fe_wstart != 0 ? 0 : -1;
 }
 
 /* The guest's connection went: nothing to serve again. */
@@ -152,6 +164,26 @@ record_number(const char *s, unsigned int limit, unsigned int *v)
 	if (util_number(s, 10 | UTIL_CANON, (uint64_t)limit - 1, &n) != 0)
 		return -1;
 	*v = (unsigned int)n;
+	return 0;
+}
+
+/* "PID START": the worker a previous daemon left serving. */
+static int
+record_worker(char *val, struct record *rec)
+{
+	char		*start;
+	unsigned int	 pid;
+	uint64_t	 t;
+
+	if ((start = strchr(val, ' ')) == NULL)
+		return -1;
+	*start++ = '\0';
+	if (record_number(val, INT32_MAX, &pid) != 0 || pid < 2 ||
+	    util_number(start, 10 | UTIL_CANON, UINT64_MAX - 1, &t) != 0 ||
+	    t == 0)
+		return -1;
+	rec->rc_wpid = (pid_t)pid;
+	rec->rc_wstart = t;
 	return 0;
 }
 
@@ -183,6 +215,8 @@ record_line(char *line, struct record *rec)
 		rec->rc_port = v;
 		return 0;
 	}
+	if (strcmp(key, "worker") == 0)
+		return record_worker(val, rec);
 	if (strcmp(key, "frontend") == 0) {
 		if (strlen(val) >= sizeof(rec->rc_fepath))
 			return -1;
@@ -253,6 +287,36 @@ done:
 }
 
 /*
+ * The worker a previous daemon left serving the guest (worker_leave)
+ * quits between two ops, before ours binds the guest's port, which its
+ * handle holds.  Only the process the record names goes: the pid with
+ * the start time recorded, never one that reused the pid.
+ */
+void
+record_retire(struct record *rec)
+{
+	struct timespec	t0, t1;
+	pid_t		pid = rec->rc_wpid;
+	int		rc;
+
+	if (pid == 0)
+		return;
+	rec->rc_wpid = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = proc_stop(pid, rec->rc_wstart, RECORD_RETIRE_MS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == -1)
+		log_warn("dom%u: worker %ld of the previous daemon: cannot "
+		    "stop it", rec->rc_domid, (long)pid);
+	else
+		log_info("dom%u: worker %ld of the previous daemon %s in "
+		    "%lld ms", rec->rc_domid, (long)pid, rc == 0 ? "quit" :
+		    "killed (it did not quit)",
+		    (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+/*
  * Start-up: serve every recorded guest again.  A record is read once:
  * the worker forked for it writes it anew, and one that is no longer
  * right goes, leaving its guest to the adoption from xenstore.
@@ -284,8 +348,11 @@ record_resume(struct pcibackd *env)
 		if (rc != 0)
 			log_warnx("%s/%s: not a restart record of ours; "
 			    "removed", env->pb_recdir, de->d_name);
-		else
+		else {
 			(void)frontend_resume(env, rec);
+			/* Stale or not, the worker it names goes. */
+			record_retire(rec);
+		}
 	}
 	closedir(d);
 	free(rec);

@@ -268,6 +268,9 @@ reload_limits(struct pcibackd *env, struct reload_report *pr,
 	if (old->c_reset_timeout != new->c_reset_timeout)
 		reload_report(pr, "info", "reset-timeout %u (for the resets "
 		    "started from now)", new->c_reset_timeout);
+	if (old->c_restart_grace != new->c_restart_grace)
+		reload_report(pr, "info", "restart-grace %u",
+		    new->c_restart_grace);
 	if (old->c_lograte == new->c_lograte &&
 	    old->c_logburst == new->c_logburst)
 		return;

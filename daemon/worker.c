@@ -30,6 +30,13 @@
  * failed.  Counters come back in a shared page, log lines and the drops'
  * answers over the socketpair; the parent takes all of it as untrusted
  * input.  No message is exchanged on the op path.
+ *
+ * A worker outlives the daemon: when its socket closes without a word
+ * (the daemon exited, crashed or was killed), it goes on serving its
+ * guest for "restart-grace" seconds, so that a restart costs the guest
+ * nothing.  The next daemon names it from the restart record, stops it
+ * with SIGTERM, which it takes between two ops, and forks its own
+ * (record_retire).
  */
 
 #include <sys/mman.h>
@@ -53,6 +60,7 @@
 #include <xengnttab.h>
 
 #include "pcibackd.h"
+#include "proc.h"
 #include "provider.h"
 #include "sandbox.h"
 
@@ -92,9 +100,11 @@ struct worker_dev {
 	struct audit_table	wd_denied;	/* the worker writes it */
 };
 
-/* Shared with one worker; past wp_nconnected, the worker writes. */
+/* Shared with one worker; past wp_named, the worker writes. */
 struct worker_page {
 	volatile uint32_t	wp_nconnected;	/* the parent's */
+	volatile uint32_t	wp_named;	/* the parent's: its record
+						   names the worker */
 	uint64_t		wp_ops;
 	struct pciop_stats	wp_guest;
 	struct metric_hist	wp_oplat;
@@ -108,6 +118,9 @@ static void	worker_absorb(struct frontend *);
 
 /* Who the workers become; decided once, at start-up. */
 static struct sandbox_id	worker_id;
+
+/* In a worker: SIGTERM came, from the daemon that takes over. */
+static volatile sig_atomic_t	worker_retired;
 
 static __attribute__((noreturn)) void
 worker_exit(int code)
@@ -124,6 +137,16 @@ worker_ms(const struct timespec *from, const struct timespec *to)
 {
 	return (long long)(to->tv_sec - from->tv_sec) * 1000 +
 	    (to->tv_nsec - from->tv_nsec) / 1000000;
+}
+
+/*
+ * Whether workers serve on when the daemon is gone: only where a next
+ * daemon can name them safely to stop them (compat/proc.h).
+ */
+static int
+worker_outlives(const struct pcibackd *env)
+{
+	return proc_named && env->pb_conf->c_restart_grace > 0;
 }
 
 /* ---- in the worker --------------------------------------------------- */
@@ -213,7 +236,7 @@ worker_forget(struct frontend *fe, const struct bdf *host)
 	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
 }
 
-/* A message from the parent: 0 served, -1 quit. */
+/* A message from the parent: 0 served, -1 quit, 1 the parent is gone. */
 static int
 worker_command(struct frontend *fe, int sock)
 {
@@ -225,6 +248,8 @@ worker_command(struct frontend *fe, int sock)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return 0;
+	if (n == 0 || (n == -1 && errno == ECONNRESET))
+		return 1;
 	if (n != (ssize_t)sizeof(wc) || wc.wc_type != WORKER_CMD_DROP)
 		return -1;
 	worker_forget(fe, &wc.wc_host);
@@ -236,24 +261,87 @@ worker_command(struct frontend *fe, int sock)
 }
 
 static void
+worker_sigterm(int sig)
+{
+	(void)sig;
+	worker_retired = 1;
+}
+
+/*
+ * The wait's timeout in ms: the op timer's, or what is left of the
+ * grace once the parent is gone (orphaned: its end); -1 for none.
+ */
+static int
+worker_timeout(struct frontend *fe, int orphaned, const struct timespec *end)
+{
+	struct timespec	now;
+	long long	left;
+	int		ms = opserve_timeout(fe);
+
+	if (!orphaned)
+		return ms;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = worker_ms(&now, end);
+	if (left < 0)
+		left = 0;
+	return ms != -1 && ms < left ? ms : (int)left;
+}
+
+/*
+ * SIGTERM is blocked but in the wait, so it ends the worker between two
+ * ops, never in one.
+ */
+static void
 worker_loop(struct frontend *fe, int sock)
 {
 	struct pollfd	pfd[2];
+	struct timespec	end, now, ts, *tsp;
+	sigset_t	wait_mask;
+	int		orphaned = 0, ms;
 
+	sigemptyset(&wait_mask);
 	opserve_start(fe);
 	for (;;) {
+		if (worker_retired)
+			worker_exit(0);
 		pfd[0].fd = xenevtchn_fd(fe->fe_xce);
 		pfd[0].events = POLLIN;
-		pfd[1].fd = sock;
+		pfd[1].fd = orphaned ? -1 : sock;
 		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, opserve_timeout(fe)) == -1) {
+		tsp = NULL;
+		if ((ms = worker_timeout(fe, orphaned, &end)) != -1) {
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (long)(ms % 1000) * 1000000;
+			tsp = &ts;
+		}
+		if (ppoll(pfd, 2, tsp, &wait_mask) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("%s: worker: poll", fe->fe_name);
 		}
-		/* A drop; or quit, or the parent is gone: between two ops. */
-		if (pfd[1].revents != 0 && worker_command(fe, sock) != 0)
-			worker_exit(0);
+		/* A drop; or quit: between two ops. */
+		if (pfd[1].revents != 0) {
+			switch (worker_command(fe, sock)) {
+			case -1:
+				worker_exit(0);
+			case 1:
+				/* No daemon: serve until the next one comes. */
+				if (fe->fe_env->pb_conf->c_restart_grace == 0 ||
+				    fe->fe_wpage == NULL ||
+				    !fe->fe_wpage->wp_named)
+					worker_exit(0);
+				orphaned = 1;
+				clock_gettime(CLOCK_MONOTONIC, &end);
+				end.tv_sec +=
+				    fe->fe_env->pb_conf->c_restart_grace;
+				break;
+			}
+		}
+		if (orphaned) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (worker_ms(&now, &end) <= 0)
+				worker_exit(0);
+		}
 		opserve_timer(fe);
 		if (pfd[0].revents & POLLIN)
 			opserve_event(fe);
@@ -294,21 +382,31 @@ static __attribute__((noreturn)) void
 worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
     pid_t parent, const struct timespec *forked)
 {
-	struct timespec	born, ready;
-	const int	sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
-	int		keep[4], nkeep = 0, shimfd;
-	size_t		i;
-	sigset_t	none;
+	struct timespec	 born, ready;
+	struct sigaction sa;
+	const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
+	int		 keep[4], nkeep = 0, shimfd;
+	size_t		 i;
+	sigset_t	 term;
+	pid_t		 lineage = 0;	/* whose death ends us; 0: none */
 	const char	*what = "";
 
 	clock_gettime(CLOCK_MONOTONIC, &born);
-	if (sandbox_diewith(parent) != 0)
+	/* Outliving the parent, or dying with it (restart-grace 0). */
+	if (!worker_outlives(fe->fe_env))
+		lineage = parent;
+	if (lineage != 0 ? sandbox_diewith(parent) != 0 : getppid() != parent)
 		worker_exit(1);
 	/* The parent's handlers write to its event loop: not ours. */
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_sigterm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: it ends the wait */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_SETMASK, &term, NULL);
 	log_sendto(sock);
 	fe->fe_wsock = sock;	/* in the worker: its end, for worker_publish */
 	/* gntdev maps are not inherited: map the page ourselves. */
@@ -331,7 +429,7 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 		worker_exit(1);
 	}
 	/* ioctl: the event channel and the shim, nothing else. */
-	if (sandbox_enter(&worker_id, parent, keep + 1, nkeep - 1,
+	if (sandbox_enter(&worker_id, lineage, keep + 1, nkeep - 1,
 	    &what) != 0) {
 		log_warn("%s: worker: %s", fe->fe_name, what);
 		worker_exit(1);
@@ -356,6 +454,19 @@ worker_logline(struct frontend *fe, struct log_msg *m, size_t len)
 	log_relay(&fe->fe_wlr, who, m, len);
 }
 
+/*
+ * The record written anew.  Only a worker it names may outlive us: the
+ * next daemon could not stop another, whose handle holds the port.
+ */
+static void
+worker_record(struct frontend *fe)
+{
+	int	named = record_write(fe) == 0;
+
+	if (fe->fe_wpage != NULL)
+		fe->fe_wpage->wp_named = named;
+}
+
 static void
 worker_record_due(evutil_socket_t fd, short events, void *arg)
 {
@@ -364,7 +475,7 @@ worker_record_due(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	worker_absorb(fe);
-	record_write(fe);
+	worker_record(fe);
 }
 
 /*
@@ -589,6 +700,9 @@ worker_start(struct frontend *fe)
 	close(sv[1]);
 	xengnttab_close((xengnttab_handle *)xgt);
 	fe->fe_wpid = pid;
+	/* For the record: how the next daemon knows it is this one. */
+	if (!worker_outlives(env) || proc_start(pid, &fe->fe_wstart) != 0)
+		fe->fe_wstart = 0;
 	fe->fe_wsock = sv[0];
 	fe->fe_wev = event_new(env->pb_base, sv[0], EV_READ | EV_PERSIST,
 	    worker_dispatch, fe);
@@ -597,7 +711,7 @@ worker_start(struct frontend *fe)
 		    fe->fe_name, (long)pid);
 	log_debug("%s: worker %ld serves its ops", fe->fe_name, (long)pid);
 	/* What it serves, for a restarted daemon to serve at once. */
-	record_write(fe);
+	worker_record(fe);
 	return 0;
 }
 
@@ -643,6 +757,26 @@ worker_quit_all(struct pcibackd *env)
 		if (fe->fe_wpid != 0)
 			(void)send(fe->fe_wsock, "q", 1, MSG_DONTWAIT |
 			    MSG_NOSIGNAL);
+}
+
+/*
+ * Daemon exit: its socket closes unread and the worker, orphaned, goes
+ * on serving for restart-grace seconds (worker_loop).  Nothing of the
+ * guest's connection is undone.  -1 if it quits with us instead.
+ */
+int
+worker_leave(struct frontend *fe)
+{
+	if (fe->fe_wpid == 0 || !worker_outlives(fe->fe_env))
+		return -1;
+	worker_absorb(fe);
+	worker_record(fe);	/* its last Command values, if not yet */
+	if (fe->fe_wpage == NULL || !fe->fe_wpage->wp_named)
+		return -1;
+	worker_close(fe);
+	fe->fe_wpid = 0;
+	fe->fe_wleft = 1;
+	return 0;
 }
 
 void
@@ -726,7 +860,7 @@ worker_drop(struct frontend *fe, const struct bdf *host)
 		memset(&fe->fe_wpage->wp_dev[slot].wd_host, 0xff,
 		    sizeof(fe->fe_wpage->wp_dev[slot].wd_host));
 	/* The record lists what the worker serves now. */
-	record_write(fe);
+	worker_record(fe);
 	return 0;
 }
 

@@ -28,6 +28,7 @@ t_notok=0
 T=
 DAEMON_PID=
 t_pids=
+t_groups=
 
 # ---- reporting --------------------------------------------------------
 
@@ -157,6 +158,9 @@ t_cleanup() {
 	for p in $t_pids; do
 		stop_pid "$p" KILL
 	done
+	for g in $t_groups; do
+		kill -KILL "-$g" 2>/dev/null
+	done
 	if [ -n "$T" ]; then
 		"$t_top/tests/xensim/xenstored-run.sh" stop "$T/x" 2>/dev/null
 		if [ "${PCIBACKD_KEEP:-0}" = 1 ]; then
@@ -247,10 +251,12 @@ daemon_start() {
 	# shellcheck disable=SC2086
 	LD_PRELOAD=$DAEMON_PRELOAD \
 	    ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1} \
-	    ${DAEMON_WRAP:-} "$PCIBACKD" -d -v -f "$T/pcibackd.conf" \
+	    setsid ${DAEMON_WRAP:-} "$PCIBACKD" -d -v -f "$T/pcibackd.conf" \
 	    >>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	t_pids="$t_pids $DAEMON_PID"
+	# Its own process group, which workers it leaves serving keep.
+	t_groups="$t_groups $DAEMON_PID"
 	wait_until 10 daemon_started_more "${n:-0}" ||
 	    t_fatal "pcibackd did not start (see $T/daemon.log)"
 }
@@ -259,10 +265,21 @@ daemon_started_more() {
 	[ "$(grep -c 'started in [0-9]* ms, holding' "$T/daemon.log")" -gt "$1" ]
 }
 
-# daemon_stop [SIGNAL]: default TERM.
+# daemon_stop [SIGNAL]: default TERM.  KILLALL: SIGKILL to the daemon
+# and to every worker it started (a machine's crash, not the daemon's).
 daemon_stop() {
-	stop_pid "$DAEMON_PID" "${1:-TERM}"
+	if [ "${1:-}" = KILLALL ]; then
+		kill -KILL "-$DAEMON_PID" 2>/dev/null
+		stop_pid "$DAEMON_PID" KILL
+	else
+		stop_pid "$DAEMON_PID" "${1:-TERM}"
+	fi
 	DAEMON_PID=
+}
+
+# The pids of the workers a daemon left serving (in its restart records).
+orphan_pids() {
+	sed -n 's/^worker \([0-9]*\) .*/\1/p' "$T"/restart/*.* 2>/dev/null
 }
 
 daemon_alive() {

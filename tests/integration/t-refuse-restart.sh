@@ -59,8 +59,9 @@ check "the guest writes the Command register again" \
     wait_event g written-again 1 20
 check "INTx disable still set after that write" cmd_has $M 0x400
 # Without its record the guest is adopted from xenstore, maybe after
-# the host is listed: the hold is made once either way.
-daemon_stop KILL
+# the host is listed: the hold is made once either way.  Without a
+# record no worker may be left serving (its handle holds the port).
+daemon_stop KILLALL
 rm -f "$T/restart/5.0"
 daemon_start
 check "restart 2, no record: the guest adopted from xenstore" \

@@ -8,7 +8,9 @@
 # frontend, a device not held, two devices at one guest address) are
 # undone and the guest adopted from xenstore.  A record directory that
 # is not the daemon's alone, and a record that cannot be written, are
-# said; guests are served without them.
+# said; guests are served without them.  Each restart here kills the
+# workers too (KILLALL): a record edited by hand no longer names the
+# worker left serving, whose handle holds the guest's port.
 . "$(dirname "$0")/lib.sh"
 
 t_setup
@@ -27,7 +29,7 @@ guest_start h 6 --paused --run-ms 60000
 wait_domain 6
 xl attach 6 0000:00:04.0 --starting
 check "booting guest: backend Initialised" wait_until 5 be_state_is 6 3
-daemon_stop KILL
+daemon_stop KILLALL
 cp "$R/5.0" "$T/good"
 
 # forge DOMID DEVID: the good record renumbered, on stdout.
@@ -66,8 +68,13 @@ ln -s "$T/good" "$R/9.19"
 { forge 9 22; echo "dev 0000:00:03.0 0000:00:07.00 command 0x10000"; } | put 9.22
 { forge 9 23; echo "dev 0000:00:03.0 0000:00:07.00 command"; } | put 9.23
 { forge 9 24; echo "dev 0000:00:03.0 0000:00:07.00 colour 0x6"; } | put 9.24
+{ forge 9 25 | grep -v '^worker '; echo "worker 12345"; } | put 9.25
+{ forge 9 26 | grep -v '^worker '; echo "worker 1 100"; } | put 9.26
+{ forge 9 27 | grep -v '^worker '; echo "worker 12345 0"; } | put 9.27
+{ forge 9 28 | grep -v '^worker '; echo "worker x 100"; } | put 9.28
+{ forge 9 29 | grep -v '^worker '; echo "worker 12345 -1"; } | put 9.29
 # Someone else's: only root can make one.
-forged="0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 16 17 18 19 22 23 24"
+forged="0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 16 17 18 19 22 23 24 25 26 27 28 29"
 forge 9 20 | put 9.20
 if chown 65534 "$R/9.20" 2>/dev/null; then
 	forged="$forged 20"
@@ -109,13 +116,13 @@ adoptions() {
 	test "$(grep -c "dom5: adopted a connected guest" "$T/daemon.log")" -eq "$1"
 }
 n0=$(grep -c "dom5: adopted a connected guest" "$T/daemon.log")
-daemon_stop KILL
+daemon_stop KILLALL
 { cat "$T/good"; echo "dev 0000:00:1f.0 0000:00:02.00"; } | put 5.0
 daemon_start
 check "a device not held: not served from the record" log_has \
     'dom5: its restart record does not apply \(a device is no longer the guest.s\)'
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 1))
-daemon_stop KILL
+daemon_stop KILLALL
 sed 's/^\(dev [^ ]*\) .*/\1 0000:00:00.00/' "$T/good" | put 5.0
 daemon_start
 check "two devices at one guest address: not served from the record" \
@@ -124,7 +131,7 @@ check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 2))
 check "... 0000:00:03.0 still dom5's" dump_has 0000:00:03.0 'owned by dom5'
 check "... 0000:00:05.0 still dom5's" dump_has 0000:00:05.0 'owned by dom5'
 
-daemon_stop KILL
+daemon_stop KILLALL
 sed 's/^port .*/port 99/' "$T/good" | put 5.0
 daemon_start
 check "a record naming another port: not served from it" \
@@ -133,7 +140,7 @@ check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 3))
 n0=$((n0 + 1))
 # A record giving a device another guest address than xenstore's vdev-N:
 # served, then undone once xenstore is read; adopted at vdev-N's.
-daemon_stop KILL
+daemon_stop KILLALL
 sed 's/^\(dev 0000:00:03.0\) .*/\1 0000:00:07.00/' "$T/good" | put 5.0
 daemon_start
 check "a record's guest address not xenstore's: undone after the scan" \
@@ -145,7 +152,7 @@ n0=$((n0 + 2))
 # The toolstack's frontend node changed while no daemon ran (another
 # guest's): served from the record, undone once xenstore is read, then
 # refused as the adoption refuses it.
-daemon_stop KILL
+daemon_stop KILLALL
 xenstore-write "$(be 6)/frontend" /local/domain/5/device/pci/0
 daemon_start
 check "dom6's frontend node changed: its record undone" wait_until 5 \
@@ -157,14 +164,14 @@ n0=$((n0 + 1))
 
 # A record that cannot be written (its temporary name is a directory,
 # then its name a full one): said with the guest and path, guest served.
-daemon_stop KILL
+daemon_stop KILLALL
 rm -f "$R/5.0"
 mkdir "$R/5.0.new"
 daemon_start
 check "a record that cannot be created: said" wait_until 5 \
     log_has "dom5: $R/5\\.0\\.new: Is a directory"
 check "... the guest still adopted" wait_until 5 adoptions $((n0 + 3))
-daemon_stop KILL
+daemon_stop KILLALL
 rmdir "$R/5.0.new"
 mkdir -p "$R/5.0/x"
 daemon_start
@@ -172,7 +179,7 @@ check "a record that cannot be renamed into place: said" wait_until 5 \
     log_has "dom5: $R/5\\.0: (Is a directory|Directory not empty)"
 check "... its temporary file removed" test ! -e "$R/5.0.new"
 check "... the guest still adopted" wait_until 5 adoptions $((n0 + 4))
-daemon_stop KILL
+daemon_stop KILLALL
 rm -rf "$R/5.0" "$R/9.21"
 
 # The directory others may read: no records at all, said at start.
@@ -182,7 +189,7 @@ check "a record directory others may read: said, not used" log_has \
     "$R: not a directory of ours only: no restart records"
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 5))
 check "... no record written" test ! -e "$R/5.0"
-daemon_stop KILL
+daemon_stop KILLALL
 rm -rf "$R"
 touch "$R"
 # The guest addresses in xenstore, which the adoption keeps, changed
@@ -195,7 +202,7 @@ check "a file where the directory goes: said" wait_until 5 sh -c \
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 6))
 check "a vdev-N that is no address: the device placed afresh, written back" \
     xs_is "$(be 5)/vdev-0" 0000:00:00.00
-daemon_stop KILL
+daemon_stop KILLALL
 xenstore-write "$(be 5)/vdev-1" 0000:00:00.00
 daemon_start
 check "a vdev-N another device has: adopted" wait_until 5 adoptions $((n0 + 7))

@@ -84,7 +84,8 @@ check "... none from xenstore" \
     metric_has '^pcibackd_guests_adopted_total\{source=xenstore\} 0 counter$'
 check "... the device owned by dom5" \
     metric_has '^pcibackd_devices\{state=owned\} 1 gauge$'
-daemon_stop KILL
+# Without a record no worker may be left serving (it holds the port).
+daemon_stop KILLALL
 rm -f "$T/restart/5.0"
 daemon_start
 check "restart 2: adopted from xenstore" wait_until 5 sh -c \

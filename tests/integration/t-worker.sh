@@ -88,9 +88,11 @@ check "... exits, reported with its status" \
 check "... replaced, the guest served" witness_served
 w3=$(workers)
 kill -KILL "$DAEMON_PID"
-check "SIGKILL of the parent: its worker dies with it" wait_until 5 gone "$w3"
+check "SIGKILL of the parent: its worker serves on (restart-grace)" \
+    running "$w3"
 daemon_start
-check "... the restarted daemon adopts the guest" \
+check "... the restarted daemon stops it" wait_until 5 gone "$w3"
+check "... and adopts the guest" \
     wait_until 5 log_has 'dom5: adopted a connected guest'
 check "... and its worker serves it" witness_served
 w4=$(workers)

@@ -357,12 +357,18 @@ xensim_fifo_close(const char *dir, const char *path, int fd)
 {
 	int	lk;
 
-	if ((lk = xensim_lock(dir)) != -1) {
-		xensim_port_walk(dir, -1, xensim_close_owned, path);
-		xensim_unlock(lk);
-	}
+	/*
+	 * Like the last close of /dev/xen/evtchn: a handle shared across
+	 * fork (a daemon's and its worker's) lives while any process has it.
+	 */
 	close(fd);
-	unlink(path);
+	if ((lk = xensim_lock(dir)) == -1)
+		return;
+	if (!xensim_owner_alive(path)) {
+		xensim_port_walk(dir, -1, xensim_close_owned, path);
+		unlink(path);
+	}
+	xensim_unlock(lk);
 }
 
 int
