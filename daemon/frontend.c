@@ -121,14 +121,72 @@ frontend_wrote(struct frontend *fe, const char *path)
 	nodecache_forget(&fe->fe_nodes, path);
 }
 
-/* A watch said path changed (or was set): every instance forgets it. */
+static struct frontend_bucket *
+frontend_bucket(struct pcibackd *env, unsigned int domid)
+{
+	return &env->pb_febucket[domid % FRONTEND_BUCKETS];
+}
+
+static void
+frontend_link(struct pcibackd *env, struct frontend *fe)
+{
+	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
+	LIST_INSERT_HEAD(frontend_bucket(env, fe->fe_domid), fe, fe_bucket);
+}
+
+static void
+frontend_unlink(struct pcibackd *env, struct frontend *fe)
+{
+	TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+	LIST_REMOVE(fe, fe_bucket);
+}
+
+/*
+ * The domain whose instances may keep path or a node below or above it:
+ * an instance keeps nodes under <root>/<domid>/<devid> and
+ * /local/domain/<domid>/device/pci/<devid>/state only.  -1: any (the
+ * root or above, or a name that is not a domid).
+ */
+static int
+frontend_path_domid(struct pcibackd *env, const char *path)
+{
+	const char	*p, *end;
+	size_t		 len = strlen(path);
+	unsigned int	 domid;
+
+	/* The root or above it: every instance's directory is below. */
+	if (strncmp(env->pb_root, path, len) == 0 &&
+	    (env->pb_root[len] == '\0' || env->pb_root[len] == '/'))
+		return -1;
+	len = strlen(env->pb_root);
+	if (strncmp(path, env->pb_root, len) == 0 && path[len] == '/')
+		p = path + len + 1;
+	else if (strncmp(path, "/local/domain/", 14) == 0)
+		p = path + 14;
+	else
+		return -1;
+	end = strchrnul(p, '/');
+	if (frontend_parse_id(p, (size_t)(end - p), FRONTEND_DOMID_LIMIT,
+	    &domid) != 0)
+		return -1;
+	return (int)domid;
+}
+
+/* A watch said path changed (or was set): the instances forget it. */
 void
 frontend_changed(struct pcibackd *env, const char *path)
 {
 	struct frontend	*fe;
+	int		 domid;
 
-	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
-		nodecache_forget(&fe->fe_nodes, path);
+	if ((domid = frontend_path_domid(env, path)) == -1) {
+		TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+			nodecache_forget(&fe->fe_nodes, path);
+		return;
+	}
+	LIST_FOREACH(fe, frontend_bucket(env, (unsigned int)domid), fe_bucket)
+		if (fe->fe_domid == (unsigned int)domid)
+			nodecache_forget(&fe->fe_nodes, path);
 }
 
 static int
@@ -720,7 +778,7 @@ frontend_teardown(struct frontend *fe)
 	opserve_disconnect(fe);
 	frontend_release_all(fe);
 	(void)watch_frontend(env, fe, 0);
-	TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+	frontend_unlink(env, fe);
 	frontend_free(fe);
 }
 
@@ -952,7 +1010,7 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	free(id);
 	if (fe->fe_refused[0] == '\0')
 		frontend_identity(fe);
-	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
+	frontend_link(env, fe);
 	frontend_watch_guest(fe);
 	log_debug("%s: new instance %s%s", fe->fe_name, fe->fe_bepath,
 	    restarted ? " (adopting)" : "");
@@ -964,7 +1022,7 @@ frontend_find(struct pcibackd *env, unsigned int domid, unsigned int devid)
 {
 	struct frontend	*fe;
 
-	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
+	LIST_FOREACH(fe, frontend_bucket(env, domid), fe_bucket)
 		if (fe->fe_domid == domid && fe->fe_devid == devid)
 			return fe;
 	return NULL;
@@ -995,7 +1053,7 @@ frontend_unresume(struct frontend *fe, const char *why)
 			device_unclaim(hd);
 	}
 	(void)watch_frontend(env, fe, 0);
-	TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+	frontend_unlink(env, fe);
 	frontend_free(fe);
 }
 
@@ -1032,7 +1090,7 @@ frontend_resume(struct pcibackd *env, struct record *rec)
 	if ((fe = frontend_alloc(env, rec->rc_domid, rec->rc_devid, 1)) ==
 	    NULL)
 		return -1;
-	TAILQ_INSERT_TAIL(&env->pb_frontends, fe, fe_entry);
+	frontend_link(env, fe);
 	fe->fe_resumed = 1;
 	snprintf(fe->fe_fepath, sizeof(fe->fe_fepath), "%s", rec->rc_fepath);
 	vm = frontend_read(fe, "/local/domain/%u/vm", fe->fe_domid);
@@ -1292,7 +1350,7 @@ frontend_shutdown(struct pcibackd *env)
 		(void)worker_leave(fe);
 	worker_quit_all(env);
 	while ((fe = TAILQ_FIRST(&env->pb_frontends)) != NULL) {
-		TAILQ_REMOVE(&env->pb_frontends, fe, fe_entry);
+		frontend_unlink(env, fe);
 		opserve_disconnect(fe);
 		frontend_free(fe);
 	}

@@ -249,10 +249,14 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if ((env.pb_base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
+	/* Signals first: SIGTERM is not to wait behind a connect storm. */
+	if (event_base_priority_init(env.pb_base, 2) != 0)
+		fatalx("cannot set up event priorities");
 	for (i = 0; i < 4; i++) {
 		sigev[i] = evsignal_new(env.pb_base, sigs[i], pcibackd_signal,
 		    &env);
-		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) != 0)
+		if (sigev[i] == NULL || event_priority_set(sigev[i], 0) != 0 ||
+		    evsignal_add(sigev[i], NULL) != 0)
 			fatalx("cannot set up signal %d", sigs[i]);
 	}
 

@@ -233,9 +233,17 @@ enum frontend_throttle {
 	FRONTEND_THROTTLE_KINDS
 };
 
+/*
+ * Instances by domid, so that a watch event finds the one it names
+ * without walking all of them (a thousand guests make a connect storm
+ * quadratic otherwise).
+ */
+#define FRONTEND_BUCKETS	256
+
 /* One PV PCI connection: backend/pci/<domid>/<devid>. */
 struct frontend {
 	TAILQ_ENTRY(frontend)	 fe_entry;
+	LIST_ENTRY(frontend)	 fe_bucket;	/* pb_febucket[domid % ...] */
 	struct pcibackd		*fe_env;
 	unsigned int		 fe_domid;
 	unsigned int		 fe_devid;
@@ -311,6 +319,7 @@ struct pcibackd {
 	struct provemul		*pb_emul;	/* emulated device sources */
 	struct provshim		*pb_shim;	/* the kernel shim, if used */
 	TAILQ_HEAD(, frontend)	 pb_frontends;
+	LIST_HEAD(frontend_bucket, frontend) pb_febucket[FRONTEND_BUCKETS];
 	unsigned int		 pb_nconnected;	/* frontends with a page */
 	struct control		*pb_control;	/* the control socket */
 	int			 pb_starting;	/* first scan: adopt */

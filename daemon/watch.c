@@ -38,6 +38,7 @@
 #define WATCH_TOKEN_FRONTEND	"fe:"	/* fe:<domid>:<devid> */
 #define WATCH_MAX_BATCH		256	/* events per wake-up, then yield */
 #define WATCH_MAX_DIRTY		64	/* instances per evaluation round */
+#define WATCH_SLICE_MS		50	/* evaluating, then the loop's turn */
 
 /*
  * What one batch of events asks for.  Decisions read everything afresh
@@ -61,6 +62,29 @@ struct watch_batch {
  */
 static struct watch_batch	watch_pending;
 static int			watch_running;
+static struct timespec		watch_slice_end;
+
+static void	watch_mark(struct pcibackd *, struct watch_batch *,
+		    unsigned int, unsigned int);
+
+/*
+ * A wake-up evaluates for WATCH_SLICE_MS at most: each new guest costs
+ * xenstore round trips and a fork, and a thousand connecting at once
+ * must not keep a signal (SIGTERM) or a guest's worker waiting behind
+ * them.  The rest is evaluated on the loop's next turn.
+ */
+static int
+watch_slice_over(void)
+{
+	struct timespec	now;
+
+	if (!watch_running)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > watch_slice_end.tv_sec ||
+	    (now.tv_sec == watch_slice_end.tv_sec &&
+	    now.tv_nsec >= watch_slice_end.tv_nsec);
+}
 
 static void
 watch_run(struct pcibackd *env, struct watch_batch *wb)
@@ -69,10 +93,21 @@ watch_run(struct pcibackd *env, struct watch_batch *wb)
 
 	if (wb->wb_scan)
 		frontend_scan(env);
-	for (i = 0; i < wb->wb_n; i++)
+	for (i = 0; i < wb->wb_n; i++) {
+		/* Only what fits: a full one would mean a rescan. */
+		if (wb != &watch_pending && watch_pending.wb_n + wb->wb_n -
+		    i <= WATCH_MAX_DIRTY && watch_slice_over())
+			break;
 		frontend_update(env, wb->wb_dirty[i].wd_domid,
 		    wb->wb_dirty[i].wd_devid);
-	if (wb->wb_release)
+	}
+	/* Over the slice: the rest next turn (watch_dispatch re-arms). */
+	for (; i < wb->wb_n; i++)
+		watch_mark(env, &watch_pending, wb->wb_dirty[i].wd_domid,
+		    wb->wb_dirty[i].wd_devid);
+	if (wb->wb_release && watch_slice_over() && wb != &watch_pending)
+		watch_pending.wb_release = 1;
+	else if (wb->wb_release)
 		frontend_release_domains(env);
 	memset(wb, 0, sizeof(*wb));
 }
@@ -200,11 +235,18 @@ watch_dispatch(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	watch_running = 1;
+	clock_gettime(CLOCK_MONOTONIC, &watch_slice_end);
+	watch_slice_end.tv_nsec += WATCH_SLICE_MS * 1000000L;
+	if (watch_slice_end.tv_nsec >= 1000000000L) {
+		watch_slice_end.tv_sec++;
+		watch_slice_end.tv_nsec -= 1000000000L;
+	}
 	memset(&wb, 0, sizeof(wb));
 	watch_drain(env, &wb, WATCH_MAX_BATCH);
 	watch_run(env, &wb);
 	/* What the evaluations absorbed: those instances again. */
-	for (rounds = 0; rounds < 4 && watch_pending_any(); rounds++) {
+	for (rounds = 0; rounds < 4 && watch_pending_any() &&
+	    !watch_slice_over(); rounds++) {
 		wb = watch_pending;
 		memset(&watch_pending, 0, sizeof(watch_pending));
 		watch_run(env, &wb);

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -234,17 +235,29 @@ bench_rss_kib(pid_t pid)
 static pid_t
 bench_xl_spawn(const struct bench *b, const struct bench_guest *bg)
 {
-	char	 domid[16];
-	char	*argv[] = { NULL, NULL, NULL, NULL, NULL, NULL };
-	pid_t	 pid;
-	int	 rc;
+	char		 domid[16], lock[PATH_MAX];
+	char		*argv[] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+			    NULL };
+	const char	*dir = getenv("XENSIM_DIR");
+	pid_t		 pid;
+	int		 rc, n = 0;
 
 	snprintf(domid, sizeof(domid), "%u", bg->bg_gs.gs_domid);
-	argv[0] = (char *)(uintptr_t)b->b_xl;
-	argv[1] = (char *)(uintptr_t)"attach";
-	argv[2] = domid;
-	argv[3] = (char *)(uintptr_t)bg->bg_bdf;
-	argv[4] = (char *)(uintptr_t)"--starting";
+	argv[n++] = (char *)(uintptr_t)b->b_xl;
+	/*
+	 * xl's lock: parallel attaches of new guests all change the
+	 * backend root, and without it most of their commits fail, each
+	 * retry costing xenstored as much as the attach.
+	 */
+	if (dir != NULL) {
+		snprintf(lock, sizeof(lock), "%s/xl.lock", dir);
+		argv[n++] = (char *)(uintptr_t)"-l";
+		argv[n++] = lock;
+	}
+	argv[n++] = (char *)(uintptr_t)"attach";
+	argv[n++] = domid;
+	argv[n++] = (char *)(uintptr_t)bg->bg_bdf;
+	argv[n++] = (char *)(uintptr_t)"--starting";
 	if ((rc = posix_spawn(&pid, b->b_xl, NULL, NULL, argv,
 	    environ)) != 0) {
 		fprintf(stderr, "bench: spawn %s: %s\n", b->b_xl,

@@ -34,7 +34,7 @@
 #include "gsim.h"
 
 #define BENCH_WAIT_MS		30000	/* any one set-up step */
-#define BENCH_MAX_GUESTS	1000	/* guest.c: 1000 FIFOs per process */
+#define BENCH_MAX_GUESTS	1000	/* what the bench is sized for */
 
 /* One simulated guest and the device the toolstack gives it. */
 struct bench_guest {

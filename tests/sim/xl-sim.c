@@ -22,7 +22,7 @@
  * never touches the hypervisor: permissions, resets and xc_assign_device
  * have no counterpart in the simulation.
  *
- *   xl-sim [-w MS] attach DOMID BDF [--starting] [--name NAME]
+ *   xl-sim [-w MS] [-l FILE] attach DOMID BDF [--starting] [--name NAME]
  *          [--permissive] [--num-devs STRING] [--dev STRING]
  *          [--frontend PATH] [--frontend-id STRING]
  *   xl-sim [-w MS] detach DOMID BDF
@@ -31,10 +31,16 @@
  *
  * -w: how long libxl waits for the backend to read "4" (10 s in libxl;
  * tests shorten it where the wait is expected to time out).
+ * -l: attach holding flock(2) on FILE, as xl holds /var/lock/xl while it
+ * builds a domain, so that many attaches at once do not make each
+ * other's transactions fail over and over (make bench).
  * Exit status: 0 done, 1 failed (as libxl would report), 2 usage.
  */
 
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,6 +63,7 @@ struct tsim {
 	char			 ts_be[128];
 	char			 ts_fe[128];
 	long			 ts_wait_ms;
+	const char		*ts_lock;	/* -l */
 	int			 ts_starting;
 	int			 ts_permissive;
 	int			 ts_fe_side;	/* wait-state on the frontend */
@@ -75,7 +82,7 @@ static void __attribute__((noreturn))
 tsim_usage(void)
 {
 	fprintf(stderr,
-	    "usage: xl-sim [-w MS] attach DOMID BDF [--starting] "
+	    "usage: xl-sim [-w MS] [-l FILE] attach DOMID BDF [--starting] "
 	    "[--name NAME]\n"
 	    "              [--permissive] [--num-devs STRING] "
 	    "[--dev STRING]\n"
@@ -290,7 +297,7 @@ tsim_commit(struct tsim *ts, xs_transaction_t t)
 }
 
 static int
-tsim_attach(struct tsim *ts, const struct tsim_bdf *b)
+tsim_attach_locked(struct tsim *ts, const struct tsim_bdf *b)
 {
 	xs_transaction_t	 t;
 	char			*num_devs;
@@ -328,6 +335,36 @@ tsim_attach(struct tsim *ts, const struct tsim_bdf *b)
 	}
 	free(num_devs);
 	return -1;
+}
+
+/* -l: xl's lock, or -1 without one. */
+static int
+tsim_lock(const struct tsim *ts)
+{
+	int	fd;
+
+	if (ts->ts_lock == NULL)
+		return -1;
+	if ((fd = open(ts->ts_lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) ==
+	    -1) {
+		tsim_log("%s: %s", ts->ts_lock, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) == -1 && errno == EINTR)
+		continue;
+	return fd;
+}
+
+static int
+tsim_attach(struct tsim *ts, const struct tsim_bdf *b)
+{
+	int	lk, rc;
+
+	lk = tsim_lock(ts);
+	rc = tsim_attach_locked(ts, b);
+	if (lk != -1)
+		close(lk);
+	return rc;
 }
 
 /* Slot j becomes j-1 (libxl re-compacts the indices, §2.6). */
@@ -613,8 +650,11 @@ main(int argc, char **argv)
 
 	memset(&ts, 0, sizeof(ts));
 	ts.ts_wait_ms = TSIM_WAIT_MS;
-	while ((ch = getopt(argc, argv, "+w:")) != -1) {
+	while ((ch = getopt(argc, argv, "+l:w:")) != -1) {
 		switch (ch) {
+		case 'l':
+			ts.ts_lock = optarg;
+			break;
 		case 'w':
 			ts.ts_wait_ms = tsim_num(optarg, 3600000);
 			break;

@@ -181,6 +181,82 @@ xensim_port_write(const char *dir, unsigned int dom, unsigned int port,
 	return xensim_put_file(path, buf);
 }
 
+/*
+ * phint-D holds a port of domain D below which every port has a file
+ * (every unlink of one goes through xensim_port_close, which lowers it),
+ * so finding the lowest free port does not test each port in use.
+ */
+static unsigned int
+xensim_hint_get(const char *dir, unsigned int dom)
+{
+	char		path[PATH_MAX], buf[32];
+	unsigned long	v;
+
+	if (xensim_path(path, sizeof path, dir, "phint-%u", dom) == -1 ||
+	    xensim_get_file(path, buf, sizeof buf) == -1)
+		return 1;
+	v = strtoul(buf, NULL, 10);
+	return v >= 1 && v < XENSIM_NR_PORTS ? (unsigned int)v : 1;
+}
+
+static void
+xensim_hint_set(const char *dir, unsigned int dom, unsigned int port)
+{
+	char	path[PATH_MAX], buf[32];
+
+	if (xensim_path(path, sizeof path, dir, "phint-%u", dom) == -1)
+		return;
+	snprintf(buf, sizeof buf, "%u\n", port);
+	(void)xensim_put_file(path, buf);
+}
+
+/*
+ * own-NAME lists the endpoints bound through the handle whose FIFO is
+ * NAME, so that closing or reaping the handle touches its own endpoints
+ * only instead of reading every port file.
+ */
+static int
+xensim_index_path(char *buf, size_t len, const char *owner)
+{
+	const char	*base = strrchr(owner, '/');
+	int		 n;
+
+	if (base == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(buf, len, "%.*s/own-%s", (int)(base - owner), owner,
+	    base + 1);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+xensim_index_add(const char *owner, unsigned int dom, unsigned int port)
+{
+	char	path[PATH_MAX], line[32];
+	int	fd, n;
+
+	if (strcmp(owner, XENSIM_NO_OWNER) == 0)
+		return 0;
+	if (xensim_index_path(path, sizeof path, owner) == -1)
+		return -1;
+	fd = open(path, O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	n = snprintf(line, sizeof line, "%u %u\n", dom, port);
+	if (write(fd, line, (size_t)n) != n) {
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Lowest free port of the domain, as Xen hands them out. */
 static int
 xensim_port_alloc(const char *dir, unsigned int dom,
@@ -189,7 +265,8 @@ xensim_port_alloc(const char *dir, unsigned int dom,
 	char		path[PATH_MAX];
 	unsigned int	port;
 
-	for (port = 1; port < XENSIM_NR_PORTS; port++) {
+	for (port = xensim_hint_get(dir, dom); port < XENSIM_NR_PORTS;
+	    port++) {
 		if (xensim_path(path, sizeof path, dir, "port-%u-%u", dom,
 		    port) == -1)
 			return -1;
@@ -197,6 +274,11 @@ xensim_port_alloc(const char *dir, unsigned int dom,
 			continue;
 		if (xensim_port_write(dir, dom, port, xp) == -1)
 			return -1;
+		if (xensim_index_add(xp->xp_owner, dom, port) == -1) {
+			unlink(path);
+			return -1;
+		}
+		xensim_hint_set(dir, dom, port + 1);
 		return (int)port;
 	}
 	errno = ENOSPC;
@@ -224,7 +306,11 @@ xensim_port_close(const char *dir, unsigned int dom, unsigned int port)
 	}
 	if (xensim_path(path, sizeof path, dir, "port-%u-%u", dom, port) == -1)
 		return -1;
-	return unlink(path);
+	if (unlink(path) == -1)
+		return -1;
+	if (port < xensim_hint_get(dir, dom))
+		xensim_hint_set(dir, dom, port);
+	return 0;
 }
 
 static int
@@ -275,20 +361,89 @@ xensim_port_walk(const char *dir, int dom,
 	return rc;
 }
 
+/*
+ * Close the endpoints the handle with FIFO owner bound, from its index,
+ * those it still owns (one it unbound may be another handle's now), and
+ * remove the index.
+ */
+static void
+xensim_owner_close(const char *dir, const char *owner)
+{
+	struct xensim_port	 xp;
+	char			 path[PATH_MAX], buf[4096], *p, *nl;
+	size_t			 have = 0;
+	ssize_t			 n;
+	unsigned int		 dom, port;
+	int			 fd;
+
+	if (xensim_index_path(path, sizeof path, owner) == -1 ||
+	    (fd = open(path, O_RDONLY|O_CLOEXEC)) == -1)
+		return;
+	while ((n = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = '\0';
+		for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+			if (sscanf(p, "%u %u", &dom, &port) == 2 &&
+			    xensim_port_read(dir, dom, port, &xp) == 0 &&
+			    strcmp(xp.xp_owner, owner) == 0)
+				(void)xensim_port_close(dir, dom, port);
+		}
+		have = strlen(p);
+		memmove(buf, p, have);
+	}
+	close(fd);
+	unlink(path);
+}
+
+/*
+ * If nobody holds the handle any more, all its endpoints close at once,
+ * as Xen closes them when the last reference to the handle goes.
+ * 1 if it was dead.
+ */
+static int
+xensim_reap_owner(const char *dir, const char *owner)
+{
+	if (xensim_owner_alive(owner))
+		return 0;
+	xensim_owner_close(dir, owner);
+	unlink(owner);
+	return 1;
+}
+
+/*
+ * Before endpoint (dom, port) is looked at: the endpoints of its handle
+ * and of its peer's handle are closed if those handles are dead.  This
+ * is all a bind, notify or look-up can see of dead handles, so checking
+ * these two is enough, and costs the same however many ports exist.
+ */
+static void
+xensim_reap_port(const char *dir, unsigned int dom, unsigned int port)
+{
+	struct xensim_port	xp, peer;
+
+	if (xensim_port_read(dir, dom, port, &xp) == -1 ||
+	    xensim_reap_owner(dir, xp.xp_owner))
+		return;
+	if (xp.xp_state == XENSIM_INTERDOMAIN &&
+	    xensim_port_read(dir, xp.xp_rdom, xp.xp_rport, &peer) == 0)
+		(void)xensim_reap_owner(dir, peer.xp_owner);
+}
+
 static int
 xensim_reap_one(const char *dir, unsigned int dom, unsigned int port,
     struct xensim_port *xp, const void *arg)
 {
+	(void)dom;
+	(void)port;
 	(void)arg;
-	if (xensim_owner_alive(xp->xp_owner))
-		return 0;
-	if (xensim_port_close(dir, dom, port) == -1)
-		return -1;
-	unlink(xp->xp_owner);
+	(void)xensim_reap_owner(dir, xp->xp_owner);
 	return 0;
 }
 
-/* Close the endpoints of handles nobody holds any more. */
+/*
+ * Close the endpoints of every handle nobody holds any more: reads every
+ * port file, so only when a domain has run out of ports.
+ */
 static int
 xensim_reap(const char *dir)
 {
@@ -307,7 +462,7 @@ xensim_deliver(const char *dir, const char *owner, unsigned int port)
 	fd = open(owner, O_WRONLY|O_NONBLOCK|O_CLOEXEC);
 	if (fd == -1) {
 		if (errno == ENXIO || errno == ENOENT)
-			xensim_reap(dir);
+			(void)xensim_reap_owner(dir, owner);
 		return;
 	}
 	if (write(fd, &val, sizeof val) != (ssize_t)sizeof val) {
@@ -319,12 +474,19 @@ xensim_deliver(const char *dir, const char *owner, unsigned int port)
 int
 xensim_fifo_open(const char *dir, char *path, size_t len, int cloexec)
 {
-	unsigned int	i;
-	int		fd;
+	static unsigned int	next;	/* names not tried yet, this process */
+	static pid_t		pid;
+	unsigned int		i;
+	int			fd;
 
+	/* A fork starts its own names: they carry its pid. */
+	if (pid != getpid()) {
+		pid = getpid();
+		next = 0;
+	}
 	for (i = 0; i < 1000; i++) {
-		if (xensim_path(path, len, dir, "evt-%ld-%u", (long)getpid(),
-		    i) == -1)
+		if (xensim_path(path, len, dir, "evt-%ld-%u", (long)pid,
+		    next++) == -1)
 			return -1;
 		if (mkfifo(path, 0600) == 0)
 			break;
@@ -342,33 +504,38 @@ xensim_fifo_open(const char *dir, char *path, size_t len, int cloexec)
 	return fd;
 }
 
-static int
-xensim_close_owned(const char *dir, unsigned int dom, unsigned int port,
-    struct xensim_port *xp, const void *arg)
-{
-	if (strcmp(xp->xp_owner, arg) != 0)
-		return 0;
-	return xensim_port_close(dir, dom, port);
-}
-
-/* Close a handle: all its endpoints first, as the kernel driver does. */
+/*
+ * Close a handle.  Like the last close of /dev/xen/evtchn: a handle
+ * shared across fork (a daemon's and the worker it may leave serving)
+ * keeps its endpoints while any process has it.
+ */
 void
 xensim_fifo_close(const char *dir, const char *path, int fd)
 {
 	int	lk;
 
-	/*
-	 * Like the last close of /dev/xen/evtchn: a handle shared across
-	 * fork (a daemon's and its worker's) lives while any process has it.
-	 */
 	close(fd);
 	if ((lk = xensim_lock(dir)) == -1)
 		return;
-	if (!xensim_owner_alive(path)) {
-		xensim_port_walk(dir, -1, xensim_close_owned, path);
-		unlink(path);
-	}
+	(void)xensim_reap_owner(dir, path);
 	xensim_unlock(lk);
+}
+
+/*
+ * Dead handles' endpoints are closed when something looks at them
+ * (xensim_reap_port), so a domain can run out of ports that Xen would
+ * have freed: then every port is checked, and the search made again.
+ */
+static int
+xensim_port_alloc_reap(const char *dir, unsigned int dom,
+    const struct xensim_port *xp)
+{
+	int	port;
+
+	if ((port = xensim_port_alloc(dir, dom, xp)) != -1 ||
+	    errno != ENOSPC || xensim_reap(dir) == -1)
+		return port;
+	return xensim_port_alloc(dir, dom, xp);
 }
 
 int
@@ -380,9 +547,8 @@ xensim_port_get(const char *dir, unsigned int dom, unsigned int port,
 	if ((lk = xensim_lock(dir)) == -1)
 		return -1;
 	/* Show what Xen would: dead handles' endpoints already closed. */
-	rc = xensim_reap(dir);
-	if (rc == 0)
-		rc = xensim_port_read(dir, dom, port, xp);
+	xensim_reap_port(dir, dom, port);
+	rc = xensim_port_read(dir, dom, port, xp);
 	xensim_unlock(lk);
 	return rc;
 }
@@ -395,9 +561,7 @@ xensim_alloc_locked(const char *dir, unsigned int dom,
 
 	if ((lk = xensim_lock(dir)) == -1)
 		return -1;
-	rc = xensim_reap(dir);
-	if (rc == 0)
-		rc = xensim_port_alloc(dir, dom, xp);
+	rc = xensim_port_alloc_reap(dir, dom, xp);
 	xensim_unlock(lk);
 	return rc;
 }
@@ -435,8 +599,7 @@ xensim_connect(const char *dir, unsigned int dom, const char *owner,
 	struct xensim_port	xp, peer;
 	int			lport;
 
-	if (xensim_reap(dir) == -1)
-		return -1;
+	xensim_reap_port(dir, rdom, rport);
 	/* Xen: EINVAL unless the remote is unbound and waiting for us. */
 	if (xensim_port_read(dir, rdom, rport, &peer) == -1 ||
 	    peer.xp_state != XENSIM_UNBOUND || peer.xp_rdom != dom) {
@@ -448,7 +611,7 @@ xensim_connect(const char *dir, unsigned int dom, const char *owner,
 	xp.xp_rdom = rdom;
 	xp.xp_rport = rport;
 	snprintf(xp.xp_owner, sizeof xp.xp_owner, "%s", owner);
-	if ((lport = xensim_port_alloc(dir, dom, &xp)) == -1)
+	if ((lport = xensim_port_alloc_reap(dir, dom, &xp)) == -1)
 		return -1;
 	peer.xp_state = XENSIM_INTERDOMAIN;
 	peer.xp_rdom = dom;
@@ -773,8 +936,11 @@ xensim_dom_find(const char *dir, unsigned int first, unsigned int *dom,
 	unsigned int	 id, best = UINT32_MAX;
 	int		 used;
 
-	if (first == 0)
-		best = 0;
+	/* Usually asked about one domain that exists: no need to list. */
+	if (xensim_dom_state(dir, first, state, len) == 0) {
+		*dom = first;
+		return 0;
+	}
 	if ((d = opendir(dir)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
