@@ -550,6 +550,7 @@ control_start(struct control *ctl)
 	case 0:
 		close(sv[0]);
 		close(lv[0]);
+		worker_unmap_pages(env, NULL);
 		ctlproc_main(ctl->ctl_fd, sv[1], lv[1],
 		    env->pb_conf->c_sockgid, geteuid(), getppid(),
 		    worker_sandbox(), ctl->ctl_logpri);

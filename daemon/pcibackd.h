@@ -470,6 +470,8 @@ int		 worker_start(struct frontend *);
 void		 worker_stop(struct frontend *);
 /* Ask every worker to quit, without waiting (worker_stop waits). */
 void		 worker_quit_all(struct pcibackd *);
+/* In a forked child: unmap every worker page but this one's. */
+void		 worker_unmap_pages(struct pcibackd *, struct frontend *);
 /* At exit: leave the worker serving for the next daemon; 0 if it is. */
 int		 worker_leave(struct frontend *);
 /* What it serves changed: a new one from the parent's state. */

@@ -378,6 +378,26 @@ worker_audit(struct frontend *fe)
 	}
 }
 
+/*
+ * In a child just forked: the other guests' worker pages are live memory
+ * shared with their workers, where they write counters and denied
+ * writes and the parent reads them, and where the parent tells each
+ * worker what it is.  A child keeps its own (self; NULL: none) and
+ * nothing of another guest's.
+ */
+void
+worker_unmap_pages(struct pcibackd *env, struct frontend *self)
+{
+	struct frontend	*fe;
+
+	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry) {
+		if (fe == self || fe->fe_wpage == NULL)
+			continue;
+		(void)munmap(fe->fe_wpage, sizeof(*fe->fe_wpage));
+		fe->fe_wpage = NULL;
+	}
+}
+
 static __attribute__((noreturn)) void
 worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
     pid_t parent, const struct timespec *forked)
@@ -397,6 +417,7 @@ worker_main(struct frontend *fe, struct xengntdev_handle *xgt, int sock,
 		lineage = parent;
 	if (lineage != 0 ? sandbox_diewith(parent) != 0 : getppid() != parent)
 		worker_exit(1);
+	worker_unmap_pages(fe->fe_env, fe);
 	/* The parent's handlers write to its event loop: not ours. */
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);

@@ -153,6 +153,9 @@ env_down() {
 			kill -KILL "$p" 2>/dev/null
 		fi
 	fi
+	# The workers a daemon left serving (restart-grace): their command
+	# line is the daemon's.
+	pkill -KILL -f -- "-f $T/pcibackd.conf" 2>/dev/null
 	"$top/tests/xensim/xenstored-run.sh" stop "$T/x" 2>/dev/null
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		echo "bench: kept $T" >&2
@@ -173,10 +176,14 @@ phase() {
 	shift 2
 	echo "bench: $name ..." >&2
 	env_up || { env_down; die "$name: the simulated Xen does not start"; }
+	# Its own socket directory, so its own restart records.
+	mkdir -m 700 "$T/run"
+	{ cat "$pconf"; echo "socket \"$T/run/pcibackd.sock\""; } \
+	    >"$T/pcibackd.conf"
 	start=$(date +%s)
 	timeout -k 5 "$limit" "$out/bench-guest" -x "$out/xl-sim" \
 	    -p "$out/xensim/libxensim.so" -l "$T/daemon.log" "$@" -- \
-	    "$PCIBACKD" -d -f "$pconf" -p "$T/pcibackd.pid" \
+	    "$PCIBACKD" -d -f "$T/pcibackd.conf" -p "$T/pcibackd.pid" \
 	    >"$T/out" 2>"$T/err"
 	rc=$?
 	echo "${name}_s=$(($(date +%s) - start))" >>"$T/out"

@@ -28,6 +28,21 @@ check "both guests connect" both connected
 check "guest 5 sees 00:00.0,00:01.0" test "$(gval a devices)" = 00:00.0,00:01.0
 check "guest 6 sees 00:00.0,00:01.0" test "$(gval b devices)" = 00:00.0,00:01.0
 check "both finish their loops" both loop-done 1 20
+# Each worker maps its own worker page (shared anonymous memory), never
+# the other guest's; the control process none (worker_unmap_pages).
+for w in $(pgrep -P "$DAEMON_PID" -x pcibackd); do
+	check "worker $w: one worker page, its own" \
+	    test "$(grep -c ' rw-s .*/dev/zero' "/proc/$w/maps")" -eq 1
+done
+check "both workers checked" test "$(pgrep -c -P "$DAEMON_PID" -x pcibackd)" -eq 2
+# One forked while both are connected: its first replaced.
+ctl_pid() { pgrep -P "$DAEMON_PID" -x pcibackd-ctl; }
+c=$(ctl_pid)
+kill -KILL "$c"
+new_ctl() { c2=$(ctl_pid); [ -n "$c2" ] && [ "$c2" != "$c" ]; }
+check "the control process replaced" wait_until 5 new_ctl
+check "... and it maps no worker page" \
+    test "$(grep -c ' rw-s .*/dev/zero' "/proc/$(ctl_pid)/maps")" -eq 0
 check "the loops overlapped" \
     test "$(gval a loop_ops)" -gt 500 -a "$(gval b loop_ops)" -gt 500
 
