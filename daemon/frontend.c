@@ -40,6 +40,8 @@
 
 #define FRONTEND_MAX_ROUNDS	8	/* re-evaluations per event */
 #define FRONTEND_SWITCH_TRIES	8	/* commits of a state write */
+#define FRONTEND_HELD_MS	500	/* a held port tried again after */
+#define FRONTEND_HELD_SLACK	3	/* s past restart-grace: then it fails */
 /* state-N of a slot whose device was refused (XenbusStateClosed). */
 #define FRONTEND_SLOT_REFUSED	6
 #define FRONTEND_SLOT_REFUSED_S	"6"
@@ -732,6 +734,43 @@ frontend_publish_roots(struct frontend *fe)
 	return frontend_write(fe, "root_num", val);
 }
 
+/* Every adoption waiting for a port (frontend_port_held) again. */
+static void
+frontend_held_retry(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	frontend_retry(arg);
+}
+
+/*
+ * The port is bound already, by another process's handle: after a
+ * restart, a worker the previous daemon left serving whose record is
+ * gone (removed by hand), so that nobody could stop it.  It serves the
+ * guest and exits within restart-grace; until a little after that the
+ * adoption is tried again, every FRONTEND_HELD_MS, rather than failed.
+ */
+static int
+frontend_port_held(struct frontend *fe)
+{
+	struct pcibackd	*env = fe->fe_env;
+	struct timeval	 tv = { 0, FRONTEND_HELD_MS * 1000 };
+
+	if (!fe->fe_port_held || env->pb_conf->c_restart_grace == 0 ||
+	    time(NULL) - env->pb_started >
+	    (time_t)env->pb_conf->c_restart_grace + FRONTEND_HELD_SLACK)
+		return 0;
+	if (env->pb_heldev == NULL && (env->pb_heldev = evtimer_new(
+	    env->pb_base, frontend_held_retry, env)) == NULL)
+		return 0;
+	if (!evtimer_pending(env->pb_heldev, NULL))
+		(void)evtimer_add(env->pb_heldev, &tv);
+	log_limited(&fe->fe_lr, LOG_INFO, "%s: port %u of dom%u is held, "
+	    "perhaps by a worker a previous daemon left serving; trying "
+	    "again", fe->fe_name, fe->fe_remote_port, fe->fe_domid);
+	return 1;
+}
+
 static int
 frontend_connect(struct frontend *fe, int adopt)
 {
@@ -754,6 +793,10 @@ frontend_connect(struct frontend *fe, int adopt)
 		return frontend_fail(fe, EINVAL, "%s", why != NULL ? why :
 		    "bad connect keys");
 	if (opserve_connect(fe, &cause) != 0) {
+		if (adopt && frontend_port_held(fe)) {
+			free(cause);
+			return -1;
+		}
 		frontend_fail(fe, EINVAL, "%s", cause != NULL ? cause :
 		    "cannot connect");
 		free(cause);
@@ -1349,6 +1392,9 @@ frontend_shutdown(struct pcibackd *env)
 	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
 		(void)worker_leave(fe);
 	worker_quit_all(env);
+	if (env->pb_heldev != NULL)
+		event_free(env->pb_heldev);
+	env->pb_heldev = NULL;
 	while ((fe = TAILQ_FIRST(&env->pb_frontends)) != NULL) {
 		frontend_unlink(env, fe);
 		opserve_disconnect(fe);

@@ -411,6 +411,7 @@ opserve_connect(struct frontend *fe, char **cause)
 		    fe->fe_name, strerror(errno));
 	port = xenevtchn_bind_interdomain(fe->fe_xce, fe->fe_domid,
 	    fe->fe_remote_port);
+	fe->fe_port_held = port < 0 && errno == EINVAL;
 	if (port < 0) {
 		(void)util_cause(cause, "cannot bind event channel %u of "
 		    "dom%u: %s", fe->fe_remote_port, fe->fe_domid,

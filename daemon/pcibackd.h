@@ -290,6 +290,7 @@ struct frontend {
 	pid_t			 fe_wpid;	/* 0: none */
 	uint64_t		 fe_wstart;	/* its start (proc_start), 0 */
 	int			 fe_wleft;	/* left serving at our exit */
+	int			 fe_port_held;	/* bind: EINVAL (opserve.c) */
 	int			 fe_wsock;	/* parent's end, -1: none */
 	struct event		*fe_wev;	/* its log lines */
 	struct event		*fe_wrec;	/* rewrite the restart record */
@@ -312,6 +313,7 @@ struct pcibackd {
 	struct event		*pb_xsev;
 	struct xengntdev_handle	*pb_xgt;	/* connect's check of a grant */
 	struct event		*pb_chldev;	/* SIGCHLD: a worker died */
+	struct event		*pb_heldev;	/* adoptions tried again */
 	unsigned int		 pb_domid;	/* our own */
 	int			 pb_root_fired;	/* the root watch's first firing */
 	char			 pb_root[64];	/* .../backend/pci */

@@ -82,6 +82,25 @@ check "a reused pid: the guest served from its record" wait_until 5 \
     x "$T/daemon.log"
 check "... and the process with that pid not signalled" running "$sp"
 
+# A record removed by hand: nobody can stop the worker left serving, and
+# the guest's port stays bound until its grace ends; the adoption from
+# xenstore is tried again meanwhile, not failed.
+sed -i 's/^restart-grace 0$/restart-grace 2/' "$T/pcibackd.conf"
+kill -HUP "$DAEMON_PID"
+check "reload: restart-grace 2" wait_until 5 log_has 'restart-grace 2'
+check "reload: a worker named" wait_until 3 new_worker ""
+w=$(orphan_pids)
+daemon_stop KILL
+rm -f "$T/restart/5.0"
+daemon_start
+check "no record: the port is held, tried again" wait_until 5 \
+    log_has 'dom5: port [0-9]+ of dom5 is held, perhaps by a worker'
+check "... the unnamed worker quits after its grace" wait_until 5 \
+    not_running "$w"
+check "... then the guest is adopted from xenstore" wait_until 5 \
+    log_has 'dom5: adopted a connected guest \(grant [0-9]+, port [0-9]+\)$'
+check "... and not failed: no error node" test -z "$(error_node 5)"
+
 guest_stop g
 ops=$(gval g loop_ops)
 note "loop: $ops reads, $(gval g loop_timeouts) timed out, max latency $(gval g loop_maxlat_ms) ms"
