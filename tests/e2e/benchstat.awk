@@ -165,6 +165,9 @@ END {
 	print "    pcibackd SIGKILL -> ready (ms): " \
 	    info("restart_to_ready", "pcibackd", 1)
 	print "[2] modprobe xen-pciback; insmod pcishim.ko + pcibackd ready"
+	print "pcibackd's worker, from reading an op to notifying the guest," \
+	    " during the config reads (us/op): " info("op_service_mean", \
+	    "pcibackd", 1)
 	print "dom0 steal time (per mille of dom0's CPU time): xen-pciback " \
 	    info("dom0_steal", "pciback", 1) ", pcibackd " \
 	    info("dom0_steal", "pcibackd", 1)

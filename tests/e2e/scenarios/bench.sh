@@ -72,16 +72,32 @@ bench_release() {
 	return $rc
 }
 
+# pcibackd's worker: the sum (s) and count of its ops' service times, from
+# reading an op to notifying the guest (pcibackctl show metrics).
+bench_op_service() {
+	pcibackctl show metrics 2>/dev/null | awk '
+	    /^pcibackd_guest_op_duration_seconds_sum/ { s += $2 }
+	    /^pcibackd_guest_op_duration_seconds_count/ { c += $2 }
+	    END { printf "%.9f %d\n", s, c }'
+}
+
 # The guest's life in one half-round; 1 at the first step that fails.
 bench_guest() {
-	local t0
+	local t0 s0 c0 s1 c1
 	guest_cfg "$COLDPLUG" e2e.mode=bench
 	now_ms
 	t0=$MS
 	run create xl create /e2e/guest.cfg || return 1
 	follow_until visible 120 || return 1
 	metric create_to_visible "$((${MARK_MS[visible]} - t0))" ms
+	[ "$1" = pcibackd ] && read -r s0 c0 <<<"$(bench_op_service)"
 	follow_until cfg-done 240 || return 1
+	# The worker's share of a config read's time in the rows above.
+	if [ "$1" = pcibackd ] && read -r s1 c1 <<<"$(bench_op_service)" &&
+	    [ "${c1:-0}" -gt "${c0:-0}" ]; then
+		metric op_service_mean "$(awk -v a="$s0" -v b="$s1" \
+		    -v n=$((c1 - c0)) 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')" us
+	fi
 	now_ms
 	t0=$MS
 	run attach xl pci-attach "$GUEST" "$BDF_NVME" || return 1
