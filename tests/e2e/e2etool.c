@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,7 @@ static int	e2etool_shimbdf(const char *, uint32_t *);
 static int	e2etool_shimcfg(int, char **);
 static int	e2etool_shimreset(int, char **);
 static int	e2etool_shimrestrict(int, char **);
+static int	e2etool_syscost(int, char **);
 
 static _Noreturn void
 e2etool_usage(void)
@@ -72,7 +74,8 @@ e2etool_usage(void)
 	    "       e2etool cfgwatch FILE SECONDS\n"
 	    "       e2etool shimcfg BDF SECONDS\n"
 	    "       e2etool shimreset BDF\n"
-	    "       e2etool shimrestrict DOMID BDF OTHER\n");
+	    "       e2etool shimrestrict DOMID BDF OTHER\n"
+	    "       e2etool syscost BDF\n");
 	exit(2);
 }
 
@@ -468,6 +471,49 @@ e2etool_shimrestrict(int argc, char **argv)
 	return (0);
 }
 
+#define E2ETOOL_COST_N	2000
+
+/*
+ * What the calls on a worker's op path cost in this dom0, in ns each:
+ * the clock, a bare system call, and a shim config read of BDF (held by
+ * the shim).  A PV dom0 goes through Xen for every system call.
+ */
+static int
+e2etool_syscost(int argc, char **argv)
+{
+	struct pcishim_cfg	pc;
+	struct timespec		ts;
+	double			t0, clk, sys, cfg = -1;
+	uint32_t		bdf;
+	int			fd, i;
+
+	if (argc != 3 || e2etool_shimbdf(argv[2], &bdf) != 0)
+		e2etool_usage();
+	t0 = e2etool_now_us();
+	for (i = 0; i < E2ETOOL_COST_N; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	clk = (e2etool_now_us() - t0) * 1e3 / E2ETOOL_COST_N;
+	t0 = e2etool_now_us();
+	for (i = 0; i < E2ETOOL_COST_N; i++)
+		(void)syscall(SYS_getppid);
+	sys = (e2etool_now_us() - t0) * 1e3 / E2ETOOL_COST_N;
+	if ((fd = open("/dev/" PCISHIM_DEVNAME, O_RDONLY)) != -1) {
+		t0 = e2etool_now_us();
+		for (i = 0; i < E2ETOOL_COST_N; i++) {
+			memset(&pc, 0, sizeof(pc));
+			pc.pc_argsz = sizeof(pc);
+			pc.pc_bdf = bdf;
+			pc.pc_size = 4;
+			(void)ioctl(fd, PCISHIM_IOC_CFG_READ, &pc);
+		}
+		cfg = (e2etool_now_us() - t0) * 1e3 / E2ETOOL_COST_N;
+		close(fd);
+	}
+	printf("clock_ns %.0f syscall_ns %.0f shimread_ns %.0f\n", clk, sys,
+	    cfg);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -485,5 +531,7 @@ main(int argc, char **argv)
 		return (e2etool_shimreset(argc, argv));
 	if (strcmp(argv[1], "shimrestrict") == 0)
 		return (e2etool_shimrestrict(argc, argv));
+	if (strcmp(argv[1], "syscost") == 0)
+		return (e2etool_syscost(argc, argv));
 	e2etool_usage();
 }

@@ -81,6 +81,16 @@ bench_op_service() {
 	    END { printf "%.9f %d\n", s, c }'
 }
 
+# What the calls of a worker's op path cost in this dom0 (e2etool.c).
+bench_syscost() {
+	local r
+	r=$(/e2e/e2etool syscost "$BDF_EDU") || return 1
+	set -- $r
+	metric syscost_clock "$2" ns
+	metric syscost_syscall "$4" ns
+	metric syscost_shimread "$6" ns
+}
+
 # The guest's life in one half-round; 1 at the first step that fails.
 bench_guest() {
 	local t0 s0 c0 s1 c1
@@ -143,6 +153,9 @@ bench_half() {
 	bench_ms backend_up "$t0"
 	if ! bench_assign; then
 		not_ok "round $1: $2: xl pci-assignable-add of the 4 devices"
+		rc=1
+	elif [ "$2" = pcibackd ] && ! bench_syscost; then
+		not_ok "round $1: e2etool syscost"
 		rc=1
 	elif ! bench_guest "$2"; then
 		not_ok "round $1: $2: a step of the guest's round failed"
