@@ -62,7 +62,14 @@
 #define OPSERVE_LINGER_CAP_NS	1000000
 #define OPSERVE_SESSION_NS	500000
 #define OPSERVE_ALONE_NS	5000000
-#define OPSERVE_SPINS		64	/* page looks per clock read */
+/*
+ * Page looks per clock read: as many as take about OPSERVE_LOOK_NS, so
+ * that watching the page is not mostly reading the clock, a system call
+ * in a PV dom0 (learned: opserve_looks).
+ */
+#define OPSERVE_LOOK_NS		10000
+#define OPSERVE_LOOKS_MIN	64
+#define OPSERVE_LOOKS_MAX	65536
 
 static int	opserve_over_budget(struct frontend *);
 
@@ -184,17 +191,29 @@ opserve_watch_ns(struct frontend *fe)
  * masked, answers it without the wake-up and the three system calls an
  * event costs, which is most of an op's price in a PV dom0, where every
  * system call goes through Xen.  The clock is a system call there too
- * (no stable TSC under QEMU): read every OPSERVE_SPINS looks, and after
- * an answer, never before one.  Bounded per session, and the floor
+ * (no stable TSC under QEMU): read every fe_looks looks, about every
+ * OPSERVE_LOOK_NS, and after an answer, never before one.  Bounded per session, and the floor
  * while other guests are connected (opserve_watch_ns).  An op seen here
  * is timed from the last clock read, so its time may include one round
- * of looks at the page (OPSERVE_SPINS pauses, a few microseconds).
+ * of looks at the page (about OPSERVE_LOOK_NS).
  */
+/* Looks that took dt ns: aim the next round at OPSERVE_LOOK_NS. */
+static void
+opserve_looks(struct frontend *fe, int64_t dt)
+{
+	if (fe->fe_looks < OPSERVE_LOOKS_MIN)
+		fe->fe_looks = OPSERVE_LOOKS_MIN;
+	if (dt < OPSERVE_LOOK_NS / 2 && fe->fe_looks < OPSERVE_LOOKS_MAX)
+		fe->fe_looks *= 2;
+	else if (dt > 2 * OPSERVE_LOOK_NS && fe->fe_looks > OPSERVE_LOOKS_MIN)
+		fe->fe_looks /= 2;
+}
+
 static void
 opserve_linger(struct frontend *fe)
 {
-	int64_t		now, end, stop;
-	unsigned int	k;
+	int64_t		now, end, stop, t;
+	unsigned int	k, looks;
 
 	/* From when the op just served was answered (opserve_learn). */
 	now = fe->fe_last_ns;
@@ -202,11 +221,14 @@ opserve_linger(struct frontend *fe)
 	stop = now + (worker_nconnected(fe) >= 2 ?
 	    OPSERVE_SESSION_NS : OPSERVE_ALONE_NS);
 	for (;;) {
-		for (k = 0; k < OPSERVE_SPINS && !opserve_active(fe->fe_page);
-		    k++)
+		looks = fe->fe_looks < OPSERVE_LOOKS_MIN ? OPSERVE_LOOKS_MIN :
+		    fe->fe_looks;
+		for (k = 0; k < looks && !opserve_active(fe->fe_page); k++)
 			opserve_relax();
-		if (k == OPSERVE_SPINS) {
-			if ((now = opserve_now_ns()) < end)
+		if (k == looks) {
+			t = opserve_now_ns();
+			opserve_looks(fe, t - now);
+			if ((now = t) < end)
 				continue;
 			break;
 		}

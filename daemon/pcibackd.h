@@ -277,6 +277,7 @@ struct frontend {
 	/* The guest's turnaround, learned (opserve_linger). */
 	int64_t			 fe_gap_ns;	/* op to next op, estimated */
 	int64_t			 fe_last_ns;	/* when the last op was seen */
+	unsigned int		 fe_looks;	/* page looks per clock read */
 	/* What the guest sees. */
 	struct topo		 fe_topo;
 	struct pciop_guest	 fe_guest;
