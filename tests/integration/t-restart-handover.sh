@@ -21,10 +21,7 @@ took_over() {
 
 t_setup
 daemon_start
-guest_start g 5 --paused --loop-ms 9000 --run-ms 40000
-wait_domain 5
-xl attach 5 0000:00:03.0 --starting
-guest_unpause g
+guest_boot g 5 "--loop-ms 9000 --run-ms 40000" 0000:00:03.0
 check "guest connects" wait_event g connected
 w=$(orphan_pids)
 check "the record names the guest's worker" test -n "$w"
