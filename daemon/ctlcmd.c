@@ -174,6 +174,9 @@ ctlcmd_device_fields(struct control_conn *cc, struct heldev *hd)
 	else {
 		control_fields(cc, "owner", "dom%d", hd->hd_owner);
 		control_fieldn(cc, "domid", (uint64_t)hd->hd_owner);
+		/* QEMU has it, for an HVM guest: no pcifront, no ops. */
+		control_fieldb(cc, "hvm",
+		    *frontend_owner_kind(env, hd) != '\0');
 		if (ctlcmd_owner(env, hd, &guest) != NULL) {
 			bdf_format_dev(&guest, addr, sizeof(addr));
 			control_field(cc, CONTROL_F_STRING, "guest_address",
