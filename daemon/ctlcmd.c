@@ -174,6 +174,9 @@ ctlcmd_device_fields(struct control_conn *cc, struct heldev *hd)
 	else {
 		control_fields(cc, "owner", "dom%d", hd->hd_owner);
 		control_fieldn(cc, "domid", (uint64_t)hd->hd_owner);
+		/* QEMU has it, for an HVM guest: no pcifront, no ops. */
+		control_fieldb(cc, "hvm",
+		    *frontend_owner_kind(env, hd) != '\0');
 		if (ctlcmd_owner(env, hd, &guest) != NULL) {
 			bdf_format_dev(&guest, addr, sizeof(addr));
 			control_field(cc, CONTROL_F_STRING, "guest_address",
@@ -665,20 +668,45 @@ ctlcmd_log_level(struct control_conn *cc, const struct ctlreq *req)
 	return 0;
 }
 
+/*
+ * The domain libxl's books give the device to, or NULL: libxl writes
+ * /libxl/pci/<bdf>/domid before it resets the device and hands it to
+ * QEMU, and removes it last, so a device pcibackd holds free may be in
+ * a guest's hands all the same (doc/protocol.md §1.7).
+ */
+static char *
+ctlcmd_libxl_domid(struct pcibackd *env, const struct bdf *b)
+{
+	char		path[64];
+	unsigned int	len;
+
+	snprintf(path, sizeof(path), "/libxl/pci/%04x-%02x-%02x-%01x/domid",
+	    b->b_seg, b->b_bus, b->b_dev, b->b_fn);
+	return xs_read(env->pb_xs, XBT_NULL, path, &len);
+}
+
 /* Reset a free device now, by its provider. */
 static int
 ctlcmd_reset(struct control_conn *cc, const struct ctlreq *req)
 {
 	struct heldev	*hd;
-	char		 addr[BDF_XL_MAX], *cause = NULL;
+	char		 addr[BDF_XL_MAX], *cause = NULL, *dom;
 	int		 err;
 
 	if ((hd = ctlcmd_held(cc, &req->cr_bdf, &err)) == NULL)
 		return err;
 	bdf_format_dev(&hd->hd_bdf, addr, sizeof(addr));
 	if (hd->hd_owner != -1)
-		return control_fail(cc, EBUSY, "%s: owned by dom%d: detach it "
-		    "from that guest first", addr, hd->hd_owner);
+		return control_fail(cc, EBUSY, "%s: owned by dom%d%s: detach it "
+		    "from that guest first", addr, hd->hd_owner,
+		    frontend_owner_kind(control_env(cc), hd));
+	if ((dom = ctlcmd_libxl_domid(control_env(cc), &hd->hd_bdf)) != NULL) {
+		err = control_fail(cc, EBUSY, "%s: libxl gives it to dom%.8s "
+		    "(/libxl/pci): detach it from that guest first", addr,
+		    dom);
+		free(dom);
+		return err;
+	}
 	if (hd->hd_prov->po_reset == NULL)
 		return control_fail(cc, EOPNOTSUPP, "%s: reset: not supported "
 		    "by the %s provider", addr, hd->hd_prov->po_name);

@@ -473,9 +473,11 @@ device_hold_intx(struct heldev *hd, unsigned int domid, const char *with,
 }
 
 int
-device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
+device_claim(struct heldev *hd, unsigned int domid, int how, char **cause)
 {
 	char	*hold = NULL;
+	/* Both find the device in use already: never reset, never refused. */
+	int	 adopt = how == DEVICE_CLAIM_ADOPT || how == DEVICE_CLAIM_HVM;
 
 	*cause = NULL;
 	if (hd->hd_owner == (int)domid)
@@ -483,7 +485,8 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 	switch (hd->hd_state) {
 	case HD_ASSIGNED:
 	case HD_GONE:
-		return util_cause(cause, "in use by dom%d", hd->hd_owner);
+		return util_cause(cause, "in use by dom%d%s", hd->hd_owner,
+		    frontend_owner_kind(hd->hd_env, hd));
 	case HD_RESETTING:
 		return util_cause(cause, "still being reset after its last "
 		    "guest; attach it again in a moment");
@@ -523,6 +526,12 @@ device_claim(struct heldev *hd, unsigned int domid, int adopt, char **cause)
 		return -1;
 	}
 	device_set_state(hd, HD_ASSIGNED, (int)domid);
+	/*
+	 * An HVM guest's device is QEMU's: INTx is never held off under it
+	 * (XSA-461 is the toolstack's to decide there, as with xen-pciback).
+	 */
+	if (how == DEVICE_CLAIM_HVM)
+		return 0;
 	/* Listed already: no relist will come, and the check costs no scan. */
 	hd->hd_share_unchecked = adopt;
 	if (adopt && (hd->hd_prov->po_listed == NULL ||

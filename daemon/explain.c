@@ -235,7 +235,11 @@ explain_held(struct control_conn *cc, struct heldev *hd)
 	int		 i, msi, msix;
 
 	if (hd->hd_owner != -1) {
-		if (ctlcmd_owner(control_env(cc), hd, &guest) != NULL) {
+		if (*frontend_owner_kind(control_env(cc), hd) != '\0')
+			explain_reason(cc, "blocks", "owned by dom%d (HVM), "
+			    "whose QEMU uses it: xl pci-detach gives it back",
+			    hd->hd_owner);
+		else if (ctlcmd_owner(control_env(cc), hd, &guest) != NULL) {
 			bdf_format_dev(&guest, gaddr, sizeof(gaddr));
 			explain_reason(cc, "blocks", "owned by dom%d, which "
 			    "sees it as %s: detach it from that guest first",

@@ -278,12 +278,20 @@ frontend_snapshot(struct frontend *fe, struct xbstate_in *in)
 		free(s);
 	}
 	in->xi_fe_state = 0;
-	if (fe->fe_fepath[0] != '\0')
+	/*
+	 * An HVM guest has no pcifront, and its frontend directory is the
+	 * guest's to write: it reads as libxl made it, so that nothing the
+	 * guest writes there connects, closes or releases (§1.7).
+	 */
+	if (fe->fe_hvm)
+		in->xi_fe_state = XenbusStateInitialising;
+	else if (fe->fe_fepath[0] != '\0')
 		in->xi_fe_state = frontend_guest_state(fe);
 	s = frontend_read(fe, "online");
 	in->xi_online = s != NULL && strcmp(s, "1") == 0;
 	free(s);
 	in->xi_dying = fe->fe_dying;
+	in->xi_hvm = fe->fe_hvm;
 	in->xi_down = fe->fe_down;
 	in->xi_restarted = fe->fe_restarted;
 	in->xi_connected = fe->fe_connected;
@@ -567,17 +575,24 @@ frontend_export(struct frontend *fe, int n, int adopt)
 		log_info("%s %s: waiting for its reset", fe->fe_name, addr);
 		return 1;
 	}
-	/* A guest adopted after a restart already has it: never refuse. */
-	if (!adopt && topo_find_host(&fe->fe_topo, &host) == NULL &&
+	/*
+	 * A guest adopted after a restart already has it: never refuse.
+	 * Nor an HVM guest, which QEMU gave it already: a refusal would
+	 * only show it free while the guest uses it.
+	 */
+	if (!adopt && !fe->fe_hvm &&
+	    topo_find_host(&fe->fe_topo, &host) == NULL &&
 	    frontend_bridge_refused(fe->fe_env, hd))
 		return frontend_refuse(fe, n, EPERM, addr, "a bridge, refused on "
 		    "the virtual bus (\"allow bridge\" in pcibackd.conf)");
-	if (!adopt && topo_find_host(&fe->fe_topo, &host) == NULL &&
+	if (!adopt && !fe->fe_hvm &&
+	    topo_find_host(&fe->fe_topo, &host) == NULL &&
 	    frontend_sibling_refused(fe, &host))
 		return frontend_refuse(fe, n, EBUSY, addr, "another function of "
 		    "the device was refused (XSA-449: all functions or none)");
 	cause = NULL;
-	if (device_claim(hd, fe->fe_domid, adopt, &cause) != 0) {
+	if (device_claim(hd, fe->fe_domid, fe->fe_hvm ? DEVICE_CLAIM_HVM :
+	    adopt ? DEVICE_CLAIM_ADOPT : DEVICE_CLAIM_NEW, &cause) != 0) {
 		rc = frontend_refuse(fe, n, EBUSY, addr,
 		    cause != NULL ? cause : "cannot claim");
 		free(cause);
@@ -918,12 +933,65 @@ fatal:
 	return 0;
 }
 
+/* A slot that names host and is not being taken away; 0 if none. */
+static int
+frontend_hvm_listed(struct frontend *fe, const struct bdf *host, int num)
+{
+	struct bdf	b;
+	int		n, st;
+	char		key[32];
+
+	for (n = 0; n < num; n++) {
+		snprintf(key, sizeof(key), "state-%d", n);
+		st = frontend_state_of(fe, key);
+		if (st == XenbusStateClosing || st == XenbusStateClosed)
+			continue;
+		if (frontend_dev(fe, n, &b) == 0 && bdf_equal(&b, host))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An HVM guest's devices are given back as soon as libxl takes them
+ * away: it writes state-N 5 and removes the slot in the next breath,
+ * without waiting for us (its QMP device_del, its reset and Xen's
+ * deassign are done by then, §1.7), so a slot may be gone before we
+ * read it.  Each device no remaining slot lists is released.
+ */
+static void
+frontend_hvm_sweep(struct frontend *fe)
+{
+	struct bdf	 host;
+	struct heldev	*hd;
+	char		*s, addr[BDF_XL_MAX];
+	size_t		 i;
+	int		 num;
+
+	s = frontend_read(fe, "num_devs");
+	num = xbstate_parse_num_devs(s);
+	free(s);
+	if (num < 0)
+		num = 0;
+	for (i = topo_count(&fe->fe_topo); i-- > 0; ) {
+		host = topo_entry(&fe->fe_topo, i)->te_host;
+		if (frontend_hvm_listed(fe, &host, num))
+			continue;
+		bdf_format_dev(&host, addr, sizeof(addr));
+		log_info("%s %s: the toolstack took it from the HVM guest",
+		    fe->fe_name, addr);
+		if (worker_drop(fe, &host) == 0 &&
+		    (hd = device_find(fe->fe_env, &host)) != NULL)
+			device_unassign(hd);
+	}
+}
+
 static void
 frontend_run(struct frontend *fe)
 {
 	struct frontend_ctx	*fc;
 	char			 line[256];
-	int			 round, rc;
+	int			 round, rc = 0;
 
 	if ((fc = calloc(1, sizeof(*fc))) == NULL) {
 		log_warn("%s", __func__);
@@ -944,6 +1012,9 @@ frontend_run(struct frontend *fe)
 			break;
 	}
 	free(fc);
+	/* rc -1: the instance is gone, and its devices with it. */
+	if (rc != -1 && fe->fe_hvm)
+		frontend_hvm_sweep(fe);
 }
 
 /*
@@ -977,6 +1048,31 @@ frontend_identity(struct frontend *fe)
 	free(vm);
 	free(rec);
 	free(dom);
+}
+
+/*
+ * Whether the guest is HVM: libxl's /libxl/<domid>/type reads "hvm".
+ * libxl writes it in the transaction that makes the domain, before any
+ * device, and it never changes while the domain lives, so one read when
+ * the instance appears is enough (the instance's own watch covers the
+ * rest).  It is what libxl itself reads to take its HVM path, the one
+ * that skips every wait for the backend (libxl__domain_type); it is
+ * dom0's alone, so the guest cannot forge it, where the frontend
+ * directory's contents are the guest's.  Xen's own flag would call a
+ * PVH guest HVM as well.  No node (another toolstack, an old libxl):
+ * a PV guest, as before.
+ */
+static void
+frontend_hvm_detect(struct frontend *fe)
+{
+	char	*s;
+
+	s = frontend_read(fe, "/libxl/%u/type", fe->fe_domid);
+	fe->fe_hvm = s != NULL && strcmp(s, "hvm") == 0;
+	free(s);
+	if (fe->fe_hvm)
+		log_info("%s: an HVM guest: its devices are QEMU's, the "
+		    "toolstack alone gives them back", fe->fe_name);
 }
 
 /* An instance as we know it before reading anything of it. */
@@ -1053,11 +1149,33 @@ frontend_new(struct pcibackd *env, unsigned int domid, unsigned int devid,
 	free(id);
 	if (fe->fe_refused[0] == '\0')
 		frontend_identity(fe);
+	frontend_hvm_detect(fe);
 	frontend_link(env, fe);
-	frontend_watch_guest(fe);
-	log_debug("%s: new instance %s%s", fe->fe_name, fe->fe_bepath,
-	    restarted ? " (adopting)" : "");
+	/* An HVM guest's frontend state is never read (frontend_snapshot). */
+	if (!fe->fe_hvm)
+		frontend_watch_guest(fe);
+	log_debug("%s: new instance %s%s%s", fe->fe_name, fe->fe_bepath,
+	    fe->fe_hvm ? " (HVM)" : "", restarted ? " (adopting)" : "");
 	return fe;
+}
+
+/*
+ * " (HVM)" if the instance that has hd is an HVM guest's: for messages
+ * and pcibackctl, which say who uses a device.
+ */
+const char *
+frontend_owner_kind(struct pcibackd *env, const struct heldev *hd)
+{
+	struct frontend	*fe;
+
+	if (hd->hd_owner < 0)
+		return "";
+	LIST_FOREACH(fe, frontend_bucket(env, (unsigned int)hd->hd_owner),
+	    fe_bucket)
+		if (fe->fe_domid == (unsigned int)hd->hd_owner &&
+		    fe->fe_hvm && frontend_owns(fe, &hd->hd_bdf))
+			return " (HVM)";
+	return "";
 }
 
 struct frontend *
@@ -1164,7 +1282,8 @@ frontend_resume(struct pcibackd *env, struct record *rec)
 		    (hd->hd_prov->po_toolstack ||
 		    hd->hd_prov->po_owner(hd) != -1)))
 			why = "a device is no longer the guest's";
-		else if (device_claim(hd, fe->fe_domid, 1, &cause) != 0)
+		else if (device_claim(hd, fe->fe_domid, DEVICE_CLAIM_ADOPT,
+		    &cause) != 0)
 			why = "a device cannot be claimed";
 		else if (topo_adopt(&fe->fe_topo, &rec->rc_host[i], NULL,
 		    &hd->hd_pciop, &rec->rc_guest[i], &cause) != 0) {

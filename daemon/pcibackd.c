@@ -79,7 +79,8 @@ pcibackd_dump(struct pcibackd *env)
 		if (hd->hd_owner == -1)
 			log_info("%s: free", addr);
 		else
-			log_info("%s: owned by dom%d", addr, hd->hd_owner);
+			log_info("%s: owned by dom%d%s", addr, hd->hd_owner,
+			    frontend_owner_kind(env, hd));
 	}
 	TAILQ_FOREACH(fe, &env->pb_frontends, fe_entry)
 		log_info("%s: %s, %zu devices, %llu ops", fe->fe_name,

@@ -253,6 +253,11 @@ struct frontend {
 						   "frontend-id", its watch */
 	char			 fe_name[32];		/* "dom5" for logs */
 	int			 fe_restarted;	/* adopted at start-up */
+	/*
+	 * An HVM guest's (doc/protocol.md §1.7): QEMU in dom0 uses its
+	 * devices; the toolstack alone decides, the guest is not asked.
+	 */
+	int			 fe_hvm;
 	/* Served from its restart record; xenstore not checked yet. */
 	int			 fe_resumed;
 	int			 fe_dying;
@@ -352,7 +357,14 @@ int		 device_unhold(struct pcibackd *, struct heldev *);
 /* Hold one more device from the providers (pcibackctl hold, reload). */
 int		 device_add(struct pcibackd *, const struct bdf *,
 		    const struct conf_device *, char **);
-/* Give it to a guest; adopt: a guest that had it before a restart. */
+/*
+ * Give it to a guest.  How: a new PV guest; one that had it before a
+ * restart; an HVM guest, which QEMU gave it already (no check can
+ * refuse it, nothing in hardware changes).
+ */
+#define DEVICE_CLAIM_NEW	0
+#define DEVICE_CLAIM_ADOPT	1
+#define DEVICE_CLAIM_HVM	2
 int		 device_claim(struct heldev *, unsigned int, int, char **);
 /* The host's functions are listed: adopted devices' INTx held again. */
 void		 device_rehold(struct pcibackd *);
@@ -428,6 +440,8 @@ void		 frontend_shutdown(struct pcibackd *);
 void		 frontend_free(struct frontend *);
 /* Its worker keeps dying: error node, Closing, as for a fatal error. */
 void		 frontend_abandon(struct frontend *, const char *);
+/* " (HVM)" if an HVM guest's instance has it, else "". */
+const char	*frontend_owner_kind(struct pcibackd *, const struct heldev *);
 int		 frontend_bridge_refused(struct pcibackd *, struct heldev *);
 
 /* guestdom.c */

@@ -144,6 +144,12 @@ struct xbstate_in {
 	 * answer, only the toolstack reads the backend now (§2.7).
 	 */
 	int	xi_down;
+	/*
+	 * An HVM guest's instance (§1.7): no frontend ever answers and
+	 * xi_fe_state stays Initialising; libxl's reconfigures are done
+	 * without it.
+	 */
+	int	xi_hvm;
 	int	xi_restarted;	/* found past Initialising at daemon start
 				   (§2.8); may stay set for its lifetime */
 	int	xi_connected;	/* page mapped and event channel bound */

@@ -724,18 +724,23 @@ ctl_replies(struct ctl *c, const struct ctl_command *ct)
 static void
 ctl_print_devices(struct ctl *c, const struct ctl_record *r)
 {
+	char	owner[64];
+
 	if (r == NULL) {
 		if (c->c_nrecords == 0)
 			printf("no devices held\n");
 		return;
 	}
+	/* An HVM guest's device is QEMU's, not served by pcibackd. */
+	snprintf(owner, sizeof(owner), "%s%s", ctl_get(r, "owner"),
+	    strcmp(ctl_get(r, "hvm"), "1") == 0 ? " (HVM)" : "");
 	if (c->c_nrecords == 0)
-		printf("%-12s  %-16s  %-9s  %-8s  %-7s  %-10s  %-9s  %s\n",
+		printf("%-12s  %-16s  %-9s  %-10s  %-7s  %-10s  %-9s  %s\n",
 		    "ADDRESS", "NAME", "ID", "OWNER", "IRQ", "PERMISSIVE",
 		    "STATE", "RESET");
-	printf("%-12s  %-16s  %-9s  %-8s  %-7s  %-10s  %-9s  %s\n",
+	printf("%-12s  %-16s  %-9s  %-10s  %-7s  %-10s  %-9s  %s\n",
 	    ctl_get(r, "address"), ctl_get(r, "name")[0] ?
-	    ctl_get(r, "name") : "-", ctl_get(r, "id"), ctl_get(r, "owner"),
+	    ctl_get(r, "name") : "-", ctl_get(r, "id"), owner,
 	    ctl_get(r, "interrupts"), ctl_yesno(r, "permissive"),
 	    ctl_get(r, "state"), ctl_get(r, "reset"));
 }

@@ -98,6 +98,7 @@ struct gsim {
 	long			 gs_loop_gap_us;	/* pause between reads */
 	int			 gs_shutdown;
 	int			 gs_once;
+	int			 gs_hvm;	/* no pcifront: an HVM guest */
 	int			 gs_paused;
 	int			 gs_linger;
 	int			 gs_close_on_reconf; /* close instead of answering 7 */

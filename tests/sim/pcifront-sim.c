@@ -73,7 +73,8 @@ gsim_usage(void)
 	fprintf(stderr,
 	    "usage: pcifront-sim DOMID [--paused] [--once] [--shutdown] "
 	    "[--linger] [--close-on-reconf]\n"
-	    "    [--dump FILE] [--netbsd] [--msi] [--msix N] [--keep-irq] "
+	    "    [--dump FILE] [--netbsd] [--hvm] [--msi] [--msix N] "
+	    "[--keep-irq] "
 	    "[--master]\n"
 	    "    [--write VVVV:DDDD:OFF:SIZE:VAL ...] [--write-again]\n"
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
@@ -119,6 +120,8 @@ gsim_flag(struct gsim *gs, const char *o)
 {
 	if (strcmp(o, "--once") == 0)
 		gs->gs_once = 1;
+	else if (strcmp(o, "--hvm") == 0)
+		gs->gs_hvm = 1;
 	else if (strcmp(o, "--shutdown") == 0)
 		gs->gs_shutdown = 1;
 	else if (strcmp(o, "--linger") == 0)
@@ -958,6 +961,14 @@ gsim_life(struct gsim *gs)
 	enum gsim_result	r;
 	long			deadline = gsim_now_ms() + gs->gs_run_ms;
 
+	/*
+	 * An HVM guest's kernel runs no pcifront (Linux's probes only in
+	 * PV guests): the frontend directory libxl makes stays at 1.
+	 */
+	if (gs->gs_hvm) {
+		gsim_idle(gs, deadline - gsim_now_ms());
+		return GSIM_STOPPED;
+	}
 	for (;;) {
 		if (gsim_wait_fe_dir(gs, deadline - gsim_now_ms() <
 		    gs->gs_wait_ms ? deadline - gsim_now_ms() :

@@ -24,9 +24,9 @@
  *
  *   xl-sim [-w MS] [-l FILE] attach DOMID BDF [--starting] [--name NAME]
  *          [--permissive] [--num-devs STRING] [--dev STRING]
- *          [--frontend PATH] [--frontend-id STRING]
- *   xl-sim [-w MS] detach DOMID BDF
- *   xl-sim [-w MS] destroy DOMID
+ *          [--frontend PATH] [--frontend-id STRING] [--hvm]
+ *   xl-sim [-w MS] detach DOMID BDF [--hvm]
+ *   xl-sim [-w MS] destroy DOMID [--hvm]
  *   xl-sim wait-state DOMID STATE[,STATE...] TIMEOUT_MS [--fe]
  *
  * -w: how long libxl waits for the backend to read "4" (10 s in libxl;
@@ -34,6 +34,11 @@
  * -l: attach holding flock(2) on FILE, as xl holds /var/lock/xl while it
  * builds a domain, so that many attaches at once do not make each
  * other's transactions fail over and over (make bench).
+ * --hvm: the domain is HVM with QEMU in dom0 (doc/protocol.md §1.7):
+ * /libxl/DOMID/type says "hvm" (libxl writes it when it makes the
+ * domain), /libxl/pci/<bdf>/domid is written before the device is given
+ * and removed after it is taken back, and libxl never waits for the
+ * backend's state.
  * Exit status: 0 done, 1 failed (as libxl would report), 2 usage.
  */
 
@@ -72,6 +77,7 @@ struct tsim {
 	const char		*ts_dev;	/* dev-N, not the BDF */
 	const char		*ts_fe_node;	/* "frontend", if not ts_fe */
 	const char		*ts_fe_id;	/* "frontend-id", if not domid */
+	int			 ts_hvm;	/* --hvm */
 };
 
 struct tsim_bdf {
@@ -86,9 +92,10 @@ tsim_usage(void)
 	    "[--name NAME]\n"
 	    "              [--permissive] [--num-devs STRING] "
 	    "[--dev STRING]\n"
-	    "              [--frontend PATH] [--frontend-id STRING]\n"
-	    "       xl-sim [-w MS] detach DOMID BDF\n"
-	    "       xl-sim [-w MS] destroy DOMID\n"
+	    "              [--frontend PATH] [--frontend-id STRING] "
+	    "[--hvm]\n"
+	    "       xl-sim [-w MS] detach DOMID BDF [--hvm]\n"
+	    "       xl-sim [-w MS] destroy DOMID [--hvm]\n"
 	    "       xl-sim wait-state DOMID STATE[,STATE...] TIMEOUT_MS "
 	    "[--fe]\n");
 	exit(2);
@@ -305,7 +312,7 @@ tsim_attach_locked(struct tsim *ts, const struct tsim_bdf *b)
 
 	num_devs = tsim_read(ts, XBT_NULL, "%s/num_devs", ts->ts_be);
 	/* Hot-attach waits only if the backend exists (PV). */
-	if (num_devs != NULL && !ts->ts_starting &&
+	if (num_devs != NULL && !ts->ts_starting && !ts->ts_hvm &&
 	    tsim_wait_backend(ts, "4") != 0) {
 		free(num_devs);
 		return -1;
@@ -355,13 +362,74 @@ tsim_lock(const struct tsim *ts)
 	return fd;
 }
 
+/* /libxl/pci/<bdf>/domid (libxl's pci_info_xs_write and _remove). */
+static int
+tsim_pci_info(struct tsim *ts, const struct tsim_bdf *b, int add)
+{
+	char	path[64], val[16];
+
+	snprintf(path, sizeof(path), "/libxl/pci/%04x-%02x-%02x-%01x/domid",
+	    b->tb_seg, b->tb_bus, b->tb_dev, b->tb_fn);
+	if (!add)
+		return xs_rm(ts->ts_xs, XBT_NULL, path) ? 0 : -1;
+	snprintf(val, sizeof(val), "%u", ts->ts_domid);
+	return xs_write(ts->ts_xs, XBT_NULL, path, val, strlen(val)) ? 0 : -1;
+}
+
+/*
+ * The domain's type, which libxl writes in the transaction that makes
+ * the domain (libxl__domain_make), long before any device: here before
+ * the first device, dom0's alone as libxl makes it.
+ */
+static int
+tsim_hvm_type(struct tsim *ts)
+{
+	struct xs_permissions	 perm = { 0, XS_PERM_NONE };
+	char			 path[64], *s;
+
+	snprintf(path, sizeof(path), "/libxl/%u/type", ts->ts_domid);
+	if ((s = tsim_read(ts, XBT_NULL, "%s", path)) != NULL) {
+		free(s);
+		return 0;
+	}
+	if (!xs_write(ts->ts_xs, XBT_NULL, path, "hvm", 3))
+		return -1;
+	snprintf(path, sizeof(path), "/libxl/%u", ts->ts_domid);
+	return xs_set_permissions(ts->ts_xs, XBT_NULL, path, &perm, 1) ? 0 :
+	    -1;
+}
+
+/*
+ * libxl__device_pci_add for an HVM guest (no stub domain): the device
+ * marked taken, reset through sysfs, given to QEMU over QMP, assigned
+ * in Xen, and only then listed in the backend directory.  Only the
+ * xenstore steps have a counterpart here.
+ */
+static int
+tsim_attach_hvm(struct tsim *ts, const struct tsim_bdf *b)
+{
+	int	rc;
+
+	if (tsim_hvm_type(ts) != 0 || tsim_pci_info(ts, b, 1) != 0) {
+		tsim_log("dom%u: cannot write /libxl: %s", ts->ts_domid,
+		    strerror(errno));
+		return -1;
+	}
+	if ((rc = tsim_attach_locked(ts, b)) != 0)
+		(void)tsim_pci_info(ts, b, 0);
+	return rc;
+}
+
 static int
 tsim_attach(struct tsim *ts, const struct tsim_bdf *b)
 {
 	int	lk, rc;
 
 	lk = tsim_lock(ts);
-	rc = tsim_attach_locked(ts, b);
+	if (ts->ts_hvm)
+		rc = tsim_attach_hvm(ts, b);
+	else
+		rc = tsim_attach_locked(ts, b);
 	if (lk != -1)
 		close(lk);
 	return rc;
@@ -508,7 +576,8 @@ tsim_detach(struct tsim *ts, const struct tsim_bdf *b)
 	}
 	num = atoi(s);
 	free(s);
-	if (tsim_wait_backend(ts, "4") != 0)
+	/* HVM: no backend state wait, before or after (QEMU had it). */
+	if (!ts->ts_hvm && tsim_wait_backend(ts, "4") != 0)
 		return -1;
 	if ((i = tsim_find_slot(ts, b, num)) < 0) {
 		tsim_format_bdf(b, bdf, sizeof(bdf));
@@ -518,19 +587,22 @@ tsim_detach(struct tsim *ts, const struct tsim_bdf *b)
 	if (tsim_request_close(ts, i) != 0)
 		return -1;
 	/* A timeout here leaves the keys in place, as libxl does. */
-	if (tsim_wait_backend(ts, "4") != 0)
+	if (!ts->ts_hvm && tsim_wait_backend(ts, "4") != 0)
 		return -1;
 	if (tsim_remove_slot(ts, i, num) != 0)
 		return -1;
-	if (num == 1)
-		return tsim_destroy_dirs(ts);
+	if (num == 1 && tsim_destroy_dirs(ts) != 0)
+		return -1;
+	/* Last, once the device is back (device_pci_remove_common_next). */
+	if (ts->ts_hvm)
+		(void)tsim_pci_info(ts, b, 0);
 	return 0;
 }
 
 /*
  * Domain destruction with PV PCI (§2.7): every device through the
  * detach procedure in force mode (failures only logged), then the
- * domain's xenstore dir goes.
+ * domain's xenstore dir goes.  HVM: the same without waits (§1.7).
  */
 static int
 tsim_destroy(struct tsim *ts)
@@ -555,6 +627,12 @@ tsim_destroy(struct tsim *ts)
 			    "ignored (force)", ts->ts_domid, i);
 	snprintf(path, sizeof(path), "/local/domain/%u", ts->ts_domid);
 	if (!xs_rm(ts->ts_xs, XBT_NULL, path) && errno != ENOENT) {
+		tsim_log("rm %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* libxl's own books of the domain go with it. */
+	snprintf(path, sizeof(path), "/libxl/%u", ts->ts_domid);
+	if (ts->ts_hvm && !xs_rm(ts->ts_xs, XBT_NULL, path) && errno != ENOENT) {
 		tsim_log("rm %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -600,6 +678,8 @@ tsim_options(struct tsim *ts, int argc, char **argv, int first)
 			ts->ts_permissive = 1;
 		else if (strcmp(argv[i], "--fe") == 0)
 			ts->ts_fe_side = 1;
+		else if (strcmp(argv[i], "--hvm") == 0)
+			ts->ts_hvm = 1;
 		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
 			ts->ts_name = argv[++i];
 		else if (strcmp(argv[i], "--num-devs") == 0 && i + 1 < argc)

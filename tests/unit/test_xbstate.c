@@ -664,6 +664,37 @@ test_hot_attach_reconfigure(void **unused)
 	assert_int_equal(w->w_in.xi_dev[1].xd_state, XenbusStateInitialised);
 }
 
+/*
+ * An HVM guest (§1.7): its frontend stays at 1, libxl's hot-attach and
+ * detach are answered without it, and nothing ever connects.
+ */
+static void
+test_hvm_reconfigure_without_frontend(void **unused)
+{
+	struct world	*w = create(1);
+
+	(void)unused;
+	w->w_in.xi_hvm = 1;
+	expect(w, "SWITCH:1>2");
+	expect(w, "EXPORT:0 PUBLISH_ROOTS SWITCH:2>3");
+	expect(w, "NOTHING");			/* no frontend to attach */
+	add_dev(w, 101, 1);
+	expect(w, "EXPORT:1 PUBLISH_ROOTS SWITCH:7>8");
+	expect(w, "NOTHING");
+	assert_true(owns(w, 101));
+	detach_begin(w, 100);
+	expect(w, "RELEASE:0 SWITCH:7>8");
+	assert_false(owns(w, 100));
+	detach_end(w, 100);
+	expect(w, "NOTHING");
+	assert_true(owns(w, 101));
+	/* Without the flag the same 7 waits for a frontend that never comes. */
+	w->w_in.xi_hvm = 0;
+	add_dev(w, 102, 1);
+	expect(w, "NOTHING");
+	assert_false(owns(w, 102));
+}
+
 static void
 test_hot_attach_frontend_missed_connected(void **unused)
 {
@@ -2028,6 +2059,7 @@ main(void)
 		cmocka_unit_test(test_bug5_check_frontend_rejects_other_path_or_id),
 		cmocka_unit_test(test_bug5_wrong_frontend_never_connects),
 		cmocka_unit_test(test_bug5_wrong_frontend_not_adopted_after_restart),
+		cmocka_unit_test(test_hvm_reconfigure_without_frontend),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
