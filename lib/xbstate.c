@@ -444,7 +444,8 @@ xbstate_removal_pending(const struct xbstate_in *in)
  * Own Reconfiguring (written by libxl, §8.1): the frontend reacts first;
  * once it is Reconfiguring too, export the new slots, release the ones
  * marked Closing, then Reconfigured (§2.5 step 2, §2.6).  An HVM guest
- * has no frontend to wait for: at once; libxl does not wait for one either (§1.7).
+ * has no frontend to wait for: at once; libxl does not wait for one
+ * either (§1.7).
  */
 static void
 xbstate_reconfiguring(const struct xbstate_in *in, struct xbstate_out *out)
