@@ -496,6 +496,17 @@ ${SHIM_CONF:-}
 EOF
 }
 
+# shim_two_devices: a test on the shim double with the e1000e ($E) and
+# the nvme ($N) made assignable, and the daemon started.
+shim_two_devices() {
+	E=0000:00:03.0
+	N=0000:00:05.0
+	t_setup
+	shim_setup
+	check "two devices made assignable" assignable "$E" "$N"
+	daemon_start
+}
+
 # shim ARGS...: shimsim-ctl (the kernel's sysfs side); stderr to shim.log.
 shim() {
 	"$SHIMCTL" "$@" 2>>"$T/shim.log"

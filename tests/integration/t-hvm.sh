@@ -11,12 +11,7 @@
 # guest is then served.
 . "$(dirname "$0")/lib.sh"
 
-E=0000:00:03.0
-N=0000:00:05.0
-t_setup
-shim_setup
-check "two devices made assignable" assignable $E $N
-daemon_start
+shim_two_devices
 
 # xl create with pci=[ E ] and builder="hvm".
 guest_start h 7 --hvm --paused --run-ms 90000

@@ -7,12 +7,7 @@
 # the daemon's thread and serves the next guest.
 . "$(dirname "$0")/lib.sh"
 
-E=0000:00:03.0
-N=0000:00:05.0
-t_setup
-shim_setup
-check "two devices made assignable" assignable $E $N
-daemon_start
+shim_two_devices
 check "the e1000e is held from the shim" \
     log_has "$E: held \[8086:10d3\] \(shim\)"
 check "the nvme is held from the shim" log_has "$N: held \[1b36:0010\] \(shim\)"

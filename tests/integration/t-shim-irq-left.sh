@@ -6,12 +6,7 @@
 # the device serves the next guest, which starts with them off.
 . "$(dirname "$0")/lib.sh"
 
-E=0000:00:03.0
-N=0000:00:05.0
-t_setup
-shim_setup
-check "two devices made assignable" assignable $E $N
-daemon_start
+shim_two_devices
 
 guest_start a 5 --msi --keep-irq --run-ms 30000
 wait_domain 5
