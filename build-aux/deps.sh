@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install the Debian packages pcibackd builds and tests with, when run as
 # root; otherwise name what is missing and fail.  "deps.sh deb" adds
-# what building the .deb packages needs.
+# what building the .deb packages needs.  procps (pgrep, pkill) and
+# util-linux (setsid) are for the tests' process handling.
 set -u
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libxen-dev
 libevent-dev libpci-dev pciutils libcmocka-dev gcovr mandoc byacc
-xenstore-utils linux-headers-amd64 python3 python3-prometheus-client systemd"
+xenstore-utils linux-headers-amd64 python3 python3-prometheus-client systemd
+procps util-linux"
 # make deb and its test: the Debian packaging tools.
 [ "${1:-}" = deb ] && PKGS="$PKGS debhelper dh-dkms dpkg-dev fakeroot lintian"
 
