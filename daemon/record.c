@@ -312,8 +312,7 @@ record_retire(struct record *rec)
 		log_info("dom%u: worker %ld of the previous daemon %s in "
 		    "%lld ms", rec->rc_domid, (long)pid, rc == 0 ? "quit" :
 		    "killed (it did not quit)",
-		    (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		    (long long)(metric_ns_since(&t0, &t1) / 1000000));
 }
 
 /*
