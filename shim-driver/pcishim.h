@@ -63,6 +63,14 @@ struct pcishim_dev {
 	bool			 pd_gone;	/* removed: unbound */
 	u32			 pd_denied;	/* writes the floor refused */
 	struct pcishim_floor	 pd_floor;	/* built at ASSIGN */
+	/*
+	 * CFG_MAP (pcishim_dev.c).  pd_mapid (mmap page offset, 0: never
+	 * mapped) and pd_ecam are set once under pd_lock.  pd_maplock
+	 * orders a mapping's fault against its revocation.
+	 */
+	struct mutex		 pd_maplock;
+	u32			 pd_mapid;
+	phys_addr_t		 pd_ecam;
 };
 
 /* Serialises the slot list and the device list; held only briefly. */
@@ -81,5 +89,9 @@ int pcishim_dev_giveback(struct pcishim_dev *pd, u32 *method);
 int pcishim_cdev_init(void);
 void pcishim_cdev_exit(void);
 void pcishim_event(u32 type, u32 flags, u32 bdf, u32 op, int error);
+void pcishim_map_revoke(struct pcishim_dev *pd);
+void pcishim_map_forget(struct pcishim_dev *pd);
+int pcishim_map_init(void);
+void pcishim_map_exit(void);
 
 #endif /* PCISHIM_H */

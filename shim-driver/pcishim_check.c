@@ -161,6 +161,7 @@ int pcishim_check_restricted_ioc(uint32_t cmd)
 	case PCISHIM_IOC_LIST:
 	case PCISHIM_IOC_INFO:
 	case PCISHIM_IOC_CFG_READ:
+	case PCISHIM_IOC_CFG_MAP:
 	case PCISHIM_IOC_CFG_WRITE:
 	case PCISHIM_IOC_MSI_ENABLE:
 	case PCISHIM_IOC_MSI_DISABLE:

@@ -24,8 +24,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/acpi.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -34,6 +37,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 
 #include <xen/xen.h>
@@ -662,8 +666,11 @@ static long pcishim_ioc_assign(void __user *uarg)
 		if (error)
 			module_put(THIS_MODULE);
 	}
-	if (!error)
+	if (!error) {
 		WRITE_ONCE(pd->pd_domid, pa.pa_domid);
+		/* A mapping faulted in before now reads all ones: again. */
+		pcishim_map_revoke(pd);
+	}
 out:
 	pcishim_unlock(pd);
 	return error;
@@ -868,6 +875,247 @@ static long pcishim_ioc_restrict(struct file *fp, void __user *uarg)
 }
 
 /*
+ * CFG_MAP: a guest's config reads, the most frequent op, straight from
+ * the ECAM page instead of through an ioctl, a system call and two port
+ * accesses trapped by Xen in a PV dom0.  Every open file shares one
+ * address space (pcishim_map_inode's), so that revoking a device's page
+ * reaches every process that mapped it, whichever node it opened.
+ * Pages are inserted at fault time, after the same owner check as an
+ * ioctl; a file that may not reach the device gets pcishim_ones, a page
+ * of all ones, as a read of an absent device returns.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define vm_flags_set_compat(vma, f)	vm_flags_set(vma, f)
+#define vm_flags_clear_compat(vma, f)	vm_flags_clear(vma, f)
+#else
+#define vm_flags_set_compat(vma, f)	((vma)->vm_flags |= (f))
+#define vm_flags_clear_compat(vma, f)	((vma)->vm_flags &= ~(f))
+#endif
+
+static struct page *pcishim_ones;
+static struct inode *pcishim_map_inode;	/* under pcishim_mtx */
+/*
+ * Mapped devices by pd_mapid, for mmap(), which runs under the caller's
+ * mmap lock and so must not take pcishim_mtx (LIST faults under it).
+ */
+static DEFINE_XARRAY_ALLOC1(pcishim_maps);
+static u32 pcishim_mapnext;
+
+int pcishim_map_init(void)
+{
+	pcishim_ones = alloc_page(GFP_KERNEL);
+	if (!pcishim_ones)
+		return -ENOMEM;
+	memset(page_address(pcishim_ones), 0xff, PAGE_SIZE);
+	return 0;
+}
+
+void pcishim_map_exit(void)
+{
+	if (pcishim_map_inode)
+		iput(pcishim_map_inode);
+	pcishim_map_inode = NULL;
+	xa_destroy(&pcishim_maps);
+	__free_page(pcishim_ones);
+}
+
+/*
+ * Make every mapping of pd fault again, where the owner is checked anew.
+ * Called, with pd_lock held, after each change of what may reach pd.
+ * Taking pd_maplock waits out a fault that checked the old owner and is
+ * inserting its page; the unmap then removes that page.
+ */
+void pcishim_map_revoke(struct pcishim_dev *pd)
+{
+	struct address_space *space = NULL;
+
+	lockdep_assert_held(&pd->pd_lock);
+	if (!pd->pd_mapid)
+		return;
+	mutex_lock(&pd->pd_maplock);
+	mutex_unlock(&pd->pd_maplock);
+	mutex_lock(&pcishim_mtx);
+	if (pcishim_map_inode)
+		space = pcishim_map_inode->i_mapping;
+	mutex_unlock(&pcishim_mtx);
+	if (space)
+		unmap_mapping_range(space, (loff_t)pd->pd_mapid << PAGE_SHIFT,
+				    PAGE_SIZE, 1);
+}
+
+/* Unbound: no new mapping may find pd (remove, under pd_lock). */
+void pcishim_map_forget(struct pcishim_dev *pd)
+{
+	if (pd->pd_mapid)
+		xa_erase(&pcishim_maps, pd->pd_mapid);
+}
+
+/* The device's ECAM page from ACPI's MCFG table, 0 if it has none. */
+static phys_addr_t pcishim_ecam_find(struct pci_dev *pdev)
+{
+	phys_addr_t addr = 0;
+#ifdef CONFIG_ACPI
+	struct acpi_table_header *hdr;
+	struct acpi_mcfg_allocation *a;
+	unsigned int bus = pdev->bus->number;
+	size_t i, n;
+
+	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_MCFG, 0, &hdr)))
+		return 0;
+	if (hdr->length < sizeof(struct acpi_table_mcfg))
+		goto out;
+	n = (hdr->length - sizeof(struct acpi_table_mcfg)) / sizeof(*a);
+	a = (struct acpi_mcfg_allocation *)((u8 *)hdr +
+	    sizeof(struct acpi_table_mcfg));
+	for (i = 0; i < n; i++) {
+		if (a[i].pci_segment != pci_domain_nr(pdev->bus) ||
+		    bus < a[i].start_bus_number || bus > a[i].end_bus_number)
+			continue;
+		/* The base is bus 0's, whatever the first bus. */
+		addr = a[i].address + ((phys_addr_t)bus << 20) +
+		    ((phys_addr_t)pdev->devfn << 12);
+		break;
+	}
+out:
+	acpi_put_table(hdr);
+#endif
+	return addr;
+}
+
+/*
+ * Trust the table only if the page holds this device: its IDs and class
+ * as the kernel's own config access reads them.  A wrong page would show
+ * a guest another device's registers.
+ */
+static bool pcishim_ecam_check(struct pci_dev *pdev, phys_addr_t addr)
+{
+	void __iomem *va;
+	u32 id, class, eid, eclass;
+
+	if (pci_read_config_dword(pdev, PCI_VENDOR_ID, &id) ||
+	    pci_read_config_dword(pdev, PCI_CLASS_REVISION, &class))
+		return false;
+	va = ioremap(addr, PAGE_SIZE);
+	if (!va)
+		return false;
+	eid = readl(va + PCI_VENDOR_ID);
+	eclass = readl(va + PCI_CLASS_REVISION);
+	iounmap(va);
+	return id == eid && class == eclass && id != 0xffffffff;
+}
+
+static long pcishim_ioc_cfg_map(void __user *uarg, u32 domid)
+{
+	struct pcishim_cfgmap pcm;
+	struct pcishim_dev *pd;
+	phys_addr_t addr;
+	u32 id;
+	int error;
+
+	error = pcishim_copyin(&pcm, sizeof(pcm), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(pcm.pcm_flags, 0))
+		return -EINVAL;
+	pd = pcishim_lookup(pcm.pcm_bdf, domid, &error);
+	if (!pd)
+		return error;
+	if (!pd->pd_ecam) {
+		addr = pcishim_ecam_find(pd->pd_pdev);
+		if (addr && pcishim_ecam_check(pd->pd_pdev, addr))
+			pd->pd_ecam = addr;
+	}
+	if (!pd->pd_ecam) {
+		error = -EOPNOTSUPP;
+		goto out;
+	}
+	if (!pd->pd_mapid && xa_alloc_cyclic(&pcishim_maps, &id, pd,
+	    xa_limit_31b, &pcishim_mapnext, GFP_KERNEL) >= 0)
+		pd->pd_mapid = id;
+	if (!pd->pd_mapid) {
+		error = -ENOMEM;
+		goto out;
+	}
+	pcm.pcm_span = pd->pd_pdev->cfg_size;
+	pcm.pcm_offset = (u64)pd->pd_mapid << PAGE_SHIFT;
+	pcm.pcm_size = PAGE_SIZE;
+out:
+	pcishim_unlock(pd);
+	if (error)
+		return error;
+	return pcishim_copyout(uarg, &pcm, pcm.pcm_argsz, sizeof(pcm));
+}
+
+static vm_fault_t pcishim_map_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct pcishim_file *pf = vma->vm_file->private_data;
+	struct pcishim_dev *pd = vma->vm_private_data;
+	unsigned long pfn = page_to_pfn(pcishim_ones);
+	vm_fault_t ret;
+
+	mutex_lock(&pd->pd_maplock);
+	if (!READ_ONCE(pd->pd_gone) &&
+	    !pcishim_check_owner(READ_ONCE(pf->pf_domid),
+				 READ_ONCE(pd->pd_domid)))
+		pfn = PHYS_PFN(pd->pd_ecam);
+	ret = vmf_insert_pfn(vma, vmf->address, pfn);
+	mutex_unlock(&pd->pd_maplock);
+	return ret;
+}
+
+/* A moved mapping (mremap) holds the device too. */
+static void pcishim_map_open(struct vm_area_struct *vma)
+{
+	struct pcishim_dev *pd = vma->vm_private_data;
+
+	kref_get(&pd->pd_ref);
+}
+
+static void pcishim_map_close(struct vm_area_struct *vma)
+{
+	pcishim_dev_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct pcishim_map_vmops = {
+	.open	= pcishim_map_open,
+	.close	= pcishim_map_close,
+	.fault	= pcishim_map_fault,
+};
+
+static int pcishim_mmap(struct file *fp, struct vm_area_struct *vma)
+{
+	struct pcishim_file *pf = fp->private_data;
+	struct pcishim_dev *found;
+
+	if (vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	    (vma->vm_flags & (VM_WRITE | VM_EXEC)) ||
+	    !(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_pgoff > U32_MAX)
+		return -ENODEV;
+	xa_lock(&pcishim_maps);
+	found = xa_load(&pcishim_maps, vma->vm_pgoff);
+	if (found)
+		kref_get(&found->pd_ref);
+	xa_unlock(&pcishim_maps);
+	if (!found)
+		return -ENODEV;
+	if (pcishim_check_owner(READ_ONCE(pf->pf_domid),
+				READ_ONCE(found->pd_domid))) {
+		pcishim_dev_put(found);
+		return -EPERM;
+	}
+	vm_flags_clear_compat(vma, VM_MAYWRITE | VM_MAYEXEC);
+	vm_flags_set_compat(vma, VM_IO | VM_PFNMAP | VM_DONTCOPY |
+			    VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_private_data = found;
+	vma->vm_ops = &pcishim_map_vmops;
+	return 0;
+}
+
+/*
  * Dispatch.  Commands are matched without their size field, so that a
  * later, bigger struct keeps its number and argsz tells the versions
  * apart; the size must still cover the first version.
@@ -894,6 +1142,7 @@ static const struct pcishim_ioc pcishim_iocs[] = {
 	{ PCISHIM_IOC_MSIX_DISABLE,	true },
 	{ PCISHIM_IOC_RESTRICT,		false },
 	{ PCISHIM_IOC_RESET_BUS,	true },
+	{ PCISHIM_IOC_CFG_MAP,		false },
 };
 
 #define PCISHIM_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
@@ -965,6 +1214,8 @@ static long pcishim_ioctl(struct file *fp, unsigned int cmd, unsigned long arg)
 		return pcishim_ioc_restrict(fp, uarg);
 	case PCISHIM_IOC_RESET_BUS:
 		return pcishim_ioc_reset_bus(uarg);
+	case PCISHIM_IOC_CFG_MAP:
+		return pcishim_ioc_cfg_map(uarg, domid);
 	default:
 		return error;
 	}
@@ -982,6 +1233,13 @@ static int pcishim_open(struct inode *inode, struct file *fp)
 		return -ENOMEM;
 	pf->pf_domid = PCISHIM_DOMID_NONE;
 	pcishim_ring_init(&pf->pf_ring, pf->pf_buf, PCISHIM_EVQ_LEN);
+	/* One address space for every open file: see pcishim_map_revoke. */
+	mutex_lock(&pcishim_mtx);
+	if (!pcishim_map_inode)
+		pcishim_map_inode = igrab(inode);
+	if (pcishim_map_inode)
+		fp->f_mapping = pcishim_map_inode->i_mapping;
+	mutex_unlock(&pcishim_mtx);
 	init_waitqueue_head(&pf->pf_wait);
 	spin_lock(&pcishim_evlock);
 	list_add_tail(&pf->pf_entry, &pcishim_files);
@@ -1086,6 +1344,7 @@ static const struct file_operations pcishim_fops = {
 	.release	= pcishim_release,
 	.read		= pcishim_read,
 	.poll		= pcishim_poll,
+	.mmap		= pcishim_mmap,
 	.unlocked_ioctl	= pcishim_ioctl,
 	/* Every argument has the same layout for 32-bit callers. */
 	.compat_ioctl	= compat_ptr_ioctl,

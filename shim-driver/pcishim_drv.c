@@ -383,6 +383,8 @@ void pcishim_dev_unassign(struct pcishim_dev *pd)
 		WRITE_ONCE(pd->pd_domid, PCISHIM_DOMID_NONE);
 		module_put(THIS_MODULE);
 	}
+	/* Also after remove() marked it gone: nobody reads it any more. */
+	pcishim_map_revoke(pd);
 }
 
 /* Leave the function powered, quiet and without bus mastering. */
@@ -519,6 +521,7 @@ static int pcishim_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&pd->pd_ref);
 	mutex_init(&pd->pd_lock);
+	mutex_init(&pd->pd_maplock);
 	pd->pd_pdev = pci_dev_get(pdev);
 	pd->pd_bdf = bdf;
 	pd->pd_domid = PCISHIM_DOMID_NONE;
@@ -557,6 +560,7 @@ static void pcishim_remove(struct pci_dev *pdev)
 	mutex_unlock(&pcishim_mtx);
 	mutex_lock(&pd->pd_lock);
 	pd->pd_gone = true;
+	pcishim_map_forget(pd);
 	/* Only an explicit unbind: the module cannot go while assigned. */
 	if (pd->pd_domid != PCISHIM_DOMID_NONE) {
 		pci_warn(pdev, "unbound while assigned to domain %u\n",
@@ -772,9 +776,12 @@ static int __init pcishim_init(void)
 	error = pcishim_parse_hide(pcishim_hide, pcishim_slot_add, NULL);
 	if (error)
 		goto out_slots;
-	error = pcishim_cdev_init();
+	error = pcishim_map_init();
 	if (error)
 		goto out_slots;
+	error = pcishim_cdev_init();
+	if (error)
+		goto out_map;
 	/* Binds the hidden functions that no other driver has yet. */
 	error = pci_register_driver(&pcishim_driver);
 	if (error)
@@ -783,6 +790,8 @@ static int __init pcishim_init(void)
 
 out_cdev:
 	pcishim_cdev_exit();
+out_map:
+	pcishim_map_exit();
 out_slots:
 	bus_unregister_notifier(&pci_bus_type, &pcishim_nb);
 	pcishim_slots_free();
@@ -793,6 +802,7 @@ static void __exit pcishim_exit(void)
 {
 	pci_unregister_driver(&pcishim_driver);
 	pcishim_cdev_exit();
+	pcishim_map_exit();
 	bus_unregister_notifier(&pci_bus_type, &pcishim_nb);
 	pcishim_slots_free();
 }

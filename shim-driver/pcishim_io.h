@@ -45,8 +45,8 @@
 #include <sys/ioctl.h>
 #endif
 
-/* 2: RESTRICT and the floor.  3: RESET_BUS. */
-#define PCISHIM_ABI_VERSION	3
+/* 2: RESTRICT and the floor.  3: RESET_BUS.  4: CFG_MAP. */
+#define PCISHIM_ABI_VERSION	4
 
 /* The misc device node, /dev/pcishim. */
 #define PCISHIM_DEVNAME		"pcishim"
@@ -302,7 +302,7 @@ struct pcishim_msix {
  *
  * On a restricted file:
  * - VERSION works; LIST reports only the devices assigned to pr_domid;
- * - INFO, CFG_READ, CFG_WRITE, MSI_ENABLE, MSI_DISABLE, MSIX_ENABLE and
+ * - INFO, CFG_READ, CFG_MAP, CFG_WRITE, MSI_ENABLE, MSI_DISABLE, MSIX_ENABLE and
  *   MSIX_DISABLE work on a device assigned to pr_domid at the time of the
  *   call and fail with EPERM for any other BDF (held or not, unassigned or
  *   another domain's);
@@ -371,6 +371,35 @@ struct pcishim_restrict {
 	_IOWR(PCISHIM_IOC_MAGIC, 15, struct pcishim_devop)
 
 /*
+ * PCISHIM_IOC_CFG_MAP: where to mmap(2) the device's config space, read
+ * only: the page of the platform's memory-mapped configuration (ECAM)
+ * that holds it, so that reading a register costs a load instead of a
+ * system call.  pcm_offset is the offset to give mmap with length
+ * pcm_size (one page) and PROT_READ, MAP_SHARED; pcm_span is how many
+ * bytes of it are the device's config space (256 or 4096).  Reads see
+ * the hardware as CFG_READ does, but do not wait out a reset.  Allowed
+ * on a restricted file, for its domain's devices.
+ *
+ * The mapping is revoked when the device stops being what the file may
+ * reach: unassigned (so on every RELEASE), assigned to another domain,
+ * or unbound.  From then on the page reads all ones, as an absent
+ * device does, in every process that mapped it.  A mapping is never
+ * inherited by a child (fork), writable, or extended by mremap.
+ * Errors: EOPNOTSUPP (no ECAM for this device: the platform has none,
+ * or the shim could not check it), EPERM, ENODEV, EINVAL.
+ */
+struct pcishim_cfgmap {
+	uint32_t	pcm_argsz;
+	uint32_t	pcm_flags;	/* none defined: 0 */
+	uint32_t	pcm_bdf;
+	uint32_t	pcm_span;	/* out: config-space bytes mapped */
+	uint64_t	pcm_offset;	/* out: for mmap */
+	uint64_t	pcm_size;	/* out: the mapping's length */
+};
+#define PCISHIM_IOC_CFG_MAP	\
+	_IOWR(PCISHIM_IOC_MAGIC, 16, struct pcishim_cfgmap)
+
+/*
  * Events: read(2) on the fd returns whole struct pcishim_event records
  * (EINVAL if the buffer holds none), blocking unless O_NONBLOCK (EAGAIN);
  * poll(2) reports POLLIN when one is queued.  Each open file has its own
@@ -421,5 +450,6 @@ _Static_assert(sizeof(struct pcishim_msix_entry) == 8, "pcishim_msix_entry");
 _Static_assert(sizeof(struct pcishim_msix) == 24, "pcishim_msix");
 _Static_assert(sizeof(struct pcishim_event) == 32, "pcishim_event");
 _Static_assert(sizeof(struct pcishim_restrict) == 16, "pcishim_restrict");
+_Static_assert(sizeof(struct pcishim_cfgmap) == 32, "pcishim_cfgmap");
 
 #endif /* PCISHIM_IO_H */
