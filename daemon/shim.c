@@ -22,6 +22,7 @@
  */
 
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,8 @@
 #define SHIM_CMD_DECODE		0x0003	/* I/O and memory space */
 #define SHIM_LIST_ROOM		256
 #define SHIM_CLOSE_WAIT_MS	2000	/* per reset still running at exit */
+/* ABI 4 only adds CFG_MAP, which is tried, so a shim of 3 still serves. */
+#define SHIM_ABI_OLDEST		3
 
 struct shim {
 	int			 sh_fd;
@@ -51,6 +54,8 @@ struct shim {
 	struct event		*sh_doneev;
 	struct shim_callbacks	 sh_cb;
 	unsigned int		 sh_resets;	/* on threads now */
+	unsigned int		 sh_abi;
+	int			 sh_restricted;	/* a worker's */
 };
 
 /* One reset on its thread: copied in, copied back; no shared state. */
@@ -63,6 +68,8 @@ struct shim_job {
 	unsigned int	 sj_method;
 	int		 sj_bus;	/* RESET_BUS, not RELEASE */
 };
+
+static void	shim_map_drop(struct shimdev *);
 
 static uint32_t
 shim_pack(const struct bdf *b)
@@ -189,13 +196,15 @@ shim_open(struct event_base *base, const char *path,
 		    strerror(errno));
 		goto fail;
 	}
-	if (v.pv_abi != PCISHIM_ABI_VERSION ||
+	if (v.pv_abi < SHIM_ABI_OLDEST || v.pv_abi > PCISHIM_ABI_VERSION ||
 	    v.pv_evsize != sizeof(struct pcishim_event)) {
 		util_cause(cause, "%s: shim ABI %u (event size %u), this "
-		    "pcibackd speaks %u: install matching versions", path,
-		    v.pv_abi, v.pv_evsize, PCISHIM_ABI_VERSION);
+		    "pcibackd speaks %u to %u: install matching versions",
+		    path, v.pv_abi, v.pv_evsize, SHIM_ABI_OLDEST,
+		    PCISHIM_ABI_VERSION);
 		goto fail;
 	}
+	sh->sh_abi = v.pv_abi;
 	if (pipe2(sh->sh_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal("pipe2");
 	sh->sh_ev = event_new(base, sh->sh_fd, EV_READ | EV_PERSIST,
@@ -241,6 +250,7 @@ shim_worker_fd(struct shim *sh, unsigned int domid)
 		return -1;
 	}
 	sh->sh_fd = fd;
+	sh->sh_restricted = 1;
 	return fd;
 }
 
@@ -399,6 +409,7 @@ shim_dev_new(struct shim *sh, const struct bdf *b, char **cause)
 void
 shim_dev_free(struct shimdev *sd)
 {
+	shim_map_drop(sd);
 	free(sd);
 }
 
@@ -420,9 +431,9 @@ shim_devop(struct shimdev *sd, unsigned long req, uint32_t flags,
 }
 
 static int
-shim_cfg_read(void *arg, unsigned int off, unsigned int size, uint32_t *val)
+shim_cfg_ioctl_read(struct shimdev *sd, unsigned int off, unsigned int size,
+    uint32_t *val)
 {
-	struct shimdev		*sd = arg;
 	struct pcishim_cfg	 pc;
 
 	memset(&pc, 0, sizeof(pc));
@@ -433,6 +444,87 @@ shim_cfg_read(void *arg, unsigned int off, unsigned int size, uint32_t *val)
 	if (ioctl(sd->sd_shim->sh_fd, PCISHIM_IOC_CFG_READ, &pc) == -1)
 		return -errno;
 	*val = pc.pc_value;
+	return 0;
+}
+
+/* One naturally aligned load of the size asked, as ECAM wants it. */
+static uint32_t
+shim_map_load(const struct shimdev *sd, unsigned int off, unsigned int size)
+{
+	switch (size) {
+	case 1:
+		return sd->sd_map[off];
+	case 2:
+		return *(const volatile uint16_t *)(const volatile void *)
+		    (sd->sd_map + off);
+	default:
+		return *(const volatile uint32_t *)(const volatile void *)
+		    (sd->sd_map + off);
+	}
+}
+
+/*
+ * A worker reads its devices' config space through a read-only mapping
+ * where the shim offers one: a load instead of a system call, which in
+ * a PV dom0 goes through Xen.  Tried once per device; any failure, or a
+ * page whose IDs differ from what the ioctl reads, leaves the ioctl.
+ * The parent never maps: its reads are few, and a mapping is not
+ * inherited by the workers it forks.
+ */
+static void
+shim_map_try(struct shimdev *sd)
+{
+	struct shim		*sh = sd->sd_shim;
+	struct pcishim_cfgmap	 pcm;
+	void			*p;
+	uint32_t		 id;
+
+	sd->sd_maptried = 1;
+	if (sh->sh_abi < 4)
+		return;
+	memset(&pcm, 0, sizeof(pcm));
+	pcm.pcm_argsz = sizeof(pcm);
+	pcm.pcm_bdf = sd->sd_packed;
+	if (ioctl(sh->sh_fd, PCISHIM_IOC_CFG_MAP, &pcm) == -1)
+		return;
+	if (pcm.pcm_span < 256 || pcm.pcm_span > pcm.pcm_size ||
+	    pcm.pcm_size > 65536)
+		return;
+	p = mmap(NULL, pcm.pcm_size, PROT_READ, MAP_SHARED, sh->sh_fd,
+	    (off_t)pcm.pcm_offset);
+	if (p == MAP_FAILED)
+		return;
+	sd->sd_map = p;
+	sd->sd_mapsize = pcm.pcm_size;
+	sd->sd_mapspan = pcm.pcm_span;
+	if (shim_cfg_ioctl_read(sd, 0, 4, &id) != 0 ||
+	    shim_map_load(sd, 0, 4) != id) {
+		shim_map_drop(sd);
+		return;
+	}
+}
+
+static void
+shim_map_drop(struct shimdev *sd)
+{
+	if (sd->sd_map != NULL)
+		(void)munmap((void *)(uintptr_t)sd->sd_map, sd->sd_mapsize);
+	sd->sd_map = NULL;
+	sd->sd_mapsize = 0;
+	sd->sd_mapspan = 0;
+}
+
+static int
+shim_cfg_read(void *arg, unsigned int off, unsigned int size, uint32_t *val)
+{
+	struct shimdev	*sd = arg;
+
+	/* Only a worker maps; the parent's reads leave it untried. */
+	if (!sd->sd_maptried && sd->sd_shim->sh_restricted)
+		shim_map_try(sd);
+	if (sd->sd_map == NULL || off + size > sd->sd_mapspan)
+		return shim_cfg_ioctl_read(sd, off, size, val);
+	*val = shim_map_load(sd, off, size);
 	return 0;
 }
 

@@ -49,6 +49,11 @@ struct shimdev {
 	unsigned int		 sd_reset;	/* PCISHIM_RESET_* tried first */
 	int			 sd_enabled;	/* enabled in dom0 by us */
 	struct cfgdev_info	 sd_info;
+	/* A worker's read-only view of config space (CFG_MAP), or NULL. */
+	const volatile uint8_t	*sd_map;
+	size_t			 sd_mapsize;
+	unsigned int		 sd_mapspan;	/* bytes of config space */
+	int			 sd_maptried;
 };
 #define SHIM_NOBODY	0xffffffffU
 

@@ -33,6 +33,8 @@
 
 #include "model.h"
 
+static int	shimsim_mkdirs(const char *);
+
 #define SHIMSIM_CMD		0x04
 #define SHIMSIM_HDRTYPE		0x0e
 #define SHIMSIM_SECBUS		0x19	/* then the subordinate bus */
@@ -167,6 +169,90 @@ shimsim_dev_load(uint32_t bdf, struct shimsim_dev *sd)
 	return 0;
 }
 
+/*
+ * CFG_MAP's pages: maps/BBBBBBBB-D, one file of a page per device (packed
+ * BDF in hex) and domain a descriptor was restricted to (D, or "any"),
+ * created at CFG_MAP and mapped by the preload's mmap.  Each shows the
+ * device's config space while that descriptor may reach it, all ones
+ * otherwise, as the module's revocation does; rewritten at every save.
+ * Switch map-wrong: the vendor ID shown is not the device's.
+ */
+static void
+shimsim_map_fill(const struct shimsim_dev *sd, uint32_t domid, uint8_t *page)
+{
+	char	arg[8];
+
+	if (!sd->sd_present || !sd->sd_held ||
+	    pcishim_check_owner(domid, sd->sd_domid) != 0) {
+		memset(page, 0xff, PCISHIM_CFG_SIZE_EXP);
+		return;
+	}
+	memcpy(page, sd->sd_cfg, PCISHIM_CFG_SIZE_EXP);
+	if (shimsim_fault("map-wrong", arg, sizeof(arg)))
+		page[0] ^= 0x5a;
+}
+
+int
+shimsim_map_path(uint32_t bdf, uint32_t domid, char *buf, size_t len)
+{
+	char	rel[64];
+
+	if (domid == PCISHIM_DOMID_NONE)
+		snprintf(rel, sizeof(rel), "maps/%08x-any", bdf);
+	else
+		snprintf(rel, sizeof(rel), "maps/%08x-%u", bdf, domid);
+	return shimsim_path(buf, len, rel);
+}
+
+/* Write one map file from the device's state; creates it. */
+int
+shimsim_map_write(const struct shimsim_dev *sd, uint32_t domid)
+{
+	uint8_t	page[PCISHIM_CFG_SIZE_EXP];
+	char	path[PATH_MAX], dir[PATH_MAX];
+	ssize_t	n;
+	int	fd;
+
+	if (shimsim_path(dir, sizeof(dir), "maps") != 0 ||
+	    shimsim_mkdirs(dir) != 0 ||
+	    shimsim_map_path(sd->sd_bdf, domid, path, sizeof(path)) != 0)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	shimsim_map_fill(sd, domid, page);
+	n = pwrite(fd, page, sizeof(page), 0);
+	close(fd);
+	return n == (ssize_t)sizeof(page) ? 0 : -1;
+}
+
+/* Every map file of the device, after a change of its state. */
+static void
+shimsim_map_sync(const struct shimsim_dev *sd)
+{
+	char		 dir[PATH_MAX], prefix[16];
+	struct dirent	*de;
+	unsigned long	 domid;
+	DIR		*d;
+	char		*end;
+
+	if (shimsim_path(dir, sizeof(dir), "maps") != 0 ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	snprintf(prefix, sizeof(prefix), "%08x-", sd->sd_bdf);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		end = de->d_name + strlen(prefix);
+		if (strcmp(end, "any") == 0)
+			domid = PCISHIM_DOMID_NONE;
+		else if ((domid = strtoul(end, &end, 10)) > UINT32_MAX ||
+		    *end != '\0')
+			continue;
+		(void)shimsim_map_write(sd, (uint32_t)domid);
+	}
+	closedir(d);
+}
+
 /* Written in place: the lock keeps readers out, and a crash mid-write
  * is the test's failure anyway. */
 int
@@ -182,7 +268,10 @@ shimsim_dev_save(const struct shimsim_dev *sd)
 		return -1;
 	n = pwrite(fd, sd, sizeof(*sd), 0);
 	close(fd);
-	return n == (ssize_t)sizeof(*sd) ? 0 : -1;
+	if (n != (ssize_t)sizeof(*sd))
+		return -1;
+	shimsim_map_sync(sd);
+	return 0;
 }
 
 int

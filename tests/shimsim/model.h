@@ -83,6 +83,9 @@ void	 shimsim_unlock(int);
 
 int	 shimsim_dev_load(uint32_t, struct shimsim_dev *);
 int	 shimsim_dev_save(const struct shimsim_dev *);
+/* CFG_MAP's page of a device for a domain (NONE: "any"): its file. */
+int	 shimsim_map_path(uint32_t, uint32_t, char *, size_t);
+int	 shimsim_map_write(const struct shimsim_dev *, uint32_t);
 /* Every present device; returns how many (at most max), -1 on error. */
 int	 shimsim_dev_all(struct shimsim_dev *, int);
 /* The held ones in bind order, BDFs only. */

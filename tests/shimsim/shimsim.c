@@ -28,7 +28,9 @@
 
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -61,6 +63,7 @@
 #define SHIMSIM_CAP_MSIX	0x11
 #define SHIMSIM_BUSY_RESET	1
 #define SHIMSIM_BUSY_RELEASE	2
+#define SHIMSIM_PAGE		4096
 
 /*
  * One open of /dev/pcishim: its own event queue, as the module's, and
@@ -89,6 +92,27 @@ shimsim_real(const char *name)
 		abort();
 	}
 	return f;
+}
+
+/*
+ * The next mmap, resolved at load: resolving it in the call could
+ * recurse through malloc.  Before that, the system call itself.
+ */
+static void	*(*shimsim_next_mmap)(void *, size_t, int, int, int, off_t);
+
+__attribute__((constructor)) static void
+shimsim_mmap_init(void)
+{
+	*(void **)&shimsim_next_mmap = dlsym(RTLD_NEXT, "mmap");
+}
+
+static void *
+shimsim_real_mmap(void *addr, size_t len, int prot, int flags, int fd,
+    off_t off)
+{
+	if (shimsim_next_mmap != NULL)
+		return shimsim_next_mmap(addr, len, prot, flags, fd, off);
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 }
 
 static struct shimsim_file *
@@ -174,6 +198,8 @@ SHIMSIM_EXPORT int ioctl(int, unsigned long, ...);
 SHIMSIM_EXPORT FILE *fopen(const char *, const char *);
 SHIMSIM_EXPORT FILE *fopen64(const char *, const char *);
 SHIMSIM_EXPORT struct pci_access *pci_alloc(void);
+SHIMSIM_EXPORT void *mmap(void *, size_t, int, int, int, off_t);
+SHIMSIM_EXPORT void *mmap64(void *, size_t, int, int, int, off_t);
 
 int
 open(const char *path, int flags, ...)
@@ -611,6 +637,95 @@ shimsim_ioc_cfg(void *uarg, int write, uint32_t domid)
 		return error;
 	shimsim_copyout(uarg, &pc, pc.pc_argsz, sizeof(pc));
 	return 0;
+}
+
+/*
+ * CFG_MAP, offered only while the switch cfg-map is on: a page can
+ * neither sleep (cfg-sleep) nor count reads, which other tests rely on.
+ * The offset names the device: (packed BDF + 1) pages.
+ */
+static long
+shimsim_ioc_cfg_map(void *uarg, uint32_t domid)
+{
+	struct pcishim_cfgmap	pcm;
+	struct shimsim_dev	sd;
+	char			arg[8];
+	int			error, lk;
+
+	if ((error = shimsim_copyin(&pcm, sizeof(pcm), uarg)) != 0)
+		return error;
+	if (pcishim_check_flags(pcm.pcm_flags, 0))
+		return -EINVAL;
+	lk = shimsim_lock();
+	error = shimsim_lookup(pcm.pcm_bdf, domid, &sd);
+	if (!error && !shimsim_fault("cfg-map", arg, sizeof(arg)))
+		error = -EOPNOTSUPP;
+	if (!error && shimsim_map_write(&sd, domid) != 0)
+		error = -EIO;
+	shimsim_unlock(lk);
+	if (error)
+		return error;
+	pcm.pcm_span = sd.sd_cfgsize;
+	pcm.pcm_offset = ((uint64_t)pcm.pcm_bdf + 1) * SHIMSIM_PAGE;
+	pcm.pcm_size = SHIMSIM_PAGE;
+	shimsim_copyout(uarg, &pcm, pcm.pcm_argsz, sizeof(pcm));
+	return 0;
+}
+
+/*
+ * mmap of a descriptor of ours: the device's map file for the domain the
+ * descriptor is restricted to, read only, not inherited by a child.
+ */
+static void *
+shimsim_mmap(struct shimsim_file *sf, size_t len, int prot, int flags,
+    off_t off)
+{
+	struct shimsim_dev	sd;
+	char			path[PATH_MAX];
+	uint64_t		page = (uint64_t)off / SHIMSIM_PAGE;
+	void			*p = MAP_FAILED;
+	int			error, fd = -1, lk;
+
+	if (len != SHIMSIM_PAGE || (prot & (PROT_WRITE | PROT_EXEC)) ||
+	    !(flags & MAP_SHARED) || off % SHIMSIM_PAGE != 0 || page == 0 ||
+	    page - 1 > UINT32_MAX) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	lk = shimsim_lock();
+	error = shimsim_lookup((uint32_t)(page - 1), sf->sf_domid, &sd);
+	if (!error && (shimsim_map_path(sd.sd_bdf, sf->sf_domid, path,
+	    sizeof(path)) != 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) ==
+	    -1))
+		error = -ENODEV;
+	if (!error)
+		p = shimsim_real_mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	shimsim_unlock(lk);
+	if (fd != -1)
+		close(fd);
+	if (error) {
+		errno = -error;
+		return MAP_FAILED;
+	}
+	if (p != MAP_FAILED)
+		(void)madvise(p, len, MADV_DONTFORK);
+	return p;
+}
+
+void *
+mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct shimsim_file	*sf;
+
+	if ((sf = shimsim_file(fd)) == NULL)
+		return shimsim_real_mmap(addr, len, prot, flags, fd, off);
+	return shimsim_mmap(sf, len, prot, flags, off);
+}
+
+void *
+mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
 }
 
 /* Copy in a devop, check flags; lock taken and device found on 0. */
@@ -1056,6 +1171,7 @@ static const struct shimsim_ioc shimsim_iocs[] = {
 	{ PCISHIM_IOC_MSIX_DISABLE,	1 },
 	{ PCISHIM_IOC_RESTRICT,		0 },
 	{ PCISHIM_IOC_RESET_BUS,	1 },
+	{ PCISHIM_IOC_CFG_MAP,		0 },
 };
 
 #define SHIMSIM_NOSIZE(cmd)	((cmd) & ~((unsigned long)_IOC_SIZEMASK << \
@@ -1159,6 +1275,8 @@ shimsim_ioctl(int fd, struct shimsim_file *sf, unsigned long cmd, void *uarg)
 		return shimsim_ioc_restrict(fd, sf, uarg);
 	case PCISHIM_IOC_RESET_BUS:
 		return shimsim_ioc_reset_bus(uarg);
+	case PCISHIM_IOC_CFG_MAP:
+		return shimsim_ioc_cfg_map(uarg, domid);
 	default:
 		return error;
 	}
