@@ -167,7 +167,9 @@ END {
 	print "[2] modprobe xen-pciback; insmod pcishim.ko + pcibackd ready"
 	print "dom0 per call (ns): clock_gettime " info("syscost_clock", \
 	    "pcibackd", 1) ", getppid " info("syscost_syscall", "pcibackd", \
-	    1) ", a shim config read " info("syscost_shimread", "pcibackd", 1)
+	    1) ", a shim config read " info("syscost_shimread", "pcibackd", \
+	    1) ", a read of the mapped config page " info("syscost_mapread", \
+	    "pcibackd", 1)
 	print "pcibackd's worker, from reading an op to notifying the guest," \
 	    " during the config reads (us/op): " info("op_service_mean", \
 	    "pcibackd", 1)

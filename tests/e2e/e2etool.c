@@ -45,6 +45,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +66,8 @@ static int	e2etool_shimcfg(int, char **);
 static int	e2etool_shimreset(int, char **);
 static int	e2etool_shimrestrict(int, char **);
 static int	e2etool_syscost(int, char **);
+static int	e2etool_shimmapwatch(int, char **);
+static const char *e2etool_map(int, uint32_t, int, const volatile uint32_t **);
 
 static _Noreturn void
 e2etool_usage(void)
@@ -75,7 +78,8 @@ e2etool_usage(void)
 	    "       e2etool shimcfg BDF SECONDS\n"
 	    "       e2etool shimreset BDF\n"
 	    "       e2etool shimrestrict DOMID BDF OTHER\n"
-	    "       e2etool syscost BDF\n");
+	    "       e2etool syscost BDF\n"
+	    "       e2etool shimmapwatch DOMID BDF SECONDS\n");
 	exit(2);
 }
 
@@ -387,6 +391,51 @@ e2etool_rcfg(int fd, unsigned long req, uint32_t bdf, uint32_t off,
 }
 
 /*
+ * CFG_MAP then mmap of BDF's config page through fd: "ok" with *map set,
+ * or the errno name of the step that failed.
+ */
+static const char *
+e2etool_map(int fd, uint32_t bdf, int prot, const volatile uint32_t **map)
+{
+	struct pcishim_cfgmap	pcm;
+	const char		*r;
+	void			*p;
+
+	*map = NULL;
+	memset(&pcm, 0, sizeof(pcm));
+	pcm.pcm_argsz = sizeof(pcm);
+	pcm.pcm_bdf = bdf;
+	if (strcmp(r = e2etool_ioc(fd, PCISHIM_IOC_CFG_MAP, &pcm), "ok") != 0)
+		return (r);
+	p = mmap(NULL, pcm.pcm_size, prot, MAP_SHARED, fd,
+	    (off_t)pcm.pcm_offset);
+	if (p == MAP_FAILED)
+		return (errno == EINVAL ? "EINVAL" : errno == EPERM ? "EPERM" :
+		    errno == EACCES ? "EACCES" : "mmap-failed");
+	*map = p;
+	return ("ok");
+}
+
+/* A child that touches the mapping: "gone" if it was not inherited. */
+static const char *
+e2etool_map_forked(const volatile uint32_t *map)
+{
+	pid_t	pid;
+	int	st;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return ("fork-failed");
+	if (pid == 0)
+		_exit(map[0] == 0xffffffffu ? 3 : 0);
+	if (waitpid(pid, &st, 0) == -1)
+		return ("wait-failed");
+	if (WIFSIGNALED(st))
+		return ("gone");
+	return ("inherited");
+}
+
+/*
  * dom0 side, while the guest DOMID has BDF: a file restricted to DOMID
  * reads BDF, cannot reach OTHER, cannot move BDF's BAR0 nor turn its
  * decoding off (the floor), may write the command register unchanged,
@@ -394,6 +443,11 @@ e2etool_rcfg(int fd, unsigned long req, uint32_t bdf, uint32_t off,
  * another domain cannot read BDF.  Prints
  *   read=ok other=EPERM bar=EPERM kept=yes decode=EPERM same=ok
  *   reset=EPERM enable=EPERM again=EPERM list=N denied=+2 foreign=EPERM
+ *   map=ok same-id=yes mapother=EPERM mapwrite=EINVAL fork=gone
+ *   mapforeign=EPERM
+ * (CFG_MAP: the restricted file maps BDF's config page, which reads as
+ * CFG_READ does, but not OTHER's; no writable mapping; a child does not
+ * inherit it; the other domain's file cannot map BDF.)
  * Writes nothing a guest could notice: the refused writes change
  * nothing and the one allowed writes back what is there.
  */
@@ -403,6 +457,7 @@ e2etool_shimrestrict(int argc, char **argv)
 	struct pcishim_devop	op;
 	struct pcishim_info	pi;
 	struct pcishim_list	pl;
+	const volatile uint32_t	*map, *mo;
 	unsigned long		domid;
 	uint32_t		bdf, other, v, bar, bar2, cmd, d0, bdfs[16];
 	int			fd, fd2;
@@ -464,8 +519,17 @@ e2etool_shimrestrict(int argc, char **argv)
 	(void)ioctl(fd, PCISHIM_IOC_INFO, &pi);
 	printf(" denied=+%u", pi.pi_denied - d0);
 	v = 0;
-	printf(" foreign=%s\n", e2etool_rcfg(fd2, PCISHIM_IOC_CFG_READ, bdf, 0,
+	printf(" foreign=%s", e2etool_rcfg(fd2, PCISHIM_IOC_CFG_READ, bdf, 0,
 	    4, &v));
+	printf(" map=%s", e2etool_map(fd, bdf, PROT_READ, &map));
+	v = 0;
+	(void)e2etool_rcfg(fd, PCISHIM_IOC_CFG_READ, bdf, 0, 4, &v);
+	printf(" same-id=%s", map != NULL && map[0] == v ? "yes" : "no");
+	printf(" mapother=%s", e2etool_map(fd, other, PROT_READ, &mo));
+	printf(" mapwrite=%s", e2etool_map(fd, bdf, PROT_READ | PROT_WRITE,
+	    &mo));
+	printf(" fork=%s", map != NULL ? e2etool_map_forked(map) : "none");
+	printf(" mapforeign=%s\n", e2etool_map(fd2, bdf, PROT_READ, &mo));
 	close(fd2);
 	close(fd);
 	return (0);
@@ -483,8 +547,9 @@ e2etool_syscost(int argc, char **argv)
 {
 	struct pcishim_cfg	pc;
 	struct timespec		ts;
-	double			t0, clk, sys, cfg = -1;
-	uint32_t		bdf;
+	const volatile uint32_t	*map;
+	double			t0, clk, sys, cfg = -1, mapped = -1;
+	uint32_t		bdf, sink = 0;
 	int			fd, i;
 
 	if (argc != 3 || e2etool_shimbdf(argv[2], &bdf) != 0)
@@ -507,11 +572,59 @@ e2etool_syscost(int argc, char **argv)
 			(void)ioctl(fd, PCISHIM_IOC_CFG_READ, &pc);
 		}
 		cfg = (e2etool_now_us() - t0) * 1e3 / E2ETOOL_COST_N;
+		if (strcmp(e2etool_map(fd, bdf, PROT_READ, &map), "ok") == 0) {
+			t0 = e2etool_now_us();
+			for (i = 0; i < E2ETOOL_COST_N; i++)
+				sink += map[i % 64];
+			mapped = (e2etool_now_us() - t0) * 1e3 /
+			    E2ETOOL_COST_N;
+		}
 		close(fd);
 	}
-	printf("clock_ns %.0f syscall_ns %.0f shimread_ns %.0f\n", clk, sys,
-	    cfg);
+	printf("clock_ns %.0f syscall_ns %.0f shimread_ns %.0f "
+	    "mapread_ns %.0f\n", clk, sys, cfg, mapped);
+	(void)sink;
 	return (0);
+}
+
+/*
+ * Map BDF's config page through a file restricted to DOMID, then watch
+ * it for up to SECONDS: prints "mapped 0x%08x", then "revoked N ms" when
+ * it reads all ones (the device left DOMID), or "held" at the end.
+ */
+static int
+e2etool_shimmapwatch(int argc, char **argv)
+{
+	const volatile uint32_t	*map;
+	unsigned long		 domid, secs;
+	uint32_t		 bdf;
+	double			 t0;
+	const char		*r;
+	int			 fd;
+
+	if (argc != 5 || e2etool_number(argv[2], &domid) != 0 ||
+	    e2etool_shimbdf(argv[3], &bdf) != 0 ||
+	    e2etool_number(argv[4], &secs) != 0)
+		e2etool_usage();
+	if ((fd = open("/dev/" PCISHIM_DEVNAME, O_RDONLY)) == -1 ||
+	    strcmp(r = e2etool_restrict(fd, (uint32_t)domid), "ok") != 0 ||
+	    strcmp(r = e2etool_map(fd, bdf, PROT_READ, &map), "ok") != 0) {
+		printf("failed %s\n", fd == -1 ? strerror(errno) : r);
+		return (1);
+	}
+	printf("mapped 0x%08x\n", map[0]);
+	fflush(stdout);
+	t0 = e2etool_now_us();
+	while (e2etool_now_us() - t0 < secs * 1e6) {
+		if (map[0] == 0xffffffffu) {
+			printf("revoked %.0f ms\n", (e2etool_now_us() - t0) /
+			    1e3);
+			return (0);
+		}
+		usleep(50000);
+	}
+	printf("held\n");
+	return (1);
 }
 
 int
@@ -533,5 +646,7 @@ main(int argc, char **argv)
 		return (e2etool_shimrestrict(argc, argv));
 	if (strcmp(argv[1], "syscost") == 0)
 		return (e2etool_syscost(argc, argv));
+	if (strcmp(argv[1], "shimmapwatch") == 0)
+		return (e2etool_shimmapwatch(argc, argv));
 	e2etool_usage();
 }

@@ -89,6 +89,7 @@ bench_syscost() {
 	metric syscost_clock "$2" ns
 	metric syscost_syscall "$4" ns
 	metric syscost_shimread "$6" ns
+	metric syscost_mapread "$8" ns
 }
 
 # The guest's life in one half-round; 1 at the first step that fails.

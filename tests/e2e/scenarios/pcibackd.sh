@@ -280,18 +280,33 @@ backend_restricted() {
 	local r want
 	want="read=ok other=EPERM bar=EPERM kept=yes decode=EPERM same=ok"
 	want="$want reset=EPERM enable=EPERM again=EPERM list=4 denied=+2"
-	want="$want foreign=EPERM"
+	want="$want foreign=EPERM map=ok same-id=yes mapother=EPERM"
+	want="$want mapwrite=EINVAL fork=gone mapforeign=EPERM"
 	r=$(/e2e/e2etool shimrestrict "$DOMID" "$BDF_E1000E" 0000:00:07.0 2>&1)
 	note "shimrestrict: $r"
 	check "a restricted /dev/pcishim file reaches only dom$DOMID's devices, under the floor" \
 	    [ "$r" = "$want" ]
 	note "dmesg: $(dmesg | grep 'refused by the floor' | tail -n 1)"
+	# The page a worker maps must go dark when the guest lets go.
+	/e2e/e2etool shimmapwatch "$DOMID" "$BDF_E1000E" 900 \
+	    >"$LOGDIR/mapwatch.log" 2>&1 &
+	MAPWATCH_PID=$!
 }
 
 # Both guests gone, the devices still held: their resets (off libxl's
 # path) are in the metrics once they end.  The host parses them.
 backend_released() {
 	local i
+	if [ -n "${MAPWATCH_PID:-}" ]; then
+		for i in $(seq 20); do
+			grep -q '^revoked' "$LOGDIR/mapwatch.log" && break
+			sleep 0.5
+		done
+		kill "$MAPWATCH_PID" 2>/dev/null
+		note "mapwatch: $(tr '\n' ' ' <"$LOGDIR/mapwatch.log")"
+		check "a config page mapped for dom$DOMID reads all ones once the guest is gone" \
+		    grep -q '^revoked' "$LOGDIR/mapwatch.log"
+	fi
 	for i in $(seq 20); do
 		pcibackctl show metrics >"$LOGDIR/metrics-end.log" 2>&1
 		grep -Eq '^pcibackd_device_resets_total\{.*result="ok"\} [1-9]' \
