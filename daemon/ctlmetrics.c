@@ -163,7 +163,8 @@ ctlmetrics_guests(struct control_conn *cc)
 		snprintf(l, sizeof(l), "domid=\"%u\"", fe->fe_domid);
 		ctlmetrics_hist(cc, "pcibackd_guest_op_duration_seconds",
 		    "How long the guest's ops took to serve, from reading "
-		    "the op to notifying the guest of its answer.", l, &fe->fe_oplat,
+		    "the op to notifying the guest of its answer: one op "
+		    "in 8, timed.", l, &fe->fe_oplat,
 		    &metric_op_bounds);
 	}
 	for (c = 0; c < FRONTEND_THROTTLE_KINDS; c++)

@@ -50,6 +50,7 @@
 #define OPSERVE_DELAY_MS	20	/* back-off for a flooding guest */
 #define OPSERVE_MAX_LOOP	16	/* ops served per wake-up */
 #define OPSERVE_EARLY_MAX	64	/* empty events forgiven, at most */
+#define OPSERVE_SAMPLE		8	/* ops per op timed for show metrics */
 /*
  * Watching the page for the next op (opserve_linger).  A guest alone:
  * twice its learned turnaround, within these bounds (a guest slower than
@@ -90,23 +91,27 @@ opserve_active(struct xen_pci_sharedinfo *sh)
 }
 
 /*
- * Serve what is posted; returns ops served.  *clk is a clock read
- * (opserve_now_ns) taken before the first op was read from the page;
- * each op takes one more, once the guest is notified of its answer,
- * which times that op for show metrics, starts the next one's time and,
- * left in *clk, tells opserve_learn when the answer was out: one clock
- * read per op serves both.
+ * Serve what is posted; returns ops served.  One op in OPSERVE_SAMPLE is
+ * timed, from before it is read to after the guest is notified, for
+ * show metrics: in a PV dom0 a clock read is a system call through Xen,
+ * as dear as the rest of an op once config reads are loads.  *fresh
+ * says whether the last op was timed; then *clk is when its answer was
+ * out, which opserve_learn and opserve_linger use.
  */
 static unsigned int
-opserve_serve(struct frontend *fe, int64_t *clk)
+opserve_serve(struct frontend *fe, int64_t *clk, int *fresh)
 {
 	struct xen_pci_sharedinfo	*sh = fe->fe_page;
 	struct xen_pci_op		 copy;
 	struct pciop_reply		 reply;
-	int64_t				 t;
+	int64_t				 t0 = 0, t;
 	unsigned int			 n;
+	int				 timed;
 
+	*fresh = 0;
 	for (n = 0; n < OPSERVE_MAX_LOOP && opserve_active(sh); n++) {
+		if ((timed = fe->fe_opseq++ % OPSERVE_SAMPLE == 0))
+			t0 = opserve_now_ns();
 		pciop_copy_in(&copy, &sh->op);
 		pciop_serve(&fe->fe_guest, &copy, &reply);
 		pciop_reply_write(&reply, &sh->op);
@@ -114,10 +119,13 @@ opserve_serve(struct frontend *fe, int64_t *clk)
 		    __ATOMIC_RELEASE);
 		/* The frontend sleeps until notified: notify after the clear. */
 		(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
-		t = opserve_now_ns();
-		metric_hist_add(&fe->fe_oplat, &metric_op_bounds,
-		    t > *clk ? (uint64_t)(t - *clk) : 0);
-		*clk = t;
+		fe->fe_learn_ops++;
+		if ((*fresh = timed)) {
+			t = opserve_now_ns();
+			metric_hist_add(&fe->fe_oplat, &metric_op_bounds,
+			    t > t0 ? (uint64_t)(t - t0) : 0);
+			*clk = t;
+		}
 		fe->fe_ops++;
 		fe->fe_wops++;
 		if (reply.pr_err != 0)
@@ -155,15 +163,19 @@ opserve_relax(void)
 }
 
 /*
- * What the guest took from one op to the next (t: when the answer to the
- * next was out).  Past the cap it was not streaming: back to the floor.
+ * What the guest took from one op to the next, on average over the ops
+ * answered since the last time (t: a clock read after the last answer).
+ * Past the cap it was not streaming: back to the floor.
  */
 static void
 opserve_learn(struct frontend *fe, int64_t t)
 {
-	int64_t	gap = t - fe->fe_last_ns;
+	int64_t		gap = t - fe->fe_last_ns;
+	unsigned int	ops = fe->fe_learn_ops > 0 ? fe->fe_learn_ops : 1;
 
 	fe->fe_last_ns = t;
+	fe->fe_learn_ops = 0;
+	gap /= ops;
 	if (gap < 0 || gap >= OPSERVE_LINGER_CAP_NS) {
 		fe->fe_gap_ns = OPSERVE_LINGER_MIN_NS / 2;
 		return;
@@ -184,19 +196,6 @@ opserve_watch_ns(struct frontend *fe)
 	return ns;
 }
 
-/*
- * A guest that just had an op answered usually posts the next one soon
- * (a config-space scan, a sysfs read of 256 bytes, a read loop).
- * Watching the page for about its turnaround, with the port still
- * masked, answers it without the wake-up and the three system calls an
- * event costs, which is most of an op's price in a PV dom0, where every
- * system call goes through Xen.  The clock is a system call there too
- * (no stable TSC under QEMU): read every fe_looks looks, about every
- * OPSERVE_LOOK_NS, and after an answer, never before one.  Bounded per session, and the floor
- * while other guests are connected (opserve_watch_ns).  An op seen here
- * is timed from the last clock read, so its time may include one round
- * of looks at the page (about OPSERVE_LOOK_NS).
- */
 /* Looks that took dt ns: aim the next round at OPSERVE_LOOK_NS. */
 static void
 opserve_looks(struct frontend *fe, int64_t dt)
@@ -209,11 +208,24 @@ opserve_looks(struct frontend *fe, int64_t dt)
 		fe->fe_looks /= 2;
 }
 
+/*
+ * A guest that just had an op answered usually posts the next one soon
+ * (a config-space scan, a sysfs read of 256 bytes, a read loop).
+ * Watching the page for about its turnaround, with the port still
+ * masked, answers it without the wake-up and the three system calls an
+ * event costs, which is most of an op's price in a PV dom0, where every
+ * system call goes through Xen.  The clock is a system call there too
+ * (no stable TSC under QEMU): it is read every fe_looks looks, about
+ * every OPSERVE_LOOK_NS, and after a timed op (opserve_serve); after
+ * untimed ones the watch runs from the next read.  Bounded per session,
+ * and the floor while other guests are connected (opserve_watch_ns).
+ */
 static void
 opserve_linger(struct frontend *fe)
 {
-	int64_t		now, end, stop, t;
+	int64_t		now, end, stop, t = 0;
 	unsigned int	k, looks;
+	int		fresh, served = 0;
 
 	/* From when the op just served was answered (opserve_learn). */
 	now = fe->fe_last_ns;
@@ -227,16 +239,29 @@ opserve_linger(struct frontend *fe)
 			opserve_relax();
 		if (k == looks) {
 			t = opserve_now_ns();
-			opserve_looks(fe, t - now);
-			if ((now = t) < end)
+			/* Only a round of nothing but looks teaches its pace. */
+			if (!served)
+				opserve_looks(fe, t - now);
+			served = 0;
+			now = t;
+			/* Untimed ops were answered: watch from now. */
+			if (end == 0)
+				end = now + opserve_watch_ns(fe);
+			if (now < end && now < stop)
 				continue;
 			break;
 		}
-		/* now becomes when the guest had its answer. */
-		if (opserve_over_budget(fe) || opserve_serve(fe, &now) == 0)
+		if (opserve_over_budget(fe) || opserve_serve(fe, &t, &fresh) == 0)
 			break;
-		opserve_learn(fe, now);
 		opserve_early(fe, 1);
+		served = 1;
+		if (!fresh) {
+			end = 0;
+			continue;
+		}
+		/* now becomes when the guest had its answer. */
+		now = t;
+		opserve_learn(fe, now);
 		if (now >= stop)
 			break;
 		end = now + opserve_watch_ns(fe);
@@ -246,15 +271,15 @@ opserve_linger(struct frontend *fe)
 static void
 opserve_finish(struct frontend *fe)
 {
-	int64_t		clk;
+	int64_t		clk = 0;
 	unsigned int	n = 0;
+	int		fresh = 0;
 
-	/* The first op's time starts here: a wake-up's one extra read. */
-	if (opserve_active(fe->fe_page)) {
-		clk = opserve_now_ns();
-		n = opserve_serve(fe, &clk);
-	}
+	if (opserve_active(fe->fe_page))
+		n = opserve_serve(fe, &clk, &fresh);
 	if (n > 0) {
+		if (!fresh)
+			clk = opserve_now_ns();
 		opserve_learn(fe, clk);
 		/* The event was for the first; the others' are to come. */
 		opserve_early(fe, n - 1);
@@ -385,11 +410,10 @@ void
 opserve_start(struct frontend *fe)
 {
 	int64_t	clk;
+	int	fresh;
 
-	if (opserve_active(fe->fe_page)) {
-		clk = opserve_now_ns();
-		(void)opserve_serve(fe, &clk);
-	}
+	if (opserve_active(fe->fe_page))
+		(void)opserve_serve(fe, &clk, &fresh);
 	(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
 	(void)xenevtchn_unmask(fe->fe_xce, fe->fe_port);
 	worker_publish(fe);

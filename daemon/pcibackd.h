@@ -282,6 +282,8 @@ struct frontend {
 	/* The guest's turnaround, learned (opserve_linger). */
 	int64_t			 fe_gap_ns;	/* op to next op, estimated */
 	int64_t			 fe_last_ns;	/* when the last op was seen */
+	unsigned int		 fe_learn_ops;	/* answered since fe_last_ns */
+	unsigned int		 fe_opseq;	/* ops seen: which to time */
 	unsigned int		 fe_looks;	/* page looks per clock read */
 	/* What the guest sees. */
 	struct topo		 fe_topo;

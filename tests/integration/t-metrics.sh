@@ -74,7 +74,10 @@ check "... a positive sum" \
     sample "^pcibackd_guest_op_duration_seconds_sum\{domid=5\} $POSITIVE histogram\$"
 ops=$(awk '/^pcibackd_guest_ops_total\{domid=5,/ { n += $2 } END { print n }' \
     "$T/metrics.txt")
-check "... one timing per op served ($n of $ops)" test "$n" = "$ops"
+# One op in 8 is timed (a clock read is a system call in a PV dom0),
+# counted from each worker's first; a few workers served this guest.
+check "... one timing per 8 ops served ($n of $ops)" \
+    test $((n * 8)) -ge "$ops" -a "$n" -le $((ops / 8 + 4))
 check "... not throttled" \
     sample '^pcibackd_guest_throttled_total\{domid=5,kind=events\} 0 counter$'
 reads=$(sed -n "s/^pcibackd_guest_ops_total{domid=5,op=conf_read} \([0-9]*\) .*/\1/p" \
