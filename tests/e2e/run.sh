@@ -2,12 +2,13 @@
 # Boot Xen + a Debian dom0 under QEMU (TCG) and run one end-to-end
 # scenario: a PV guest gets edu (MSI), e1000e (MSI-X), e1000 (INTx) and,
 # hot-plugged, an nvme disk, through the scenario's PCI backend; a second
-# one also both functions of a two-function NIC.
+# one also both functions of a two-function NIC; then, the backend in
+# passthrough mode, a third the e1000 behind its bridge and that NIC.
 #
 # usage: tests/e2e/run.sh SCENARIO          (tests/e2e/scenarios/NAME.sh)
 # env:   E2E_CACHE (build/e2e/cache, from prepare.sh; run first if empty),
 #        E2E_WORK (build/e2e/work), E2E_RESULTS (build/e2e/results),
-#        E2E_TIMEOUT (QEMU wall-clock limit, s; default 300),
+#        E2E_TIMEOUT (QEMU wall-clock limit, s; default 420),
 #        E2E_DEBS (a make deb output dir: its pcibackd_*.deb goes to
 #        /e2e/debs/ and dom0 installs it with dpkg; without it, make
 #        install of E2E_PCIBACKD, default build/gcc/pcibackd, in /usr/local),
@@ -22,7 +23,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${E2E_CACHE:-$top/build/e2e/cache}
-limit=${E2E_TIMEOUT:-300}
+limit=${E2E_TIMEOUT:-420}
 pcibackd=${E2E_PCIBACKD:-$top/build/gcc/pcibackd}
 shimdir=${E2E_SHIM_DIR:-$top/shim-driver}
 
@@ -358,6 +359,9 @@ finish() {
 		dev_checks nvme cap 11
 		dev_checks mf0 cap 11
 		dev_checks mf1 cap 11
+		dev_checks e1000-pt pin
+		dev_checks mf0-pt cap 11
+		dev_checks mf1-pt cap 11
 	fi
 	unpack_logs
 	[ "$scenario" != pcibackd ] || metrics_checks

@@ -351,6 +351,63 @@ dom0_latency() {
 	    256 32 7) && metric dom0_cfgread256_e1000e "${r%% *}" us/4B-access
 }
 
+# Issue 12 §3: the backend again, in passthrough mode (BACKEND_MODE),
+# and a third guest with the e1000 behind its bridge and both functions
+# of the two-function NIC: it must see them at their host addresses.
+# First, while one function is not assignable, xl create must fail as a
+# whole (libxl's check) and leave the other function and the e1000 free.
+pt_main() {
+	local a b c f lx t0
+	BACKEND_MODE=passthrough
+	if ! backend_up; then
+		not_ok "backend '$SCENARIO' comes up in passthrough mode"
+		return
+	fi
+	ok "backend '$SCENARIO' comes up in passthrough mode"
+	dump dom0-e1000-pt "$BDF_E1000"
+	check "passthrough: xl pci-assignable-add $BDF_E1000 (e1000)" \
+	    run assignable-add-e1000-pt xl pci-assignable-add "$BDF_E1000"
+	mf_assign -pt
+	check "passthrough: xl pci-assignable-remove $BDF_MF1 (mf1), for now" \
+	    run assignable-remove-mf1-pt xl pci-assignable-remove "$BDF_MF1"
+	guest_cfg "$BDF_E1000 $MF_PCI" e2e.mode=pt
+	# libxl names it in hex without leading zeros: 0:0:8.1.
+	IFS=:. read -r a b c f <<<"$BDF_MF1"
+	printf -v lx '%x:%x:%x.%x' $((16#$a)) $((16#$b)) $((16#$c)) $((16#$f))
+	now_ms
+	t0=$MS
+	check "passthrough: xl create refused while $BDF_MF1 is not assignable" \
+	    eval '! run create-pt-refused xl create /e2e/guest.cfg &&
+	    grep -q "PCI device $lx is not assignable" \
+	    "$LOGDIR/create-pt-refused.log"'
+	check "passthrough: the refused guest is gone" wait_gone 60
+	now_ms
+	metric xl_create_refused "$(secs $((MS - t0)))" s
+	check "passthrough: $BDF_E1000 and $BDF_MF0 assignable again" \
+	    wait_assignable 2 60
+	if declare -F backend_free >/dev/null; then
+		backend_free "$BDF_MF0"
+		backend_free "$BDF_E1000"
+	fi
+	check "passthrough: xl pci-assignable-add $BDF_MF1 (mf1)" \
+	    run assignable-add-mf1-again xl pci-assignable-add "$BDF_MF1"
+	if run create-pt xl create /e2e/guest.cfg; then
+		ok "passthrough: xl create of a guest with e1000, $MF_PCI"
+		follow_until pt-done 180
+		run destroy-pt xl destroy "$GUEST"
+		check "passthrough: xl destroy: guest gone" wait_gone 60
+		follow_read all
+	else
+		not_ok "passthrough: xl create of a guest with e1000, $MF_PCI"
+	fi
+	mf_release 3
+	check "passthrough: xl pci-assignable-remove $BDF_E1000 (e1000)" \
+	    run assignable-remove-e1000-pt xl pci-assignable-remove "$BDF_E1000"
+	check "passthrough: xl pci-assignable-list is empty" \
+	    [ "$(assignable_count)" -eq 0 ]
+	check "backend '$SCENARIO' in passthrough mode goes down" backend_down
+}
+
 checks_main() {
 	if ! backend_up; then
 		not_ok "backend '$SCENARIO' comes up"
@@ -366,4 +423,5 @@ checks_main() {
 	next_guest
 	release_all
 	check "backend '$SCENARIO' goes down" backend_down
+	pt_main
 }

@@ -436,6 +436,29 @@ mf_checks() {
 	dump "mf1$1" "$MF1"
 }
 
+# Passthrough mode (issue 12 §3): the e1000 behind its bridge and both
+# functions of the NIC, each at its host address, and nothing else.
+phase_pt() {
+	say "mark pt-up"
+	if wait_for 90 eval '[ -e "$SYS/0000:01:00.0" ] &&
+	    [ -e "$SYS/0000:00:08.0" ] && [ -e "$SYS/0000:00:08.1" ]'; then
+		ok "passthrough: e1000 at 0000:01:00.0, the NIC at 0000:00:08.0 and 0000:00:08.1"
+	else
+		not_ok "passthrough: e1000 at 0000:01:00.0, the NIC at 0000:00:08.0 and 0000:00:08.1 within 90 s"
+	fi
+	r=$(ls "$SYS" | tr '\n' ' ')
+	check "passthrough: nothing else ($r)" \
+	    [ "$r" = "0000:00:08.0 0000:00:08.1 0000:01:00.0 " ]
+	d=$SYS/0000:01:00.0
+	if [ -e "$d" ]; then
+		dump e1000-pt "$d"
+		nic_checks e1000-pt "$d" e1000 INTx "$NET_E1000" 5
+	fi
+	mf_checks -pt 5
+	kernel_notes
+	say "mark pt-done"
+}
+
 # One round of `make bench` (dom0: scenarios/bench.sh), the same for
 # both backends: the three devices appear, the drivers bind, config-read
 # latency; the nvme appears after xl pci-attach; config reads watched
@@ -481,6 +504,10 @@ main() {
 	case " $(cat /proc/cmdline) " in
 	*" e2e.mode=second "*)
 		phase_second
+		return
+		;;
+	*" e2e.mode=pt "*)
+		phase_pt
 		return
 		;;
 	*" e2e.mode=bench "*)
