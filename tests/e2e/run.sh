@@ -1,12 +1,14 @@
 #!/bin/sh
 # Boot Xen + a Debian dom0 under QEMU (TCG) and run one end-to-end
 # scenario: a PV guest gets edu (MSI), e1000e (MSI-X), e1000 (INTx) and,
-# hot-plugged, an nvme disk, through the scenario's PCI backend.
+# hot-plugged, an nvme disk, through the scenario's PCI backend; a second
+# one also both functions of a two-function NIC; then, the backend in
+# passthrough mode, a third the e1000 behind its bridge and that NIC.
 #
 # usage: tests/e2e/run.sh SCENARIO          (tests/e2e/scenarios/NAME.sh)
 # env:   E2E_CACHE (build/e2e/cache, from prepare.sh; run first if empty),
 #        E2E_WORK (build/e2e/work), E2E_RESULTS (build/e2e/results),
-#        E2E_TIMEOUT (QEMU wall-clock limit, s; default 300),
+#        E2E_TIMEOUT (QEMU wall-clock limit, s; default 420),
 #        E2E_DEBS (a make deb output dir: its pcibackd_*.deb goes to
 #        /e2e/debs/ and dom0 installs it with dpkg; without it, make
 #        install of E2E_PCIBACKD, default build/gcc/pcibackd, in /usr/local),
@@ -21,7 +23,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${E2E_CACHE:-$top/build/e2e/cache}
-limit=${E2E_TIMEOUT:-300}
+limit=${E2E_TIMEOUT:-420}
 pcibackd=${E2E_PCIBACKD:-$top/build/gcc/pcibackd}
 shimdir=${E2E_SHIM_DIR:-$top/shim-driver}
 
@@ -30,6 +32,9 @@ BDF_EDU=0000:00:03.0
 BDF_E1000E=0000:00:04.0
 BDF_E1000=0000:01:00.0
 BDF_NVME=0000:00:06.0
+# Two functions in one slot: an e1000e each, a dual-port NIC.
+BDF_MF0=0000:00:08.0
+BDF_MF1=0000:00:08.1
 DOM0_MAC=52:54:00:e2:e0:01
 NVME_MB=4
 
@@ -128,6 +133,8 @@ dom0_initrd() {
 	BDF_E1000E=$BDF_E1000E
 	BDF_E1000=$BDF_E1000
 	BDF_NVME=$BDF_NVME
+	BDF_MF0=$BDF_MF0
+	BDF_MF1=$BDF_MF1
 	DOM0_MAC=$DOM0_MAC
 	NVME_MD5=$NVME_MD5
 	BENCH_ROUNDS=${BENCH_ROUNDS:-0}
@@ -158,6 +165,10 @@ qemu_start() {
 	    -device nvme,drive=nvd,serial=e2e0001,addr=06.0 \
 	    -netdev hubport,id=n0,hubid=0 \
 	    -device e1000,netdev=n0,mac=$DOM0_MAC,addr=07.0 \
+	    -netdev hubport,id=n3,hubid=0 \
+	    -device e1000e,netdev=n3,mac=52:54:00:e2:e0:08,addr=08.0,multifunction=on \
+	    -netdev hubport,id=n4,hubid=0 \
+	    -device e1000e,netdev=n4,mac=52:54:00:e2:e0:09,addr=08.1 \
 	    -kernel "$E2E_XEN" \
 	    -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=2" \
 	    -initrd "$E2E_VMLINUZ console=hvc0 earlyprintk=xen loglevel=6,$work/dom0.cpio" \
@@ -346,6 +357,11 @@ finish() {
 		dev_checks e1000e cap 11
 		dev_checks e1000 pin
 		dev_checks nvme cap 11
+		dev_checks mf0 cap 11
+		dev_checks mf1 cap 11
+		dev_checks e1000-pt pin
+		dev_checks mf0-pt cap 11
+		dev_checks mf1-pt cap 11
 	fi
 	unpack_logs
 	[ "$scenario" != pcibackd ] || metrics_checks

@@ -6,6 +6,11 @@
 # name:BDF of the passed-through devices (params.sh gives the BDFs).
 DEVICES="edu:$BDF_EDU e1000e:$BDF_E1000E e1000:$BDF_E1000 nvme:$BDF_NVME"
 COLDPLUG="$BDF_EDU $BDF_E1000E $BDF_E1000"
+# The two-function NIC, both functions named (issue 12 §3).  Not xl's
+# "BDF.*@VSLOT": libxl 4.17 adds only the highest function of the slot
+# then, and leaves function 0 marked assigned to the guest for good.
+MF="mf0:$BDF_MF0 mf1:$BDF_MF1"
+MF_PCI="$BDF_MF0 $BDF_MF1"
 
 # guest_cfg "BDF ..." [KERNEL-ARGS]
 guest_cfg() {
@@ -266,20 +271,45 @@ shutdown_guest() {
 	follow_read all
 }
 
+# mf_assign SUFFIX: dump and make assignable both functions of the NIC.
+mf_assign() {
+	local d
+	for d in $MF; do
+		dump "dom0-${d%%:*}$1" "${d#*:}"
+		check "xl pci-assignable-add ${d#*:} (${d%%:*})" \
+		    run "assignable-add-${d%%:*}$1" xl pci-assignable-add "${d#*:}"
+	done
+}
+
+# mf_release N: once N devices are assignable, give the NIC back.
+mf_release() {
+	local d
+	check "all $1 devices assignable again after the guest is gone" \
+	    wait_assignable "$1" 60
+	for d in $MF; do
+		check "xl pci-assignable-remove ${d#*:} (${d%%:*})" \
+		    run "assignable-remove-${d%%:*}" \
+		    xl pci-assignable-remove "${d#*:}"
+	done
+}
+
 # The devices, reset, go to a second guest (e1000e, nvme and e1000,
-# coldplug), which is then killed with xl destroy: they must come back
-# again.  A live guest: libxl's detach of each device goes through its
-# frontend, which removes it from the guest first (doc/protocol.md §2.6).
+# coldplug), with both functions of the two-function NIC,
+# which is then killed with xl destroy: they must come back again.  A
+# live guest: libxl's detach of each device goes through its frontend,
+# which removes it from the guest first (doc/protocol.md §2.6).
 next_guest() {
 	local t0 t1
 	check "all 4 devices assignable again after the guest is gone" \
 	    wait_assignable 4 60
-	guest_cfg "$BDF_E1000E $BDF_NVME $BDF_E1000" e2e.mode=second
+	mf_assign ""
+	guest_cfg "$BDF_E1000E $BDF_NVME $BDF_E1000 $MF_PCI" e2e.mode=second
 	if ! run create2 xl create /e2e/guest.cfg; then
-		not_ok "xl create of a second guest with e1000e, nvme, e1000"
+		not_ok "xl create of a second guest with e1000e, nvme, e1000, $MF_PCI"
+		mf_release 6
 		return 1
 	fi
-	ok "xl create of a second guest with e1000e, nvme, e1000"
+	ok "xl create of a second guest with e1000e, nvme, e1000, $MF_PCI"
 	follow_until second-done 180
 	now_ms
 	t0=$MS
@@ -295,6 +325,7 @@ next_guest() {
 	    note "xl destroy of a live guest took over" \
 	    "$(secs "$TEARDOWN_MAX_MS") s: its frontend's unplugs"
 	follow_read all
+	mf_release 6
 }
 
 release_all() {
@@ -320,6 +351,66 @@ dom0_latency() {
 	    256 32 7) && metric dom0_cfgread256_e1000e "${r%% *}" us/4B-access
 }
 
+# Issue 12 §3: the backend again, in passthrough mode (BACKEND_MODE),
+# and a third guest with the e1000 behind its bridge and both functions
+# of the two-function NIC: it must see them at their host addresses.
+# First, while one function is not assignable, xl create of a guest with
+# the NIC must fail as a whole (libxl's check) and leave the other
+# function free.
+pt_main() {
+	local a b c f lx t0
+	BACKEND_MODE=passthrough
+	if ! backend_up; then
+		not_ok "backend '$SCENARIO' comes up in passthrough mode"
+		return
+	fi
+	ok "backend '$SCENARIO' comes up in passthrough mode"
+	dump dom0-e1000-pt "$BDF_E1000"
+	check "passthrough: xl pci-assignable-add $BDF_E1000 (e1000)" \
+	    run assignable-add-e1000-pt xl pci-assignable-add "$BDF_E1000"
+	mf_assign -pt
+	check "passthrough: xl pci-assignable-remove $BDF_MF1 (mf1), for now" \
+	    run assignable-remove-mf1-pt xl pci-assignable-remove "$BDF_MF1"
+	# The NIC alone: libxl waits 10 s for each device it had added when
+	# it tears the refused domain down (no frontend ever connects).
+	guest_cfg "$MF_PCI" e2e.mode=pt
+	# libxl names it in hex without leading zeros: 0:0:8.1.
+	IFS=:. read -r a b c f <<<"$BDF_MF1"
+	printf -v lx '%x:%x:%x.%x' $((16#$a)) $((16#$b)) $((16#$c)) $((16#$f))
+	now_ms
+	t0=$MS
+	check "passthrough: xl create refused while $BDF_MF1 is not assignable" \
+	    eval '! run create-pt-refused xl create /e2e/guest.cfg &&
+	    grep -q "PCI device $lx is not assignable" \
+	    "$LOGDIR/create-pt-refused.log"'
+	check "passthrough: the refused guest is gone" wait_gone 60
+	now_ms
+	metric xl_create_refused "$(secs $((MS - t0)))" s
+	check "passthrough: $BDF_MF0 assignable again (and the e1000)" \
+	    wait_assignable 2 60
+	if declare -F backend_free >/dev/null; then
+		backend_free "$BDF_MF0"
+	fi
+	check "passthrough: xl pci-assignable-add $BDF_MF1 (mf1)" \
+	    run assignable-add-mf1-again xl pci-assignable-add "$BDF_MF1"
+	guest_cfg "$BDF_E1000 $MF_PCI" e2e.mode=pt
+	if run create-pt xl create /e2e/guest.cfg; then
+		ok "passthrough: xl create of a guest with e1000, $MF_PCI"
+		follow_until pt-done 180
+		run destroy-pt xl destroy "$GUEST"
+		check "passthrough: xl destroy: guest gone" wait_gone 60
+		follow_read all
+	else
+		not_ok "passthrough: xl create of a guest with e1000, $MF_PCI"
+	fi
+	mf_release 3
+	check "passthrough: xl pci-assignable-remove $BDF_E1000 (e1000)" \
+	    run assignable-remove-e1000-pt xl pci-assignable-remove "$BDF_E1000"
+	check "passthrough: xl pci-assignable-list is empty" \
+	    [ "$(assignable_count)" -eq 0 ]
+	check "backend '$SCENARIO' in passthrough mode goes down" backend_down
+}
+
 checks_main() {
 	if ! backend_up; then
 		not_ok "backend '$SCENARIO' comes up"
@@ -335,4 +426,5 @@ checks_main() {
 	next_guest
 	release_all
 	check "backend '$SCENARIO' goes down" backend_down
+	pt_main
 }

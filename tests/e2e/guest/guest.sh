@@ -12,9 +12,12 @@
 
 T=/e2e/e2etool
 SYS=/sys/bus/pci/devices
-# dom0's NIC answers on 169.254.1.1 (e1000e's net) and 169.254.2.1 (e1000's).
+# dom0's NIC answers on 169.254.1.1 (e1000e's net), 169.254.2.1
+# (e1000's) and 169.254.3.1, 169.254.4.1 (the two-function NIC's).
 NET_E1000E=169.254.1
 NET_E1000=169.254.2
+NET_MF0=169.254.3
+NET_MF1=169.254.4
 
 say() {
 	echo "E2E $*"
@@ -400,7 +403,60 @@ phase_second() {
 	else
 		not_ok "second guest: nvme driver binds"
 	fi
+	mf_checks "" 4
 	say "mark second-done"
+}
+
+# MF0, MF1: the sysfs directories of functions 0 and 1 of one slot.
+mf_slot() {
+	for m_f in "$SYS"/*.1; do
+		[ -e "${m_f%.1}.0" ] || continue
+		MF0=${m_f%.1}.0
+		MF1=$m_f
+		return 0
+	done
+	return 1
+}
+
+# mf_checks SUFFIX HOST: both functions of the two-function NIC (two
+# e1000e) share a slot, bind, interrupt and ping; dumped once their
+# driver is done.
+mf_checks() {
+	if ! wait_for 60 mf_slot; then
+		not_ok "mf$1: two functions in one slot (have: $(ls "$SYS" | tr '\n' ' '))"
+		return
+	fi
+	ok "mf$1: both functions in one slot, ${MF0##*/} and ${MF1##*/}"
+	check "mf$1: both are the e1000e (8086:10d3)" eval \
+	    '[ "$(cat "$MF0/vendor" "$MF0/device" "$MF1/vendor" "$MF1/device" |
+	    tr "\n" " ")" = "0x8086 0x10d3 0x8086 0x10d3 " ]'
+	nic_checks "mf0$1" "$MF0" e1000e MSI-X "$NET_MF0" "$2"
+	nic_checks "mf1$1" "$MF1" e1000e MSI-X "$NET_MF1" "$2"
+	dump "mf0$1" "$MF0"
+	dump "mf1$1" "$MF1"
+}
+
+# Passthrough mode (issue 12 §3): the e1000 behind its bridge and both
+# functions of the NIC, each at its host address, and nothing else.
+phase_pt() {
+	say "mark pt-up"
+	if wait_for 90 eval '[ -e "$SYS/0000:01:00.0" ] &&
+	    [ -e "$SYS/0000:00:08.0" ] && [ -e "$SYS/0000:00:08.1" ]'; then
+		ok "passthrough: e1000 at 0000:01:00.0, the NIC at 0000:00:08.0 and 0000:00:08.1"
+	else
+		not_ok "passthrough: e1000 at 0000:01:00.0, the NIC at 0000:00:08.0 and 0000:00:08.1 within 90 s"
+	fi
+	r=$(ls "$SYS" | tr '\n' ' ')
+	check "passthrough: nothing else ($r)" \
+	    [ "$r" = "0000:00:08.0 0000:00:08.1 0000:01:00.0 " ]
+	d=$SYS/0000:01:00.0
+	if [ -e "$d" ]; then
+		dump e1000-pt "$d"
+		nic_checks e1000-pt "$d" e1000 INTx "$NET_E1000" 5
+	fi
+	mf_checks -pt 5
+	kernel_notes
+	say "mark pt-done"
 }
 
 # One round of `make bench` (dom0: scenarios/bench.sh), the same for
@@ -448,6 +504,10 @@ main() {
 	case " $(cat /proc/cmdline) " in
 	*" e2e.mode=second "*)
 		phase_second
+		return
+		;;
+	*" e2e.mode=pt "*)
+		phase_pt
 		return
 		;;
 	*" e2e.mode=bench "*)

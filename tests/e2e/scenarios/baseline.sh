@@ -2,8 +2,11 @@
 # the dom0 /init).  A scenario defines only how the PCI backend comes up
 # and goes down; dom0/checks.sh runs the same checks for every backend.
 
+# BACKEND_MODE=passthrough: guests see the host's addresses.
 backend_up() {
-	modprobe xen-pciback &&
+	local opt=
+	[ "${BACKEND_MODE:-}" = passthrough ] && opt=passthrough=1
+	modprobe xen-pciback $opt &&
 	    [ -d /sys/bus/pci/drivers/pciback ]
 }
 

@@ -52,7 +52,14 @@ pcibackd_install_deb() {
 	    eval 'pcibackd -n -f /etc/pcibackd.conf >>"$LOGDIR/dpkg.log" 2>&1'
 }
 
+# BACKEND_MODE=passthrough: the second time, a configuration that
+# shows guests the host's addresses; the package is installed already.
 backend_up() {
+	if [ "${BACKEND_MODE:-}" = passthrough ]; then
+		PCIBACKD_CONF=/e2e/scenario.d/pcibackd-passthrough.conf
+		pcibackd_insmod && pcibackd_start
+		return
+	fi
 	pcibackd_install_deb
 	# No udev here, so nothing loads xen-pciback by itself; both would
 	# register the PCI driver "pciback", so keep it out for good (the
@@ -65,15 +72,26 @@ backend_up() {
 		note "dmesg: $(dmesg | grep -i pcishim | tail -n 1)"
 	fi
 	modprobe -r xen-pciback 2>/dev/null
+	pcibackd_insmod && pcibackd_start
+}
+
+# The shim, and a configuration pcibackd -n accepts.
+pcibackd_insmod() {
 	if ! insmod /e2e/shim/pcishim.ko; then
 		note "insmod pcishim.ko failed: $(dmesg | tail -n 3)"
 		return 1
 	fi
 	[ -d /sys/bus/pci/drivers/pciback ] && [ -c /dev/pcishim ] ||
 	    return 1
-	pcibackd -n -f "$PCIBACKD_CONF" >"$LOGDIR/pcibackd-n.log" 2>&1 ||
-	    return 1
-	pcibackd_start
+	pcibackd -n -f "$PCIBACKD_CONF" >>"$LOGDIR/pcibackd-n.log" 2>&1
+}
+
+# A function the daemon holds for no guest (the all-or-nothing attach).
+backend_free() {
+	local l
+	l=$(pcibackctl show devices 2>&1 | grep "^$1 ")
+	check "pcibackctl show devices: $1 free (${l:-not listed})" \
+	    eval 'echo "$l" | grep -qw free'
 }
 
 # The daemon's children: with privilege separation, its guests' workers,
@@ -316,8 +334,9 @@ backend_released() {
 }
 
 backend_down() {
-	pcibackctl -j show devices >"$LOGDIR/pcibackctl-devices.log" 2>&1
-	pcibackctl -j show stats >"$LOGDIR/pcibackctl-stats.log" 2>&1
+	local m=${BACKEND_MODE:+-$BACKEND_MODE}
+	pcibackctl -j show devices >"$LOGDIR/pcibackctl-devices$m.log" 2>&1
+	pcibackctl -j show stats >"$LOGDIR/pcibackctl-stats$m.log" 2>&1
 	kill "$PCIBACKD_PID" && wait "$PCIBACKD_PID"
 	rmmod pcishim && [ ! -d /sys/bus/pci/drivers/pciback ]
 }
