@@ -49,13 +49,19 @@ wait_assignable() {
 	done
 }
 
-assign_all() {
+# assign_list LIST [SUFFIX]: each NAME:BDF of LIST dumped as dom0 sees
+# it, then made assignable; SUFFIX tells the files of a second pass.
+assign_list() {
 	local d
-	for d in $DEVICES; do
-		dump "dom0-${d%%:*}" "${d#*:}"
+	for d in $1; do
+		dump "dom0-${d%%:*}${2:-}" "${d#*:}"
 		check "xl pci-assignable-add ${d#*:} (${d%%:*})" \
-		    run "assignable-add-${d%%:*}" xl pci-assignable-add "${d#*:}"
+		    run "assignable-add-${d%%:*}${2:-}" xl pci-assignable-add "${d#*:}"
 	done
+}
+
+assign_all() {
+	assign_list "$DEVICES"
 	check "xl pci-assignable-list lists the 4 devices" \
 	    [ "$(assignable_count)" -eq 4 ]
 }
@@ -273,12 +279,7 @@ shutdown_guest() {
 
 # mf_assign SUFFIX: dump and make assignable both functions of the NIC.
 mf_assign() {
-	local d
-	for d in $MF; do
-		dump "dom0-${d%%:*}$1" "${d#*:}"
-		check "xl pci-assignable-add ${d#*:} (${d%%:*})" \
-		    run "assignable-add-${d%%:*}$1" xl pci-assignable-add "${d#*:}"
-	done
+	assign_list "$MF" "$1"
 }
 
 # mf_release N: once N devices are assignable, give the NIC back.
