@@ -303,7 +303,7 @@ struct frontend {
 	struct event		*fe_wev;	/* its log lines */
 	struct event		*fe_wrec;	/* rewrite the restart record */
 	struct worker_page	*fe_wpage;	/* counters, shared with it */
-	struct log_ratelimit	 fe_wlr;	/* its log lines, ours */
+	struct log_ratelimit	 fe_wlr[2];	/* its lines: info, warnings */
 	struct timespec		 fe_wdeaths[WORKER_DEATHS]; /* the last ones */
 	unsigned int		 fe_wndeaths;
 	uint32_t		 fe_wseq;	/* the last drop asked */

@@ -472,7 +472,11 @@ worker_logline(struct frontend *fe, struct log_msg *m, size_t len)
 	char	who[64];
 
 	snprintf(who, sizeof(who), "%s worker: ", fe->fe_name);
-	log_relay(&fe->fe_wlr, who, m, len);
+	/*
+	 * Warnings apart: a worker's chatter (a guest's refused ops, at
+	 * debug) must not use up the lines that say why it failed.
+	 */
+	log_relay(&fe->fe_wlr[m->lm_pri <= LOG_WARNING ? 1 : 0], who, m, len);
 }
 
 /*
@@ -690,12 +694,14 @@ worker_start(struct frontend *fe)
 		fe->fe_wslot[i] = (uint16_t)i;
 	(void)worker_fill(fe, fe->fe_wpage);
 	worker_seed_denied(fe, fe->fe_wpage);
-	if (fe->fe_wlr.lr_burst == 0)
-		log_ratelimit_init(&fe->fe_wlr, env->pb_conf->c_lograte,
-		    env->pb_conf->c_logburst);
-	else
-		log_ratelimit_set(&fe->fe_wlr, env->pb_conf->c_lograte,
-		    env->pb_conf->c_logburst);
+	for (i = 0; i < 2; i++) {
+		if (fe->fe_wlr[i].lr_burst == 0)
+			log_ratelimit_init(&fe->fe_wlr[i],
+			    env->pb_conf->c_lograte, env->pb_conf->c_logburst);
+		else
+			log_ratelimit_set(&fe->fe_wlr[i],
+			    env->pb_conf->c_lograte, env->pb_conf->c_logburst);
+	}
 	if ((xgt = (struct xengntdev_handle *)xengnttab_open(NULL, 0)) ==
 	    NULL) {
 		log_warn("%s: worker: grant table device", fe->fe_name);
