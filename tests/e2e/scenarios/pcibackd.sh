@@ -320,7 +320,9 @@ backend_released() {
 			grep -q '^revoked' "$LOGDIR/mapwatch.log" && break
 			sleep 0.5
 		done
+		# Gone before the shim is unloaded: it holds /dev/pcishim.
 		kill "$MAPWATCH_PID" 2>/dev/null
+		wait "$MAPWATCH_PID" 2>/dev/null
 		note "mapwatch: $(tr '\n' ' ' <"$LOGDIR/mapwatch.log")"
 		check "a config page mapped for dom$DOMID reads all ones once the guest is gone" \
 		    grep -q '^revoked' "$LOGDIR/mapwatch.log"
