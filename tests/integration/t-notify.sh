@@ -136,6 +136,8 @@ check "pcibackctl reload: RELOADING=1 then READY=1" \
 	"RELOADING=1 READY=1 "' x "$T/p.msgs"
 
 daemon_stop TERM
+# The listener writes what it gets on its own time: wait for it.
+wait_until 5 nmsgs_ge p 8
 check "SIGTERM: STOPPING=1 is the last datagram" \
     msg_like p "$(nmsgs p)" 'STOPPING=1|STATUS=exiting*'
 check "eight datagrams in all, one READY=1 per reload and the start" \
@@ -151,6 +153,7 @@ check "abstract socket: the first datagram is READY=1" \
 check "abstract socket: READY=1 after adoption" \
     grep -qx 'adopted=1' "$T/a.ready"
 daemon_stop TERM
+wait_until 5 nmsgs_ge a 2
 check "abstract socket: STOPPING=1" msg_like a 2 'STOPPING=1|*'
 
 # --- nobody listening, not an address -----------------------------------
