@@ -498,10 +498,8 @@ shim_map_try(struct shimdev *sd)
 	sd->sd_mapsize = pcm.pcm_size;
 	sd->sd_mapspan = pcm.pcm_span;
 	if (shim_cfg_ioctl_read(sd, 0, 4, &id) != 0 ||
-	    shim_map_load(sd, 0, 4) != id) {
+	    shim_map_load(sd, 0, 4) != id)
 		shim_map_drop(sd);
-		return;
-	}
 }
 
 static void
