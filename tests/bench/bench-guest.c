@@ -32,6 +32,8 @@
  * or an answer was wrong.  Numbers never fail a run.
  */
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -443,6 +445,32 @@ bench_first_reads(const struct bench_guest *g, size_t n)
 	    bench_ms(max), late);
 }
 
+/*
+ * Where the connect storm's time went: CPU seconds of xenstored, of the
+ * daemon with its workers, and of this process with the toolstack runs
+ * it reaped, against the wall time (ns).
+ */
+static void
+bench_rss_cpu(struct bench *b, int64_t wall)
+{
+	struct rusage	 self, kids;
+	const char	*xs = getenv("XENSIM_XENSTORED_PID");
+	double		 sim;
+
+	printf("rss_wall_s=%.1f\n", (double)wall / 1e9);
+	if (xs != NULL)
+		printf("rss_xenstored_cpu_s=%.1f\n",
+		    bench_cpu_s((pid_t)atol(xs), 0));
+	printf("rss_daemon_cpu_s=%.1f\n", bench_cpu_s(b->b_pid, 1));
+	(void)getrusage(RUSAGE_SELF, &self);
+	(void)getrusage(RUSAGE_CHILDREN, &kids);
+	sim = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+	    kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+	    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+	    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+	printf("rss_sim_cpu_s=%.1f\n", sim);
+}
+
 static int
 bench_mode_rss(struct bench *b, int argc, char **argv)
 {
@@ -480,6 +508,7 @@ bench_mode_rss(struct bench *b, int argc, char **argv)
 		printf("rss_per_guest_kib=%.1f\n", (double)(rss[argc - 1] -
 		    rss[0]) / (double)(n[argc - 1] - n[0]));
 	bench_first_reads(g, have);
+	bench_rss_cpu(b, bench_now_ns() - t0);
 	rc = 0;
 out:
 	free(g);

@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -230,6 +231,60 @@ bench_rss_kib(pid_t pid)
 			break;
 	fclose(f);
 	return kib;
+}
+
+/* utime + stime of one process from /proc/PID/stat, in ticks; -1. */
+static long long
+bench_ticks(const char *dir, pid_t *ppid)
+{
+	FILE		*f;
+	char		 path[300], buf[1024], *p;
+	long long	 ut, st;
+	long		 pp;
+
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* The name may hold spaces and parentheses: start after the last. */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld "
+	    "%lld", &pp, &ut, &st) != 3)
+		return -1;
+	if (ppid != NULL)
+		*ppid = (pid_t)pp;
+	return ut + st;
+}
+
+/*
+ * CPU seconds pid used so far, and with children, those of its live
+ * children too (the daemon's workers); -1 if pid is gone.
+ */
+double
+bench_cpu_s(pid_t pid, int children)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 dir[300];
+	long long	 t, sum;
+	pid_t		 pp;
+	double		 hz = (double)sysconf(_SC_CLK_TCK);
+
+	snprintf(dir, sizeof(dir), "/proc/%ld", (long)pid);
+	if ((sum = bench_ticks(dir, NULL)) < 0)
+		return -1;
+	if (children && (d = opendir("/proc")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(dir, sizeof(dir), "/proc/%s", de->d_name);
+			if ((t = bench_ticks(dir, &pp)) >= 0 && pp == pid)
+				sum += t;
+		}
+		closedir(d);
+	}
+	return (double)sum / hz;
 }
 
 static pid_t

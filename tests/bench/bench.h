@@ -70,6 +70,7 @@ int	 bench_daemon_start(struct bench *);
 int	 bench_daemon_stop(struct bench *, int, long, int64_t *);
 int	 bench_daemon_wait_started(struct bench *, long);
 long	 bench_rss_kib(pid_t);
+double	 bench_cpu_s(pid_t, int);
 int	 bench_attach(struct bench *, struct bench_guest *, size_t);
 void	 bench_raise_nofile(size_t);
 

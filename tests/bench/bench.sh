@@ -244,6 +244,10 @@ report() {
 	    "up to $(v rss_first_read_max_ms) ms,"
 	echo "  $(v rss_first_read_over_2s) over the 2 s after which Linux" \
 	    "gives up on an op)"
+	echo "  CPU while they connected: xenstored $(v rss_xenstored_cpu_s) s," \
+	    "pcibackd and its workers $(v rss_daemon_cpu_s) s, guests and"
+	echo "  toolstack $(v rss_sim_cpu_s) s, in $(v rss_wall_s) s of wall" \
+	    "time on $(v machine_cpus) CPUs"
 	echo
 	printf '%-38s %10s %10s %10s\n' "restart to the first op answered" \
 	    "median" "max" "old exit"
