@@ -69,7 +69,8 @@ $(B)/%.o: %.c $(wildcard lib/*.h tests/support/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/support -c -o $@ $<
 
-$(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h compat/*.h)
+$(B)/daemon/%.o: daemon/%.c $(wildcard lib/*.h daemon/*.h compat/*.h \
+    shim-driver/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Idaemon -Icompat -Ishim-driver $(PCI_CFLAGS) $(XEN_CFLAGS) \
 	    -pthread -c -o $@ $<

@@ -293,6 +293,9 @@ ctlmetrics_devices(struct control_conn *cc)
 	    "writes that reached nothing.", css->css_dropped);
 	DEVSAMPLE("pcibackd_device_cfg_writes_refused", "Guest config "
 	    "writes answered with an error.", css->css_refused);
+	DEVSAMPLE("pcibackd_device_aer_steps", "Steps of PCIe error "
+	    "recovery (AER) the kernel took with the device.",
+	    hd->hd_aer_steps);
 #undef DEVSAMPLE
 	TAILQ_FOREACH(hd, &env->pb_devices, hd_entry) {
 		if (hd->hd_denied_dom == -1)

@@ -191,7 +191,7 @@ frontend_changed(struct pcibackd *env, const char *path)
 			nodecache_forget(&fe->fe_nodes, path);
 }
 
-static int
+int
 frontend_write(struct frontend *fe, const char *key, const char *val)
 {
 	char	path[256];

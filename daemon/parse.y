@@ -97,7 +97,7 @@ typedef struct {
 } YYSTYPE;
 %}
 
-%token	ALLOW BARS BRIDGE BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
+%token	AERTIMEOUT ALLOW BARS BRIDGE BURST DEVICE EMULATE EVENTS GROUP INCLUDE LEVEL LOG MODE
 %token	NAME NO OPS PASSTHROUGH PERSECOND PERMISSIVE QUIRK RATELIMIT RESET
 %token	RESETTIMEOUT RESTARTGRACE
 %token	SHAREDBARPAGE SHAREDIRQ SHIM SOCKET VIRTUAL YES ERROR
@@ -253,6 +253,14 @@ main		: MODE VIRTUAL		{ conf->c_mode = CONF_MODE_VIRTUAL; }
 			free($2);
 			$2 = NULL;
 		}
+		| AERTIMEOUT number {
+			if ($2 != -1 && ($2 < 1 || $2 > CONF_AER_TIMEOUT_MAX))
+				yyerror("aer-timeout %lld: out of range (1 "
+				    "to %d seconds)", (long long)$2,
+				    CONF_AER_TIMEOUT_MAX);
+			else if ($2 != -1)
+				conf->c_aer_timeout = (unsigned int)$2;
+		}
 		| RESETTIMEOUT number {
 			if ($2 != -1 && ($2 < 1 || $2 > 3600))
 				yyerror("reset-timeout %lld: out of range (1 "
@@ -372,6 +380,7 @@ lookup(char *s)
 {
 	/* Sorted: bsearch. */
 	static const struct keywords keywords[] = {
+		{ "aer-timeout",	AERTIMEOUT },
 		{ "allow",		ALLOW },
 		{ "bars",		BARS },
 		{ "bridge",		BRIDGE },
@@ -883,6 +892,7 @@ parse_config(const char *filename)
 	conf->c_lograte = CONF_LOG_RATE;
 	conf->c_logburst = CONF_LOG_BURST;
 	conf->c_reset_timeout = CONF_RESET_TIMEOUT;
+	conf->c_aer_timeout = CONF_AER_TIMEOUT;
 	conf->c_restart_grace = CONF_RESTART_GRACE;
 	TAILQ_INIT(&conf->c_sources);
 	TAILQ_INIT(&conf->c_devices);

@@ -196,6 +196,7 @@ main(int argc, char *argv[])
 	env.pb_conffile = PCIBACKD_CONF;
 	TAILQ_INIT(&env.pb_devices);
 	TAILQ_INIT(&env.pb_frontends);
+	aer_init(&env);
 	log_init(1, LOG_DAEMON);
 
 	while ((ch = getopt(argc, argv, "D:df:np:v")) != -1) {
@@ -305,6 +306,7 @@ main(int argc, char *argv[])
 
 	control_shutdown(&env);
 	frontend_shutdown(&env);
+	aer_shutdown(&env);
 	watch_shutdown(&env);
 	guestdom_shutdown();
 	opserve_shutdown(&env);

@@ -47,6 +47,13 @@
 #define CONF_LOG_BURST		20
 /* Default of "reset-timeout": Linux alone may wait 60 s for a device. */
 #define CONF_RESET_TIMEOUT	90
+/*
+ * Default and most of "aer-timeout": the kernel's recovery of every
+ * device on the link waits for the guest (Linux's backend: 300 s), and
+ * the shim gives up on the daemon after 60 s.
+ */
+#define CONF_AER_TIMEOUT	30
+#define CONF_AER_TIMEOUT_MAX	50
 /* Default of "restart-grace": a restart under systemd takes about 1 s. */
 #define CONF_RESTART_GRACE	10
 
@@ -105,6 +112,7 @@ struct pcibackd_conf {
 	unsigned int			 c_lograte;	/* log lines per second */
 	unsigned int			 c_logburst;
 	unsigned int			 c_reset_timeout;	/* seconds */
+	unsigned int			 c_aer_timeout;		/* seconds */
 	unsigned int			 c_restart_grace;	/* seconds */
 };
 
@@ -121,6 +129,7 @@ struct xenevtchn_handle;
 struct xengntdev_handle;
 struct worker_page;
 struct sandbox_id;
+struct aer_wait;
 
 /* metric.c: histograms for show metrics. */
 #define METRIC_NBUCKETS		16
@@ -224,6 +233,8 @@ struct heldev {
 	/* In a coordinated bus reset that hd_busvia's give-back started. */
 	int			 hd_busreset;
 	struct bdf		 hd_busvia;
+	/* Steps of PCIe error recovery the kernel took with it (aer.c). */
+	uint64_t		 hd_aer_steps;
 };
 
 /* Why a guest's ops were served late (opserve.c). */
@@ -311,6 +322,10 @@ struct frontend {
 	/* Each served device's slot in the worker page (worker_fill). */
 	uint16_t		 fe_wslot[TOPO_MAX_DEVS];
 	uint32_t		 fe_wnslot;
+	/* In the worker: the AER step posted to the guest (aer.c). */
+	int			 fe_aer_posted;
+	uint32_t		 fe_aer_id;
+	struct timespec		 fe_aer_end;
 };
 
 struct pcibackd {
@@ -329,6 +344,8 @@ struct pcibackd {
 	struct provemul		*pb_emul;	/* emulated device sources */
 	struct provshim		*pb_shim;	/* the kernel shim, if used */
 	TAILQ_HEAD(, frontend)	 pb_frontends;
+	TAILQ_HEAD(, aer_wait)	 pb_aer;	/* recovery steps asked */
+	uint32_t		 pb_aerid;
 	LIST_HEAD(frontend_bucket, frontend) pb_febucket[FRONTEND_BUCKETS];
 	unsigned int		 pb_nconnected;	/* frontends with a page */
 	struct control		*pb_control;	/* the control socket */
@@ -445,6 +462,8 @@ void		 frontend_abandon(struct frontend *, const char *);
 /* " (HVM)" if an HVM guest's instance has it, else "". */
 const char	*frontend_owner_kind(struct pcibackd *, const struct heldev *);
 int		 frontend_bridge_refused(struct pcibackd *, struct heldev *);
+/* A node of its backend directory. */
+int		 frontend_write(struct frontend *, const char *, const char *);
 
 /* guestdom.c */
 void		 guestdom_init(void);
@@ -480,7 +499,44 @@ void		 opserve_event(struct frontend *);
 int		 opserve_timeout(struct frontend *);
 void		 opserve_timer(struct frontend *);
 
+/*
+ * aer.c: PCIe error recovery forwarded to the guest.  The steps and
+ * results carry the values of Linux's recovery, which is what pcifront
+ * reads and writes in aer_op (doc/protocol.md §8.13).
+ */
+#define AER_DETECTED		1
+#define AER_MMIO		2
+#define AER_SLOT_RESET		3
+#define AER_RESUME		4
+#define AER_STATE_NORMAL	1	/* non-fatal */
+#define AER_STATE_FROZEN	2
+#define AER_STATE_PERM_FAILURE	3
+#define AER_RESULT_NONE		1
+#define AER_RESULT_CAN_RECOVER	2
+#define AER_RESULT_NEED_RESET	3
+#define AER_RESULT_DISCONNECT	4
+#define AER_RESULT_RECOVERED	5
+#define AER_RESULT_NO_AER_DRIVER 6
+/* How an answer came, worker to parent. */
+#define AER_HOW_ANSWERED	0
+#define AER_HOW_TIMEOUT		1
+#define AER_HOW_NOHANDLER	2	/* the guest set no _XEN_PCIB_AERHANDLER */
+#define AER_HOW_NOTOURS		3
+#define AER_HOW_NONSENSE	4
+void		 aer_init(struct pcibackd *);
+void		 aer_shutdown(struct pcibackd *);
+void		 aer_request(struct pcibackd *, struct heldev *, unsigned int,
+		    int, uint64_t, int);
+void		 aer_answered(struct frontend *, uint32_t, int, unsigned int);
+void		 aer_worker_gone(struct frontend *);
+const char	*aer_cmd_name(unsigned int);
+const char	*aer_result_name(int);
+int		 aer_result_valid(int);
+
 /* worker.c */
+/* Ask the guest's worker to post an AER step; its answer: aer_answered. */
+int		 worker_aer(struct frontend *, const struct bdf *, uint32_t,
+		    unsigned int, int, unsigned int);
 int		 worker_init(struct pcibackd *);
 void		 worker_shutdown(struct pcibackd *);
 /* Fork the guest's worker; the guest is connected. */

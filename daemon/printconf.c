@@ -79,6 +79,8 @@ print_config(const struct pcibackd_conf *c)
 		printf("ratelimit events %u per-second\n", c->c_evrate);
 	if (c->c_oprate != CONF_OPS_RATE)
 		printf("ratelimit ops %u per-second\n", c->c_oprate);
+	if (c->c_aer_timeout != CONF_AER_TIMEOUT)
+		printf("aer-timeout %u\n", c->c_aer_timeout);
 	if (c->c_reset_timeout != CONF_RESET_TIMEOUT)
 		printf("reset-timeout %u\n", c->c_reset_timeout);
 	if (c->c_restart_grace != CONF_RESTART_GRACE)

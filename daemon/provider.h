@@ -107,6 +107,12 @@ struct provider_ops {
 	void		(*po_refresh)(const struct heldev *);
 	/* 1 if po_functions would answer without a scan (NULL: always). */
 	int		(*po_listed)(const struct heldev *);
+	/*
+	 * The result of a step of PCIe error recovery it asked for
+	 * (aer_request, AER_RESULT_*); NULL: it never asks.
+	 */
+	int		(*po_aer_reply)(struct heldev *, uint64_t, int,
+			    char **);
 	void		(*po_free)(struct heldev *);
 };
 

@@ -63,6 +63,7 @@ static int	provshim_functions(const struct heldev *,
 		    const struct provider_fn **, size_t *);
 static int	provshim_listed(const struct heldev *);
 static void	provshim_free(struct heldev *);
+static int	provshim_aer_reply(struct heldev *, uint64_t, int, char **);
 
 static const struct provider_ops provshim_ops = {
 	.po_name = "shim",
@@ -78,8 +79,39 @@ static const struct provider_ops provshim_ops = {
 	.po_functions = provshim_functions,
 	.po_refresh = provshim_refresh,
 	.po_listed = provshim_listed,
+	.po_aer_reply = provshim_aer_reply,
 	.po_free = provshim_free,
 };
+
+/* AER_RESULT_* and the shim's are Linux's values; named, never cast. */
+static int
+provshim_aer_reply(struct heldev *hd, uint64_t seq, int result, char **cause)
+{
+	struct shimdev	*sd = hd->hd_arg;
+	unsigned int	 r;
+
+	switch (result) {
+	case AER_RESULT_CAN_RECOVER:
+		r = PCISHIM_AER_RESULT_CAN_RECOVER;
+		break;
+	case AER_RESULT_NEED_RESET:
+		r = PCISHIM_AER_RESULT_NEED_RESET;
+		break;
+	case AER_RESULT_DISCONNECT:
+		r = PCISHIM_AER_RESULT_DISCONNECT;
+		break;
+	case AER_RESULT_RECOVERED:
+		r = PCISHIM_AER_RESULT_RECOVERED;
+		break;
+	case AER_RESULT_NO_AER_DRIVER:
+		r = PCISHIM_AER_RESULT_NO_AER_DRIVER;
+		break;
+	default:
+		r = PCISHIM_AER_RESULT_NONE;
+		break;
+	}
+	return shim_aer_reply(sd->sd_shim, &sd->sd_bdf, seq, r, cause);
+}
 
 static int
 provshim_assign(struct heldev *hd, unsigned int domid, char **cause)
@@ -446,6 +478,63 @@ provshim_event(void *arg, enum shim_event ev, const struct bdf *b)
 }
 
 /*
+ * A step of the kernel's PCIe error recovery.  A device the shim holds
+ * but we do not (not in the configuration, or not adopted yet) has no
+ * guest of ours: the kernel gets the backend's default at once.
+ */
+static void
+provshim_aer(void *arg, const struct bdf *b, unsigned int step, int state,
+    uint64_t seq, int wait)
+{
+	struct provshim	*ps = arg;
+	struct heldev	*hd = device_find(ps->ps_env, b);
+	unsigned int	 cmd;
+	int		 st;
+	char		 addr[BDF_XL_MAX];
+
+	switch (step) {
+	case PCISHIM_AER_DETECTED:
+		cmd = AER_DETECTED;
+		break;
+	case PCISHIM_AER_MMIO:
+		cmd = AER_MMIO;
+		break;
+	case PCISHIM_AER_SLOT_RESET:
+		cmd = AER_SLOT_RESET;
+		break;
+	case PCISHIM_AER_RESUME:
+		cmd = AER_RESUME;
+		break;
+	default:
+		cmd = 0;
+		break;
+	}
+	switch (state) {
+	case PCISHIM_AER_STATE_FROZEN:
+		st = AER_STATE_FROZEN;
+		break;
+	case PCISHIM_AER_STATE_PERM_FAILURE:
+		st = AER_STATE_PERM_FAILURE;
+		break;
+	default:
+		st = AER_STATE_NORMAL;
+		break;
+	}
+	if (hd != NULL && cmd != 0) {
+		aer_request(ps->ps_env, hd, cmd, st, seq, wait);
+		return;
+	}
+	bdf_format_dev(b, addr, sizeof(addr));
+	log_warnx("%s: PCIe error recovery step %u on a device pcibackd does "
+	    "not hold; the kernel gets the default", addr, step);
+	if (!wait || ps->ps_shim == NULL)
+		return;
+	(void)shim_aer_reply(ps->ps_shim, b, seq, step ==
+	    PCISHIM_AER_DETECTED ? PCISHIM_AER_RESULT_CAN_RECOVER :
+	    PCISHIM_AER_RESULT_RECOVERED, NULL);
+}
+
+/*
  * A bus reset ended: each function it reached is given back.  Their
  * kernel's first method stays (none): the next give-back asks again.
  */
@@ -506,6 +595,7 @@ provshim_init(struct pcibackd *env)
 	ps->ps_env = env;
 	ps->ps_stale = 1;
 	cb.sc_event = provshim_event;
+	cb.sc_aer = provshim_aer;
 	cb.sc_reset_done = provshim_reset_done;
 	cb.sc_arg = ps;
 	if ((ps->ps_shim = shim_open(env->pb_base, path, &cb,

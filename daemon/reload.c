@@ -268,6 +268,9 @@ reload_limits(struct pcibackd *env, struct reload_report *pr,
 	if (old->c_reset_timeout != new->c_reset_timeout)
 		reload_report(pr, "info", "reset-timeout %u (for the resets "
 		    "started from now)", new->c_reset_timeout);
+	if (old->c_aer_timeout != new->c_aer_timeout)
+		reload_report(pr, "info", "aer-timeout %u (for the steps "
+		    "asked from now)", new->c_aer_timeout);
 	if (old->c_restart_grace != new->c_restart_grace)
 		reload_report(pr, "info", "restart-grace %u",
 		    new->c_restart_grace);

@@ -142,6 +142,13 @@ shim_read_events(evutil_socket_t fd, short what, void *arg)
 			case PCISHIM_EV_OVERFLOW:
 				ev = SHIM_EV_RESCAN;
 				break;
+			case PCISHIM_EV_AER:
+				if (sh->sh_cb.sc_aer != NULL)
+					sh->sh_cb.sc_aer(sh->sh_cb.sc_arg, &b,
+					    evs[i].pe_op, evs[i].pe_error,
+					    evs[i].pe_seq, (evs[i].pe_flags &
+					    PCISHIM_EVF_REPLY) != 0);
+				continue;
 			case PCISHIM_EV_ERROR:
 				log_warnx("%s: shim: operation %u failed: %s",
 				    sh->sh_path, evs[i].pe_op,
@@ -645,6 +652,23 @@ shim_assign(struct shimdev *sd, unsigned int domid, char **cause)
 		    domid, strerror(errno));
 	}
 	sd->sd_domid = domid;
+	return 0;
+}
+
+int
+shim_aer_reply(struct shim *sh, const struct bdf *b, uint64_t seq,
+    unsigned int result, char **cause)
+{
+	struct pcishim_aer_reply	par;
+
+	memset(&par, 0, sizeof(par));
+	par.par_argsz = sizeof(par);
+	par.par_bdf = shim_pack(b);
+	par.par_result = result;
+	par.par_seq = seq;
+	if (ioctl(sh->sh_fd, PCISHIM_IOC_AER_REPLY, &par) == -1)
+		return util_cause(cause, "shim: %s%s", strerror(errno),
+		    errno == ESRCH ? " (the kernel stopped waiting)" : "");
 	return 0;
 }
 

@@ -74,6 +74,13 @@ struct shim_callbacks {
 	 */
 	void	(*sc_reset_done)(void *, const struct bdf *, int,
 		    unsigned int, int);
+	/*
+	 * A step of the kernel's PCIe error recovery (PCISHIM_AER_*; state:
+	 * PCISHIM_AER_STATE_* for DETECTED); reply: the kernel waits for
+	 * shim_aer_reply with seq.
+	 */
+	void	(*sc_aer)(void *, const struct bdf *, unsigned int, int,
+		    uint64_t, int);
 	void	*sc_arg;
 };
 
@@ -101,6 +108,9 @@ int		 shim_giveback_async(struct shimdev *, char **);
  */
 int		 shim_reset_bus_async(struct shimdev *, char **);
 const char	*shim_reset_name(unsigned int);
+/* The result (PCISHIM_AER_RESULT_*) of the recovery step seq of b. */
+int		 shim_aer_reply(struct shim *, const struct bdf *, uint64_t,
+		    unsigned int, char **);
 /* "flr pm ...": the methods the kernel may use, in that order. */
 int		 shim_set_reset_methods(struct shimdev *, const char *,
 		    char **);

@@ -58,6 +58,7 @@
 #include <event2/event.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xen/io/pciif.h>
 
 #include "pcibackd.h"
 #include "proc.h"
@@ -71,19 +72,34 @@
 #define WORKER_LOG_LOOP	64	/* log lines taken per wake-up */
 #define WORKER_DROP_MS	1000	/* for its answer; then it is replaced */
 #define WORKER_CMD_DROP	0x64726f70	/* "drop" */
+#define WORKER_CMD_AER	0x61657221	/* "aer!" */
 #define WORKER_ACK	(-1)	/* no log priority: a drop's answer */
 #define WORKER_STATE	(-2)	/* nor: a Command value changed */
+#define WORKER_AER	(-3)	/* nor: a guest's answer to an AER step */
 #define WORKER_COMMAND_SET 0x10000	/* wd_command holds a value */
 #define WORKER_RECORD_MS 100	/* restart record rewrites, at most every */
 
 /*
- * Parent to worker: stop serving a device.  Any other datagram, or the
- * parent's end closing, means quit.
+ * Parent to worker: stop serving a device, or post a step of PCIe error
+ * recovery (aer.c) for it.  Any other datagram, or the parent's end
+ * closing, means quit.
  */
 struct worker_cmd {
-	uint32_t	wc_type;	/* WORKER_CMD_DROP */
-	uint32_t	wc_seq;
+	uint32_t	wc_type;	/* WORKER_CMD_* */
+	uint32_t	wc_seq;		/* AER: the parent's request id */
 	struct bdf	wc_host;
+	uint32_t	wc_aer_cmd;	/* AER_* */
+	int32_t		wc_aer_state;	/* AER_STATE_* */
+	uint32_t	wc_aer_secs;	/* for the guest to answer */
+	uint32_t	wc_pad;
+};
+
+/* Worker to parent: what the guest answered to request wr_id. */
+struct worker_aer_answer {
+	int32_t		wr_mark;	/* WORKER_AER where lm_pri is */
+	uint32_t	wr_id;
+	int32_t		wr_result;	/* the guest's aer_op.err */
+	uint32_t	wr_how;		/* AER_HOW_* */
 };
 
 /* Worker to parent, among its log lines (struct log_msg). */
@@ -236,6 +252,105 @@ worker_forget(struct frontend *fe, const struct bdf *host)
 	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
 }
 
+static void
+worker_aer_send(struct frontend *fe, uint32_t id, int result,
+    unsigned int how)
+{
+	struct worker_aer_answer	wr;
+
+	if (fe->fe_wsock == -1)
+		return;
+	memset(&wr, 0, sizeof(wr));
+	wr.wr_mark = WORKER_AER;
+	wr.wr_id = id;
+	wr.wr_result = result;
+	wr.wr_how = how;
+	(void)send(fe->fe_wsock, &wr, sizeof(wr), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * The guest is asked as Linux's backend asks it (doc/protocol.md §3.5):
+ * aer_op filled in with the device's address as the guest sees it, then
+ * _XEN_PCIB_active set, then the event.  Serving ops goes on meanwhile:
+ * the guest's driver reads and writes its device while it recovers.  A
+ * step still posted when the next comes is given up first.
+ */
+static void
+worker_aer_post(struct frontend *fe, const struct worker_cmd *wc)
+{
+	struct xen_pci_sharedinfo	*sh = fe->fe_page;
+	const struct topo_entry		*te;
+	static const uint32_t		 xencmd[] = {
+		[AER_DETECTED] = XEN_PCI_OP_aer_detected,
+		[AER_MMIO] = XEN_PCI_OP_aer_mmio,
+		[AER_SLOT_RESET] = XEN_PCI_OP_aer_slotreset,
+		[AER_RESUME] = XEN_PCI_OP_aer_resume,
+	};
+
+	if (fe->fe_aer_posted) {
+		__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIB_active,
+		    __ATOMIC_SEQ_CST);
+		fe->fe_aer_posted = 0;
+		worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE,
+		    AER_HOW_TIMEOUT);
+	}
+	te = topo_find_host(&fe->fe_topo, &wc->wc_host);
+	if (te == NULL || wc->wc_aer_cmd < AER_DETECTED ||
+	    wc->wc_aer_cmd > AER_RESUME) {
+		worker_aer_send(fe, wc->wc_seq, AER_RESULT_NONE,
+		    AER_HOW_NOTOURS);
+		return;
+	}
+	if ((__atomic_load_n(&sh->flags, __ATOMIC_ACQUIRE) &
+	    XEN_PCIB_AERHANDLER) == 0) {
+		worker_aer_send(fe, wc->wc_seq, AER_RESULT_NONE,
+		    AER_HOW_NOHANDLER);
+		return;
+	}
+	sh->aer_op.cmd = xencmd[wc->wc_aer_cmd];
+	/* Linux's backend says "normal" for every step but the first. */
+	sh->aer_op.err = wc->wc_aer_cmd == AER_DETECTED ?
+	    wc->wc_aer_state : AER_STATE_NORMAL;
+	sh->aer_op.domain = te->te_guest.b_seg;
+	sh->aer_op.bus = te->te_guest.b_bus;
+	sh->aer_op.devfn = (uint32_t)te->te_guest.b_dev << 3 |
+	    te->te_guest.b_fn;
+	__atomic_fetch_or(&sh->flags, XEN_PCIB_active, __ATOMIC_SEQ_CST);
+	(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
+	fe->fe_aer_posted = 1;
+	fe->fe_aer_id = wc->wc_seq;
+	clock_gettime(CLOCK_MONOTONIC, &fe->fe_aer_end);
+	fe->fe_aer_end.tv_sec += wc->wc_aer_secs;
+}
+
+/* After every wake-up: has the guest answered, or run out of time? */
+static void
+worker_aer_check(struct frontend *fe)
+{
+	struct xen_pci_sharedinfo	*sh = fe->fe_page;
+	struct timespec			 now;
+	int32_t				 err;
+
+	if (!fe->fe_aer_posted)
+		return;
+	if ((__atomic_load_n(&sh->flags, __ATOMIC_ACQUIRE) &
+	    XEN_PCIB_active) == 0) {
+		err = __atomic_load_n(&sh->aer_op.err, __ATOMIC_RELAXED);
+		fe->fe_aer_posted = 0;
+		worker_aer_send(fe, fe->fe_aer_id, err, aer_result_valid(err) ?
+		    AER_HOW_ANSWERED : AER_HOW_NONSENSE);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (worker_ms(&now, &fe->fe_aer_end) > 0)
+		return;
+	/* As Linux's backend does: take the request back. */
+	__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIB_active,
+	    __ATOMIC_SEQ_CST);
+	fe->fe_aer_posted = 0;
+	worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE, AER_HOW_TIMEOUT);
+}
+
 /* A message from the parent: 0 served, -1 quit, 1 the parent is gone. */
 static int
 worker_command(struct frontend *fe, int sock)
@@ -250,7 +365,13 @@ worker_command(struct frontend *fe, int sock)
 		return 0;
 	if (n == 0 || (n == -1 && errno == ECONNRESET))
 		return 1;
-	if (n != (ssize_t)sizeof(wc) || wc.wc_type != WORKER_CMD_DROP)
+	if (n != (ssize_t)sizeof(wc))
+		return -1;
+	if (wc.wc_type == WORKER_CMD_AER) {
+		worker_aer_post(fe, &wc);
+		return 0;
+	}
+	if (wc.wc_type != WORKER_CMD_DROP)
 		return -1;
 	worker_forget(fe, &wc.wc_host);
 	memset(&wa, 0, sizeof(wa));
@@ -278,6 +399,15 @@ worker_timeout(struct frontend *fe, int orphaned, const struct timespec *end)
 	long long	left;
 	int		ms = opserve_timeout(fe);
 
+	/* The guest's time to answer an AER step: the wait ends then. */
+	if (fe->fe_aer_posted) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = worker_ms(&now, &fe->fe_aer_end);
+		if (left < 0)
+			left = 0;
+		if (ms == -1 || left < ms)
+			ms = (int)left;
+	}
 	if (!orphaned)
 		return ms;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -345,6 +475,7 @@ worker_loop(struct frontend *fe, int sock)
 		opserve_timer(fe);
 		if (pfd[0].revents & POLLIN)
 			opserve_event(fe);
+		worker_aer_check(fe);
 	}
 }
 
@@ -525,10 +656,11 @@ worker_record_soon(struct frontend *fe)
 static int
 worker_drain(struct frontend *fe)
 {
-	struct log_msg		m;
-	struct worker_ack	wa;
-	ssize_t			n;
-	int			i;
+	struct log_msg			m;
+	struct worker_ack		wa;
+	struct worker_aer_answer	wr;
+	ssize_t				n;
+	int				i;
 
 	for (i = 0; i < WORKER_LOG_LOOP; i++) {
 		n = recv(fe->fe_wsock, &m, sizeof(m), MSG_DONTWAIT);
@@ -545,6 +677,11 @@ worker_drain(struct frontend *fe)
 		}
 		if ((size_t)n == sizeof(wa) && m.lm_pri == WORKER_STATE) {
 			worker_record_soon(fe);
+			continue;
+		}
+		if ((size_t)n == sizeof(wr) && m.lm_pri == WORKER_AER) {
+			memcpy(&wr, &m, sizeof(wr));
+			aer_answered(fe, wr.wr_id, wr.wr_result, wr.wr_how);
 			continue;
 		}
 		worker_logline(fe, &m, (size_t)n);
@@ -651,12 +788,16 @@ worker_count(struct pcibackd *env)
 			fe->fe_wpage->wp_nconnected = env->pb_nconnected;
 }
 
-/* After its end is closed: the last lines, the counters, the socket. */
+/*
+ * After its end is closed: the last lines, the counters, the socket.  An
+ * AER step it had posted gets no answer from it now.
+ */
 static void
 worker_close(struct frontend *fe)
 {
 	if (fe->fe_wsock != -1)
 		(void)worker_drain(fe);
+	aer_worker_gone(fe);
 	worker_absorb(fe);
 	if (fe->fe_wev != NULL)
 		event_free(fe->fe_wev);
@@ -888,6 +1029,27 @@ worker_drop(struct frontend *fe, const struct bdf *host)
 		    sizeof(fe->fe_wpage->wp_dev[slot].wd_host));
 	/* The record lists what the worker serves now. */
 	worker_record(fe);
+	return 0;
+}
+
+int
+worker_aer(struct frontend *fe, const struct bdf *host, uint32_t id,
+    unsigned int cmd, int state, unsigned int secs)
+{
+	struct worker_cmd	wc;
+
+	if (fe->fe_wpid == 0 || fe->fe_wsock == -1)
+		return -1;
+	memset(&wc, 0, sizeof(wc));
+	wc.wc_type = WORKER_CMD_AER;
+	wc.wc_seq = id;
+	wc.wc_host = *host;
+	wc.wc_aer_cmd = cmd;
+	wc.wc_aer_state = state;
+	wc.wc_aer_secs = secs;
+	if (send(fe->fe_wsock, &wc, sizeof(wc), MSG_DONTWAIT |
+	    MSG_NOSIGNAL) != (ssize_t)sizeof(wc))
+		return -1;
 	return 0;
 }
 

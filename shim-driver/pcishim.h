@@ -45,7 +45,9 @@
  * serialises the ioctls of the device (LIST also reads pd_domid without
  * it, hence the _ONCE accesses); the toolstack's flags are under
  * pcishim_mtx, which is never held across device access.  Lock order: device lock, pd_lock,
- * pcishim_mtx.  The last reference frees the structure.
+ * pcishim_mtx, then the event spinlock.  An AER callback, called with
+ * the device lock held, takes none of ours but the event spinlock, and
+ * reads pd_domid with READ_ONCE.  The last reference frees the structure.
  */
 struct pcishim_dev {
 	struct list_head	 pd_entry;
@@ -89,6 +91,7 @@ int pcishim_dev_giveback(struct pcishim_dev *pd, u32 *method);
 int pcishim_cdev_init(void);
 void pcishim_cdev_exit(void);
 void pcishim_event(u32 type, u32 flags, u32 bdf, u32 op, int error);
+u32 pcishim_aer_ask(struct pcishim_dev *pd, u32 op, u32 state);
 void pcishim_map_revoke(struct pcishim_dev *pd);
 void pcishim_map_forget(struct pcishim_dev *pd);
 int pcishim_map_init(void);

@@ -173,6 +173,38 @@ int pcishim_check_restricted_ioc(uint32_t cmd)
 	}
 }
 
+/* AER_REPLY carries one of Linux's six recovery results, nothing else. */
+int pcishim_check_aer_result(uint32_t result)
+{
+	if (result < PCISHIM_AER_RESULT_NONE ||
+	    result > PCISHIM_AER_RESULT_NO_AER_DRIVER)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A callback's result when the daemon gives none: what Linux's own
+ * backend returns for a guest that does not answer, so the host's
+ * recovery goes on without the guest.  RESUME's result is ignored.
+ */
+uint32_t pcishim_aer_default(uint32_t op)
+{
+	if (op == PCISHIM_AER_DETECTED)
+		return PCISHIM_AER_RESULT_CAN_RECOVER;
+	return PCISHIM_AER_RESULT_RECOVERED;
+}
+
+/*
+ * Only a guest's device is worth waiting for, and only if a reader got
+ * the record: else nobody could answer before the time is up.
+ */
+uint32_t pcishim_aer_evflags(uint32_t domid, int delivered)
+{
+	if (domid != PCISHIM_DOMID_NONE && delivered)
+		return PCISHIM_EVF_REPLY;
+	return 0;
+}
+
 /* Config registers and bits the floor knows (PCI 3.0, PCIe 6.0). */
 #define FL_COMMAND		0x04
 #define FL_CMD_DECODE		0x03	/* I/O and memory space */
@@ -808,6 +840,12 @@ static void pcishim_ring_put(struct pcishim_ring *rg,
 	rg->rg_count++;
 }
 
+/* Would the next push queue the record itself (not OVERFLOW, not drop)? */
+int pcishim_ring_room(const struct pcishim_ring *rg)
+{
+	return !rg->rg_overflow && rg->rg_count + 1 < rg->rg_size;
+}
+
 /*
  * Queue ev.  Returns 0 when queued, 1 when an OVERFLOW record was queued
  * in its place, -ENOSPC when dropped behind an unread OVERFLOW record.
@@ -818,7 +856,7 @@ int pcishim_ring_push(struct pcishim_ring *rg, const struct pcishim_event *ev)
 
 	if (rg->rg_overflow)
 		return -ENOSPC;
-	if (rg->rg_count + 1 < rg->rg_size) {
+	if (pcishim_ring_room(rg)) {
 		pcishim_ring_put(rg, ev);
 		return 0;
 	}

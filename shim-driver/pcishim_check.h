@@ -112,6 +112,9 @@ int pcishim_check_restrict(uint32_t cur, uint32_t domid);
 int pcishim_check_owner(uint32_t restricted, uint32_t owner);
 int pcishim_check_restricted_ioc(uint32_t nr);
 int pcishim_cmd_enables(uint32_t offset, uint32_t val);
+int pcishim_check_aer_result(uint32_t result);
+uint32_t pcishim_aer_default(uint32_t op);
+uint32_t pcishim_aer_evflags(uint32_t domid, int delivered);
 
 int pcishim_floor_build(struct pcishim_floor *fl, uint32_t cfgsize,
 			const uint64_t res[PCISHIM_NBARS],
@@ -133,6 +136,7 @@ uint32_t pcishim_slot_bdf(const struct pcishim_slot *slot);
 
 void pcishim_ring_init(struct pcishim_ring *rg, struct pcishim_event *buf,
 		       uint32_t size);
+int pcishim_ring_room(const struct pcishim_ring *rg);
 int pcishim_ring_push(struct pcishim_ring *rg, const struct pcishim_event *ev);
 int pcishim_ring_pop(struct pcishim_ring *rg, struct pcishim_event *ev);
 

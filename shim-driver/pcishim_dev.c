@@ -59,10 +59,29 @@ struct pcishim_file {
 	struct pcishim_event	pf_buf[PCISHIM_EVQ_LEN];
 };
 
-/* Events are posted from probe, remove and sysfs, all process context. */
+/*
+ * Events are posted from probe, remove, sysfs and the AER callbacks, all
+ * process context.  pcishim_evlock is taken last, after any other lock.
+ */
 static DEFINE_SPINLOCK(pcishim_evlock);
 static LIST_HEAD(pcishim_files);
 static u64 pcishim_evseq;
+
+/* Number ev and queue it to every unrestricted file; evlock held. */
+static void pcishim_post(struct pcishim_event *ev)
+{
+	struct pcishim_file *pf;
+
+	lockdep_assert_held(&pcishim_evlock);
+	ev->pe_seq = ++pcishim_evseq;
+	list_for_each_entry(pf, &pcishim_files, pf_entry) {
+		/* Events name every held device: not for a restricted file. */
+		if (pf->pf_domid != PCISHIM_DOMID_NONE)
+			continue;
+		if (pcishim_ring_push(&pf->pf_ring, ev) >= 0)
+			wake_up_interruptible(&pf->pf_wait);
+	}
+}
 
 void pcishim_event(u32 type, u32 flags, u32 bdf, u32 op, int error)
 {
@@ -73,18 +92,120 @@ void pcishim_event(u32 type, u32 flags, u32 bdf, u32 op, int error)
 		.pe_op = op,
 		.pe_error = error,
 	};
-	struct pcishim_file *pf;
 
 	spin_lock(&pcishim_evlock);
-	ev.pe_seq = ++pcishim_evseq;
-	list_for_each_entry(pf, &pcishim_files, pf_entry) {
-		/* Events name every held device: not for a restricted file. */
-		if (pf->pf_domid != PCISHIM_DOMID_NONE)
-			continue;
-		if (pcishim_ring_push(&pf->pf_ring, &ev) >= 0)
-			wake_up_interruptible(&pf->pf_wait);
+	pcishim_post(&ev);
+	spin_unlock(&pcishim_evlock);
+}
+
+/*
+ * AER callbacks waiting for the daemon's AER_REPLY (pcishim_io.h,
+ * PCISHIM_EV_AER), each on its callback's stack.  A waiter is listed
+ * under pcishim_evlock in the same hold that posts its record, so no
+ * answer can come before it is there, and unlisted by its callback.
+ * aw_over turns true once, under the lock: an answer, or nobody left
+ * to give one.
+ */
+struct pcishim_aerwait {
+	struct list_head	aw_entry;
+	u32			aw_bdf;
+	u64			aw_seq;
+	u32			aw_result;	/* PCISHIM_AER_RESULT_*, 0: none */
+	bool			aw_over;
+};
+
+static LIST_HEAD(pcishim_aerwaits);
+static DECLARE_WAIT_QUEUE_HEAD(pcishim_aerwq);
+
+/* Does a callback of bdf wait for the daemon?  evlock held. */
+static bool pcishim_aer_pending_locked(u32 bdf)
+{
+	struct pcishim_aerwait *aw;
+
+	lockdep_assert_held(&pcishim_evlock);
+	list_for_each_entry(aw, &pcishim_aerwaits, aw_entry)
+		if (aw->aw_bdf == bdf)
+			return true;
+	return false;
+}
+
+static bool pcishim_aer_pending(u32 bdf)
+{
+	bool pending;
+
+	spin_lock(&pcishim_evlock);
+	pending = pcishim_aer_pending_locked(bdf);
+	spin_unlock(&pcishim_evlock);
+	return pending;
+}
+
+/*
+ * After a file left or was restricted (evlock held): with no
+ * unrestricted file open, nobody can answer, so every wait ends now
+ * with the default instead of at its timeout.
+ */
+static void pcishim_aer_orphan(void)
+{
+	struct pcishim_file *pf;
+	struct pcishim_aerwait *aw;
+
+	lockdep_assert_held(&pcishim_evlock);
+	list_for_each_entry(pf, &pcishim_files, pf_entry)
+		if (pf->pf_domid == PCISHIM_DOMID_NONE)
+			return;
+	list_for_each_entry(aw, &pcishim_aerwaits, aw_entry)
+		aw->aw_over = true;
+	wake_up_all(&pcishim_aerwq);
+}
+
+/*
+ * One AER callback on pd's device: post its record and, if the device
+ * is a guest's and a reader took the record, wait for the daemon's
+ * answer.  Returns the PCISHIM_AER_RESULT_* answered, 0 for none.
+ *
+ * The AER core holds the device lock around the callback; we hold none
+ * of ours while waiting, and do not take pd_lock even to read the
+ * owner: an ioctl may hold pd_lock in a config access that waits for a
+ * reset which waits for the device lock (a sysfs reset takes config
+ * access first), and waiting for that ioctl would never end.
+ */
+u32 pcishim_aer_ask(struct pcishim_dev *pd, u32 op, u32 state)
+{
+	struct pcishim_aerwait aw = { .aw_bdf = pd->pd_bdf };
+	struct pcishim_event ev = {
+		.pe_type = PCISHIM_EV_AER,
+		.pe_bdf = pd->pd_bdf,
+		.pe_op = op,
+		.pe_error = (s32)state,
+	};
+	struct pcishim_file *pf;
+	bool heard = false;
+	u32 result;
+
+	spin_lock(&pcishim_evlock);
+	list_for_each_entry(pf, &pcishim_files, pf_entry)
+		if (pf->pf_domid == PCISHIM_DOMID_NONE &&
+		    pcishim_ring_room(&pf->pf_ring))
+			heard = true;
+	ev.pe_flags = pcishim_aer_evflags(READ_ONCE(pd->pd_domid), heard);
+	pcishim_post(&ev);
+	if (ev.pe_flags & PCISHIM_EVF_REPLY) {
+		aw.aw_seq = ev.pe_seq;
+		list_add_tail(&aw.aw_entry, &pcishim_aerwaits);
 	}
 	spin_unlock(&pcishim_evlock);
+	if (!(ev.pe_flags & PCISHIM_EVF_REPLY))
+		return 0;
+	/* Idle: a guest's slow answer is no hung task. */
+	if (!wait_event_idle_timeout(pcishim_aerwq, READ_ONCE(aw.aw_over),
+				     PCISHIM_AER_WAIT_SECS * HZ))
+		pci_warn(pd->pd_pdev, "AER step %u: no answer from pcibackd "
+			 "in %u s\n", op, PCISHIM_AER_WAIT_SECS);
+	spin_lock(&pcishim_evlock);
+	list_del(&aw.aw_entry);
+	result = aw.aw_result;
+	spin_unlock(&pcishim_evlock);
+	return result;
 }
 
 /*
@@ -419,6 +540,13 @@ static long pcishim_ioc_cfg(void __user *uarg, bool write, u32 domid)
  * ioctls off this device meanwhile (EAGAIN), the device lock keeps
  * remove() away, and the reference keeps pd.  RESET of an assigned
  * device is refused: only RELEASE, after the guest, may reset it.
+ *
+ * An AER callback waiting for the daemon holds the device lock (the AER
+ * core's) until the daemon answers: EAGAIN at once, whatever the lock
+ * does.  These are the only ioctls that take a device lock.  RESET_BUS
+ * only tries them (pci_reset_bus), and refuses a guest's device, which
+ * every one with a waiting callback is, with EBUSY before that.  Bind
+ * and unbind wait for the callback: the driver core takes the lock.
  */
 static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 {
@@ -436,7 +564,7 @@ static long pcishim_ioc_reset(void __user *uarg, bool giveback)
 	if (!pd)
 		return -ENODEV;
 	pdev = pd->pd_pdev;
-	if (!device_trylock(&pdev->dev)) {
+	if (pcishim_aer_pending(pd->pd_bdf) || !device_trylock(&pdev->dev)) {
 		pcishim_dev_put(pd);
 		return -EAGAIN;
 	}
@@ -850,8 +978,47 @@ out:
 }
 
 /*
+ * AER_REPLY: the first answer to a waiting callback counts; anything
+ * else (late, twice, a record that asked for none) is ESRCH.
+ */
+static long pcishim_ioc_aer_reply(void __user *uarg)
+{
+	struct pcishim_aer_reply par;
+	struct pcishim_aerwait *aw;
+	struct pcishim_dev *pd;
+	int error;
+
+	error = pcishim_copyin(&par, sizeof(par), uarg);
+	if (error)
+		return error;
+	if (pcishim_check_flags(par.par_flags, 0) ||
+	    pcishim_check_aer_result(par.par_result))
+		return -EINVAL;
+	/* Held is all we need to know: pd_lock may be busy, see above. */
+	pd = pcishim_dev_get(par.par_bdf);
+	if (!pd)
+		return -ENODEV;
+	pcishim_dev_put(pd);
+	error = -ESRCH;
+	spin_lock(&pcishim_evlock);
+	list_for_each_entry(aw, &pcishim_aerwaits, aw_entry) {
+		if (aw->aw_bdf != par.par_bdf || aw->aw_seq != par.par_seq ||
+		    aw->aw_over)
+			continue;
+		aw->aw_result = par.par_result;
+		aw->aw_over = true;
+		wake_up_all(&pcishim_aerwq);
+		error = 0;
+		break;
+	}
+	spin_unlock(&pcishim_evlock);
+	return error;
+}
+
+/*
  * One way: the check and the change are under pcishim_evlock, and so is
- * emptying the queue, whose events a restricted file may not see.
+ * emptying the queue, whose events a restricted file may not see.  The
+ * file can no longer answer an AER callback either.
  */
 static long pcishim_ioc_restrict(struct file *fp, void __user *uarg)
 {
@@ -869,6 +1036,7 @@ static long pcishim_ioc_restrict(struct file *fp, void __user *uarg)
 	if (!error) {
 		WRITE_ONCE(pf->pf_domid, pr.pr_domid);
 		pcishim_ring_init(&pf->pf_ring, pf->pf_buf, PCISHIM_EVQ_LEN);
+		pcishim_aer_orphan();
 	}
 	spin_unlock(&pcishim_evlock);
 	return error;
@@ -1143,6 +1311,7 @@ static const struct pcishim_ioc pcishim_iocs[] = {
 	{ PCISHIM_IOC_RESTRICT,		false },
 	{ PCISHIM_IOC_RESET_BUS,	true },
 	{ PCISHIM_IOC_CFG_MAP,		false },
+	{ PCISHIM_IOC_AER_REPLY,	true },
 };
 
 #define PCISHIM_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
@@ -1216,6 +1385,8 @@ static long pcishim_ioctl(struct file *fp, unsigned int cmd, unsigned long arg)
 		return pcishim_ioc_reset_bus(uarg);
 	case PCISHIM_IOC_CFG_MAP:
 		return pcishim_ioc_cfg_map(uarg, domid);
+	case PCISHIM_IOC_AER_REPLY:
+		return pcishim_ioc_aer_reply(uarg);
 	default:
 		return error;
 	}
@@ -1254,6 +1425,7 @@ static int pcishim_release(struct inode *inode, struct file *fp)
 
 	spin_lock(&pcishim_evlock);
 	list_del(&pf->pf_entry);
+	pcishim_aer_orphan();
 	spin_unlock(&pcishim_evlock);
 	kfree(pf);
 	return 0;

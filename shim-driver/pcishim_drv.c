@@ -581,6 +581,94 @@ static void pcishim_remove(struct pci_dev *pdev)
 }
 
 /*
+ * PCIe error recovery (AER, DPC).  Each step of the kernel's recovery
+ * goes to the daemon, which asks the guest that owns the device
+ * (doc/protocol.md 3.5) and answers with AER_REPLY; without an answer
+ * the step gets Linux's backend's default.  The AER core holds the
+ * device lock around each call, so remove() cannot run meanwhile and
+ * the driver data is ours.
+ */
+static u32 pcishim_aer_state(pci_channel_state_t state)
+{
+	switch (state) {
+	case pci_channel_io_normal:
+		return PCISHIM_AER_STATE_NORMAL;
+	case pci_channel_io_frozen:
+		return PCISHIM_AER_STATE_FROZEN;
+	case pci_channel_io_perm_failure:
+		return PCISHIM_AER_STATE_PERM_FAILURE;
+	default:
+		/* A state newer than the ABI: I/O is not known to work. */
+		return PCISHIM_AER_STATE_FROZEN;
+	}
+}
+
+/* AER_REPLY took only 1-6; anything else would be a bug of ours. */
+static pci_ers_result_t pcishim_aer_result(u32 result)
+{
+	switch (result) {
+	case PCISHIM_AER_RESULT_CAN_RECOVER:
+		return PCI_ERS_RESULT_CAN_RECOVER;
+	case PCISHIM_AER_RESULT_NEED_RESET:
+		return PCI_ERS_RESULT_NEED_RESET;
+	case PCISHIM_AER_RESULT_DISCONNECT:
+		return PCI_ERS_RESULT_DISCONNECT;
+	case PCISHIM_AER_RESULT_RECOVERED:
+		return PCI_ERS_RESULT_RECOVERED;
+	case PCISHIM_AER_RESULT_NO_AER_DRIVER:
+		return PCI_ERS_RESULT_NO_AER_DRIVER;
+	case PCISHIM_AER_RESULT_NONE:
+	default:
+		return PCI_ERS_RESULT_NONE;
+	}
+}
+
+static pci_ers_result_t pcishim_aer_step(struct pci_dev *pdev, u32 op,
+					 u32 state)
+{
+	struct pcishim_dev *pd = pci_get_drvdata(pdev);
+	u32 result = 0;
+
+	device_lock_assert(&pdev->dev);
+	pci_dbg(pdev, "AER step %u, state %u\n", op, state);
+	if (pd)
+		result = pcishim_aer_ask(pd, op, state);
+	if (!result)
+		result = pcishim_aer_default(op);
+	return pcishim_aer_result(result);
+}
+
+static pci_ers_result_t pcishim_error_detected(struct pci_dev *pdev,
+					       pci_channel_state_t state)
+{
+	return pcishim_aer_step(pdev, PCISHIM_AER_DETECTED,
+				pcishim_aer_state(state));
+}
+
+static pci_ers_result_t pcishim_mmio_enabled(struct pci_dev *pdev)
+{
+	return pcishim_aer_step(pdev, PCISHIM_AER_MMIO, 0);
+}
+
+static pci_ers_result_t pcishim_slot_reset(struct pci_dev *pdev)
+{
+	return pcishim_aer_step(pdev, PCISHIM_AER_SLOT_RESET, 0);
+}
+
+/* The guest is told, and waited for, though the kernel wants no result. */
+static void pcishim_resume(struct pci_dev *pdev)
+{
+	(void)pcishim_aer_step(pdev, PCISHIM_AER_RESUME, 0);
+}
+
+static const struct pci_error_handlers pcishim_err_handlers = {
+	.error_detected	= pcishim_error_detected,
+	.mmio_enabled	= pcishim_mmio_enabled,
+	.slot_reset	= pcishim_slot_reset,
+	.resume		= pcishim_resume,
+};
+
+/*
  * Hot-added functions that are in a slot need the override before the PCI
  * core tries to bind them; ADD_DEVICE comes just before that.
  */
@@ -748,6 +836,7 @@ static struct pci_driver pcishim_driver = {
 	.id_table	= NULL,
 	.probe		= pcishim_probe,
 	.remove		= pcishim_remove,
+	.err_handler	= &pcishim_err_handlers,
 	/* pci_register_driver() copies this over driver.groups. */
 	.groups		= pcishim_drv_groups,
 };

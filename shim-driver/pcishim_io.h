@@ -45,8 +45,8 @@
 #include <sys/ioctl.h>
 #endif
 
-/* 2: RESTRICT and the floor.  3: RESET_BUS.  4: CFG_MAP. */
-#define PCISHIM_ABI_VERSION	4
+/* 2: RESTRICT and the floor.  3: RESET_BUS.  4: CFG_MAP.  5: AER. */
+#define PCISHIM_ABI_VERSION	5
 
 /* The misc device node, /dev/pcishim. */
 #define PCISHIM_DEVNAME		"pcishim"
@@ -205,8 +205,8 @@ struct pcishim_devop {
  * and restoring it after.  pd_result = the PCISHIM_RESET_* method the
  * kernel used; PCISHIM_RESET_NONE (and success) when the device has none.
  * Errors: EBUSY (assigned to a guest: only RELEASE resets it then),
- * EAGAIN (the device is busy: bind, unbind or a sysfs reset in
- * progress; nothing changed, retry), ENODEV, EBADF, EIO.
+ * EAGAIN (the device is busy: bind, unbind, a sysfs reset or an AER
+ * callback in progress; nothing changed, retry), ENODEV, EBADF, EIO.
  */
 #define PCISHIM_IOC_RESET	\
 	_IOWR(PCISHIM_IOC_MAGIC, 5, struct pcishim_devop)
@@ -232,7 +232,7 @@ struct pcishim_assign {
  * MSI-X, forget the owner, reset, restore the state saved at seize,
  * disable, clear permissive and allow_interrupt_control.  Allowed on an
  * unassigned device.  pd_result = PCISHIM_RESET_* used.  Errors: EAGAIN
- * (busy, nothing changed; retry), ENODEV, EBADF.
+ * (busy, as for RESET, nothing changed; retry), ENODEV, EBADF.
  */
 #define PCISHIM_IOC_RELEASE	\
 	_IOWR(PCISHIM_IOC_MAGIC, 7, struct pcishim_devop)
@@ -364,8 +364,8 @@ struct pcishim_restrict {
  * held, is assigned or is a bridge, or there are more than 32: nothing
  * changed), ENOTTY (on a root
  * bus, or the kernel cannot reset that bus), EAGAIN (one of them is busy:
- * bind, unbind or a reset in progress; nothing changed, retry), ENODEV,
- * EBADF, EIO.
+ * bind, unbind, a reset or an AER callback in progress; nothing changed,
+ * retry), ENODEV, EBADF, EIO.
  */
 #define PCISHIM_IOC_RESET_BUS	\
 	_IOWR(PCISHIM_IOC_MAGIC, 15, struct pcishim_devop)
@@ -400,6 +400,27 @@ struct pcishim_cfgmap {
 	_IOWR(PCISHIM_IOC_MAGIC, 16, struct pcishim_cfgmap)
 
 /*
+ * PCISHIM_IOC_AER_REPLY: answer one PCISHIM_EV_AER record that carries
+ * PCISHIM_EVF_REPLY (see the events below): par_bdf and par_seq are the
+ * record's pe_bdf and pe_seq, par_result the PCISHIM_AER_RESULT_* the
+ * kernel's recovery is to get from the callback (for RESUME it is
+ * ignored, but the callback still waits for it).  Only the first answer
+ * counts.  Errors: EINVAL (argsz, flags, a result outside 1-6), ENODEV
+ * (not held), ESRCH (no callback of that device waits for that record:
+ * an answer too late, a second one or a wrong one), EPERM (restricted
+ * file), EBADF.
+ */
+struct pcishim_aer_reply {
+	uint32_t	par_argsz;
+	uint32_t	par_flags;	/* none defined: 0 */
+	uint32_t	par_bdf;
+	uint32_t	par_result;	/* PCISHIM_AER_RESULT_* */
+	uint64_t	par_seq;	/* the event's pe_seq */
+};
+#define PCISHIM_IOC_AER_REPLY	\
+	_IOW(PCISHIM_IOC_MAGIC, 17, struct pcishim_aer_reply)
+
+/*
  * Events: read(2) on the fd returns whole struct pcishim_event records
  * (EINVAL if the buffer holds none), blocking unless O_NONBLOCK (EAGAIN);
  * poll(2) reports POLLIN when one is queued.  Each open file has its own
@@ -417,9 +438,56 @@ struct pcishim_cfgmap {
 #define PCISHIM_EV_INTCTL	6	/* ... to allow_interrupt_control */
 #define PCISHIM_EV_ERROR	7	/* pe_op failed with pe_error */
 #define PCISHIM_EV_OVERFLOW	8	/* events were dropped */
+#define PCISHIM_EV_AER		9	/* AER recovery callback: pe_op below */
 
 #define PCISHIM_EVF_ANYFN	0x1	/* slot covers every function: ".*" */
 #define PCISHIM_EVF_ASSIGNED	0x2	/* UNBOUND: a guest still owned it */
+#define PCISHIM_EVF_REPLY	0x4	/* AER: waits for AER_REPLY of pe_seq */
+
+/*
+ * PCISHIM_EV_AER: the kernel's PCIe error recovery (AER, DPC) called
+ * one of the shim's error handlers for a held device, in this order:
+ * DETECTED once, then MMIO or SLOT_RESET (or neither), then RESUME if
+ * the device recovered.  The callback queues one record to every
+ * unrestricted file and, if the device is assigned to a guest (ASSIGN)
+ * and at least one of those files took the record (its queue was not
+ * full), sets PCISHIM_EVF_REPLY in it and waits, at most
+ * PCISHIM_AER_WAIT_SECS, for AER_REPLY; that is the time the daemon has
+ * to ask the guest.  Without an answer (no REPLY flag, the time is up,
+ * or the last unrestricted file was closed or restricted meanwhile) the
+ * callback returns what Linux's own backend does when its guest stays
+ * silent: CAN_RECOVER for DETECTED, RECOVERED for MMIO and SLOT_RESET.
+ *
+ * The kernel holds the device lock around every callback.  While a
+ * callback waits, the ioctls that would need that lock (RESET, RELEASE,
+ * and RESET_BUS for every function it reaches) fail at once with EAGAIN
+ * instead of waiting for it, so the daemon is never stuck where it
+ * cannot answer; the others work as usual.  An unbind of the device
+ * (the driver core takes the same lock) waits until the callback ends.
+ */
+#define PCISHIM_AER_WAIT_SECS	60
+
+/* pe_op of PCISHIM_EV_AER: which callback of the kernel's AER recovery. */
+#define PCISHIM_AER_DETECTED	1	/* error_detected; state in pe_error */
+#define PCISHIM_AER_MMIO	2	/* mmio_enabled */
+#define PCISHIM_AER_SLOT_RESET	3	/* slot_reset */
+#define PCISHIM_AER_RESUME	4	/* resume (its result is ignored) */
+
+/* pe_error of DETECTED: the channel state (pci_channel_state_t values). */
+#define PCISHIM_AER_STATE_NORMAL	1
+#define PCISHIM_AER_STATE_FROZEN	2
+#define PCISHIM_AER_STATE_PERM_FAILURE	3
+
+/*
+ * Results: Linux's pci_ers_result_t values, which are also what pcifront
+ * writes to aer_op.err.
+ */
+#define PCISHIM_AER_RESULT_NONE		1
+#define PCISHIM_AER_RESULT_CAN_RECOVER	2
+#define PCISHIM_AER_RESULT_NEED_RESET	3
+#define PCISHIM_AER_RESULT_DISCONNECT	4
+#define PCISHIM_AER_RESULT_RECOVERED	5
+#define PCISHIM_AER_RESULT_NO_AER_DRIVER 6
 
 /* pe_op values for PCISHIM_EV_ERROR. */
 #define PCISHIM_OP_SEIZE	1
@@ -432,8 +500,8 @@ struct pcishim_event {
 	uint32_t	pe_type;	/* PCISHIM_EV_* */
 	uint32_t	pe_flags;	/* PCISHIM_EVF_* */
 	uint32_t	pe_bdf;
-	uint32_t	pe_op;		/* PCISHIM_OP_* for ERROR, else 0 */
-	int32_t		pe_error;	/* negative errno for ERROR, else 0 */
+	uint32_t	pe_op;		/* ERROR: PCISHIM_OP_*; AER: _AER_* */
+	int32_t		pe_error;	/* ERROR: -errno; AER: state or 0 */
 	uint32_t	pe_pad;
 	uint64_t	pe_seq;
 };
@@ -451,5 +519,6 @@ _Static_assert(sizeof(struct pcishim_msix) == 24, "pcishim_msix");
 _Static_assert(sizeof(struct pcishim_event) == 32, "pcishim_event");
 _Static_assert(sizeof(struct pcishim_restrict) == 16, "pcishim_restrict");
 _Static_assert(sizeof(struct pcishim_cfgmap) == 32, "pcishim_cfgmap");
+_Static_assert(sizeof(struct pcishim_aer_reply) == 24, "pcishim_aer_reply");
 
 #endif /* PCISHIM_IO_H */

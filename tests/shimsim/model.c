@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,7 +327,7 @@ shimsim_dev_held(uint32_t *bdfs, int max)
 	return n < 0 ? -1 : k;
 }
 
-void
+uint64_t
 shimsim_event(uint32_t type, uint32_t flags, uint32_t bdf, uint32_t op,
     int error)
 {
@@ -336,10 +337,10 @@ shimsim_event(uint32_t type, uint32_t flags, uint32_t bdf, uint32_t op,
 	int			fd;
 
 	if (shimsim_path(path, sizeof(path), "events") != 0)
-		return;
+		return 0;
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0644)) == -1)
-		return;
+		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.pe_type = type;
 	ev.pe_flags = flags;
@@ -348,9 +349,175 @@ shimsim_event(uint32_t type, uint32_t flags, uint32_t bdf, uint32_t op,
 	ev.pe_error = error;
 	if (fstat(fd, &st) == 0)
 		ev.pe_seq = (uint64_t)st.st_size / sizeof(ev) + 1;
-	if (write(fd, &ev, sizeof(ev)) != (ssize_t)sizeof(ev))
+	if (write(fd, &ev, sizeof(ev)) != (ssize_t)sizeof(ev)) {
 		fprintf(stderr, "shimsim: event lost: %s\n", strerror(errno));
+		ev.pe_seq = 0;
+	}
 	close(fd);
+	return ev.pe_seq;
+}
+
+int
+shimsim_alive(uint32_t pid)
+{
+	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* A small state file of ours, written whole under the lock. */
+static int
+shimsim_blob_save(const char *rel, const void *data, size_t len)
+{
+	char	path[PATH_MAX], dir[PATH_MAX], *slash;
+	ssize_t	n;
+	int	fd;
+
+	if (shimsim_path(path, sizeof(path), rel) != 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (shimsim_mkdirs(dir) != 0)
+			return -1;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		return -1;
+	n = write(fd, data, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static int
+shimsim_blob_load(const char *path, void *data, size_t len)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = pread(fd, data, len, 0);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int
+shimsim_reader_save(int fd, const struct shimsim_reader *sr)
+{
+	char	rel[64];
+
+	snprintf(rel, sizeof(rel), "files/%u-%d", sr->sr_pid, fd);
+	return shimsim_blob_save(rel, sr, sizeof(*sr));
+}
+
+void
+shimsim_reader_drop(int fd, uint32_t pid)
+{
+	char	path[PATH_MAX], rel[64];
+
+	snprintf(rel, sizeof(rel), "files/%u-%d", pid, fd);
+	if (shimsim_path(path, sizeof(path), rel) == 0)
+		(void)unlink(path);
+}
+
+/*
+ * Would the reader's ring take one more record after those appended
+ * since it last looked?  Its queue is filled by the module's rule
+ * (pcishim_ring_push), so replay the records on a ring of its counts;
+ * only how many there are matters.
+ */
+static int
+shimsim_reader_room(const struct shimsim_reader *sr, uint64_t logsize)
+{
+	static struct pcishim_event	buf[SHIMSIM_EVQ_LEN];
+	struct pcishim_event		ev;
+	struct pcishim_ring		rg;
+	uint64_t			off;
+
+	memset(&ev, 0, sizeof(ev));
+	pcishim_ring_init(&rg, buf, SHIMSIM_EVQ_LEN);
+	rg.rg_count = sr->sr_count < SHIMSIM_EVQ_LEN ? sr->sr_count :
+	    SHIMSIM_EVQ_LEN;
+	rg.rg_overflow = sr->sr_overflow != 0;
+	for (off = sr->sr_cursor; off + sizeof(ev) <= logsize;
+	    off += sizeof(ev))
+		(void)pcishim_ring_push(&rg, &ev);
+	return pcishim_ring_room(&rg);
+}
+
+int
+shimsim_readers_room(void)
+{
+	struct shimsim_reader	 sr;
+	struct dirent		*de;
+	struct stat		 st;
+	char			 dir[PATH_MAX], path[PATH_MAX + 300];
+	char			 arg[16];
+	DIR			*d;
+	int			 room = -1;
+
+	if (shimsim_path(path, sizeof(path), "events") != 0 ||
+	    stat(path, &st) == -1 ||
+	    shimsim_path(dir, sizeof(dir), "files") != 0 ||
+	    (d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (shimsim_blob_load(path, &sr, sizeof(sr)) != 0 ||
+		    sr.sr_magic != SHIMSIM_MAGIC || !shimsim_alive(sr.sr_pid))
+			continue;
+		if (room < 0)
+			room = 0;
+		if (shimsim_reader_room(&sr, (uint64_t)st.st_size))
+			room = 1;
+	}
+	closedir(d);
+	/* The switch overflow: every queue counts as full. */
+	if (room > 0 && shimsim_fault("overflow", arg, sizeof(arg)))
+		room = 0;
+	return room;
+}
+
+static void
+shimsim_aer_rel(uint32_t bdf, char *rel, size_t len)
+{
+	snprintf(rel, len, "aer-%08x", bdf);
+}
+
+int
+shimsim_aer_load(uint32_t bdf, struct shimsim_aer *sa)
+{
+	char	path[PATH_MAX], rel[32];
+
+	shimsim_aer_rel(bdf, rel, sizeof(rel));
+	if (shimsim_path(path, sizeof(path), rel) != 0 ||
+	    shimsim_blob_load(path, sa, sizeof(*sa)) != 0)
+		return -1;
+	/* A callback whose shimsim-ctl died waits no more. */
+	if (sa->sa_magic != SHIMSIM_MAGIC || sa->sa_bdf != bdf ||
+	    !shimsim_alive(sa->sa_pid))
+		return -1;
+	return 0;
+}
+
+int
+shimsim_aer_save(const struct shimsim_aer *sa)
+{
+	char	rel[32];
+
+	shimsim_aer_rel(sa->sa_bdf, rel, sizeof(rel));
+	return shimsim_blob_save(rel, sa, sizeof(*sa));
+}
+
+void
+shimsim_aer_drop(uint32_t bdf)
+{
+	char	path[PATH_MAX], rel[32];
+
+	shimsim_aer_rel(bdf, rel, sizeof(rel));
+	if (shimsim_path(path, sizeof(path), rel) == 0)
+		(void)unlink(path);
 }
 
 int

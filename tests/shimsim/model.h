@@ -91,7 +91,47 @@ int	 shimsim_dev_all(struct shimsim_dev *, int);
 /* The held ones in bind order, BDFs only. */
 int	 shimsim_dev_held(uint32_t *, int);
 
-void	 shimsim_event(uint32_t, uint32_t, uint32_t, uint32_t, int);
+/* Appends one record; returns its pe_seq (0 if it could not). */
+uint64_t shimsim_event(uint32_t, uint32_t, uint32_t, uint32_t, int);
+
+/*
+ * An unrestricted open of the node, as the module's file list has it:
+ * files/PID-FD, written by the preload at open and after each read,
+ * removed at close and RESTRICT.  Its queue is the ring as last read
+ * plus the records appended since sr_cursor.
+ */
+struct shimsim_reader {
+	uint32_t	sr_magic;
+	uint32_t	sr_pid;		/* the process that opened it */
+	uint64_t	sr_cursor;	/* next record of the log to queue */
+	uint32_t	sr_count;	/* records in its ring */
+	uint32_t	sr_overflow;	/* its OVERFLOW record is unread */
+};
+int	 shimsim_reader_save(int, const struct shimsim_reader *);
+void	 shimsim_reader_drop(int, uint32_t);
+/*
+ * Lock held.  Would a record appended now reach a reader?  1: one at
+ * least takes it; 0: readers, all full; -1: no unrestricted open left.
+ */
+int	 shimsim_readers_room(void);
+
+/*
+ * An AER callback waiting for AER_REPLY (aer-BBBBBBBB, packed BDF in
+ * hex): shimsim-ctl aer plays the callback.  sa_result is 0 until the
+ * first answer.
+ */
+struct shimsim_aer {
+	uint32_t	sa_magic;
+	uint32_t	sa_pid;		/* the waiting shimsim-ctl */
+	uint32_t	sa_bdf;
+	uint32_t	sa_result;	/* PCISHIM_AER_RESULT_*, 0: none yet */
+	uint64_t	sa_seq;		/* its record's pe_seq */
+};
+/* Lock held.  0 if a live callback of bdf waits (or was answered). */
+int	 shimsim_aer_load(uint32_t, struct shimsim_aer *);
+int	 shimsim_aer_save(const struct shimsim_aer *);
+void	 shimsim_aer_drop(uint32_t);
+int	 shimsim_alive(uint32_t);
 
 /* A switch: 1 and its argument (may be "") if on, 0 if off. */
 int	 shimsim_fault(const char *, char *, size_t);

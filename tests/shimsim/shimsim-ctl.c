@@ -58,6 +58,8 @@ usage(void)
 	    "       shimsim-ctl command BDF VALUE\n"
 	    "       shimsim-ctl gone BDF [--silent]\n"
 	    "       shimsim-ctl fault NAME [ARG|off]\n"
+	    "       shimsim-ctl aer BDF detected|mmio|slot-reset|resume\n"
+	    "           [normal|frozen|perm-failure] [TIMEOUT_SECS]\n"
 	    "       shimsim-ctl show BDF | list | events\n");
 	exit(2);
 }
@@ -633,6 +635,160 @@ ctl_fault(const char *name, const char *arg)
 	return 0;
 }
 
+/* Poll for an answer this often while an AER callback waits. */
+#define CTL_AER_POLL_MS		20
+
+static const char *const ctl_aer_ops[] = {
+	[PCISHIM_AER_DETECTED] = "detected",
+	[PCISHIM_AER_MMIO] = "mmio",
+	[PCISHIM_AER_SLOT_RESET] = "slot-reset",
+	[PCISHIM_AER_RESUME] = "resume",
+};
+
+static const char *const ctl_aer_states[] = {
+	[PCISHIM_AER_STATE_NORMAL] = "normal",
+	[PCISHIM_AER_STATE_FROZEN] = "frozen",
+	[PCISHIM_AER_STATE_PERM_FAILURE] = "perm-failure",
+};
+
+/* The index of word in names[1..n-1], 0 if none. */
+static uint32_t
+ctl_word(const char *word, const char *const *names, size_t n)
+{
+	size_t	i;
+
+	for (i = 1; i < n; i++)
+		if (strcmp(word, names[i]) == 0)
+			return (uint32_t)i;
+	return 0;
+}
+
+/* "aer BDF OP [STATE] [TIMEOUT_SECS]"; anything else is usage (2). */
+static void
+ctl_aer_args(int argc, char **argv, uint32_t *bdf, uint32_t *op,
+    uint32_t *state, long *secs)
+{
+	char	*end;
+	int	 i = 2;
+
+	if (argc < 2 || ctl_bdf(argv[0], bdf) != 0 ||
+	    (*op = ctl_word(argv[1], ctl_aer_ops,
+	    sizeof(ctl_aer_ops) / sizeof(ctl_aer_ops[0]))) == 0)
+		usage();
+	*state = 0;
+	if (*op == PCISHIM_AER_DETECTED) {
+		*state = PCISHIM_AER_STATE_NORMAL;
+		if (i < argc && argv[i][0] >= 'a' && argv[i][0] <= 'z' &&
+		    (*state = ctl_word(argv[i++], ctl_aer_states,
+		    sizeof(ctl_aer_states) / sizeof(ctl_aer_states[0]))) == 0)
+			usage();
+	}
+	*secs = PCISHIM_AER_WAIT_SECS;
+	if (i < argc) {
+		errno = 0;
+		*secs = strtol(argv[i++], &end, 10);
+		if (errno != 0 || *end != '\0' || end == argv[i - 1] ||
+		    *secs < 0 || *secs > 24 * 3600)
+			usage();
+	}
+	if (i != argc)
+		usage();
+}
+
+/*
+ * Lock held: the callback's start, as the module's pcishim_aer_ask.
+ * Returns the record's flags, or -errno.
+ */
+static int
+ctl_aer_post(uint32_t bdf, uint32_t op, uint32_t state)
+{
+	struct shimsim_dev	sd;
+	struct shimsim_aer	sa;
+	uint32_t		flags;
+	uint64_t		seq;
+
+	/* The kernel calls only the bound driver's handlers. */
+	if (shimsim_dev_load(bdf, &sd) != 0 || !sd.sd_held)
+		return -ENODEV;
+	/* ... and one at a time: it holds the device lock around each. */
+	if (shimsim_aer_load(bdf, &sa) == 0)
+		return -EBUSY;
+	flags = pcishim_aer_evflags(sd.sd_domid, shimsim_readers_room() > 0);
+	if ((seq = shimsim_event(PCISHIM_EV_AER, flags, bdf, op,
+	    (int)state)) == 0)
+		return -EIO;
+	if (!(flags & PCISHIM_EVF_REPLY))
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_magic = SHIMSIM_MAGIC;
+	sa.sa_pid = (uint32_t)getpid();
+	sa.sa_bdf = bdf;
+	sa.sa_seq = seq;
+	if (shimsim_aer_save(&sa) != 0)
+		return -EIO;
+	return (int)flags;
+}
+
+/*
+ * Lock held: is the wait over?  An answer (*result), or nobody left who
+ * could give one: the device unbound or gone, no unrestricted open.
+ */
+static int
+ctl_aer_over(uint32_t bdf, uint32_t *result)
+{
+	struct shimsim_dev	sd;
+	struct shimsim_aer	sa;
+
+	if (shimsim_aer_load(bdf, &sa) == 0 && sa.sa_result != 0) {
+		*result = sa.sa_result;
+		return 1;
+	}
+	if (shimsim_dev_load(bdf, &sd) != 0 || !sd.sd_held)
+		return 1;
+	return shimsim_readers_room() < 0;
+}
+
+/*
+ * An AER callback of the kernel on a held device: its EV_AER record,
+ * then, if it asked for one, the wait for AER_REPLY.  Prints the
+ * result answered or "default" (none asked for, time up, device
+ * unbound, last unrestricted open closed meanwhile).
+ */
+static int
+ctl_aer(int argc, char **argv)
+{
+	uint32_t	bdf, op, state, result = 0;
+	long		secs, ms;
+	int		lk, rc, over = 0;
+
+	ctl_aer_args(argc, argv, &bdf, &op, &state, &secs);
+	lk = shimsim_lock();
+	rc = ctl_aer_post(bdf, op, state);
+	shimsim_unlock(lk);
+	if (rc < 0)
+		return ctl_fail(argv[0], -rc);
+	for (ms = 0; (rc & PCISHIM_EVF_REPLY) && !over && ms < secs * 1000;
+	    ms += CTL_AER_POLL_MS) {
+		usleep(CTL_AER_POLL_MS * 1000);
+		lk = shimsim_lock();
+		over = ctl_aer_over(bdf, &result);
+		shimsim_unlock(lk);
+	}
+	if (rc & PCISHIM_EVF_REPLY) {
+		/* An answer that came with the time's end still counts. */
+		lk = shimsim_lock();
+		if (!over)
+			(void)ctl_aer_over(bdf, &result);
+		shimsim_aer_drop(bdf);
+		shimsim_unlock(lk);
+	}
+	if (result != 0)
+		printf("result=%u\n", result);
+	else
+		printf("result=default\n");
+	return 0;
+}
+
 static int
 ctl_show(const char *arg)
 {
@@ -686,7 +842,7 @@ ctl_events(void)
 {
 	static const char *const names[] = { "?", "slot_added",
 	    "slot_removed", "bound", "unbound", "permissive", "intctl",
-	    "error", "overflow" };
+	    "error", "overflow", "aer" };
 	struct pcishim_event	ev;
 	char			path[PATH_MAX], addr[16];
 	FILE			*f;
@@ -698,7 +854,7 @@ ctl_events(void)
 		shimsim_bdf_str(ev.pe_bdf, addr, sizeof(addr));
 		printf("%llu %s %s flags=%u op=%u error=%d\n",
 		    (unsigned long long)ev.pe_seq,
-		    ev.pe_type < 9 ? names[ev.pe_type] : "?", addr,
+		    ev.pe_type < 10 ? names[ev.pe_type] : "?", addr,
 		    ev.pe_flags, ev.pe_op, ev.pe_error);
 	}
 	fclose(f);
@@ -761,5 +917,7 @@ main(int argc, char **argv)
 		return ctl_fault(argv[2], argc > 3 ? argv[3] : NULL);
 	if (strcmp(cmd, "show") == 0)
 		return ctl_show(argv[2]);
+	if (strcmp(cmd, "aer") == 0)
+		return ctl_aer(argc - 2, argv + 2);
 	usage();
 }

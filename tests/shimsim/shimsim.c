@@ -70,6 +70,7 @@
  * the domain RESTRICT confined it to (PCISHIM_DOMID_NONE: none).
  */
 struct shimsim_file {
+	uint32_t		sf_pid;		/* opener: its files/ entry */
 	int			sf_write;	/* opened for writing */
 	int			sf_nonblock;
 	int			sf_wd;		/* inotify watch, -1 once gone */
@@ -78,6 +79,9 @@ struct shimsim_file {
 	struct pcishim_ring	sf_ring;
 	struct pcishim_event	sf_buf[SHIMSIM_EVQ_LEN];
 };
+
+static void	shimsim_reader_sync(int, const struct shimsim_file *);
+static void	shimsim_reader_leave(int, const struct shimsim_file *);
 
 static struct shimsim_file	*shimsim_files[SHIMSIM_MAXFD];
 static pthread_mutex_t		 shimsim_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -143,7 +147,7 @@ shimsim_open_node(int flags)
 	struct shimsim_file	*sf;
 	struct stat		 st;
 	char			 path[PATH_MAX];
-	int			 fd, ifl = 0;
+	int			 fd, lk, ifl = 0;
 
 	/* No model: as if the module were not loaded. */
 	if (shimsim_path(path, sizeof(path), "events") != 0 ||
@@ -168,12 +172,18 @@ shimsim_open_node(int flags)
 		errno = ENOMEM;
 		return -1;
 	}
+	sf->sf_pid = (uint32_t)getpid();
 	sf->sf_domid = PCISHIM_DOMID_NONE;
 	sf->sf_write = (flags & O_ACCMODE) != O_RDONLY;
 	sf->sf_nonblock = (flags & O_NONBLOCK) != 0;
-	/* Each open starts with an empty queue. */
-	sf->sf_cursor = st.st_size - st.st_size % sizeof(struct pcishim_event);
 	pcishim_ring_init(&sf->sf_ring, sf->sf_buf, SHIMSIM_EVQ_LEN);
+	/* Each open starts with an empty queue, from the log's end. */
+	lk = shimsim_lock();
+	if (stat(path, &st) == 0)
+		sf->sf_cursor = st.st_size -
+		    st.st_size % sizeof(struct pcishim_event);
+	shimsim_reader_sync(fd, sf);
+	shimsim_unlock(lk);
 	__atomic_store_n(&shimsim_files[fd], sf, __ATOMIC_RELEASE);
 	return fd;
 }
@@ -240,6 +250,7 @@ close(int fd)
 	if ((sf = shimsim_file(fd)) != NULL) {
 		pthread_mutex_lock(&shimsim_mtx);
 		__atomic_store_n(&shimsim_files[fd], NULL, __ATOMIC_RELEASE);
+		shimsim_reader_leave(fd, sf);
 		pthread_mutex_unlock(&shimsim_mtx);
 		free(sf);
 	}
@@ -247,6 +258,41 @@ close(int fd)
 }
 
 /* ---- events ---------------------------------------------------------- */
+
+/*
+ * Lock held: tell shimsim-ctl (an AER callback) what this open's queue
+ * holds, as the module's file list would show it.  Only the opener's
+ * unrestricted files count; a forked child's copy is not another file.
+ */
+static void
+shimsim_reader_sync(int fd, const struct shimsim_file *sf)
+{
+	struct shimsim_reader	sr;
+
+	if (sf->sf_domid != PCISHIM_DOMID_NONE ||
+	    sf->sf_pid != (uint32_t)getpid())
+		return;
+	memset(&sr, 0, sizeof(sr));
+	sr.sr_magic = SHIMSIM_MAGIC;
+	sr.sr_pid = sf->sf_pid;
+	sr.sr_cursor = (uint64_t)sf->sf_cursor;
+	sr.sr_count = sf->sf_ring.rg_count;
+	sr.sr_overflow = sf->sf_ring.rg_overflow;
+	(void)shimsim_reader_save(fd, &sr);
+}
+
+/* The open is closed or restricted: it can answer no AER callback. */
+static void
+shimsim_reader_leave(int fd, const struct shimsim_file *sf)
+{
+	int	lk;
+
+	if (sf->sf_pid != (uint32_t)getpid())
+		return;
+	lk = shimsim_lock();
+	shimsim_reader_drop(fd, sf->sf_pid);
+	shimsim_unlock(lk);
+}
 
 /* The switch "overflow": the queue counts as full for every record. */
 static void
@@ -269,17 +315,16 @@ shimsim_ring_add(struct pcishim_ring *rg, const struct pcishim_event *ev,
 	rg->rg_overflow = 1;
 }
 
-/* Move the records appended since the last look into the queue. */
+/* Lock held: move the records appended since the last look in. */
 static void
 shimsim_ingest(struct shimsim_file *sf)
 {
 	struct pcishim_event	ev;
 	char			path[PATH_MAX], arg[16];
-	int			fd, lk, full;
+	int			fd, full;
 
 	if (shimsim_path(path, sizeof(path), "events") != 0)
 		return;
-	lk = shimsim_lock();
 	full = shimsim_fault("overflow", arg, sizeof(arg));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
 		while (pread(fd, &ev, sizeof(ev), sf->sf_cursor) ==
@@ -289,7 +334,6 @@ shimsim_ingest(struct shimsim_file *sf)
 		}
 		close(fd);
 	}
-	shimsim_unlock(lk);
 }
 
 static void
@@ -313,6 +357,7 @@ shimsim_read(int fd, struct shimsim_file *sf, void *buf, size_t count)
 	struct pcishim_event	*out = buf;
 	struct pollfd		 pfd;
 	size_t			 want = count / sizeof(*out), got = 0;
+	int			 lk;
 
 	if (sf->sf_domid != PCISHIM_DOMID_NONE) {
 		errno = EPERM;
@@ -325,10 +370,13 @@ shimsim_read(int fd, struct shimsim_file *sf, void *buf, size_t count)
 	for (;;) {
 		pthread_mutex_lock(&shimsim_mtx);
 		shimsim_drain_inotify(fd);
+		lk = shimsim_lock();
 		shimsim_ingest(sf);
 		while (got < want && pcishim_ring_pop(&sf->sf_ring,
 		    &out[got]) == 0)
 			got++;
+		shimsim_reader_sync(fd, sf);
+		shimsim_unlock(lk);
 		pthread_mutex_unlock(&shimsim_mtx);
 		if (got > 0)
 			return (ssize_t)(got * sizeof(*out));
@@ -376,12 +424,6 @@ static void
 shimsim_copyout(void *uarg, const void *karg, uint32_t argsz, size_t ksz)
 {
 	memcpy(uarg, karg, pcishim_copyout_len(argsz, ksz));
-}
-
-static int
-shimsim_alive(uint32_t pid)
-{
-	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 /*
@@ -728,6 +770,18 @@ mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return mmap(addr, len, prot, flags, fd, off);
 }
 
+/*
+ * Lock held: a callback (shimsim-ctl aer) of bdf is running, answered
+ * or not: the kernel's device lock is held until it returns.
+ */
+static int
+shimsim_aer_pending(uint32_t bdf)
+{
+	struct shimsim_aer	sa;
+
+	return shimsim_aer_load(bdf, &sa) == 0;
+}
+
 /* Copy in a devop, check flags; lock taken and device found on 0. */
 static int
 shimsim_devop_begin(void *uarg, struct pcishim_devop *op, uint32_t allowed,
@@ -774,8 +828,16 @@ shimsim_ioc_reset(void *uarg, int giveback)
 	if ((error = shimsim_devop_begin(uarg, &op, 0, PCISHIM_DOMID_NONE, &sd,
 	    &lk)) != 0)
 		return error;
-	/* As the module: never reset a device under its guest. */
-	if (!giveback && (error = pcishim_check_reset(sd.sd_domid)) != 0) {
+	/*
+	 * An AER callback waiting for the daemon holds the kernel's device
+	 * lock, which these need: busy, at once.  Then, as the module,
+	 * never reset a device under its guest.
+	 */
+	if (shimsim_aer_pending(op.pd_bdf))
+		error = -EAGAIN;
+	else if (!giveback)
+		error = pcishim_check_reset(sd.sd_domid);
+	if (error) {
 		shimsim_unlock(lk);
 		return error;
 	}
@@ -1139,6 +1201,7 @@ shimsim_ioc_restrict(int fd, struct shimsim_file *sf, void *uarg)
 	error = pcishim_check_restrict(sf->sf_domid, pr.pr_domid);
 	if (!error) {
 		sf->sf_domid = pr.pr_domid;
+		shimsim_reader_leave(fd, sf);
 		if (sf->sf_wd != -1)
 			(void)inotify_rm_watch(fd, sf->sf_wd);
 		sf->sf_wd = -1;
@@ -1146,6 +1209,38 @@ shimsim_ioc_restrict(int fd, struct shimsim_file *sf, void *uarg)
 		pcishim_ring_init(&sf->sf_ring, sf->sf_buf, SHIMSIM_EVQ_LEN);
 	}
 	pthread_mutex_unlock(&shimsim_mtx);
+	return error;
+}
+
+/*
+ * AER_REPLY: the module's checks; the first answer to a waiting
+ * callback is written where shimsim-ctl aer looks for it.
+ */
+static long
+shimsim_ioc_aer_reply(void *uarg)
+{
+	struct pcishim_aer_reply	par;
+	struct shimsim_aer		sa;
+	struct shimsim_dev		sd;
+	int				error, lk;
+
+	if ((error = shimsim_copyin(&par, sizeof(par), uarg)) != 0)
+		return error;
+	if (pcishim_check_flags(par.par_flags, 0) ||
+	    pcishim_check_aer_result(par.par_result))
+		return -EINVAL;
+	lk = shimsim_lock();
+	if (shimsim_dev_load(par.par_bdf, &sd) != 0 || !sd.sd_held)
+		error = -ENODEV;
+	else if (shimsim_aer_load(par.par_bdf, &sa) != 0 ||
+	    sa.sa_seq != par.par_seq || sa.sa_result != 0)
+		error = -ESRCH;
+	else {
+		sa.sa_result = par.par_result;
+		if (shimsim_aer_save(&sa) != 0)
+			error = -EIO;
+	}
+	shimsim_unlock(lk);
 	return error;
 }
 
@@ -1172,6 +1267,7 @@ static const struct shimsim_ioc shimsim_iocs[] = {
 	{ PCISHIM_IOC_RESTRICT,		0 },
 	{ PCISHIM_IOC_RESET_BUS,	1 },
 	{ PCISHIM_IOC_CFG_MAP,		0 },
+	{ PCISHIM_IOC_AER_REPLY,	1 },
 };
 
 #define SHIMSIM_NOSIZE(cmd)	((cmd) & ~((unsigned long)_IOC_SIZEMASK << \
@@ -1277,6 +1373,8 @@ shimsim_ioctl(int fd, struct shimsim_file *sf, unsigned long cmd, void *uarg)
 		return shimsim_ioc_reset_bus(uarg);
 	case PCISHIM_IOC_CFG_MAP:
 		return shimsim_ioc_cfg_map(uarg, domid);
+	case PCISHIM_IOC_AER_REPLY:
+		return shimsim_ioc_aer_reply(uarg);
 	default:
 		return error;
 	}

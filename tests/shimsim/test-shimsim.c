@@ -17,8 +17,9 @@
 /*
  * Self-test of the shim double, run under its preload by test-shimsim.sh:
  * the module's argument rules and answers, events and their overflow,
- * the fault switches, state that outlives an open, and a file RESTRICTed
- * to one domain: what a per-guest worker may and may not do with it.
+ * the fault switches, state that outlives an open, a file RESTRICTed
+ * to one domain (what a per-guest worker may and may not do with it),
+ * and AER callbacks played by shimsim-ctl aer, answered by AER_REPLY.
  *
  * usage: test-shimsim CTL      (CTL: the shimsim-ctl to run)
  */
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pcishim_io.h"
@@ -46,6 +48,7 @@
 #define NVME_MSIX	0x40		/* MSI-X capability */
 #define NVME_PMCSR	0x64
 #define CMD_MEM		0x0002
+#define SHIMSIM_EVQ_LEN	256		/* the module's PCISHIM_EVQ_LEN */
 
 static int		 pass, fail;
 static const char	*ctl;
@@ -603,6 +606,278 @@ test_reset_bus(int fd, int rofd)
 	    "reset_bus: reset-fail of the other function fails it");
 }
 
+/* ---- AER ------------------------------------------------------------- */
+
+static long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* shimsim-ctl aer ARGS in the background, as the kernel's callback. */
+static FILE *
+aer_start(const char *args)
+{
+	char	cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "%s aer %s 2>/dev/null", ctl, args);
+	return popen(cmd, "r");
+}
+
+/* The callback's end: its one line of output and its exit status. */
+static int
+aer_end(FILE *p, char *line, size_t len)
+{
+	int	st;
+
+	line[0] = '\0';
+	if (p == NULL)
+		return -1;
+	if (fgets(line, (int)len, p) != NULL)
+		line[strcspn(line, "\n")] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The next AER record on fd, waited for up to 5 s; others are skipped. */
+static int
+aer_event(int fd, struct pcishim_event *ev)
+{
+	int	i;
+
+	for (i = 0; i < 250; i++) {
+		while (read(fd, ev, sizeof(*ev)) == (ssize_t)sizeof(*ev))
+			if (ev->pe_type == PCISHIM_EV_AER)
+				return 0;
+		usleep(20 * 1000);
+	}
+	return -1;
+}
+
+static int
+aer_reply(int fd, uint32_t bdf, uint64_t seq, uint32_t result,
+    uint32_t flags)
+{
+	struct pcishim_aer_reply	par;
+
+	memset(&par, 0, sizeof(par));
+	par.par_argsz = sizeof(par);
+	par.par_flags = flags;
+	par.par_bdf = bdf;
+	par.par_result = result;
+	par.par_seq = seq;
+	return ioc(fd, PCISHIM_IOC_AER_REPLY, &par);
+}
+
+/* Every way AER_REPLY says no, while nvme's callback waits for seq. */
+static void
+test_aer_refusals(int fd, int rofd, uint64_t seq)
+{
+	struct pcishim_aer_reply	par;
+	int				w;
+
+	check(aer_reply(fd, NVME, seq, 0, 0) == -EINVAL &&
+	    aer_reply(fd, NVME, seq, 7, 0) == -EINVAL &&
+	    aer_reply(fd, NVME, seq, PCISHIM_AER_RESULT_RECOVERED, 1) ==
+	    -EINVAL, "aer_reply: result 0 or 7, unknown flags: EINVAL");
+	memset(&par, 0, sizeof(par));
+	par.par_argsz = 16;
+	par.par_bdf = NVME;
+	par.par_result = PCISHIM_AER_RESULT_RECOVERED;
+	check(ioc(fd, PCISHIM_IOC_AER_REPLY, &par) == -EINVAL,
+	    "aer_reply: argsz too small: EINVAL");
+	check(aer_reply(fd, NVME, seq + 1, 3, 0) == -ESRCH &&
+	    aer_reply(fd, NVME, seq - 1, 3, 0) == -ESRCH &&
+	    aer_reply(fd, E1000E, seq, 3, 0) == -ESRCH,
+	    "aer_reply: another record or device: ESRCH");
+	check(aer_reply(fd, EDU, seq, 3, 0) == -ENODEV,
+	    "aer_reply: a device not held: ENODEV");
+	check(aer_reply(rofd, NVME, seq, 3, 0) == -EBADF,
+	    "aer_reply: a read-only file: EBADF");
+	w = open("/dev/" PCISHIM_DEVNAME, O_RDWR | O_NONBLOCK);
+	check(w != -1 && restrict_to(w, 9, 0) == 0 &&
+	    aer_reply(w, NVME, seq, 3, 0) == -EPERM,
+	    "aer_reply: a file restricted to the owner: EPERM");
+	if (w != -1)
+		close(w);
+}
+
+/* nvme is dom9's: the callback waits, and only the first answer counts. */
+static void
+test_aer_answer(int fd, int rofd)
+{
+	struct pcishim_event	ev;
+	uint32_t		method;
+	char			line[64];
+	FILE			*p;
+
+	p = aer_start("0000:00:05.0 detected perm-failure 30");
+	check(aer_event(fd, &ev) == 0 && ev.pe_bdf == NVME &&
+	    ev.pe_op == PCISHIM_AER_DETECTED &&
+	    ev.pe_error == PCISHIM_AER_STATE_PERM_FAILURE &&
+	    ev.pe_flags == PCISHIM_EVF_REPLY,
+	    "aer: a guest's device: the record asks for an answer");
+	check(devop(fd, PCISHIM_IOC_RESET, NVME, 0, &method) == -EAGAIN &&
+	    devop(fd, PCISHIM_IOC_RELEASE, NVME, 0, &method) == -EAGAIN,
+	    "aer: RESET and RELEASE are EAGAIN while the callback waits");
+	check(rd(fd, NVME, 0, 4) == 0x00101b36,
+	    "aer: config reads go on meanwhile");
+	test_aer_refusals(fd, rofd, ev.pe_seq);
+	check(aer_reply(fd, NVME, ev.pe_seq, PCISHIM_AER_RESULT_NEED_RESET,
+	    0) == 0, "aer_reply: the answer is taken");
+	check(aer_reply(fd, NVME, ev.pe_seq, PCISHIM_AER_RESULT_NEED_RESET,
+	    0) == -ESRCH, "aer_reply: a second answer: ESRCH");
+	check(aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=3") == 0,
+	    "aer: the callback returns the answer");
+	check(devop(fd, PCISHIM_IOC_RESET, NVME, 0, &method) == -EBUSY,
+	    "aer: once it returned, RESET is the guest's EBUSY again");
+	p = aer_start("0000:00:05.0 resume 30");
+	check(aer_event(fd, &ev) == 0 && ev.pe_op == PCISHIM_AER_RESUME &&
+	    ev.pe_error == 0 && ev.pe_flags == PCISHIM_EVF_REPLY &&
+	    aer_reply(fd, NVME, ev.pe_seq, PCISHIM_AER_RESULT_RECOVERED,
+	    0) == 0 && aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=5") == 0, "aer: resume waits for its answer too");
+}
+
+/* The ways a callback ends with the default. */
+static void
+test_aer_default(int fd)
+{
+	struct pcishim_event	ev;
+	uint32_t		last = 0;
+	char			line[64];
+	FILE			*p;
+	long			t0;
+
+	p = aer_start("0000:00:05.0 mmio 1");
+	t0 = now_ms();
+	check(aer_event(fd, &ev) == 0 && ev.pe_op == PCISHIM_AER_MMIO &&
+	    ev.pe_flags == PCISHIM_EVF_REPLY, "aer: mmio asks for an answer");
+	check(aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=default") == 0 && now_ms() - t0 >= 900,
+	    "aer: no answer in TIMEOUT_SECS: the default");
+	check(aer_reply(fd, NVME, ev.pe_seq, PCISHIM_AER_RESULT_RECOVERED,
+	    0) == -ESRCH, "aer_reply: after the time is up: ESRCH");
+	check(run("fault overflow") == 0, "switch overflow on");
+	t0 = now_ms();
+	p = aer_start("0000:00:05.0 slot-reset 30");
+	check(aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=default") == 0 && now_ms() - t0 < 5000,
+	    "aer: a record no queue took asks for nothing: the default");
+	check(drain(fd, &last, NULL) == 1 && last == PCISHIM_EV_OVERFLOW &&
+	    run("fault overflow off") == 0, "... and the reader sees OVERFLOW");
+	p = aer_start("0000:00:05.0 detected 30");
+	check(aer_event(fd, &ev) == 0 && ev.pe_flags == PCISHIM_EVF_REPLY &&
+	    ev.pe_error == PCISHIM_AER_STATE_NORMAL,
+	    "aer: detected, normal by default");
+	t0 = now_ms();
+	check(run("unbind 0000:00:05.0") == 0 &&
+	    aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=default") == 0 && now_ms() - t0 < 5000,
+	    "aer: the device unbound meanwhile: the default");
+	check(run("bind 0000:00:05.0") == 0 && assign(fd, NVME, 9) == 0,
+	    "nvme back, to dom9");
+}
+
+static void
+test_aer(int fd, int rofd)
+{
+	struct pcishim_event	ev;
+	uint32_t		method, last;
+	char			line[64];
+	FILE			*p;
+	long			t0;
+
+	(void)drain(fd, &last, NULL);
+	t0 = now_ms();
+	p = aer_start("0000:00:05.0 detected frozen 30");
+	check(aer_event(fd, &ev) == 0 && ev.pe_bdf == NVME &&
+	    ev.pe_op == PCISHIM_AER_DETECTED &&
+	    ev.pe_error == PCISHIM_AER_STATE_FROZEN && ev.pe_flags == 0,
+	    "aer: a device no guest has: told, not asked");
+	check(aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=default") == 0 && now_ms() - t0 < 5000,
+	    "... and the default at once");
+	check(run("aer 0000:00:05.0 bogus") == 2 &&
+	    run("aer 0000:00:05.0 mmio frozen") == 2 &&
+	    run("aer 0000:00:05.0 detected frozen x") == 2 &&
+	    run("aer 0000:00:05.0 detected frozen 1 2") == 2 &&
+	    run("aer 0000:00:05.0") == 2 && run("aer 5.0 mmio") == 2,
+	    "shimsim-ctl aer: bad arguments exit 2");
+	check(run("aer 0000:00:02.0 mmio 1") == 1,
+	    "shimsim-ctl aer: a device not held fails");
+	check(assign(fd, NVME, 9) == 0, "nvme to dom9");
+	test_aer_answer(fd, rofd);
+	test_aer_default(fd);
+	check(assign(fd, BUS1, 9) == 0, "02:00.1 to dom9");
+	p = aer_start("0000:02:00.1 detected frozen 30");
+	check(aer_event(fd, &ev) == 0 && ev.pe_bdf == BUS1 &&
+	    devop(fd, PCISHIM_IOC_RESET_BUS, BUS0, 0, &method) == -EBUSY,
+	    "aer: RESET_BUS over a waiting guest's function: EBUSY at once");
+	check(aer_reply(fd, BUS1, ev.pe_seq, PCISHIM_AER_RESULT_CAN_RECOVER,
+	    0) == 0 && aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=2") == 0 &&
+	    devop(fd, PCISHIM_IOC_RELEASE, BUS1, 0, &method) == 0,
+	    "aer: answered, then released");
+}
+
+/* n events, the cheapest kind: AER on a device no guest has. */
+static int
+many_events(int n)
+{
+	char	cmd[512];
+	int	st;
+
+	snprintf(cmd, sizeof(cmd), "i=0; while [ $i -lt %d ]; do "
+	    "%s aer 0000:00:03.0 mmio >/dev/null || exit 1; i=$((i + 1)); "
+	    "done", n, ctl);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Last: the record asks for an answer only if a queue took it, and
+ * closing every unrestricted file ends the wait at once.
+ */
+static void
+test_aer_close(int fd, int rofd)
+{
+	struct pcishim_event	ev;
+	struct pollfd		pfd;
+	uint32_t		last = 0;
+	char			line[64];
+	FILE			*p;
+	long			t0;
+
+	check(many_events(SHIMSIM_EVQ_LEN) == 0, "fill both files' queues");
+	t0 = now_ms();
+	p = aer_start("0000:00:05.0 mmio 30");
+	check(aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=default") == 0 && now_ms() - t0 < 5000,
+	    "aer: every queue full: the record asks for nothing");
+	check(drain(fd, &last, NULL) == SHIMSIM_EVQ_LEN &&
+	    last == PCISHIM_EV_OVERFLOW, "... and was dropped");
+	p = aer_start("0000:00:05.0 slot-reset 30");
+	check(aer_event(fd, &ev) == 0 && ev.pe_op == PCISHIM_AER_SLOT_RESET &&
+	    ev.pe_flags == PCISHIM_EVF_REPLY,
+	    "aer: one queue has room again (the other is full): it asks");
+	close(rofd);
+	usleep(300 * 1000);
+	pfd.fd = p != NULL ? fileno(p) : -1;
+	pfd.events = POLLIN;
+	check(p != NULL && poll(&pfd, 1, 0) == 0,
+	    "aer: one of two unrestricted files closed: still waiting");
+	t0 = now_ms();
+	close(fd);
+	check(aer_end(p, line, sizeof(line)) == 0 &&
+	    strcmp(line, "result=default") == 0 && now_ms() - t0 < 5000,
+	    "aer: the last one closed: the default at once");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -629,8 +904,8 @@ main(int argc, char **argv)
 	test_events(fd);
 	test_reset_bus(fd, rofd);
 	test_restrict(fd);
-	close(rofd);
-	close(fd);
+	test_aer(fd, rofd);
+	test_aer_close(fd, rofd);
 	printf("%d passed, %d failed\n", pass, fail);
 	return fail != 0;
 }

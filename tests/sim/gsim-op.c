@@ -48,7 +48,7 @@ gsim_page_alloc(struct gsim *gs)
 		return -errno;
 	memset(gs->gs_sh, 0, sizeof(*gs->gs_sh));
 	/* Linux always offers AER handling; xpci never does. */
-	if (!gs->gs_netbsd)
+	if (!gs->gs_netbsd && !gs->gs_aer_noflag)
 		__atomic_fetch_or(&gs->gs_sh->flags, XEN_PCIB_AERHANDLER,
 		    __ATOMIC_SEQ_CST);
 	port = xensim_guest_alloc_unbound(gs->gs_guest, gs->gs_beid);
@@ -73,17 +73,32 @@ gsim_page_free(struct gsim *gs)
 	gs->gs_sh = NULL;
 }
 
-/* A backend AER request (bit 2): answer "recovered" and notify. */
-void
+/*
+ * A backend AER request (bit 2): as pcifront does, the answer in
+ * aer_op.err ("recovered" unless told otherwise), bit 2 cleared, then
+ * the event.  --hostile aer-never keeps it unanswered.
+ */
+int
 gsim_aer_poll(struct gsim *gs)
 {
-	if (gs->gs_sh == NULL || (gsim_flags(gs) & XEN_PCIB_active) == 0)
-		return;
-	gs->gs_sh->aer_op.err = GSIM_AER_RECOVERED;
+	if (gs->gs_sh == NULL || (gsim_flags(gs) & XEN_PCIB_active) == 0) {
+		gs->gs_aer_seen = 0;
+		return 0;
+	}
+	if (!gs->gs_aer_seen)
+		memcpy(&gs->gs_aer_last, &gs->gs_sh->aer_op,
+		    sizeof(gs->gs_aer_last));
+	gs->gs_aer_seen = 1;
+	if (gs->gs_aer_never)
+		return 0;
+	gs->gs_sh->aer_op.err = gs->gs_aer_answer != 0 ?
+	    (int32_t)gs->gs_aer_answer : GSIM_AER_RECOVERED;
 	__atomic_fetch_and(&gs->gs_sh->flags, ~(uint32_t)XEN_PCIB_active,
 	    __ATOMIC_SEQ_CST);
 	(void)xensim_guest_notify(gs->gs_guest, (unsigned int)gs->gs_port);
+	gs->gs_aer_seen = 0;
 	gs->gs_aer++;
+	return 1;
 }
 
 /* Forget events already delivered: Linux clears the pending bit first. */

@@ -125,6 +125,12 @@ struct gsim {
 	uint64_t		 gs_timeouts;
 	uint64_t		 gs_errors;	/* replies the guest did not expect */
 	uint64_t		 gs_aer;
+	/* AER requests: what to answer (0: recovered), or never; no flag. */
+	long			 gs_aer_answer;
+	int			 gs_aer_never;
+	int			 gs_aer_noflag;
+	struct xen_pcie_aer_op	 gs_aer_last;	/* the last one posted */
+	int			 gs_aer_seen;	/* it is still unanswered */
 	uint64_t		 gs_scans;
 	uint64_t		 gs_reconfigs;
 	uint64_t		 gs_removed_devs;
@@ -174,7 +180,8 @@ int	 gsim_conf_write(struct gsim *, const struct gsim_dev *, int, int,
 	    uint32_t);
 void	 gsim_op_conf(struct xen_pci_op *, uint32_t, uint16_t, uint8_t,
 	    unsigned int, int, int, uint32_t);
-void	 gsim_aer_poll(struct gsim *);
+/* 1 if it answered a request the backend posted. */
+int	 gsim_aer_poll(struct gsim *);
 
 /* gsim-scan.c: the guest's PCI core. */
 int	 gsim_scan(struct gsim *);

@@ -61,7 +61,7 @@ static const char *const gsim_hostile_cases[] = {
 	"magic-wrong", "magic-missing", "bad-gref", "bad-port",
 	"port-wrong-remote", "state-banana", "flood", "op-change",
 	"die-mid-op", "never-connect", "bad-ops", "state-flap", "hammer",
-	"log-flood", NULL
+	"log-flood", "aer-never", "aer-noflag", NULL
 };
 
 static void	gsim_lat_add(struct gsim *, int64_t);
@@ -80,7 +80,7 @@ gsim_usage(void)
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
 	    "    [--hostile CASE] [--usr2-state crashed|suspended|dying]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
-	    "    [--flood-ms MS] [--xsa155-ops N]\n");
+	    "    [--flood-ms MS] [--xsa155-ops N] [--aer-answer N]\n");
 	exit(2);
 }
 
@@ -175,6 +175,8 @@ gsim_value(struct gsim *gs, const char *o, const char *v)
 		gs->gs_flood_ms = gsim_num(v);
 	else if (strcmp(o, "--xsa155-ops") == 0)
 		gs->gs_xsa155_ops = (unsigned long)gsim_num(v);
+	else if (strcmp(o, "--aer-answer") == 0)
+		gs->gs_aer_answer = gsim_num(v);
 	else
 		gsim_usage();
 }
@@ -203,6 +205,8 @@ gsim_options(struct gsim *gs, int argc, char **argv)
 	}
 	if (gs->gs_hostile == NULL)
 		return;
+	gs->gs_aer_never = strcmp(gs->gs_hostile, "aer-never") == 0;
+	gs->gs_aer_noflag = strcmp(gs->gs_hostile, "aer-noflag") == 0;
 	for (h = gsim_hostile_cases; *h != NULL; h++)
 		if (strcmp(*h, gs->gs_hostile) == 0)
 			return;
@@ -217,6 +221,24 @@ gsim_event(struct gsim *gs, const char *what)
 	printf("event=%s\n", what);
 	fflush(stdout);
 	fprintf(stderr, "gsim dom%u: %s\n", gs->gs_domid, what);
+}
+
+/* Between watch events: answer the backend's AER request, if any. */
+static void
+gsim_aer(struct gsim *gs)
+{
+	char	what[64];
+	int	was = gs->gs_aer_seen;
+
+	if (gsim_aer_poll(gs))
+		snprintf(what, sizeof(what), "aer-%u-answered",
+		    gs->gs_aer_last.cmd);
+	else if (gs->gs_aer_seen && !was)
+		snprintf(what, sizeof(what), "aer-%u-unanswered",
+		    gs->gs_aer_last.cmd);
+	else
+		return;
+	gsim_event(gs, what);
 }
 
 /*
@@ -266,7 +288,8 @@ gsim_idle(struct gsim *gs, long ms)
 	char	*tok;
 
 	while (!gsim_stop_flag && gsim_now_ms() < end) {
-		gsim_crash(gs);
+		if (!gsim_crash(gs))
+			gsim_aer(gs);
 		if (gsim_watch_event(gs, GSIM_SLICE_MS, &tok) == 0)
 			free(tok);
 	}
@@ -932,6 +955,7 @@ gsim_run(struct gsim *gs, long deadline)
 				return GSIM_DONE;
 			continue;
 		}
+		gsim_aer(gs);
 		if (gsim_watch_event(gs, GSIM_SLICE_MS, &tok) == 0)
 			free(tok);
 	}
@@ -1005,6 +1029,9 @@ gsim_summary(struct gsim *gs, enum gsim_result r)
 	    (unsigned long long)gs->gs_ops,
 	    (unsigned long long)gs->gs_timeouts,
 	    (unsigned long long)gs->gs_errors, (unsigned long long)gs->gs_aer);
+	printf("aer_last=%u:%d:%04x:%02x:%02x.%u\n", gs->gs_aer_last.cmd,
+	    gs->gs_aer_last.err, gs->gs_aer_last.domain, gs->gs_aer_last.bus,
+	    gs->gs_aer_last.devfn >> 3, gs->gs_aer_last.devfn & 7);
 	printf("scans=%llu\nreconfigs=%llu\nremoved=%llu\n",
 	    (unsigned long long)gs->gs_scans,
 	    (unsigned long long)gs->gs_reconfigs,

@@ -47,6 +47,9 @@ _Static_assert(offsetof(struct pcishim_event, pe_error) == 16, "pe_error");
 _Static_assert(offsetof(struct pcishim_event, pe_seq) == 24, "pe_seq");
 _Static_assert(offsetof(struct pcishim_info, pi_denied) == 60, "pi_denied");
 _Static_assert(offsetof(struct pcishim_restrict, pr_domid) == 8, "pr_domid");
+_Static_assert(offsetof(struct pcishim_aer_reply, par_result) == 12,
+    "par_result");
+_Static_assert(offsetof(struct pcishim_aer_reply, par_seq) == 16, "par_seq");
 
 static int
 hide_count(const struct pcishim_slot *slot, void *arg)
@@ -564,6 +567,72 @@ ring_accepts_again_after_overflow_is_read(void **state)
 }
 
 static void
+ring_room_says_what_the_next_push_does(void **state)
+{
+	struct pcishim_event buf[3], e = ev(PCISHIM_EV_AER, 1), out;
+	struct pcishim_ring rg;
+
+	(void)state;
+	pcishim_ring_init(&rg, buf, 3);
+	assert_true(pcishim_ring_room(&rg));
+	assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+	assert_true(pcishim_ring_room(&rg));
+	assert_int_equal(pcishim_ring_push(&rg, &e), 0);
+	/* The last place is OVERFLOW's: the record would not get it. */
+	assert_false(pcishim_ring_room(&rg));
+	assert_int_equal(pcishim_ring_push(&rg, &e), 1);
+	assert_false(pcishim_ring_room(&rg));
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	/* A place is free, but OVERFLOW is unread: still dropped. */
+	assert_false(pcishim_ring_room(&rg));
+	assert_int_equal(pcishim_ring_push(&rg, &e), -ENOSPC);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(pcishim_ring_pop(&rg, &out), 0);
+	assert_int_equal(out.pe_type, PCISHIM_EV_OVERFLOW);
+	assert_true(pcishim_ring_room(&rg));
+}
+
+/* ---- AER ------------------------------------------------------------- */
+
+static void
+aer_result_only_linux_six(void **state)
+{
+	uint32_t r;
+
+	(void)state;
+	assert_int_equal(pcishim_check_aer_result(0), -EINVAL);
+	for (r = PCISHIM_AER_RESULT_NONE; r <= PCISHIM_AER_RESULT_NO_AER_DRIVER;
+	    r++)
+		assert_int_equal(pcishim_check_aer_result(r), 0);
+	assert_int_equal(pcishim_check_aer_result(7), -EINVAL);
+	assert_int_equal(pcishim_check_aer_result(0xffffffffU), -EINVAL);
+}
+
+static void
+aer_default_is_what_xen_pciback_answers(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_aer_default(PCISHIM_AER_DETECTED),
+	    PCISHIM_AER_RESULT_CAN_RECOVER);
+	assert_int_equal(pcishim_aer_default(PCISHIM_AER_MMIO),
+	    PCISHIM_AER_RESULT_RECOVERED);
+	assert_int_equal(pcishim_aer_default(PCISHIM_AER_SLOT_RESET),
+	    PCISHIM_AER_RESULT_RECOVERED);
+	assert_int_equal(pcishim_aer_default(PCISHIM_AER_RESUME),
+	    PCISHIM_AER_RESULT_RECOVERED);
+}
+
+static void
+aer_waits_only_for_a_guest_device_someone_heard_of(void **state)
+{
+	(void)state;
+	assert_int_equal(pcishim_aer_evflags(7, 1), PCISHIM_EVF_REPLY);
+	assert_int_equal(pcishim_aer_evflags(7, 0), 0);
+	assert_int_equal(pcishim_aer_evflags(PCISHIM_DOMID_NONE, 1), 0);
+	assert_int_equal(pcishim_aer_evflags(PCISHIM_DOMID_NONE, 0), 0);
+}
+
+static void
 ioctl_directions_and_sizes_match_the_structs(void **state)
 {
 	(void)state;
@@ -595,6 +664,10 @@ ioctl_directions_and_sizes_match_the_structs(void **state)
 	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_MSIX_ENABLE),
 	    sizeof(struct pcishim_msix));
 	assert_int_equal(_IOC_TYPE(PCISHIM_IOC_CFG_READ), PCISHIM_IOC_MAGIC);
+	assert_int_equal(_IOC_DIR(PCISHIM_IOC_AER_REPLY), _IOC_WRITE);
+	assert_int_equal(_IOC_NR(PCISHIM_IOC_AER_REPLY), 17);
+	assert_int_equal(_IOC_SIZE(PCISHIM_IOC_AER_REPLY),
+	    sizeof(struct pcishim_aer_reply));
 }
 
 static void
@@ -607,6 +680,8 @@ ioctl_numbers_are_distinct(void **state)
 		PCISHIM_IOC_DISABLE, PCISHIM_IOC_MSI_ENABLE,
 		PCISHIM_IOC_MSI_DISABLE, PCISHIM_IOC_MSIX_ENABLE,
 		PCISHIM_IOC_MSIX_DISABLE, PCISHIM_IOC_RESTRICT,
+		PCISHIM_IOC_RESET_BUS, PCISHIM_IOC_CFG_MAP,
+		PCISHIM_IOC_AER_REPLY,
 	};
 	size_t i, j, n = sizeof(cmds) / sizeof(cmds[0]);
 
@@ -679,8 +754,9 @@ restricted_file_calls_only_what_a_worker_needs(void **state)
 	static const unsigned long no[] = {
 		PCISHIM_IOC_RESET, PCISHIM_IOC_ASSIGN, PCISHIM_IOC_RELEASE,
 		PCISHIM_IOC_ENABLE, PCISHIM_IOC_DISABLE, PCISHIM_IOC_RESTRICT,
-		PCISHIM_IOC_RESET_BUS,
-		_IOW(PCISHIM_IOC_MAGIC, 17, struct pcishim_devop), 0,
+		PCISHIM_IOC_RESET_BUS, PCISHIM_IOC_AER_REPLY,
+		_IOW(PCISHIM_IOC_MAGIC, 17, struct pcishim_devop),
+		_IOW(PCISHIM_IOC_MAGIC, 18, struct pcishim_devop), 0,
 	};
 	size_t i;
 
@@ -1113,6 +1189,10 @@ main(void)
 		cmocka_unit_test(ring_wraps_around),
 		cmocka_unit_test(ring_full_queues_one_overflow_then_drops),
 		cmocka_unit_test(ring_accepts_again_after_overflow_is_read),
+		cmocka_unit_test(ring_room_says_what_the_next_push_does),
+		cmocka_unit_test(aer_result_only_linux_six),
+		cmocka_unit_test(aer_default_is_what_xen_pciback_answers),
+		cmocka_unit_test(aer_waits_only_for_a_guest_device_someone_heard_of),
 		cmocka_unit_test(ioctl_directions_and_sizes_match_the_structs),
 		cmocka_unit_test(ioctl_numbers_are_distinct),
 		cmocka_unit_test(event_record_is_fixed_and_8_aligned),

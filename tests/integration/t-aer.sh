@@ -1,0 +1,129 @@
+#!/bin/sh
+# Issue 12 §1 on the shim double: the kernel's PCIe error recovery of a
+# held device (shimsim-ctl aer, as the shim's error handlers raise it)
+# reaches the guest through aer_op and _XEN_PCIB_active, and the guest's
+# answer goes back to the kernel.  A device no guest has gets Linux's
+# backend's default without a wait.  A guest that answers nonsense, never
+# answers or has no AER handler has no say (result "none"), its backend's
+# aerState says aerfail, and neither it nor the wait stops the daemon
+# from serving the others.
+. "$(dirname "$0")/lib.sh"
+
+E=0000:00:03.0		# dom5's, then dom8's
+N=0000:00:05.0		# dom6's, then dom9's
+D=0000:00:02.0		# the witness's
+F=0000:00:04.0		# nobody's
+
+# aer BDF STEP [STATE]: the kernel's recovery step; its result on stdout.
+aer() {
+	shim aer "$@" | sed -n 's/^result=//p'
+}
+
+# aer_is WANT BDF STEP [STATE]: the kernel got WANT.
+aer_is() {
+	ai_want=$1
+	shift
+	ai=$(aer "$@" 40)
+	[ "$ai" = "$ai_want" ] && return 0
+	note "aer $*: result '$ai', want '$ai_want'"
+	return 1
+}
+
+aerstate_is() {
+	xs_is "$(be "$1")/aerState" "$2"
+}
+
+t_setup
+SHIM_CONF="aer-timeout 3"
+shim_setup
+check "four devices made assignable" assignable $E $N $D $F
+daemon_start
+witness_start 7 $D
+
+check "a device nobody has: the kernel does not wait (its default)" \
+    aer_is default $F detected normal
+check "... logged as a PCIe error with no guest" \
+    log_has "$F: PCIe error \(non-fatal\), no guest has it"
+check "slot reset of it: no wait" aer_is default $F slot-reset
+check "mmio enabled of it: no wait" aer_is default $F mmio
+
+# A Linux-like guest answers every step as its driver would.
+guest_start g 5 --run-ms 60000 --loop-ms 2000
+wait_domain 5
+xl attach 5 $E --starting
+check "dom5 connects" wait_event g connected
+check "dom5 reads its device" wait_event g loop-done 1 20
+check "error detected: dom5's answer (recovered) reaches the kernel" \
+    aer_is 5 $E detected normal
+check "... posted as aer_detected, non-fatal, at dom5's address of it" \
+    test "$(gcount g event=aer-6-answered)" = 1
+check "mmio enabled: aer_mmio, recovered" aer_is 5 $E mmio
+check "slot reset: aer_slotreset, recovered" aer_is 5 $E slot-reset
+check "resume: aer_resume" aer_is 5 $E resume
+check "dom5 answered four steps" wait_event g aer-7-answered
+check "a fatal error is passed on as frozen" aer_is 5 $E detected frozen
+check "no aerState for a guest that recovers" \
+    test -z "$(xsr "$(be 5)/aerState")"
+guest_stop g
+check "dom5 answered five steps" test "$(gval g aer)" = 5
+check "dom5 saw the last step at its own address 0000:00:00.0" \
+    test "$(gval g aer_last)" = "6:2:0000:00:00.0"
+
+# Nonsense: no say for the guest; aerState aerfail.
+guest_start h 6 --run-ms 60000 --aer-answer 77
+wait_domain 6
+xl attach 6 $N --starting
+check "dom6 connects" wait_event h connected
+check "dom6 answers 77: the kernel gets none" aer_is 1 $N detected normal
+check "... aerState aerfail" aerstate_is 6 aerfail
+check "... logged: out of range" log_has "$N: PCIe error recovery: error detected: dom6 answer out of range"
+guest_stop h
+
+# Silence: the worker takes the request back after aer-timeout, and
+# serves the guest's own ops meanwhile.
+guest_start k 8 --run-ms 60000 --hostile aer-never --loop-ms 8000
+wait_domain 8
+xl detach 5 $E
+xl attach 8 $E --starting
+check "dom8 connects" wait_event k connected
+t0=$(date +%s)
+aer $E detected normal 40 >"$T/aer-never.out" &
+aerpid=$!
+sleep 1
+check "... the daemon serves the witness meanwhile" witness_served
+check "... and answers its control socket" ctl show devices
+wait "$aerpid"
+t1=$(date +%s)
+check "dom8 keeps silent: after aer-timeout (3 s) the kernel gets none" \
+    test "$(cat "$T/aer-never.out")" = 1
+check "... in 3 to 8 s ($((t1 - t0)) s)" \
+    test $((t1 - t0)) -ge 3 -a $((t1 - t0)) -le 8
+check "... aerState aerfail" aerstate_is 8 aerfail
+check "... logged: no answer in time" \
+    log_has "$E: PCIe error recovery: error detected: dom8 no answer in time"
+check "dom8's own reads went on" wait_event k loop-done 1 20
+guest_stop k
+check "... every one answered right" \
+    test "$(gval k loop_wrong)" = 0 -a "$(gval k loop_timeouts)" = 0
+check "... and it answered no step" test "$(gval k aer)" = 0
+
+# No AER handler in the guest (as a NetBSD xpci): not asked at all.
+guest_start m 9 --run-ms 60000 --hostile aer-noflag
+wait_domain 9
+xl detach 6 $N
+xl attach 9 $N --starting
+check "dom9 connects" wait_event m connected
+check "dom9 has no AER handler: none at once" aer_is 1 $N detected normal
+check "... aerState aerfail" aerstate_is 9 aerfail
+check "... logged: no AER handler" log_has "dom9 no AER handler in the guest"
+guest_stop m
+check "... dom9 was never posted a step" test "$(gval m aer_last)" = "0:0:0000:00:00.0"
+
+check "show metrics counts the steps of each device" \
+    ctl show metrics
+check "... parsed" metrics_parse
+check "... three for the device nobody had" \
+    metric_has "^pcibackd_device_aer_steps_total\\{device=$F,domid=\\} 3 counter\$"
+check "the witness was served throughout, every read right" witness_end
+check "the daemon is still up" daemon_alive
+t_done
