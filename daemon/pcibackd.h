@@ -325,6 +325,7 @@ struct frontend {
 	/* In the worker: the AER step posted to the guest (aer.c). */
 	int			 fe_aer_posted;
 	uint32_t		 fe_aer_id;
+	struct bdf		 fe_aer_host;
 	struct timespec		 fe_aer_end;
 };
 

@@ -672,7 +672,14 @@ shim_aer_reply(struct shim *sh, const struct bdf *b, uint64_t seq,
 	return 0;
 }
 
-/* The thread: one ioctl, retried while the device is briefly busy. */
+/*
+ * The thread: one ioctl, retried while the device is busy: briefly for a
+ * bind or unbind, up to the shim's AER wait while the kernel's recovery
+ * of the device waits for us (EAGAIN as well).  "reset-timeout" still
+ * bounds the whole give-back (device.c).
+ */
+#define SHIM_BUSY_TRIES	((PCISHIM_AER_WAIT_SECS + 5) * 10)
+
 static void *
 shim_giveback_thread(void *arg)
 {
@@ -680,7 +687,7 @@ shim_giveback_thread(void *arg)
 	struct pcishim_devop	 op;
 	int			 tries;
 
-	for (tries = 0; tries < 50; tries++) {
+	for (tries = 0; tries < SHIM_BUSY_TRIES; tries++) {
 		memset(&op, 0, sizeof(op));
 		op.pd_argsz = sizeof(op);
 		op.pd_bdf = job->sj_packed;

@@ -231,27 +231,6 @@ worker_publish(struct frontend *fe)
 	(void)send(fe->fe_wsock, &wa, sizeof(wa), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/*
- * The parent took the device from the guest: serve it no more, exactly
- * as a worker forked without it would not (the same topo_remove the
- * parent made).  Its last counters are published first.
- */
-static void
-worker_forget(struct frontend *fe, const struct bdf *host)
-{
-	size_t	i, n = topo_count(&fe->fe_topo);
-
-	for (i = 0; i < n; i++)
-		if (bdf_equal(&topo_entry(&fe->fe_topo, i)->te_host, host))
-			break;
-	if (i == n)
-		return;
-	worker_publish(fe);
-	(void)topo_remove(&fe->fe_topo, host, NULL);
-	memmove(&fe->fe_wslot[i], &fe->fe_wslot[i + 1],
-	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
-}
-
 static void
 worker_aer_send(struct frontend *fe, uint32_t id, int result,
     unsigned int how)
@@ -267,6 +246,37 @@ worker_aer_send(struct frontend *fe, uint32_t id, int result,
 	wr.wr_how = how;
 	(void)send(fe->fe_wsock, &wr, sizeof(wr), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
+
+/*
+ * The parent took the device from the guest: serve it no more, exactly
+ * as a worker forked without it would not (the same topo_remove the
+ * parent made).  Its last counters are published first.
+ */
+static void
+worker_forget(struct frontend *fe, const struct bdf *host)
+{
+	size_t	i, n = topo_count(&fe->fe_topo);
+
+	for (i = 0; i < n; i++)
+		if (bdf_equal(&topo_entry(&fe->fe_topo, i)->te_host, host))
+			break;
+	if (i == n)
+		return;
+	/* A step of its recovery goes with it: the kernel is not kept. */
+	if (fe->fe_aer_posted && bdf_equal(&fe->fe_aer_host, host)) {
+		__atomic_fetch_and(&((struct xen_pci_sharedinfo *)
+		    fe->fe_page)->flags, ~(uint32_t)XEN_PCIB_active,
+		    __ATOMIC_SEQ_CST);
+		fe->fe_aer_posted = 0;
+		worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE,
+		    AER_HOW_NOTOURS);
+	}
+	worker_publish(fe);
+	(void)topo_remove(&fe->fe_topo, host, NULL);
+	memmove(&fe->fe_wslot[i], &fe->fe_wslot[i + 1],
+	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
+}
+
 
 /*
  * The guest is asked as Linux's backend asks it (doc/protocol.md §3.5):
@@ -319,6 +329,7 @@ worker_aer_post(struct frontend *fe, const struct worker_cmd *wc)
 	(void)xenevtchn_notify(fe->fe_xce, fe->fe_port);
 	fe->fe_aer_posted = 1;
 	fe->fe_aer_id = wc->wc_seq;
+	fe->fe_aer_host = wc->wc_host;
 	clock_gettime(CLOCK_MONOTONIC, &fe->fe_aer_end);
 	fe->fe_aer_end.tv_sec += wc->wc_aer_secs;
 }

@@ -102,6 +102,22 @@ check "... aerState aerfail" aerstate_is 8 aerfail
 check "... logged: no answer in time" \
     log_has "$E: PCIe error recovery: error detected: dom8 no answer in time"
 check "dom8's own reads went on" wait_event k loop-done 1 20
+
+# Detached while a step waits: the step ends with the device, and the
+# give-back, which the kernel holds off meanwhile, follows.
+aer $E detected normal 40 >"$T/aer-detach.out" &
+aerpid=$!
+sleep 1
+t0=$(date +%s)
+check "xl pci-detach of the device from dom8 while its step waits" \
+    xl detach 8 $E
+wait "$aerpid"
+t1=$(date +%s)
+check "... the kernel gets none at once ($((t1 - t0)) s)" \
+    test "$(cat "$T/aer-detach.out")" = 1 -a $((t1 - t0)) -le 2
+check "... logged: not the guest's device any more" \
+    log_has "$E: PCIe error recovery: error detected: dom8 not the guest's device any more"
+check "... the device is given back, reset, free" wait_until 20 dump_has $E free
 guest_stop k
 check "... every one answered right" \
     test "$(gval k loop_wrong)" = 0 -a "$(gval k loop_timeouts)" = 0
