@@ -11,6 +11,9 @@ COLDPLUG="$BDF_EDU $BDF_E1000E $BDF_E1000"
 # then, and leaves function 0 marked assigned to the guest for good.
 MF="mf0:$BDF_MF0 mf1:$BDF_MF1"
 MF_PCI="$BDF_MF0 $BDF_MF1"
+# Issue 12 §1: an e1000e alone behind its own PCIe root port, for the
+# second guest; QEMU injects an error into that port.
+AER="aernic:$BDF_AER"
 
 # guest_cfg "BDF ..." [KERNEL-ARGS]
 guest_cfg() {
@@ -294,23 +297,118 @@ mf_release() {
 	done
 }
 
+# aer_release: the AER NIC back to dom0 once the second guest is gone.
+aer_release() {
+	check "xl pci-assignable-remove $BDF_AER (aernic)" \
+	    run assignable-remove-aernic xl pci-assignable-remove "$BDF_AER"
+}
+
+# port_irqs: the interrupts the AER NIC's root port has raised in dom0.
+port_irqs() {
+	local f irqs=
+	for f in "/sys/bus/pci/devices/$BDF_AER_PORT"/msi_irqs/*; do
+		[ -e "$f" ] && irqs="$irqs ${f##*/}"
+	done
+	[ -n "$irqs" ] ||
+	    read -r irqs <"/sys/bus/pci/devices/$BDF_AER_PORT/irq"
+	awk -v irqs="$irqs" '
+	    BEGIN { n = split(irqs, a, " "); for (i = 1; i <= n; i++) want[a[i] ":"] = 1 }
+	    ($1 in want) { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i }
+	    END { print s + 0 }' /proc/interrupts
+}
+
+# aer_regs: what an error message's way up depends on, as dom0 reads it.
+# The NIC: command (SERR# enable), Device Control (error reporting),
+# Device Status, AER uncorrectable status.  Its root port: command,
+# bridge control (SERR# forwarding), Device Control, AER root error
+# command and status; and the port's interrupt count.
+aer_regs() {
+	local d p
+	d=$(setpci -s "$BDF_AER" COMMAND CAP_EXP+8.w CAP_EXP+a.w \
+	    ECAP_AER+4.l 2>&1 | tr '\n' ' ')
+	p=$(setpci -s "$BDF_AER_PORT" COMMAND BRIDGE_CONTROL CAP_EXP+8.w \
+	    ECAP_AER+2c.l ECAP_AER+30.l 2>&1 | tr '\n' ' ')
+	echo "NIC cmd devctl devsta uncor: ${d% }; port cmd bctl devctl" \
+	    "rootcmd rootsta: ${p% }; port interrupts $(port_irqs)"
+}
+
+# Issue 12 §1.  The guest's AER NIC is up and pings (guest.sh
+# aer_checks); dom0 asks the host to have QEMU inject an uncorrectable,
+# non-fatal error into the NIC's root port.  dom0's AER driver must log
+# it and recover every device below the port, the NIC, through its
+# driver, the backend, which forwards each step to the guest's pcifront
+# and e1000e driver: "device recovery successful" in dom0 means the
+# guest answered every step.  The guest checks its driver's part and
+# that the NIC pings again.
+aer_window() {
+	local t0 end n0 l seen= rec= f=$LOGDIR/aer-dmesg.log got
+	# 6.1.192 says "error message received from"; older, "received:".
+	got="AER: (Multiple )?Uncorrected \(Non-Fatal\) error (message )?"
+	got="${got}received(:| from) $BDF_AER_PORT"
+	note "aernic before the error: $(aer_regs)"
+	n0=$(dmesg | wc -l)
+	now_ms
+	t0=$MS
+	emit "host aer-inject"
+	end=$((MS + 30000))
+	while [ "$MS" -lt "$end" ]; do
+		follow_read all
+		dmesg | tail -n +$((n0 + 1)) >"$f"
+		if [ -z "$seen" ] && grep -Eq "$got" "$f"; then
+			now_ms
+			seen=$MS
+		fi
+		if grep -q "$BDF_AER_PORT: AER: device recovery" "$f"; then
+			now_ms
+			rec=$MS
+			break
+		fi
+		nap 0.25
+		now_ms
+	done
+	while IFS= read -r l; do
+		note "dom0 dmesg: $l"
+	done <"$f"
+	note "aernic after the error: $(aer_regs)"
+	if [ -n "$seen" ]; then
+		ok "dom0: AER reports the uncorrected non-fatal error at $BDF_AER_PORT ($(secs $((seen - t0))) s after the request)"
+		metric aer_request_to_dom0_log "$(secs $((seen - t0)))" s
+	else
+		not_ok "dom0: AER reports an uncorrected non-fatal error at $BDF_AER_PORT within 30 s"
+	fi
+	check "dom0: AER recovery below $BDF_AER_PORT successful, every step answered by the guest" \
+	    grep -q "$BDF_AER_PORT: AER: device recovery successful" "$f"
+	[ -n "$rec" ] &&
+	    metric aer_request_to_recovery "$(secs $((rec - t0)))" s
+	follow_until aer-done 90 || return 1
+	l=${MARK_MS[aer-pings]:-}
+	[ -n "$l" ] || return 0
+	metric aer_request_to_ping "$(secs $((l - t0)))" s
+	note "AER: from the request to the guest's NIC pinging again" \
+	    "$(secs $((l - t0))) s (dom0 clock)"
+}
+
 # The devices, reset, go to a second guest (e1000e, nvme and e1000,
-# coldplug), with both functions of the two-function NIC,
-# which is then killed with xl destroy: they must come back again.  A
-# live guest: libxl's detach of each device goes through its frontend,
+# coldplug), with both functions of the two-function NIC and the AER
+# NIC, which is then killed with xl destroy: they must come back again.
+# A live guest: libxl's detach of each device goes through its frontend,
 # which removes it from the guest first (doc/protocol.md §2.6).
 next_guest() {
 	local t0 t1
 	check "all 4 devices assignable again after the guest is gone" \
 	    wait_assignable 4 60
 	mf_assign ""
-	guest_cfg "$BDF_E1000E $BDF_NVME $BDF_E1000 $MF_PCI" e2e.mode=second
+	assign_list "$AER"
+	guest_cfg "$BDF_E1000E $BDF_NVME $BDF_E1000 $MF_PCI $BDF_AER" \
+	    e2e.mode=second
 	if ! run create2 xl create /e2e/guest.cfg; then
-		not_ok "xl create of a second guest with e1000e, nvme, e1000, $MF_PCI"
-		mf_release 6
+		not_ok "xl create of a second guest with e1000e, nvme, e1000, $MF_PCI, $BDF_AER"
+		mf_release 7
+		aer_release
 		return 1
 	fi
-	ok "xl create of a second guest with e1000e, nvme, e1000, $MF_PCI"
+	ok "xl create of a second guest with e1000e, nvme, e1000, $MF_PCI, $BDF_AER"
+	follow_until aer-ready 180 && aer_window
 	follow_until second-done 180
 	now_ms
 	t0=$MS
@@ -326,7 +424,8 @@ next_guest() {
 	    note "xl destroy of a live guest took over" \
 	    "$(secs "$TEARDOWN_MAX_MS") s: its frontend's unplugs"
 	follow_read all
-	mf_release 6
+	mf_release 7
+	aer_release
 }
 
 release_all() {

@@ -2,7 +2,8 @@
 #
 # Results go to the second serial port as lines the host parses:
 #   ok - TEXT | not ok - TEXT | # TEXT | metric NAME VALUE UNIT |
-#   mark NAME | dump NAME BDF OFFSET BYTES... | blob NAME BASE64 | end
+#   mark NAME | dump NAME BDF OFFSET BYTES... | blob NAME BASE64 | end |
+#   host REQUEST (the host acts on it through QEMU's monitor: run.sh)
 # Under TCG every fork+exec in dom0 costs 50-100 ms, so the loops here
 # use bash builtins (EPOCHREALTIME, read -t) instead of date and sleep.
 

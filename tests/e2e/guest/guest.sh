@@ -13,11 +13,15 @@
 T=/e2e/e2etool
 SYS=/sys/bus/pci/devices
 # dom0's NIC answers on 169.254.1.1 (e1000e's net), 169.254.2.1
-# (e1000's) and 169.254.3.1, 169.254.4.1 (the two-function NIC's).
+# (e1000's), 169.254.3.1, 169.254.4.1 (the two-function NIC's) and
+# 169.254.5.1 (the AER NIC's).
 NET_E1000E=169.254.1
 NET_E1000=169.254.2
 NET_MF0=169.254.3
 NET_MF1=169.254.4
+# The AER NIC (issue 12 §1), found by its MAC, on 169.254.5.0/24.
+NET_AER=169.254.5
+AER_MAC=52:54:00:e2:e0:0a
 
 say() {
 	echo "E2E $*"
@@ -404,7 +408,99 @@ phase_second() {
 		not_ok "second guest: nvme driver binds"
 	fi
 	mf_checks "" 4
+	aer_checks
 	say "mark second-done"
+}
+
+# DEV: the sysfs directory of the NIC whose MAC is $1.
+nic_by_mac() {
+	DEV=
+	for n_f in /sys/class/net/*; do
+		read -r n_m <"$n_f/address" 2>/dev/null || continue
+		[ "$n_m" = "$1" ] || continue
+		DEV=$(readlink -f "$n_f/device")
+		return 0
+	done
+	return 1
+}
+
+# carrier_count IFACE up|down: how often the link went up or down.
+carrier_count() {
+	read -r CARRIER <"/sys/class/net/$1/carrier_$2_count"
+}
+
+aer_went_down() {
+	carrier_count "$1" down && [ "$CARRIER" -gt "$2" ]
+}
+
+aer_came_up() {
+	carrier_count "$1" up && [ "$CARRIER" -gt "$2" ] && carrier "$1"
+}
+
+aer_pings() {
+	ping -c 1 -W 1 -I "$1" "$NET_AER.1" >/dev/null 2>&1
+}
+
+# Issue 12 §1: after "mark aer-ready" dom0 has QEMU inject an
+# uncorrectable, non-fatal error into the AER NIC's root port; dom0's
+# recovery of the NIC reaches us through the backend and pcifront, and
+# the e1000e driver's error handlers take the link down
+# (error_detected), reset the NIC (slot_reset) and bring it up again
+# (resume); pcifront and the driver say nothing when it goes well, so
+# the link's carrier counters are the witness.  Then it must ping.
+aer_checks() {
+	if ! wait_for 60 nic_by_mac "$AER_MAC"; then
+		not_ok "aernic: a NIC with MAC $AER_MAC appears"
+		say "mark aer-ready"
+		say "mark aer-done"
+		return
+	fi
+	a_dev=$DEV
+	ok "aernic: MAC $AER_MAC at ${a_dev##*/}"
+	nic_checks aernic "$a_dev" e1000e MSI-X "$NET_AER" 4
+	dump aernic "$a_dev"
+	if ! iface_of "$a_dev"; then
+		say "mark aer-ready"
+		say "mark aer-done"
+		return
+	fi
+	a_if=$IFACE
+	carrier_count "$a_if" down
+	a_down=$CARRIER
+	carrier_count "$a_if" up
+	a_up=$CARRIER
+	a_n=$(dmesg | wc -l)
+	say "mark aer-ready"
+	if wait_for 20 aer_went_down "$a_if" "$a_down"; then
+		ok "aernic: the e1000e driver took the error: $a_if went down $((WAITED * 10)) ms after aer-ready (error_detected)"
+		say "metric aer_ready_to_link_down $((WAITED * 10)) ms"
+		if wait_for 30 aer_came_up "$a_if" "$a_up"; then
+			ok "aernic: $a_if up again $((WAITED * 10)) ms later (slot_reset, resume)"
+		else
+			not_ok "aernic: $a_if up again within 30 s"
+		fi
+	else
+		not_ok "aernic: the e1000e driver took the error ($a_if never went down in 20 s: carrier_down_count $a_down)"
+	fi
+	if wait_for 30 aer_pings "$a_if"; then
+		say "mark aer-pings"
+		ok "aernic: $a_if pings dom0 $NET_AER.1 again ($((WAITED * 10)) ms after that)"
+	else
+		not_ok "aernic: $a_if pings dom0 $NET_AER.1 again within 30 s"
+	fi
+	irq_mode "$a_dev"
+	note "aernic after the error: interrupts by $MODE," \
+	    "carrier up/down $(cat "/sys/class/net/$a_if/carrier_up_count")/$(cat "/sys/class/net/$a_if/carrier_down_count")"
+	# pcifront says this on every config op that ends while the
+	# backend's AER request is pending: count it, replay the rest.
+	dmesg | tail -n +$((a_n + 1)) >/tmp/aer-dmesg
+	note "dmesg: 'schedule aer pcifront service'" \
+	    "$(grep -c 'schedule aer pcifront service' /tmp/aer-dmesg) times"
+	grep -v 'schedule aer pcifront service' /tmp/aer-dmesg |
+	    while IFS= read -r l; do
+		note "dmesg: $l"
+	done
+	say "mark aer-done"
 }
 
 # MF0, MF1: the sysfs directories of functions 0 and 1 of one slot.
