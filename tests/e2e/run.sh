@@ -10,7 +10,7 @@
 # usage: tests/e2e/run.sh SCENARIO          (tests/e2e/scenarios/NAME.sh)
 # env:   E2E_CACHE (build/e2e/cache, from prepare.sh; run first if empty),
 #        E2E_WORK (build/e2e/work), E2E_RESULTS (build/e2e/results),
-#        E2E_TIMEOUT (QEMU wall-clock limit, s; default 420),
+#        E2E_TIMEOUT (QEMU wall-clock limit, s; default 540),
 #        E2E_DEBS (a make deb output dir: its pcibackd_*.deb goes to
 #        /e2e/debs/ and dom0 installs it with dpkg; without it, make
 #        install of E2E_PCIBACKD, default build/gcc/pcibackd, in /usr/local),
@@ -25,7 +25,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${E2E_CACHE:-$top/build/e2e/cache}
-limit=${E2E_TIMEOUT:-420}
+limit=${E2E_TIMEOUT:-540}
 pcibackd=${E2E_PCIBACKD:-$top/build/gcc/pcibackd}
 shimdir=${E2E_SHIM_DIR:-$top/shim-driver}
 
