@@ -248,6 +248,22 @@ worker_aer_send(struct frontend *fe, uint32_t id, int result,
 }
 
 /*
+ * The posted step ends without the guest's answer: the request is taken
+ * back from the page, as Linux's backend does on a timeout, and the
+ * parent told how.
+ */
+static void
+worker_aer_withdraw(struct frontend *fe, unsigned int how)
+{
+	struct xen_pci_sharedinfo	*sh = fe->fe_page;
+
+	__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIB_active,
+	    __ATOMIC_SEQ_CST);
+	fe->fe_aer_posted = 0;
+	worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE, how);
+}
+
+/*
  * The parent took the device from the guest: serve it no more, exactly
  * as a worker forked without it would not (the same topo_remove the
  * parent made).  Its last counters are published first.
@@ -263,20 +279,13 @@ worker_forget(struct frontend *fe, const struct bdf *host)
 	if (i == n)
 		return;
 	/* A step of its recovery goes with it: the kernel is not kept. */
-	if (fe->fe_aer_posted && bdf_equal(&fe->fe_aer_host, host)) {
-		__atomic_fetch_and(&((struct xen_pci_sharedinfo *)
-		    fe->fe_page)->flags, ~(uint32_t)XEN_PCIB_active,
-		    __ATOMIC_SEQ_CST);
-		fe->fe_aer_posted = 0;
-		worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE,
-		    AER_HOW_NOTOURS);
-	}
+	if (fe->fe_aer_posted && bdf_equal(&fe->fe_aer_host, host))
+		worker_aer_withdraw(fe, AER_HOW_NOTOURS);
 	worker_publish(fe);
 	(void)topo_remove(&fe->fe_topo, host, NULL);
 	memmove(&fe->fe_wslot[i], &fe->fe_wslot[i + 1],
 	    (n - i - 1) * sizeof(fe->fe_wslot[0]));
 }
-
 
 /*
  * The guest is asked as Linux's backend asks it (doc/protocol.md §3.5):
@@ -297,13 +306,8 @@ worker_aer_post(struct frontend *fe, const struct worker_cmd *wc)
 		[AER_RESUME] = XEN_PCI_OP_aer_resume,
 	};
 
-	if (fe->fe_aer_posted) {
-		__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIB_active,
-		    __ATOMIC_SEQ_CST);
-		fe->fe_aer_posted = 0;
-		worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE,
-		    AER_HOW_TIMEOUT);
-	}
+	if (fe->fe_aer_posted)
+		worker_aer_withdraw(fe, AER_HOW_TIMEOUT);
 	te = topo_find_host(&fe->fe_topo, &wc->wc_host);
 	if (te == NULL || wc->wc_aer_cmd < AER_DETECTED ||
 	    wc->wc_aer_cmd > AER_RESUME) {
@@ -355,11 +359,7 @@ worker_aer_check(struct frontend *fe)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (worker_ms(&now, &fe->fe_aer_end) > 0)
 		return;
-	/* As Linux's backend does: take the request back. */
-	__atomic_fetch_and(&sh->flags, ~(uint32_t)XEN_PCIB_active,
-	    __ATOMIC_SEQ_CST);
-	fe->fe_aer_posted = 0;
-	worker_aer_send(fe, fe->fe_aer_id, AER_RESULT_NONE, AER_HOW_TIMEOUT);
+	worker_aer_withdraw(fe, AER_HOW_TIMEOUT);
 }
 
 /* A message from the parent: 0 served, -1 quit, 1 the parent is gone. */
