@@ -135,6 +135,57 @@ check "... logged: no AER handler" log_has "dom9 no AER handler in the guest"
 guest_stop m
 check "... dom9 was never posted a step" test "$(gval m aer_last)" = "0:0:0000:00:00.0"
 
+# Every answer a driver can give reaches the kernel as itself.
+guest_start p 10 --run-ms 60000 --aer-answer 2,3,4,6
+wait_domain 10
+xl detach 9 $N
+xl attach 10 $N --starting
+check "dom10 connects" wait_event p connected
+check "a permanent failure is passed on; dom10: can recover" \
+    aer_is 2 $N detected perm-failure
+check "slot reset; dom10: needs a reset" aer_is 3 $N slot-reset
+check "error detected; dom10: disconnect" aer_is 4 $N detected normal
+check "... aerState aerfail: the guest gave the device up" aerstate_is 10 aerfail
+check "mmio enabled; dom10: no AER driver" aer_is 6 $N mmio
+guest_stop p
+
+# The worker stops (SIGSTOP) with a step posted: the parent's own timer
+# answers the kernel after aer-timeout + 5 s; then the worker is killed
+# with a step posted: answered at once, and a new worker serves.
+worker_of() {
+	sed -n "s/^dom$1: worker \([0-9]*\) serves its ops.*/\1/p" \
+	    "$T/daemon.log" | tail -n 1
+}
+guest_start q 11 --run-ms 60000 --hostile aer-never
+wait_domain 11
+xl attach 11 $E --starting
+check "dom11 connects" wait_event q connected
+wq=$(worker_of 11)
+check "dom11's worker is known" test -n "$wq"
+aer $E detected normal 40 >"$T/aer-stopped.out" &
+aerpid=$!
+sleep 1
+kill -STOP "$wq"
+t0=$(date +%s)
+wait "$aerpid"
+t1=$(date +%s)
+kill -CONT "$wq"
+check "dom11's worker stopped: the kernel gets none from the parent's timer" \
+    test "$(cat "$T/aer-stopped.out")" = 1
+check "... after aer-timeout and 5 s ($((t1 - t0)) s after the stop)" \
+    test $((t1 - t0)) -ge 5 -a $((t1 - t0)) -le 12
+sleep 1
+aer $E detected normal 40 >"$T/aer-killed.out" &
+aerpid=$!
+sleep 1
+kill -KILL "$wq"
+wait "$aerpid"
+check "dom11's worker killed with a step posted: the kernel gets none" \
+    test "$(cat "$T/aer-killed.out")" = 1
+check "... and a new worker serves dom11" \
+    wait_until 10 log_has "dom11: worker [0-9]+ replaces it"
+guest_stop q
+
 check "show metrics counts the steps of each device" \
     ctl show metrics
 check "... parsed" metrics_parse

@@ -91,8 +91,12 @@ gsim_aer_poll(struct gsim *gs)
 	gs->gs_aer_seen = 1;
 	if (gs->gs_aer_never)
 		return 0;
-	gs->gs_sh->aer_op.err = gs->gs_aer_answer != 0 ?
-	    (int32_t)gs->gs_aer_answer : GSIM_AER_RECOVERED;
+	if (gs->gs_aer_nanswer == 0)
+		gs->gs_sh->aer_op.err = GSIM_AER_RECOVERED;
+	else
+		gs->gs_sh->aer_op.err = (int32_t)gs->gs_aer_answer[
+		    gs->gs_aer < gs->gs_aer_nanswer ? gs->gs_aer :
+		    gs->gs_aer_nanswer - 1];
 	__atomic_fetch_and(&gs->gs_sh->flags, ~(uint32_t)XEN_PCIB_active,
 	    __ATOMIC_SEQ_CST);
 	(void)xensim_guest_notify(gs->gs_guest, (unsigned int)gs->gs_port);

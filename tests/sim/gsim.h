@@ -78,6 +78,8 @@ struct gsim_root {
 
 struct xensim_guest;
 
+#define GSIM_AER_ANSWERS	8
+
 struct gsim {
 	struct xensim_guest	*gs_guest;
 	unsigned int		 gs_domid;
@@ -125,8 +127,12 @@ struct gsim {
 	uint64_t		 gs_timeouts;
 	uint64_t		 gs_errors;	/* replies the guest did not expect */
 	uint64_t		 gs_aer;
-	/* AER requests: what to answer (0: recovered), or never; no flag. */
-	long			 gs_aer_answer;
+	/*
+	 * AER requests: what to answer, in turn, the last one again once
+	 * the list is used up (none: recovered); or never; no flag.
+	 */
+	long			 gs_aer_answer[GSIM_AER_ANSWERS];
+	size_t			 gs_aer_nanswer;
 	int			 gs_aer_never;
 	int			 gs_aer_noflag;
 	struct xen_pcie_aer_op	 gs_aer_last;	/* the last one posted */

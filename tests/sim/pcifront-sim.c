@@ -80,7 +80,7 @@ gsim_usage(void)
 	    "    [--loop-reads N] [--loop-ms MS] [--loop-gap-us US]\n"
 	    "    [--hostile CASE] [--usr2-state crashed|suspended|dying]\n"
 	    "    [--run-ms MS] [--wait-ms MS] [--delay-ms MS]\n"
-	    "    [--flood-ms MS] [--xsa155-ops N] [--aer-answer N]\n");
+	    "    [--flood-ms MS] [--xsa155-ops N] [--aer-answer N[,N...]]\n");
 	exit(2);
 }
 
@@ -145,6 +145,22 @@ gsim_flag(struct gsim *gs, const char *o)
 	return 1;
 }
 
+/* --aer-answer N[,N...]: the answers to AER requests, in turn. */
+static void
+gsim_aer_answers(struct gsim *gs, const char *v)
+{
+	char	buf[128], *p, *tok;
+
+	if (strlen(v) >= sizeof(buf))
+		gsim_usage();
+	memcpy(buf, v, strlen(v) + 1);
+	for (p = buf; (tok = strsep(&p, ",")) != NULL;) {
+		if (gs->gs_aer_nanswer == GSIM_AER_ANSWERS)
+			gsim_usage();
+		gs->gs_aer_answer[gs->gs_aer_nanswer++] = gsim_num(tok);
+	}
+}
+
 static void
 gsim_value(struct gsim *gs, const char *o, const char *v)
 {
@@ -176,7 +192,7 @@ gsim_value(struct gsim *gs, const char *o, const char *v)
 	else if (strcmp(o, "--xsa155-ops") == 0)
 		gs->gs_xsa155_ops = (unsigned long)gsim_num(v);
 	else if (strcmp(o, "--aer-answer") == 0)
-		gs->gs_aer_answer = gsim_num(v);
+		gsim_aer_answers(gs, v);
 	else
 		gsim_usage();
 }
