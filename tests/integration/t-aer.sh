@@ -43,7 +43,7 @@ witness_start 7 $D
 check "a device nobody has: the kernel does not wait (its default)" \
     aer_is default $F detected normal
 check "... logged as a PCIe error with no guest" \
-    log_has "$F: PCIe error \(non-fatal\), no guest has it"
+    wait_until 5 log_has "$F: PCIe error \(non-fatal\), no guest has it"
 check "slot reset of it: no wait" aer_is default $F slot-reset
 check "mmio enabled of it: no wait" aer_is default $F mmio
 
@@ -184,7 +184,26 @@ check "dom11's worker killed with a step posted: the kernel gets none" \
     test "$(cat "$T/aer-killed.out")" = 1
 check "... and a new worker serves dom11" \
     wait_until 10 log_has "dom11: worker [0-9]+ replaces it"
+
+# The kernel gives up first (shimsim-ctl waits 1 s): the daemon's late
+# answer is refused by the shim, and said so.
+aer $E detected normal 1 >/dev/null
+check "an answer the kernel no longer waits for is refused, and logged" \
+    wait_until 10 log_has "$E: PCIe error recovery: result not taken: shim: .*the kernel stopped waiting"
 guest_stop q
+xl detach 11 $E
+
+# A guest given the device but not connected yet (still paused).
+guest_start r 12 --paused --run-ms 60000
+wait_domain 12
+xl attach 12 $E --starting
+check "dom12 has the device before it connects" \
+    wait_until 10 dump_has $E "owned by dom12"
+check "... a step gets the kernel's default from the daemon at once" \
+    aer_is 2 $E detected normal
+check "... and aerState aerfail: its frontend is not connected" \
+    wait_until 5 log_has "dom12 cannot recover the device \(its frontend is not connected\)"
+guest_stop r
 
 check "show metrics counts the steps of each device" \
     ctl show metrics
