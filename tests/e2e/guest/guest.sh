@@ -514,6 +514,11 @@ main() {
 		phase_bench
 		return
 		;;
+	*" e2e.mode=devices "*)
+		. /e2e/devices.sh
+		phase_devices
+		return
+		;;
 	esac
 	say "mark guest-up"
 	phase_coldplug
