@@ -1,7 +1,8 @@
 #!/bin/sh
 # make e2e: the same real-Xen scenario with the stock xen-pciback
 # (baseline) and with shim + pcibackd, then the comparison of what the
-# guest saw.  Ends with one line "e2e: N passed, N failed", after a line
+# guest saw, and a boot of many device models under both backends in
+# turn (devices).  Ends with one line "e2e: N passed, N failed", after a line
 # "e2e: WARNING: ..." if the baseline needed a second run or QEMU crashed
 # under pcibackd's.  A machine that cannot run the test says so loudly
 # and fails: a skipped e2e must never look like a passed one.
@@ -19,6 +20,25 @@ loud() {
 	echo "######################################################"
 	echo "e2e: 0 passed, 1 failed"
 	exit 1
+}
+
+# dv_reference_only FILE: the devices boot failed, and every failed check
+# is the reference's: named "xen-pciback:", or unnamed and within its
+# half (from dom0's "# ---- devices: HALF" line on).
+dv_reference_only() {
+	awk '
+	/^# ---- devices: / { half = $4 }
+	/^not ok / {
+		t = $0
+		sub(/^not ok [0-9]+ - /, "", t)
+		sub(/^(guest|host): /, "", t)
+		if (t ~ /^xen-pciback: / ||
+		    (half == "xen-pciback" && t !~ /^(pcibackd|both): /))
+			ref++
+		else
+			other++
+	}
+	END { exit !(ref > 0 && other == 0) }' "$1"
 }
 
 sh "$here/prepare.sh" || loud "prepare.sh failed (see above)"
@@ -76,13 +96,38 @@ if ! sh "$here/run.sh" pcibackd; then
 		rc=1
 	fi
 fi
+# The second boot (issue 12 §2): many device models, each given to one
+# guest by xen-pciback and then by pcibackd within that boot.  As above:
+# when every failed check is xen-pciback's (named so, or in its half and
+# not pcibackd's), or QEMU crashed, it runs once more; a failure of
+# pcibackd's, or of the comparison of the two, stands.
+if ! sh "$here/run.sh" devices; then
+	d=$res/devices
+	w=
+	if [ -f "$d/.qemu-crashed" ]; then
+		w="QEMU crashed under the devices scenario (signal"
+		w="$w $(($(cat "$d/.qemu-crashed") - 128)))"
+	elif dv_reference_only "$d/results.txt"; then
+		w="the devices scenario failed in xen-pciback's checks only"
+	fi
+	if [ -n "$w" ]; then
+		w="$w; it was run again; the first try is in $res/devices.first-try"
+		echo "e2e: WARNING: $w"
+		warn="${warn:+$warn; }$w"
+		rm -rf "$res/devices.first-try"
+		mv "$d" "$res/devices.first-try" 2>/dev/null
+		sh "$here/run.sh" devices || rc=1
+	else
+		rc=1
+	fi
+fi
 echo
 echo "# ---- baseline vs pcibackd"
 sh "$here/compare.sh" baseline pcibackd
 cmp=$?
 [ "$cmp" -eq 0 ] || rc=1
 pass=0 fail=0
-for s in baseline pcibackd; do
+for s in baseline pcibackd devices; do
 	f=$res/$s/results.txt
 	[ -f "$f" ] || { fail=$((fail + 1)); continue; }
 	pass=$((pass + $(grep -c '^ok' "$f")))

@@ -28,6 +28,11 @@
  *   e2etool mmio32 FILE OFFSET [VALUE]
  *	map FILE (a sysfs resourceN), optionally write the 32-bit VALUE at
  *	OFFSET, then print the 32-bit value read there as 0x%08x.
+ *   e2etool hdaverb FILE VERB
+ *	send one HDA verb (codec address, node, verb, payload) through the
+ *	codec's hwdep device FILE (/dev/snd/hwCxDy) and print the codec's
+ *	answer as 0x%08x: a register read the controller's command ring
+ *	carries, answered by an interrupt.
  *   e2etool shimrestrict DOMID BDF OTHER
  *	dom0: what a file RESTRICTed to DOMID may do to BDF (DOMID's) and
  *	to OTHER (not held), and what one restricted to another domain may
@@ -67,6 +72,7 @@ static int	e2etool_shimreset(int, char **);
 static int	e2etool_shimrestrict(int, char **);
 static int	e2etool_syscost(int, char **);
 static int	e2etool_shimmapwatch(int, char **);
+static int	e2etool_hdaverb(int, char **);
 static const char *e2etool_map(int, uint32_t, int, const volatile uint32_t **);
 
 static _Noreturn void
@@ -79,7 +85,8 @@ e2etool_usage(void)
 	    "       e2etool shimreset BDF\n"
 	    "       e2etool shimrestrict DOMID BDF OTHER\n"
 	    "       e2etool syscost BDF\n"
-	    "       e2etool shimmapwatch DOMID BDF SECONDS\n");
+	    "       e2etool shimmapwatch DOMID BDF SECONDS\n"
+	    "       e2etool hdaverb FILE VERB\n");
 	exit(2);
 }
 
@@ -186,6 +193,44 @@ e2etool_mmio32(int argc, char **argv)
 		*reg = (uint32_t)val;
 	printf("0x%08x\n", (unsigned int)*reg);
 	munmap(map, pg);
+	return (0);
+}
+
+/*
+ * The HDA hwdep device's verb call (Linux's sound/hda_hwdep.h, not in
+ * the exported headers): the verb goes in, the codec's answer comes back
+ * in the same struct.
+ */
+struct e2etool_hdaverb {
+	uint32_t	hv_verb;
+	uint32_t	hv_res;
+};
+#define E2ETOOL_HDA_VERB_WRITE	_IOWR('H', 0x11, struct e2etool_hdaverb)
+
+static int
+e2etool_hdaverb(int argc, char **argv)
+{
+	struct e2etool_hdaverb	hv;
+	unsigned long		verb;
+	int			fd, rc;
+
+	if (argc != 4 || e2etool_number(argv[3], &verb) != 0 ||
+	    verb > UINT32_MAX)
+		e2etool_usage();
+	if ((fd = open(argv[2], O_RDWR)) == -1) {
+		fprintf(stderr, "e2etool: %s: %s\n", argv[2], strerror(errno));
+		return (1);
+	}
+	memset(&hv, 0, sizeof(hv));
+	hv.hv_verb = (uint32_t)verb;
+	rc = ioctl(fd, E2ETOOL_HDA_VERB_WRITE, &hv);
+	close(fd);
+	if (rc == -1) {
+		fprintf(stderr, "e2etool: %s: verb 0x%08lx: %s\n", argv[2],
+		    verb, strerror(errno));
+		return (1);
+	}
+	printf("0x%08x\n", (unsigned int)hv.hv_res);
 	return (0);
 }
 
@@ -648,5 +693,7 @@ main(int argc, char **argv)
 		return (e2etool_syscost(argc, argv));
 	if (strcmp(argv[1], "shimmapwatch") == 0)
 		return (e2etool_shimmapwatch(argc, argv));
+	if (strcmp(argv[1], "hdaverb") == 0)
+		return (e2etool_hdaverb(argc, argv));
 	e2etool_usage();
 }

@@ -94,6 +94,7 @@ guest_initrd() {
 	install -m 755 "$here/guest/guest.sh" "$g/e2e/guest.sh"
 	install -m 755 "$here/guest/poweroff" "$g/sbin/poweroff"
 	install -m 755 "$work/e2etool" "$g/e2e/e2etool"
+	[ -z "$host_part" ] || scenario_guest "$g"
 	pack "$g" "$work/guest-overlay.cpio"
 	# Linux unpacks concatenated archives; later files win.
 	cat "$E2E_GUEST_CPIO" "$work/guest-overlay.cpio" >"$work/guest.cpio"
@@ -155,6 +156,7 @@ dom0_initrd() {
 	E2E_TIMED=${E2E_TIMED:-}
 	EOF
 	project_files "$o"
+	[ -z "$host_part" ] || scenario_dom0 "$o"
 	pack "$o" "$work/dom0-overlay.cpio"
 	cat "$E2E_DOM0_CPIO" "$work/dom0-overlay.cpio" >"$work/dom0.cpio"
 }
@@ -435,8 +437,11 @@ finish() {
 	fi
 	[ -f "$res/.end" ] && r=ok || r=fail
 	host_check "$r" "dom0 ran the scenario to the end"
-	# The bench scenario measures; it dumps no config spaces.
-	if [ "$scenario" != bench ]; then
+	# The bench scenario measures; it dumps no config spaces.  A
+	# scenario with a host part checks its own.
+	if [ -n "$host_part" ]; then
+		scenario_checks
+	elif [ "$scenario" != bench ]; then
 		dev_checks edu cap 05
 		dev_checks e1000e cap 11
 		dev_checks e1000 pin
@@ -472,6 +477,15 @@ main() {
 	[ $# -eq 1 ] || { echo "usage: run.sh SCENARIO" >&2; exit 2; }
 	scenario=$1
 	[ -f "$here/scenarios/$scenario.sh" ] || die "no scenario $scenario"
+	# A scenario's own host part, host-NAME.sh, may replace qemu_start
+	# and define scenario_guest DIR, scenario_dom0 DIR (more files for
+	# the overlays) and scenario_checks (the host's checks).
+	host_part=
+	if [ -f "$here/host-$scenario.sh" ]; then
+		host_part=$here/host-$scenario.sh
+		# shellcheck disable=SC1090
+		. "$host_part"
+	fi
 	work=${E2E_WORK:-$top/build/e2e/work}/$scenario
 	res=${E2E_RESULTS:-$top/build/e2e/results}/$scenario
 	[ -f "$cache/current.env" ] || sh "$here/prepare.sh"

@@ -610,6 +610,11 @@ main() {
 		phase_bench
 		return
 		;;
+	*" e2e.mode=devices "*)
+		. /e2e/devices.sh
+		phase_devices
+		return
+		;;
 	esac
 	say "mark guest-up"
 	phase_coldplug

@@ -1,0 +1,182 @@
+# Scenario "devices" (issue 12 §2; bash, sourced by the dom0 /init): a
+# wide set of QEMU device models (the host's part, host-devices.sh,
+# lists them in /e2e/devices.list) given to one PV guest twice in this
+# one boot: through xen-pciback, then, that module unloaded, through
+# the shim and pcibackd, switched as scenarios/bench.sh does.  The guest
+# (guest/devices.sh) checks each device and sends its config space as it
+# sees it; dom0 sends its own view of each device before each half,
+# while the backend holds it after the guest (reset, not yet given back)
+# and once given back (xl pci-assignable-remove), for the host to
+# compare (run.sh scenario_checks).  Every result line names the half.
+
+. /e2e/scenarios/bench.sh
+PCIBACKD_CONF=/e2e/scenario.d/pcibackd.conf
+DV_LIST=/e2e/devices.list
+DV_DIR=/run/dv
+
+# DV_NAMES, DV_BDFS: the table's names and host addresses, in order.
+dv_table() {
+	local n b
+	DV_NAMES='' DV_BDFS=''
+	while read -r n b _; do
+		DV_NAMES="$DV_NAMES $n"
+		DV_BDFS="$DV_BDFS $b"
+	done <"$DV_LIST"
+	DV_N=$(wc -l <"$DV_LIST")
+}
+
+# The guests' NICs ping dom0 on 169.254.5.0/24 and 169.254.6.0/24.
+dv_net() {
+	local n m
+	for n in /sys/class/net/*; do
+		read -r m <"$n/address"
+		[ "$m" = "$DOM0_MAC" ] || continue
+		ip addr add 169.254.5.1/24 dev "${n##*/}" &&
+		    ip addr add 169.254.6.1/24 dev "${n##*/}"
+		return
+	done
+	return 1
+}
+
+# dv_stage HALF VIEW: every device's config space as dom0 sees it now,
+# one tar (one fork: each costs 50-100 ms here).
+dv_stage() {
+	local b f=
+	for b in $DV_BDFS; do
+		f="$f $b/config"
+	done
+	mkdir -p "$DV_DIR/$1.$2"
+	# shellcheck disable=SC2086 # a list of paths
+	tar -cf "$DV_DIR/$1.$2/cfg.tar" -C /sys/bus/pci/devices $f \
+	    2>>"$LOGDIR/dv-tar.log" ||
+	    note "$1: dom0's config dumps ($2) incomplete"
+}
+
+# pcibackd resets a device after the guest on a thread of its own:
+# until every device is ready again (up to 60 s).
+dv_pcibackd_settled() {
+	local end
+	now_ms
+	end=$((MS + 60000))
+	until [ "$(pcibackctl show devices 2>/dev/null | grep -cw ready)" \
+	    -ge "$DV_N" ]; do
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.5
+	done
+}
+
+# dv_half pciback|pcibackd: the guest's life under one backend.
+dv_half() {
+	local b=$1 h=$1 n t0 pci='' rc=0
+	[ "$b" = pciback ] && h=xen-pciback
+	MARK_MS=()
+	# all.sh tells the halves' failures apart by this line.
+	note "---- devices: $h"
+	dv_stage "$h" before
+	now_ms
+	t0=$MS
+	if ! "bench_${b}_up"; then
+		not_ok "$h: comes up"
+		return 1
+	fi
+	bench_ms "dv.$h.backend_up" "$t0"
+	ok "$h: comes up"
+	# shellcheck disable=SC2086 # a list of addresses
+	set -- $DV_BDFS
+	for n in $DV_NAMES; do
+		check "$h: xl pci-assignable-add $1 ($n)" \
+		    run "dv-add-$h-$n" xl pci-assignable-add "$1"
+		pci="$pci $1"
+		shift
+	done
+	check "$h: xl pci-assignable-list lists the $DV_N devices" \
+	    [ "$(assignable_count)" -eq "$DV_N" ]
+	if [ "$b" = pcibackd ]; then
+		pcibackctl check >"$LOGDIR/dv-pcibackctl-check.log" 2>&1
+		note "pcibackd: check: $(tail -n 1 "$LOGDIR/dv-pcibackctl-check.log")"
+		check "pcibackd: pcibackctl check: no held device would be refused" \
+		    grep -Eq ' 0 would be refused to a guest$' \
+		    "$LOGDIR/dv-pcibackctl-check.log"
+	fi
+	guest_cfg "$pci" "e2e.mode=devices e2e.half=$h"
+	now_ms
+	t0=$MS
+	if run "dv-create-$h" xl create /e2e/guest.cfg; then
+		ok "$h: xl create with the $DV_N devices"
+		bench_ms "dv.$h.xl_create" "$t0"
+		follow_until devices-up 180 &&
+		    bench_ms "dv.$h.create_to_guest_up" "$t0" &&
+		    follow_until devices-done 420 &&
+		    bench_ms "dv.$h.create_to_done" "$t0" || rc=1
+	else
+		not_ok "$h: xl create with the $DV_N devices"
+		rc=1
+	fi
+	if [ "$b" = pcibackd ]; then
+		pcibackctl show denied >"$LOGDIR/dv-pcibackctl-denied.log" 2>&1
+		pcibackctl show devices >"$LOGDIR/dv-pcibackctl-devices.log" 2>&1
+		note "pcibackd: show denied: $(grep -c '^0000:' \
+		    "$LOGDIR/dv-pcibackctl-denied.log") registers"
+	fi
+	# xl destroy, not shutdown: xen-pciback would cost libxl 10 s a
+	# device (README, teardown).
+	now_ms
+	t0=$MS
+	guest_alive && run "dv-destroy-$h" xl destroy "$GUEST"
+	check "$h: xl destroy: the guest is gone" wait_gone 60
+	bench_ms "dv.$h.xl_destroy" "$t0"
+	follow_read all
+	check "$h: all $DV_N devices assignable again" \
+	    wait_assignable "$DV_N" 60
+	if [ "$b" = pcibackd ]; then
+		check "pcibackd: every device reset and ready again" \
+		    dv_pcibackd_settled
+		pcibackctl show devices >>"$LOGDIR/dv-pcibackctl-devices.log" 2>&1
+	else
+		# xen-pciback resets as libxl takes the device back.
+		nap 2
+	fi
+	dv_stage "$h" held
+	# shellcheck disable=SC2086 # a list of addresses
+	set -- $DV_BDFS
+	for n in $DV_NAMES; do
+		check "$h: xl pci-assignable-remove $1 ($n)" \
+		    run "dv-remove-$h-$n" xl pci-assignable-remove "$1"
+		shift
+	done
+	check "$h: xl pci-assignable-list is empty" \
+	    [ "$(assignable_count)" -eq 0 ]
+	dv_stage "$h" after
+	now_ms
+	t0=$MS
+	if ! "bench_${b}_down"; then
+		not_ok "$h: goes down"
+		return 2
+	fi
+	ok "$h: goes down"
+	return $rc
+}
+
+# dom0's views go to the host at the end, in one blob.
+dv_send() {
+	tar -czf - -C "$DV_DIR" . | base64 -w 72 | while IFS= read -r l; do
+		emit "blob dvcfg-dom0 $l"
+	done
+}
+
+scenario_main() {
+	local h
+	DV_HALVES='pciback pcibackd'
+	. /e2e/devices.env
+	dv_table
+	note "devices: $DV_N devices:$DV_NAMES"
+	check "dom0: NIC also on 169.254.5.1 and 169.254.6.1" dv_net
+	pcibackd_install_deb
+	for h in $DV_HALVES; do
+		dv_half "$h"
+		# A backend that cannot go down leaves the devices to nobody.
+		[ $? -eq 2 ] && break
+	done
+	dv_send
+}
