@@ -27,13 +27,16 @@ dv_table() {
 
 # The guests' NICs ping dom0 on 169.254.5.0/24 and 169.254.6.0/24.
 dv_net() {
-	local n m
+	local n m a
 	for n in /sys/class/net/*; do
 		read -r m <"$n/address"
 		[ "$m" = "$DOM0_MAC" ] || continue
-		ip addr add 169.254.5.1/24 dev "${n##*/}" &&
-		    ip addr add 169.254.6.1/24 dev "${n##*/}"
-		return
+		# dom0's init may have given it the first already.
+		for a in 169.254.5.1/24 169.254.6.1/24; do
+			ip addr show dev "${n##*/}" | grep -q "inet $a " ||
+			    ip addr add "$a" dev "${n##*/}" || return 1
+		done
+		return 0
 	done
 	return 1
 }
