@@ -262,6 +262,8 @@ FUZZ_DAEMON_fuzz_emul	 = daemon/emul.c daemon/hostpci.c
 FUZZ_LIBS_fuzz_emul	 = $(PCI_LIBS)
 FUZZ_DAEMON_fuzz_opserve = daemon/opserve.c daemon/metric.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c
+FUZZ_DAEMON_fuzz_aer	 = daemon/aer.c daemon/metric.c tests/fuzz/stub_log.c \
+			   tests/fuzz/stub_xen.c
 FUZZ_DAEMON_fuzz_control = $(filter-out daemon/pcibackd.c daemon/log.c daemon/guestdom.c,$(DAEMON_SRCS)) \
 			   build/fuzz/obj/daemon/parse.c tests/fuzz/stub_log.c \
 			   tests/fuzz/stub_xen.c

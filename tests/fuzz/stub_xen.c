@@ -149,6 +149,22 @@ stub_event_loop(void)
 	return 0;
 }
 
+/* A pending timer: the newest (newest != 0) or the oldest; NULL: none. */
+struct event *
+stub_event_timer(int newest)
+{
+	struct event	*ev, *found = NULL;
+
+	for (ev = stub_events; ev != NULL; ev = ev->se_next) {
+		if (!ev->se_pending || ev->se_what & (EV_READ | EV_WRITE))
+			continue;
+		found = ev;
+		if (newest)
+			break;
+	}
+	return found;
+}
+
 void
 stub_event_fire(struct event *ev)
 {

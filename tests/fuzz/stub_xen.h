@@ -51,6 +51,8 @@ extern struct stub_xen	stub_xen;
 
 /* Run a pending event's callback once. */
 void	stub_event_fire(struct event *);
+/* A pending timer, the newest (1) or the oldest (0) added; NULL: none. */
+struct event *stub_event_timer(int);
 /* Fire the pending fd events whose fd poll(2) finds ready; how many. */
 int	stub_event_loop(void);
 
