@@ -562,10 +562,30 @@ phase_pt() {
 # after xl pci-detach.  dom0 times the steps between the marks.
 BENCH_WINDOW=6
 
+# bench_split: where "xl create -> visible" went, on the guest's clock
+# (ms since its kernel started): the kernel's boot to /init, pcifront's
+# probe to its bus (the xenbus handshake: the backend's part), and the
+# bus to the three devices visible (the scan: config reads).  Only the
+# last two are the backend's.
+bench_split() {
+	read -r b_up _ </proc/uptime
+	dmesg | awk -v up="$b_up" '
+	function ts(l) { sub(/^\[ */, "", l); sub(/\].*/, "", l); return l * 1000 }
+	/Run \/init as init process/ && !i { i = ts($0) }
+	/pcifront pci-0: Installing PCI frontend/ && !p { p = ts($0) }
+	/pcifront pci-0: Creating PCI Frontend Bus/ && !b { b = ts($0) }
+	END {
+		if (i) printf "E2E metric guest_kernel_to_init %d ms\n", i
+		if (p && b) printf "E2E metric pcifront_probe_to_bus %d ms\n", b - p
+		if (b) printf "E2E metric pcifront_bus_to_visible %d ms\n", up * 1000 - b
+	}'
+}
+
 phase_bench() {
 	wait_for 90 all_visible ||
 	    not_ok "bench: edu, e1000e, e1000 visible within 90 s"
 	say "mark visible"
+	bench_split
 	# Measured once the drivers are done with config space.
 	find_dev 8086 10d3 && wait_for 30 has_driver "$DEV"
 	find_dev 8086 100e && wait_for 30 has_driver "$DEV"

@@ -99,6 +99,7 @@ bench_guest() {
 	now_ms
 	t0=$MS
 	run create xl create /e2e/guest.cfg || return 1
+	bench_ms xl_create_returns "$t0"
 	follow_until visible 120 || return 1
 	metric create_to_visible "$((${MARK_MS[visible]} - t0))" ms
 	[ "$1" = pcibackd ] && read -r s0 c0 <<<"$(bench_op_service)"
