@@ -1448,6 +1448,11 @@ cfgspace_read_ids(struct cfgspace *cs, char **cause)
 		goto fail;
 	cs->cs_vendor = (uint16_t)v;
 	cs->cs_device = (uint16_t)(v >> 16);
+	/* A VF's IDs read all ones; the guest's driver needs its PF's. */
+	if (cs->cs_vendor == 0xffff && cs->cs_info.ci_vendor != 0) {
+		cs->cs_vendor = cs->cs_info.ci_vendor;
+		cs->cs_device = cs->cs_info.ci_device;
+	}
 	if ((error = cfgspace_hwread(cs, HDR_TYPE, 1, &v)) != 0)
 		goto fail;
 	cs->cs_hdrtype = (uint8_t)(v & 0x7f);
