@@ -70,12 +70,16 @@ dv_fn_hda() {
 }
 
 # The block device whose sysfs path runs through the PCI device $1.
+# An nvme controller in a multi-controller subsystem (the SR-IOV VF's)
+# has only a hidden path disk there, nvmeScCnN, whose I/O goes through
+# the subsystem's multipath node nvmeSnN.
 dv_blockdev() {
 	for b_d in /sys/block/*; do
 		case $(readlink -f "$b_d") in
 		*/"${1##*/}"/*)
-			BLK=${b_d##*/}
-			return 0
+			BLK=$(echo "${b_d##*/}" | sed 's/^\(nvme[0-9]*\)c[0-9]*n/\1n/')
+			[ -b "/dev/$BLK" ]
+			return
 			;;
 		esac
 	done
