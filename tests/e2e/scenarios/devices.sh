@@ -121,9 +121,13 @@ dv_sriov_up() {
 	    eval 'dv_virt 0 0 1 0 && dv_virt 0 1 1 0'
 	check "sriov: PF reset (FLR) and live again" \
 	    eval 'echo 1 >"$p/reset" && dv_wait 30 dv_pf_live'
+	# No dom0 driver may probe the VF as it appears (its controller is
+	# offline).  Autoprobe off also makes Linux refuse every later bind
+	# to the VF, xen-pciback's too ("No such device"), so it goes back on.
 	echo 0 >"$p/sriov_drivers_autoprobe"
 	check "sriov: sriov_numvfs 1: the VF appears in dom0" \
 	    eval 'echo 1 >"$p/sriov_numvfs" && dv_wait 10 dv_vf'
+	echo 1 >"$p/sriov_drivers_autoprobe"
 	check "sriov: the VF is $want, the table's" [ "$DV_VF" = "$want" ]
 	note "sriov: VF $DV_VF: $(lspci -s "${DV_VF#0000:}" -nn 2>&1)"
 	check "sriov: secondary controller $sc: 2 VQ and 1 VI, online" \
