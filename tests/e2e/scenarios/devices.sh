@@ -83,7 +83,7 @@ dv_wait() {
 # NVME: the PF's controller in dom0, once it is live.
 dv_pf_live() {
 	local c s
-	for c in /sys/bus/pci/devices/$DV_PF/nvme/nvme*; do
+	for c in "/sys/bus/pci/devices/$DV_PF"/nvme/nvme*; do
 		[ -r "$c/state" ] || continue
 		read -r s <"$c/state"
 		NVME=${c##*/}
