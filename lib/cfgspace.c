@@ -1021,7 +1021,7 @@ cfgspace_init_bar(struct cfgspace *cs, struct cfgspace_field *f)
 		return error;
 	/*
 	 * A BAR the OS assigned that reads 0 is decoded elsewhere: an SR-IOV
-	 * VF's BARs are its PF's VF BARs and read 0 (SR-IOV 3.4.1.11).  Its
+	 * VF's BARs are its PF's VF BARs and read 0 (the SR-IOV spec).  Its
 	 * type bits then come from what the OS found there, or a 64-bit BAR
 	 * would read as a 32-bit one with its upper half a BAR of its own.
 	 */
