@@ -44,7 +44,7 @@ virtio_net virtio-rng bochs i6300esb 8139cp nvme"
 DV_DISKS="ahci megasas vscsi vblk nvmevf"
 
 # Two guests, two backends, 13 devices: 141 s on a quiet host; with the
-# SR-IOV VF as a 14th, 171 s at a host load average of 3.
+# SR-IOV VF as a 14th, 113 s in a quiet make e2e, 171 s at load 3.
 limit=${E2E_TIMEOUT:-600}
 
 # Every 512-byte sector of a device's disk names the device and itself.
