@@ -354,6 +354,8 @@ shim_info_copy(struct shimdev *sd, const struct pcishim_info *pi)
 	sd->sd_enabled = (pi->pi_state & PCISHIM_ST_ENABLED) != 0;
 	memset(&sd->sd_info, 0, sizeof(sd->sd_info));
 	sd->sd_info.ci_size = pi->pi_cfgsize;
+	sd->sd_info.ci_vendor = pi->pi_vendor;
+	sd->sd_info.ci_device = pi->pi_device;
 	/* INTx is only worth routing when the function has a pin. */
 	sd->sd_info.ci_irq = pi->pi_pin != 0 ? pi->pi_irq : 0;
 	for (i = 0; i < PCISHIM_NBARS && i <= CFGDEV_ROM; i++) {

@@ -104,6 +104,9 @@
 
 #define BAR_IO_MASK		0x3u
 #define BAR_MEM_MASK		0xfu
+#define BAR_IO			0x1u
+#define BAR_MEM_TYPE_64		0x4u
+#define BAR_MEM_PREFETCH	0x8u
 #define ROM_MASK		0x7ffu
 #define ROM_ENABLE		0x1u
 
@@ -978,6 +981,21 @@ cfgspace_bar_visible(const struct cfgdev_bar *b)
 	return b->cb_size != 0 && !(b->cb_flags & CFGDEV_BAR_HIDDEN);
 }
 
+/* The low bits of a BAR register that decodes like b. */
+static uint32_t
+cfgspace_bar_type(const struct cfgdev_bar *b)
+{
+	uint32_t	low = 0;
+
+	if (b->cb_flags & CFGDEV_BAR_IO)
+		return BAR_IO;
+	if (b->cb_flags & CFGDEV_BAR_MEM64)
+		low |= BAR_MEM_TYPE_64;
+	if (b->cb_flags & CFGDEV_BAR_PREFETCH)
+		low |= BAR_MEM_PREFETCH;
+	return low;
+}
+
 static int
 cfgspace_init_bar(struct cfgspace *cs, struct cfgspace_field *f)
 {
@@ -1001,6 +1019,14 @@ cfgspace_init_bar(struct cfgspace *cs, struct cfgspace_field *f)
 		return 0;
 	if ((error = cfgspace_hwread(cs, f->cf_off, 4, &hw)) != 0)
 		return error;
+	/*
+	 * A BAR the OS assigned that reads 0 is decoded elsewhere: an SR-IOV
+	 * VF's BARs are its PF's VF BARs and read 0 (the SR-IOV spec).  Its
+	 * type bits then come from what the OS found there, or a 64-bit BAR
+	 * would read as a 32-bit one with its upper half a BAR of its own.
+	 */
+	if (hw == 0 && idx != CFGDEV_ROM)
+		hw = cfgspace_bar_type(b);
 	if (idx == CFGDEV_ROM) {
 		f->cf_keep = ROM_ENABLE;	/* never applied for the guest */
 		low = hw & ROM_ENABLE;
@@ -1448,6 +1474,11 @@ cfgspace_read_ids(struct cfgspace *cs, char **cause)
 		goto fail;
 	cs->cs_vendor = (uint16_t)v;
 	cs->cs_device = (uint16_t)(v >> 16);
+	/* A VF's IDs read all ones; the guest's driver needs its PF's. */
+	if (cs->cs_vendor == 0xffff && cs->cs_info.ci_vendor != 0) {
+		cs->cs_vendor = cs->cs_info.ci_vendor;
+		cs->cs_device = cs->cs_info.ci_device;
+	}
 	if ((error = cfgspace_hwread(cs, HDR_TYPE, 1, &v)) != 0)
 		goto fail;
 	cs->cs_hdrtype = (uint8_t)(v & 0x7f);

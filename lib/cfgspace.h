@@ -58,6 +58,14 @@ struct cfgdev_bar {
 struct cfgdev_info {
 	uint32_t	ci_size;	/* CFGSPACE_CONV_SIZE or _EXT_SIZE */
 	uint32_t	ci_irq;		/* dom0 IRQ (GSI) of INTx; 0 if none */
+	/*
+	 * The IDs the OS knows the function by; 0 if not known.  Used only
+	 * when the Vendor ID register reads 0xffff: an SR-IOV VF need not
+	 * implement its ID registers (they read all ones), and the OS takes
+	 * them from its PF, the Device ID from the PF's VF Device ID.
+	 */
+	uint16_t	ci_vendor;
+	uint16_t	ci_device;
 	struct cfgdev_bar ci_bar[CFGDEV_NBARS + 1];
 };
 

@@ -16,6 +16,10 @@
 # slot 7 (GSI 23), so no device here is in a slot 4k+3 (XSA-461: a
 # device whose driver needs INTx must not share a line with dom0).
 # Behind the bridge in slot 0c, slots 1 and 2 swizzle to GSI 21 and 22.
+# The last row is a VF (issue 12 §3): QEMU's nvme in slot 14 is an
+# SR-IOV PF that dom0 keeps, and dom0 makes its VF at function 1
+# (scenarios/devices.sh, dv_sriov_up) before either backend comes up.
+# A VF has no INTx pin.
 DV_TABLE='ehci 0000:00:02.0 8086:24cd ehci-pci usb 0627 root
 uhci 0000:00:04.0 8086:2934 uhci_hcd usb 0627 root
 hda 0000:00:05.0 8086:2668 snd_hda_intel hda 0x1af40022 root
@@ -28,17 +32,19 @@ wdt 0000:00:12.0 8086:25ab i6300ESB_timer wdt - root
 xhci 0000:01:00.0 1b36:000d xhci_hcd usb 0627 root-port
 vnet 0000:03:00.0 1af4:1041 virtio-pci net 169.254.5 root-port
 rtl8139 0000:02:01.0 10ec:8139 8139cp net 169.254.6 pci-bridge
-ahci 0000:02:02.0 8086:2922 ahci disk ahci pci-bridge'
+ahci 0000:02:02.0 8086:2922 ahci disk ahci pci-bridge
+nvmevf 0000:00:14.1 1b36:0010 nvme disk nvmevf sr-iov-vf'
 
 # The guest's drivers, in load order: the HDA codec driver before the
 # controller's (its probe binds the codec; no modprobe in the guest).
 DV_MODS="xen-pcifront usbcore xhci-pci ehci-pci uhci-hcd snd-hda-codec-generic
 snd-hda-intel ahci sd_mod megaraid_sas virtio_pci virtio_blk virtio_scsi
-virtio_net virtio-rng bochs i6300esb 8139cp"
+virtio_net virtio-rng bochs i6300esb 8139cp nvme"
 
-DV_DISKS="ahci megasas vscsi vblk"
+DV_DISKS="ahci megasas vscsi vblk nvmevf"
 
-# Two guests, two backends, 13 devices: 141 s on a quiet host.
+# Two guests, two backends, 13 devices: 141 s on a quiet host; with the
+# SR-IOV VF as a 14th, 113 s in a quiet make e2e, 171 s at load 3.
 limit=${E2E_TIMEOUT:-600}
 
 # Every 512-byte sector of a device's disk names the device and itself.
@@ -55,7 +61,10 @@ dv_images() {
 # no option ROMs (iPXE would only slow the firmware down); the
 # watchdog's expiry does nothing (a reset would end the run).  No LSI
 # or AM53C974 SCSI HBA, no LSI SAS1068 (tests/e2e/README.md says what
-# they did here).
+# they did here).  The nvme PF: SR-IOV needs an NVM subsystem; its
+# namespace is shared (the default), so the VF's secondary controller
+# sees it too; 2 flexible queues and 1 flexible interrupt are what one
+# VF needs (admin queue, one I/O queue, one MSI-X vector).
 qemu_start() {
 	case $work in *,*) die "work dir must not contain a comma: $work" ;; esac
 	dv_images
@@ -97,6 +106,9 @@ qemu_start() {
 	    -device virtio-rng-pci,disable-legacy=on,iommu_platform=on,addr=10.0 \
 	    -device bochs-display,addr=11.0 \
 	    -device i6300esb,addr=12.0 \
+	    -device nvme-subsys,id=nvsub,nqn=pcibackd-e2e-sriov \
+	    -device nvme,id=nvpf,serial=e2esriov,subsys=nvsub,sriov_max_vfs=1,sriov_vq_flexible=2,sriov_vi_flexible=1,addr=14.0 \
+	    -device nvme-ns,drive=d-nvmevf,bus=nvpf,nsid=1 \
 	    -kernel "$E2E_XEN" \
 	    -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=2" \
 	    -initrd "$E2E_VMLINUZ console=hvc0 earlyprintk=xen loglevel=6,$work/dom0.cpio" \
@@ -209,18 +221,29 @@ dv_word() {
 	    printf "0x%04x\n", b[want] + 256 * b[want + 1]; else print "none" }' "$1"
 }
 
-# dv_sizecheck HALF NAME: the guest's view has dom0's size and IDs.
+# dv_sizecheck HALF NAME: the guest's view has dom0's size and IDs.  A
+# VF's ID registers may read all ones in dom0, as SR-IOV allows (QEMU
+# 7.2's nvme VF's do): the guest must then read the table's IDs, the
+# ones dom0's kernel knows it by.
 dv_sizecheck() {
-	local g="$res/$1/$2.cfg" d="$res/$1/dom0-before-$2.cfg" gs ds
+	local g="$res/$1/$2.cfg" d="$res/$1/dom0-before-$2.cfg" gs ds gi di
 	if [ ! -s "$g" ] || [ ! -s "$d" ]; then
 		host_check fail "$1: $2: guest and dom0 config dumps arrived"
 		return 0
 	fi
 	gs=$((($(wc -l <"$g") - 1) * 16))
 	ds=$((($(wc -l <"$d") - 1) * 16))
-	[ "$gs" -eq "$ds" ] &&
-	    [ "$(sed -n 2p "$g" | cut -c1-15)" = "$(sed -n 2p "$d" | cut -c1-15)" ] &&
-	    r=ok || r=fail
+	gi=$(sed -n 2p "$g" | cut -c1-15)
+	di=$(sed -n 2p "$d" | cut -c1-15)
+	if [ "$di" = "00: ff ff ff ff" ]; then
+		di=$(printf '%s\n' "$DV_TABLE" | awk -v n="$2" '$1 == n {
+		    printf "00: %s %s %s %s", substr($3, 3, 2),
+		    substr($3, 1, 2), substr($3, 8, 2), substr($3, 6, 2) }')
+		[ "$gs" -eq "$ds" ] && [ "$gi" = "$di" ] && r=ok || r=fail
+		host_check "$r" "$1: $2: guest reads $gs config bytes, dom0 $ds; IDs all ones in dom0, the kernel's (${di#00: }) in the guest"
+		return 0
+	fi
+	[ "$gs" -eq "$ds" ] && [ "$gi" = "$di" ] && r=ok || r=fail
 	host_check "$r" "$1: $2: guest reads $gs config bytes, dom0 $ds, same IDs"
 }
 

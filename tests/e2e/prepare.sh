@@ -14,14 +14,15 @@ cache=${E2E_CACHE:-$top/build/e2e/cache}
 suite=bookworm
 xenver=4.17
 # Bump when the recipe below changes in a way that alters an artefact.
-recipe=5
+recipe=6
 
 host_pkgs="qemu-system-x86 qemu-utils debootstrap busybox-static cpio kmod
 xz-utils"
 # dom0 packages on top of minbase; libevent and libpci are what pcibackd
-# links with, so the pcibackd scenario can run the host-built binary.
+# links with, so the pcibackd scenario can run the host-built binary;
+# nvme-cli gives the device boot's SR-IOV nvme its VF's resources.
 dom0_pkgs="xen-utils-$xenver xenstore-utils pciutils kmod procps iproute2
-busybox libevent-2.1-7 libevent-core-2.1-7 libpci3"
+busybox libevent-2.1-7 libevent-core-2.1-7 libpci3 nvme-cli"
 dom0_mods="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-pciback
 e1000 e1000e nvme"
 guest_mods="xen-pcifront e1000e e1000 nvme"

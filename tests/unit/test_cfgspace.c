@@ -693,6 +693,82 @@ test_vendor_device_cached(void **state)
 	free(md);
 }
 
+/*
+ * An SR-IOV VF need not implement its ID registers: they read 0xffff.
+ * The guest's driver matches on the IDs the OS knows (the PF's vendor,
+ * the PF's VF Device ID), which xen-pciback answers; so does the engine.
+ * A function whose registers read real IDs keeps them.
+ */
+static void
+test_vf_ids_from_the_os(void **state)
+{
+	struct memdev	*md = md_blank(CFGSPACE_EXT_SIZE, 0);
+	struct cfgspace	*cs;
+
+	(void)state;
+	memdev_put(md, 0x00, 4, 0xffffffff);
+	md->md_info.ci_vendor = 0x1b36;
+	md->md_info.ci_device = 0x0010;
+	cs = cs_new(md, &pol_permissive);
+	assert_int_equal(rd(cs, 0x00, 2), 0x1b36);
+	assert_int_equal(rd(cs, 0x02, 2), 0x0010);
+	assert_int_equal(rd(cs, 0x00, 4), 0x00101b36);
+	assert_int_equal(rd(cs, 0x01, 1), 0x1b);
+	assert_int_equal(wr(cs, 0x00, 4, 0xffffffff), 0);
+	assert_int_equal(md->md_nwrites, 0);
+	cfgspace_free(cs);
+	memdev_put(md, 0x00, 4, 0x12341af4);
+	cs = cs_new(md, &pol_permissive);
+	assert_int_equal(rd(cs, 0x00, 4), 0x12341af4);
+	cfgspace_free(cs);
+	/* No IDs from the OS: the registers' all ones, as before. */
+	memdev_put(md, 0x00, 4, 0xffffffff);
+	md->md_info.ci_vendor = 0;
+	md->md_info.ci_device = 0;
+	cs = cs_new(md, &pol_permissive);
+	assert_int_equal(rd(cs, 0x00, 4), 0xffffffff);
+	cfgspace_free(cs);
+	free(md);
+}
+
+/*
+ * A VF's BAR registers read 0: its BARs are its PF's VF BARs.  The guest
+ * must still see a 64-bit BAR as one, at the address the OS assigned
+ * (here above 4 GiB), with its size; a prefetchable 32-bit one and an
+ * I/O one keep their types.
+ */
+static void
+test_vf_bars_read_zero(void **state)
+{
+	struct memdev	*md = md_blank(CFGSPACE_EXT_SIZE, 0);
+	struct cfgspace	*cs;
+
+	(void)state;
+	md->md_info.ci_bar[0].cb_start = 0x140000000ULL;
+	md->md_info.ci_bar[0].cb_size = 0x4000;
+	md->md_info.ci_bar[0].cb_flags = CFGDEV_BAR_MEM64;
+	md->md_info.ci_bar[2].cb_start = 0xfe000000;
+	md->md_info.ci_bar[2].cb_size = 0x1000;
+	md->md_info.ci_bar[2].cb_flags = CFGDEV_BAR_PREFETCH;
+	md->md_info.ci_bar[3].cb_start = 0xc000;
+	md->md_info.ci_bar[3].cb_size = 0x20;
+	md->md_info.ci_bar[3].cb_flags = CFGDEV_BAR_IO;
+	cs = cs_new(md, &pol_permissive);
+	assert_int_equal(rd(cs, 0x10, 4), 0x40000004);
+	assert_int_equal(rd(cs, 0x14, 4), 0x00000001);
+	assert_int_equal(rd(cs, 0x18, 4), 0xfe000008);
+	assert_int_equal(rd(cs, 0x1c, 4), 0x0000c001);
+	assert_int_equal(wr(cs, 0x10, 4, 0xffffffff), 0);
+	assert_int_equal(rd(cs, 0x10, 4), 0xffffc004);
+	cfgspace_free(cs);
+	/* A register that reads its type keeps it (legacy below 1 MiB). */
+	memdev_put(md, 0x18, 4, 0xfe000002);
+	cs = cs_new(md, &pol_permissive);
+	assert_int_equal(rd(cs, 0x18, 4), 0xfe000002);
+	cfgspace_free(cs);
+	free(md);
+}
+
 static void
 test_interrupt_line_reads_low_byte_of_irq(void **state)
 {
@@ -2564,6 +2640,8 @@ main(void)
 		cmocka_unit_test(test_read_hardware_error_propagated),
 		cmocka_unit_test(test_write_hardware_error_propagated),
 		cmocka_unit_test(test_vendor_device_cached),
+		cmocka_unit_test(test_vf_ids_from_the_os),
+		cmocka_unit_test(test_vf_bars_read_zero),
 		cmocka_unit_test(test_interrupt_line_reads_low_byte_of_irq),
 		cmocka_unit_test(test_interrupt_pin_read_only_even_permissive),
 		cmocka_unit_test(test_command_read_mixes_hardware_and_virtual),

@@ -55,6 +55,113 @@ dv_stage() {
 	    note "$1: dom0's config dumps ($2) incomplete"
 }
 
+# ---- the SR-IOV row (issue 12 §3) ------------------------------------
+# QEMU's nvme at DV_PF (host-devices.sh) can have one VF, whose
+# secondary controller sees the subsystem's shared namespace.  Before
+# either backend comes up, dom0 makes it as nvme(4)'s virtualization
+# management says: the PF's flexible queue (VQ) and interrupt (VI)
+# resources taken from the primary controller and freed by an FLR of
+# the PF, the VF enabled with dom0's drivers kept off it, then 2 VQs
+# (admin and one I/O queue) and 1 VI given to its secondary controller
+# and that controller set online.  The VF is then a device of the table
+# like any other; dom0's nvme keeps the PF.
+DV_PF=0000:00:14.0
+
+# dv_wait SECONDS COMMAND...: until COMMAND succeeds.
+dv_wait() {
+	local end
+	now_ms
+	end=$((MS + $1 * 1000))
+	shift
+	until "$@"; do
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.2
+	done
+}
+
+# NVME: the PF's controller in dom0, once it is live.
+dv_pf_live() {
+	local c s
+	for c in "/sys/bus/pci/devices/$DV_PF"/nvme/nvme*; do
+		[ -r "$c/state" ] || continue
+		read -r s <"$c/state"
+		NVME=${c##*/}
+		[ "$s" = live ]
+		return
+	done
+	return 1
+}
+
+# dv_virt SCID RT ACT NR: one virtualization management command.
+dv_virt() {
+	run "sriov-virt-$1-$2-$3" nvme virt-mgmt "/dev/$NVME" -c "$1" \
+	    -r "$2" -a "$3" -n "$4"
+}
+
+# DV_VF: the PF's first VF, its BDF read from dom0's sysfs.
+dv_vf() {
+	[ -L "/sys/bus/pci/devices/$DV_PF/virtfn0" ] || return 1
+	DV_VF=$(readlink "/sys/bus/pci/devices/$DV_PF/virtfn0")
+	DV_VF=${DV_VF##*/}
+}
+
+dv_sriov_up() {
+	local p=/sys/bus/pci/devices/$DV_PF sc want
+	want=$(awk '$1 == "nvmevf" { print $2 }' "$DV_LIST")
+	check "sriov: dom0's nvme drives the PF $DV_PF" \
+	    eval 'modprobe nvme && dv_wait 30 dv_pf_live' || return 1
+	note "sriov: PF $DV_PF is $NVME, TotalVFs $(cat "$p/sriov_totalvfs")"
+	run sriov-list-secondary-0 nvme list-secondary "/dev/$NVME"
+	sc=$(awk '/SCID/ { print $NF; exit }' \
+	    "$LOGDIR/sriov-list-secondary-0.log")
+	sc=$((${sc:-1}))
+	# The primary's flexible resources are freed by the FLR.
+	check "sriov: flexible VQ and VI resources taken from the primary" \
+	    eval 'dv_virt 0 0 1 0 && dv_virt 0 1 1 0'
+	check "sriov: PF reset (FLR) and live again" \
+	    eval 'echo 1 >"$p/reset" && dv_wait 30 dv_pf_live'
+	# No dom0 driver may probe the VF as it appears (its controller is
+	# offline).  Autoprobe off also makes Linux refuse every later bind
+	# to the VF, xen-pciback's too ("No such device"), so it goes back on.
+	echo 0 >"$p/sriov_drivers_autoprobe"
+	check "sriov: sriov_numvfs 1: the VF appears in dom0" \
+	    eval 'echo 1 >"$p/sriov_numvfs" && dv_wait 10 dv_vf'
+	echo 1 >"$p/sriov_drivers_autoprobe"
+	check "sriov: the VF is $want, the table's" [ "$DV_VF" = "$want" ]
+	note "sriov: VF $DV_VF: $(lspci -s "${DV_VF#0000:}" -nn 2>&1)"
+	check "sriov: secondary controller $sc: 2 VQ and 1 VI, online" \
+	    eval 'dv_virt "$sc" 0 8 2 && dv_virt "$sc" 1 8 1 &&
+	    dv_virt "$sc" 0 9 0'
+	run sriov-list-secondary-1 nvme list-secondary "/dev/$NVME"
+	grep -E 'SCS|NVQ|NVI' "$LOGDIR/sriov-list-secondary-1.log" |
+	    head -n 3 | while IFS= read -r l; do note "sriov: $l"; done
+	check "sriov: no dom0 driver on the VF" \
+	    [ ! -e "/sys/bus/pci/devices/$DV_VF/driver" ]
+}
+
+# What dom0 gets back: the VF, no driver on it, goes when the VFs are
+# disabled, and the PF still reads its namespace.
+dv_sriov_down() {
+	local p=/sys/bus/pci/devices/$DV_PF s
+	[ -n "${DV_VF:-}" ] || return 0
+	check "sriov: VF $DV_VF back in dom0 with no driver" \
+	    eval '[ -e "/sys/bus/pci/devices/$DV_VF" ] &&
+	    [ ! -e "/sys/bus/pci/devices/$DV_VF/driver" ]'
+	check "sriov: sriov_numvfs 0: the VF is gone" \
+	    eval 'echo 0 >"$p/sriov_numvfs" &&
+	    dv_wait 10 eval "[ ! -e /sys/bus/pci/devices/$DV_VF ]"'
+	# The PF is dom0's only nvme; its namespace, multipath or not.
+	s=$(for b in /dev/nvme*n1; do
+		[ -b "$b" ] || continue
+		dd if="$b" bs=512 skip=1000 count=1 iflag=direct \
+		    2>/dev/null | head -n 1 | sed 's/ *$//'
+		break
+	done)
+	check "sriov: the PF's namespace in dom0 reads '$s'" \
+	    [ "$s" = "pcibackd e2e nvmevf sector 1000" ]
+}
+
 # pcibackd resets a device after the guest on a thread of its own:
 # until every device is ready again (up to 60 s).
 dv_pcibackd_settled() {
@@ -176,10 +283,12 @@ scenario_main() {
 	note "devices: $DV_N devices:$DV_NAMES"
 	check "dom0: NIC also on 169.254.5.1 and 169.254.6.1" dv_net
 	pcibackd_install_deb
+	dv_sriov_up
 	for h in $DV_HALVES; do
 		dv_half "$h"
 		# A backend that cannot go down leaves the devices to nobody.
 		[ $? -eq 2 ] && break
 	done
+	dv_sriov_down
 	dv_send
 }
