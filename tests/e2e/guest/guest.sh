@@ -617,8 +617,10 @@ phase_hvm() {
 	# e2e.half=BACKEND names this guest's dump (both halves, one boot).
 	half=$(sed -n 's/.*e2e\.half=\([a-z]*\).*/\1/p' /proc/cmdline)
 	say "mark hvm-up"
-	note "hvm: $(grep -c . /proc/interrupts) lines in /proc/interrupts;" \
-	    "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+	# What of the time to here the kernel took (the rest: hvmloader,
+	# SeaBIOS, loading the kernel and initramfs through QEMU's fw_cfg).
+	read -r up _ </proc/uptime
+	say "metric hvm_${half}_guest_uptime_at_userspace $up s"
 	if ! wait_for 60 find_dev 8086 10d3; then
 		not_ok "hvm: the e1000e is in the guest"
 		say "mark hvm-done"
@@ -657,7 +659,10 @@ phase_hvm() {
 		note "hvm: $(grep "^ *$i:" /proc/interrupts | tr -s ' ')"
 	done
 	dump "e1000e-hvm-$half" "$d"
-	kernel_notes
+	dmesg | grep -i -e e1000e -e msi -e 'xen.*pirq' | tail -n 12 |
+	    while IFS= read -r l; do
+		note "dmesg: $l"
+	done
 	say "mark hvm-done"
 }
 
