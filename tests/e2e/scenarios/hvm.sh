@@ -7,8 +7,9 @@
 # (doc/protocol.md §1.7).  The guest boots the PV guest's kernel and
 # initramfs directly (kernel=, ramdisk=), its console on the emulated
 # UART, which QEMU writes to a file here.  Under pcibackd the device
-# must show in use by the domain (HVM), never be reset while the guest
-# has it, and come back (reset) after xl destroy.
+# must show in use by the domain (HVM), stay so across a restart of
+# pcibackd, never be reset while the guest has it (pcibackd's own count,
+# pcibackctl show metrics), and come back, reset, after xl destroy.
 
 . /e2e/scenarios/bench.sh
 PCIBACKD_CONF=/e2e/scenarios/pcibackd.d/pcibackd.conf
@@ -138,6 +139,19 @@ hvm_pcibackd_holds() {
 	    grep -q "dom$DOMID: an HVM guest" "$LOGDIR/pcibackd.log"
 	r0=$(hvm_resets)
 	note "pcibackd: resets of $BDF_E1000E so far: $r0"
+	check "pcibackd: xl pci-list $HVM_GUEST lists $BDF_E1000E" \
+	    eval 'xl pci-list "$HVM_GUEST" | grep -q "$BDF_E1000E"'
+	# A restart while QEMU has the device: adopted as the HVM guest's,
+	# neither reset nor taken back (the guest pings meanwhile).
+	kill "$PCIBACKD_PID" && wait "$PCIBACKD_PID"
+	if pcibackd_start; then
+		ok "pcibackd: restarted (SIGTERM) while the HVM guest runs"
+		l=$(hvm_backend_line)
+		check "pcibackd: after the restart, still dom$DOMID (HVM)" \
+		    eval 'echo "$l" | grep -q "dom$DOMID (HVM)"'
+	else
+		not_ok "pcibackd: restarted (SIGTERM) while the HVM guest runs"
+	fi
 }
 
 hvm_pcibackd_kept() {
