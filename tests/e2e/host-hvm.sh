@@ -7,6 +7,7 @@
 # Xen 4.17 as Debian builds it has no shadow paging for HVM guests
 # ("neither hap nor shadow paging available"): HAP needs the CPU's
 # nested paging, which QEMU's TCG emulates inside its SVM.
+# shellcheck disable=SC2034 # run.sh's qemu_start reads it
 qemu_cpu=qemu64,+svm,+npt
 
 scenario_cpio() {

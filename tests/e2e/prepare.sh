@@ -264,7 +264,9 @@ hvm_root() {
 	# /usr); a directory of that name in a later archive would replace
 	# the link when Linux unpacks it, and take the rest of /lib with it.
 	for d in bin sbin lib lib64; do
-		[ -d "$r/$d" ] && [ ! -L "$r/$d" ] || continue
+		if [ ! -d "$r/$d" ] || [ -L "$r/$d" ]; then
+			continue
+		fi
 		mkdir -p "$r/usr/$d"
 		cp -a "$r/$d/." "$r/usr/$d/"
 		rm -rf "${r:?}/$d"
@@ -276,8 +278,9 @@ hvm_root() {
 
 hvm() {
 	qver=$(candidate qemu-system-xen)
-	[ -n "$qver" ] && [ "$qver" != "(none)" ] ||
-	    die "no qemu-system-xen in the package lists"
+	case $qver in
+	"" | "(none)") die "no qemu-system-xen in the package lists" ;;
+	esac
 	hvm_cpio=$cache/hvm-$(key "$dver $qver $hvm_pkgs").cpio
 	t=$(now_ms)
 	state=cached

@@ -81,7 +81,7 @@ hvm_backend_line() {
 
 # hvm_half pciback|pcibackd
 hvm_half() {
-	local h=$1 t0 t1 l r0= r1
+	local h=$1 t0 t1 l r0='' r1
 	DOMID=
 	hvm_follow_reset
 	if ! "bench_${h}_up"; then
