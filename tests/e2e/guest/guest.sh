@@ -644,7 +644,7 @@ phase_hvm() {
 		before=$COUNT
 		if ping_rtt "$IFACE" "$NET_E1000E.1" 10; then
 			ok "hvm: e1000e: $IFACE pings dom0 $NET_E1000E.1 (rtt min/avg/max $RTT ms)"
-			say "metric hvm_ping_rtt_e1000e $RTT ms"
+			say "metric hvm_${half}_ping_rtt_e1000e $RTT ms"
 		else
 			not_ok "hvm: e1000e: $IFACE pings dom0 $NET_E1000E.1"
 		fi
