@@ -60,7 +60,7 @@ DEMO_CORE	:= $(B)/demo-core
 # Keep the test support objects make would otherwise delete.
 .SECONDARY:
 
-.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint systemd-check shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e bench fuzz fuzz-long fuzz-replay coverage \
+.PHONY: all check check-gcc check-clang check-asan unit config integration demo-core manlint systemd-check shim shim-clean xensim-check e2e-prepare e2e-baseline e2e-pcibackd e2e-hvm e2e bench fuzz fuzz-long fuzz-replay coverage \
 	deps install clean demo deb deb-check
 
 all: $(LIB) $(UNIT_BINS) $(PCIBACKD) $(PCIBACKCTL) $(DEMO_CORE)
@@ -183,6 +183,11 @@ e2e-baseline: e2e-prepare
 # dom0 installs pcibackd from the package make deb just built.
 e2e-pcibackd: e2e-prepare $(PCIBACKD) $(PCIBACKCTL) shim deb
 	E2E_DEBS=build/deb sh tests/e2e/run.sh pcibackd
+
+# An HVM guest given a device under xen-pciback, then under the shim and
+# pcibackd, in one boot (issue 12 §4; scenario hvm).
+e2e-hvm: e2e-prepare $(PCIBACKD) $(PCIBACKCTL) shim deb
+	E2E_DEBS=build/deb sh tests/e2e/run.sh hvm
 
 # Both backends, then the comparison of the guest's views (tests/e2e/all.sh).
 e2e:

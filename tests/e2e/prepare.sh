@@ -26,6 +26,11 @@ busybox libevent-2.1-7 libevent-core-2.1-7 libpci3 nvme-cli"
 dom0_mods="xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-pciback
 e1000 e1000e nvme"
 guest_mods="xen-pcifront e1000e e1000 nvme"
+# What an HVM guest needs in dom0 beyond xen-utils (which has hvmloader):
+# the device model, with SeaBIOS and its libraries as dependencies.  In
+# an archive of its own that only the scenario hvm appends, so the other
+# boots do not unpack its ~60 MB.
+hvm_pkgs="qemu-system-xen"
 
 die() {
 	echo "prepare: $*" >&2
@@ -233,6 +238,68 @@ dom0() {
 	    "($(($(stat -c %s "$dom0_cpio") / 1048576)) MB)"
 }
 
+# hvm_root ROOT: unpack into ROOT what apt would install on top of dom0
+# for $hvm_pkgs.  dom0's own dpkg status says what is there already; the
+# packages are only unpacked (their maintainer scripts make users and
+# man-db entries, nothing QEMU needs).
+hvm_root() {
+	r=$1
+	(cd "$r.tmp" && cpio -i -d --quiet var/lib/dpkg/status) \
+	    <"$dom0_cpio"
+	[ -s "$r.tmp/var/lib/dpkg/status" ] ||
+	    die "no dpkg status in $dom0_cpio"
+	# shellcheck disable=SC2086 # a list of package names
+	apt-get -s -o Dir::State::status="$r.tmp/var/lib/dpkg/status" \
+	    install --no-install-recommends $hvm_pkgs 2>/dev/null |
+	    awk '$1 == "Inst" { print $2 "=" substr($3, 2) }' >"$r.list"
+	[ -s "$r.list" ] || die "apt-get -s found nothing to install for $hvm_pkgs"
+	mkdir -p "$r.debs"
+	# shellcheck disable=SC2046 # one word per package
+	(cd "$r.debs" && apt-get download -q -o APT::Sandbox::User=root \
+	    $(cat "$r.list") >/dev/null 2>&1) ||
+	    die "apt-get download of $(wc -l <"$r.list") packages failed"
+	for d in "$r.debs"/*.deb; do
+		dpkg-deb -x "$d" "$r"
+	done
+	# dom0's /bin, /sbin, /lib, /lib64 are links into /usr (merged
+	# /usr); a directory of that name in a later archive would replace
+	# the link when Linux unpacks it, and take the rest of /lib with it.
+	for d in bin sbin lib lib64; do
+		if [ ! -d "$r/$d" ] || [ -L "$r/$d" ]; then
+			continue
+		fi
+		mkdir -p "$r/usr/$d"
+		cp -a "$r/$d/." "$r/usr/$d/"
+		rm -rf "${r:?}/$d"
+	done
+	dom0_trim "$r"
+	rm -rf "$r"/usr/share/doc "$r"/var/cache/apt "$r"/usr/share/iso-codes \
+	    "$r"/usr/share/xml/iso-codes
+}
+
+hvm() {
+	qver=$(candidate qemu-system-xen)
+	case $qver in
+	"" | "(none)") die "no qemu-system-xen in the package lists" ;;
+	esac
+	hvm_cpio=$cache/hvm-$(key "$dver $qver $hvm_pkgs").cpio
+	t=$(now_ms)
+	state=cached
+	if [ ! -f "$hvm_cpio" ]; then
+		state=built
+		r=$cache/hvm-root
+		rm -rf "$r" "$r.tmp" "$r.debs" "$r.list"
+		mkdir -p "$r" "$r.tmp"
+		hvm_root "$r"
+		(cd "$r" && find . | cpio -o -H newc -R 0:0 --quiet) \
+		    >"$hvm_cpio.tmp"
+		mv "$hvm_cpio.tmp" "$hvm_cpio"
+		rm -rf "$r" "$r.tmp" "$r.debs" "$r.list"
+	fi
+	step_done "hvm device model $(basename "$hvm_cpio")" "$t" \
+	    "($(($(stat -c %s "$hvm_cpio") / 1048576)) MB, qemu-system-xen $qver)"
+}
+
 # busybox, every applet as a symlink, and the guest's modules in load order.
 guest() {
 	gver=$(key "$kver $bver $guest_mods")
@@ -276,6 +343,7 @@ write_env() {
 		echo "E2E_KDIR=$kdir"
 		echo "E2E_DOM0_CPIO=$dom0_cpio"
 		echo "E2E_GUEST_CPIO=$guest_cpio"
+		echo "E2E_HVM_CPIO=$hvm_cpio"
 	} >"$cache/current.env.tmp"
 	mv "$cache/current.env.tmp" "$cache/current.env"
 }
@@ -284,10 +352,11 @@ write_env() {
 # with every kernel or Xen upload.
 prune() {
 	for f in "$cache"/kernel-* "$cache"/xen-* "$cache"/dom0-*.cpio \
-	    "$cache"/guest-*.cpio "$cache"/debs/*.deb; do
+	    "$cache"/guest-*.cpio "$cache"/hvm-*.cpio "$cache"/debs/*.deb; do
 		[ -e "$f" ] || continue
 		case $f in
-		"$kdir" | "$xdir" | "$dom0_cpio" | "$guest_cpio") continue ;;
+		"$kdir" | "$xdir" | "$dom0_cpio" | "$guest_cpio" | "$hvm_cpio")
+			continue ;;
 		esac
 		[ "$f" = "$(debfile "linux-image-$kabi" "$kver")" ] ||
 		    [ "$f" = "$(debfile "xen-hypervisor-$xenver-amd64" "$xver")" ] ||
@@ -314,6 +383,7 @@ main() {
 	xen
 	dom0
 	guest
+	hvm
 	write_env
 	prune
 	state=total

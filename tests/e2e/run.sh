@@ -48,6 +48,8 @@ BDF_AER_PORT=0000:00:0a.0
 AER_ERROR=COMP_TIME
 DOM0_MAC=52:54:00:e2:e0:01
 NVME_MB=4
+# A host part may add CPU features (hvm: nested paging).
+qemu_cpu=qemu64,+svm
 
 die() {
 	echo "run: $*" >&2
@@ -158,7 +160,12 @@ dom0_initrd() {
 	project_files "$o"
 	[ -z "$host_part" ] || scenario_dom0 "$o"
 	pack "$o" "$work/dom0-overlay.cpio"
-	cat "$E2E_DOM0_CPIO" "$work/dom0-overlay.cpio" >"$work/dom0.cpio"
+	# A host part's scenario_cpio names more cached archives for dom0
+	# (hvm: the device model), between the base and the overlay.
+	extra=
+	command -v scenario_cpio >/dev/null && extra=$(scenario_cpio)
+	# shellcheck disable=SC2086 # archive paths, no spaces (the cache's)
+	cat "$E2E_DOM0_CPIO" $extra "$work/dom0-overlay.cpio" >"$work/dom0.cpio"
 }
 
 # All NICs, dom0's included, sit on one QEMU hub with no host backend:
@@ -168,7 +175,7 @@ qemu_start() {
 	case $work in *,*) die "work dir must not contain a comma: $work" ;; esac
 	: >"$work/console.log"
 	: >"$work/results.log"
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64,+svm \
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu "$qemu_cpu" \
 	    -machine q35 -device intel-iommu,intremap=on,caching-mode=on \
 	    -smp 2 -m 3G -nodefaults -display none -vga none -no-reboot \
 	    -serial "file:$work/console.log" -serial "file:$work/results.log" \
@@ -479,7 +486,8 @@ main() {
 	[ -f "$here/scenarios/$scenario.sh" ] || die "no scenario $scenario"
 	# A scenario's own host part, host-NAME.sh, may replace qemu_start
 	# and define scenario_guest DIR, scenario_dom0 DIR (more files for
-	# the overlays) and scenario_checks (the host's checks).
+	# the overlays), scenario_checks (the host's checks) and
+	# scenario_cpio (more cached archives for dom0).
 	host_part=
 	if [ -f "$here/host-$scenario.sh" ]; then
 		host_part=$here/host-$scenario.sh
