@@ -157,6 +157,11 @@ check "a source added at the end: the same" \
 check "only the log burst changed: applied and said" \
     reload_says '$a ratelimit log 5 per-second burst 3' \
     '^info: ratelimit log 5 per-second burst 3$'
+check "aer-timeout changed: applied and said" \
+    reload_says '$a aer-timeout 7' \
+    '^info: aer-timeout 7 \(for the steps asked from now\)$'
+check "restart-grace changed: said" \
+    reload_says '$a restart-grace 4' '^info: restart-grace 4$'
 # A quirk that changes in its mask, size or offset alone is applied;
 # the same quirk again is no change.
 quirk_says() {
