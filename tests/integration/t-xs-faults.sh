@@ -142,7 +142,10 @@ refused_start() {
 	    -f "$T/pcibackd.conf" >>"$T/daemon.log" 2>&1
 	test $? -eq 1 && test ! -e "$XENSIM_DIR/xs-watch-fail"
 }
-daemon_stop TERM
+# SIGINT ends the daemon as SIGTERM does (an administrator's ^C with -d).
+daemon_stop INT
+check "SIGINT: the daemon says it exits, guests staying connected" \
+    log_has 'exiting on signal 2; guests stay connected'
 check "the backend root's watch refused: no start" \
     refused_start /local/domain/0/backend/pci
 check "... said with the path" log_has \
