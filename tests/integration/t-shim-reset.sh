@@ -65,6 +65,8 @@ check "reset failure: show devices says why" \
 ctl explain $N
 check "reset failure: explain: it blocks, and how to retry" \
     grep -q 'blocks: quarantined: its reset failed: Input/output error: "pcibackctl reset" retries the reset' "$T/ctl.out"
+check "reset failure: check refuses it, saying why" \
+    eval 'ctl check; grep -q "its reset failed: Input/output error" "$T/ctl.out"'
 fault reset-fail off
 guest_start h 6 --run-ms 30000
 wait_domain 6
