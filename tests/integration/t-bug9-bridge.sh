@@ -19,6 +19,9 @@ check "the bridge is held" log_has '0000:00:1c.0.*held'
 check "explain: refused on the virtual bus" \
     explain_has 00:1c.0 '^  blocks: a bridge \(type 1 header\): refused on the virtual bus'
 check "explain: not assignable" out_has 'cannot be given to a guest now'
+check "check: the bridge refused, and the fix named" \
+    eval 'ctl check; out_has "refused.*a bridge \(type 1 header\), refused on the virtual bus" &&
+    out_has "allow bridge"'
 
 guest_start g 5 --run-ms 20000
 wait_domain 5
