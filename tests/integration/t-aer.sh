@@ -33,6 +33,23 @@ aerstate_is() {
 	xs_is "$(be "$1")/aerState" "$2"
 }
 
+# aer_no_say NAME DOMID WHAT WHY LOGLINE GUEST-OPTIONS...: a guest given
+# $N whose answer to a detected error does not count (WHAT it does): the
+# kernel gets none, aerState says aerfail, the log says WHY by LOGLINE.
+aer_no_say() {
+	ans_g=$1 ans_d=$2 ans_what=$3 ans_why=$4 ans_log=$5
+	shift 5
+	guest_start "$ans_g" "$ans_d" --run-ms 60000 "$@"
+	wait_domain "$ans_d"
+	xl attach "$ans_d" $N --starting
+	check "dom$ans_d connects" wait_event "$ans_g" connected
+	check "dom$ans_d $ans_what: the kernel gets none" \
+	    aer_is 1 $N detected normal
+	check "... aerState aerfail" aerstate_is "$ans_d" aerfail
+	check "... logged: $ans_why" log_has "$ans_log"
+	guest_stop "$ans_g"
+}
+
 t_setup
 SHIM_CONF="aer-timeout 3"
 shim_setup
@@ -70,14 +87,9 @@ check "dom5 saw the last step at its own address 0000:00:00.0" \
     test "$(gval g aer_last)" = "6:2:0000:00:00.0"
 
 # Nonsense: no say for the guest; aerState aerfail.
-guest_start h 6 --run-ms 60000 --aer-answer 77
-wait_domain 6
-xl attach 6 $N --starting
-check "dom6 connects" wait_event h connected
-check "dom6 answers 77: the kernel gets none" aer_is 1 $N detected normal
-check "... aerState aerfail" aerstate_is 6 aerfail
-check "... logged: out of range" log_has "$N: PCIe error recovery: error detected: dom6 answer out of range"
-guest_stop h
+aer_no_say h 6 "answers 77" "out of range" \
+    "$N: PCIe error recovery: error detected: dom6 answer out of range" \
+    --aer-answer 77
 
 # Silence: the worker takes the request back after aer-timeout, and
 # serves the guest's own ops meanwhile.
@@ -124,15 +136,9 @@ check "... every one answered right" \
 check "... and it answered no step" test "$(gval k aer)" = 0
 
 # No AER handler in the guest (as a NetBSD xpci): not asked at all.
-guest_start m 9 --run-ms 60000 --hostile aer-noflag
-wait_domain 9
 xl detach 6 $N
-xl attach 9 $N --starting
-check "dom9 connects" wait_event m connected
-check "dom9 has no AER handler: none at once" aer_is 1 $N detected normal
-check "... aerState aerfail" aerstate_is 9 aerfail
-check "... logged: no AER handler" log_has "dom9 no AER handler in the guest"
-guest_stop m
+aer_no_say m 9 "has no AER handler" "no AER handler" \
+    "dom9 no AER handler in the guest" --hostile aer-noflag
 check "... dom9 was never posted a step" test "$(gval m aer_last)" = "0:0:0000:00:00.0"
 
 # Every answer a driver can give reaches the kernel as itself.
