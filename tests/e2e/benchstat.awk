@@ -149,9 +149,13 @@ END {
 	row("guest_kernel_to_init", 0.001, "  guest kernel start -> /init (s)")
 	row("pcifront_probe_to_bus", 1, "  guest pcifront probe -> bus (ms)")
 	row("pcifront_bus_to_visible", 1, "  guest bus -> 3 devices visible (ms)")
+	row("create_backend", 1, "  the backend's turns (ms) [3]")
 	row("attach_to_visible", 0.001, "xl pci-attach -> nvme visible (s)")
+	row("attach_backend", 1, "  the backend's turns (ms) [3]")
 	row("xl_pci_detach_returns", 0.001, "xl pci-detach returns (s)")
+	row("detach_backend", 1, "  the backend's turns (ms) [3]")
 	row("xl_destroy", 0.001, "xl destroy (s)")
+	row("destroy_backend", 1, "  the backend's turns (ms) [3]")
 	row("window_cfg_max", 0.001, "slowest config read, window (ms) [1]")
 	row("backend_up", 0.001, "backend up (s) [2]")
 	print ""
@@ -168,7 +172,11 @@ END {
 	    " and restarted in it (pcifront gives up at 2000 ms)"
 	print "    pcibackd SIGKILL -> ready (ms): " \
 	    info("restart_to_ready", "pcibackd", 1)
-	print "[2] modprobe xen-pciback; insmod pcishim.ko + pcibackd ready"
+	print "[2] modprobe xen-pciback; insmod pcishim.ko + pcibackd's" \
+	    " READY=1 (sd_notify, as systemd sees it)"
+	print "[3] the sum of the gaps between xenbus state changes (stamped" \
+	    " in dom0) that end with the backend's own state write: the" \
+	    " rest of the row is libxl's and the guest's"
 	print "dom0 per call (ns): clock_gettime " info("syscost_clock", \
 	    "pcibackd", 1) ", getppid " info("syscost_syscall", "pcibackd", \
 	    1) ", a shim config read " info("syscost_shimread", "pcibackd", \

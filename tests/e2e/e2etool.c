@@ -33,6 +33,12 @@
  *	codec's hwdep device FILE (/dev/snd/hwCxDy) and print the codec's
  *	answer as 0x%08x: a register read the controller's command ring
  *	carries, answered by an interrupt.
+ *   e2etool notifywait PATH SECONDS
+ *	dom0: be the NOTIFY_SOCKET of a daemon started with it set to PATH,
+ *	as systemd is for a Type=notify unit: bind a datagram socket at
+ *	PATH (the caller waits for it to appear), exit 0 on the first
+ *	datagram with a READY=1 line, 1 after SECONDS without one.  So
+ *	"pcibackd is up" is what systemd would see, not a poll's step.
  *   e2etool shimrestrict DOMID BDF OTHER
  *	dom0: what a file RESTRICTed to DOMID may do to BDF (DOMID's) and
  *	to OTHER (not held), and what one restricted to another domain may
@@ -43,13 +49,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +82,7 @@ static int	e2etool_shimrestrict(int, char **);
 static int	e2etool_syscost(int, char **);
 static int	e2etool_shimmapwatch(int, char **);
 static int	e2etool_hdaverb(int, char **);
+static int	e2etool_notifywait(int, char **);
 static const char *e2etool_map(int, uint32_t, int, const volatile uint32_t **);
 
 static _Noreturn void
@@ -86,7 +96,8 @@ e2etool_usage(void)
 	    "       e2etool shimrestrict DOMID BDF OTHER\n"
 	    "       e2etool syscost BDF\n"
 	    "       e2etool shimmapwatch DOMID BDF SECONDS\n"
-	    "       e2etool hdaverb FILE VERB\n");
+	    "       e2etool hdaverb FILE VERB\n"
+	    "       e2etool notifywait PATH SECONDS\n");
 	exit(2);
 }
 
@@ -672,6 +683,49 @@ e2etool_shimmapwatch(int argc, char **argv)
 	return (1);
 }
 
+static int
+e2etool_notifywait(int argc, char **argv)
+{
+	struct sockaddr_un	 sun;
+	struct pollfd		 pfd;
+	char			 buf[4096];
+	unsigned long		 secs;
+	double			 end;
+	ssize_t			 n;
+	int			 fd, rc = 1;
+
+	if (argc != 4 || e2etool_number(argv[3], &secs) != 0 ||
+	    strlen(argv[2]) >= sizeof(sun.sun_path))
+		e2etool_usage();
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, argv[2]);
+	(void)unlink(argv[2]);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		perror(argv[2]);
+		return (1);
+	}
+	end = e2etool_now_us() + secs * 1e6;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (rc != 0 && e2etool_now_us() < end) {
+		if (poll(&pfd, 1, (int)((end - e2etool_now_us()) / 1000) + 1)
+		    <= 0)
+			continue;
+		if ((n = recv(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+			continue;
+		buf[n] = '\0';
+		/* One "KEY=value" per line; READY=1 may follow others. */
+		if (strncmp(buf, "READY=1\n", 8) == 0 ||
+		    strcmp(buf, "READY=1") == 0 || strstr(buf, "\nREADY=1"))
+			rc = 0;
+	}
+	close(fd);
+	(void)unlink(argv[2]);
+	return (rc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -695,5 +749,7 @@ main(int argc, char **argv)
 		return (e2etool_shimmapwatch(argc, argv));
 	if (strcmp(argv[1], "hdaverb") == 0)
 		return (e2etool_hdaverb(argc, argv));
+	if (strcmp(argv[1], "notifywait") == 0)
+		return (e2etool_notifywait(argc, argv));
 	e2etool_usage();
 }

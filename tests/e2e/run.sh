@@ -77,6 +77,12 @@ e2etool() {
 	    -Wcast-qual -Wundef -Werror -O2 -static -I"$top/shim-driver" \
 	    -o "$work/e2etool" "$here/e2etool.c" ||
 	    die "cannot build e2etool (static libc: libc6-dev)"
+	# xsstamp (the bench's state stamps): against dom0's libxenstore,
+	# the same Debian package as the host's.
+	"$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 \
+	    -Wwrite-strings -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	    -Werror -O2 -o "$work/xsstamp" "$here/xsstamp.c" -lxenstore ||
+	    die "cannot build xsstamp (libxen-dev)"
 }
 
 # Every 512-byte sector names itself, so a misplaced block shows in md5.
@@ -140,7 +146,7 @@ dom0_initrd() {
 	# Every scenario too, for one that uses another's (bench).
 	cp -R "$here/scenarios" "$o/e2e/scenarios"
 	install -m 644 "$work/guest.cpio" "$o/e2e/guest.cpio"
-	install -m 755 "$work/e2etool" "$o/e2e/e2etool"
+	install -m 755 "$work/e2etool" "$work/xsstamp" "$o/e2e/"
 	cat >"$o/e2e/params.sh" <<-EOF
 	SCENARIO=$scenario
 	BDF_EDU=$BDF_EDU

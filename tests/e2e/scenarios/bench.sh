@@ -18,9 +18,93 @@ bench_pciback_down() {
 	modprobe -r xen-pciback && [ ! -d /sys/bus/pci/drivers/pciback ]
 }
 
+# Ready is what systemd would see of the unit (Type=notify): READY=1,
+# sent once the guests present are adopted and pcibackctl answers.  The
+# listener binds before the clock starts (bench_notify_listen), so its
+# fork is not counted; a poll of pcibackctl would count its own 0.2 s
+# steps and fork+exec instead.
+BENCH_NOTIFY=/run/pcibackd-notify
+
+bench_notify_listen() {
+	local end
+	/e2e/e2etool notifywait "$BENCH_NOTIFY" 20 &
+	BENCH_NOTIFY_PID=$!
+	now_ms
+	end=$((MS + 5000))
+	until [ -S "$BENCH_NOTIFY" ]; do
+		now_ms
+		[ "$MS" -ge "$end" ] && return 1
+		nap 0.01
+	done
+}
+
+bench_pcibackd_start() {
+	NOTIFY_SOCKET=$BENCH_NOTIFY pcibackd -d -f "$PCIBACKD_CONF" \
+	    >>"$LOGDIR/pcibackd.log" 2>&1 &
+	PCIBACKD_PID=$!
+	wait "$BENCH_NOTIFY_PID"
+}
+
 bench_pcibackd_up() {
 	insmod /e2e/shim/pcishim.ko && [ -c /dev/pcishim ] &&
-	    pcibackd_start
+	    bench_pcibackd_start
+}
+
+# Every xenbus state change of the guest's PCI device, stamped by dom0's
+# clock (xsstamp.c), and the steps' bounds (bench_step), so that
+# bench_shares can tell the backend's part of each step from the guest's
+# and libxl's.
+bench_stamp_start() {
+	: >"$LOGDIR/xsstamp.log"
+	: >"$LOGDIR/steps.log"
+	/e2e/xsstamp >>"$LOGDIR/xsstamp.log" 2>&1 &
+	BENCH_STAMP_PID=$!
+	until grep -q ready "$LOGDIR/xsstamp.log"; do
+		kill -0 "$BENCH_STAMP_PID" 2>/dev/null || return 1
+		nap 0.05
+	done
+}
+
+bench_stamp_stop() {
+	[ -n "${BENCH_STAMP_PID:-}" ] || return 0
+	kill "$BENCH_STAMP_PID" 2>/dev/null
+	wait "$BENCH_STAMP_PID" 2>/dev/null
+	BENCH_STAMP_PID=
+}
+
+# bench_step NAME BEGIN END (ms)
+bench_step() {
+	echo "$1 $2 $3" >>"$LOGDIR/steps.log"
+}
+
+# The backend's share of each step: the sum of the gaps that end with a
+# state only the backend writes (2, 3, 4, 6, 8 on its own node), each
+# gap from the step's start or the state change before it, whoever made
+# it.  A gap that ends with the guest's or libxl's write is theirs.
+# Metric STEP_backend in ms, for a step in which the backend moved.
+bench_shares() {
+	local name ms
+	awk 'FNR == NR { b[$1] = $2; e[$1] = $3; next }
+	    $2 == "be" || $2 == "fe" { n++; t[n] = $1; who[n] = $2; st[n] = $4 }
+	    END {
+		for (s in b) {
+			prev = b[s]; sum = 0; moves = 0
+			for (i = 1; i <= n; i++) {
+				if (t[i] < b[s] || t[i] > e[s])
+					continue
+				if (who[i] == "be" && st[i] ~ /^[23468]$/) {
+					sum += t[i] - prev
+					moves++
+				}
+				prev = t[i]
+			}
+			if (moves > 0)
+				print s, sum
+		}
+	    }' "$LOGDIR/steps.log" "$LOGDIR/xsstamp.log" |
+	while read -r name ms; do
+		metric "${name}_backend" "$ms" ms
+	done
 }
 
 # A worker may outlive its parent for a moment: the module goes once the
@@ -96,12 +180,14 @@ bench_syscost() {
 bench_guest() {
 	local t0 s0 c0 s1 c1
 	guest_cfg "$COLDPLUG" e2e.mode=bench
+	bench_stamp_start || return 1
 	now_ms
 	t0=$MS
 	run create xl create /e2e/guest.cfg || return 1
 	bench_ms xl_create_returns "$t0"
 	follow_until visible 120 || return 1
 	metric create_to_visible "$((${MARK_MS[visible]} - t0))" ms
+	bench_step create "$t0" "${MARK_MS[visible]}"
 	[ "$1" = pcibackd ] && read -r s0 c0 <<<"$(bench_op_service)"
 	follow_until cfg-done 240 || return 1
 	# The worker's share of a config read's time in the rows above.
@@ -115,15 +201,17 @@ bench_guest() {
 	run attach xl pci-attach "$GUEST" "$BDF_NVME" || return 1
 	follow_until nvme-visible 90 || return 1
 	metric attach_to_visible "$((${MARK_MS[nvme-visible]} - t0))" ms
+	bench_step attach "$t0" "${MARK_MS[nvme-visible]}"
 	follow_until window 90 || return 1
 	if [ "$1" = pcibackd ]; then
 		# The restart of the issue's table: SIGKILL, then a new daemon.
 		nap 1
+		bench_notify_listen || return 1
 		now_ms
 		t0=$MS
 		kill -KILL "$PCIBACKD_PID"
 		wait "$PCIBACKD_PID" 2>/dev/null
-		pcibackd_start || return 1
+		bench_pcibackd_start || return 1
 		bench_ms restart_to_ready "$t0"
 	fi
 	follow_until window-done 60 || return 1
@@ -131,11 +219,15 @@ bench_guest() {
 	t0=$MS
 	run detach xl pci-detach "$GUEST" "$BDF_EDU" || return 1
 	bench_ms xl_pci_detach_returns "$t0"
+	bench_step detach "$t0" "$MS"
 	follow_until edu-gone 60 || return 1
 	now_ms
 	t0=$MS
 	run destroy xl destroy "$GUEST" || return 1
 	bench_ms xl_destroy "$t0"
+	bench_step destroy "$t0" "$MS"
+	bench_stamp_stop
+	bench_shares
 }
 
 # bench_half N BACKEND (pciback or pcibackd)
@@ -146,6 +238,10 @@ bench_half() {
 	bench_steal
 	st0=$STEAL
 	tk0=$TICKS
+	if [ "$2" = pcibackd ] && ! bench_notify_listen; then
+		not_ok "round $1: e2etool notifywait listens"
+		return 1
+	fi
 	now_ms
 	t0=$MS
 	if ! "bench_$2_up"; then
@@ -163,6 +259,7 @@ bench_half() {
 		not_ok "round $1: $2: a step of the guest's round failed"
 		rc=1
 	fi
+	bench_stamp_stop
 	guest_alive && run destroy-left xl destroy "$GUEST"
 	wait_gone 60
 	follow_read all
