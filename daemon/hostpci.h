@@ -27,6 +27,7 @@
 #define PCIBACKD_HOSTPCI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pci_dev;
 
@@ -38,5 +39,11 @@ struct pci_dev;
  */
 int	hostpci_scan(const char *, size_t, void (*)(void *, struct pci_dev *),
 	    void *, char **);
+/*
+ * One 16-bit register of one host function (segment, bus, device,
+ * function), read now without a scan.  0, or -1 with a cause.
+ */
+int	hostpci_read_word(unsigned int, unsigned int, unsigned int,
+	    unsigned int, int, uint16_t *, char **);
 
 #endif /* PCIBACKD_HOSTPCI_H */

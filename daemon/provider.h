@@ -105,6 +105,11 @@ struct provider_ops {
 	 * that cannot change.
 	 */
 	void		(*po_refresh)(const struct heldev *);
+	/*
+	 * Read pf_intx_off of the listed function b again, alone, into the
+	 * list; -1 if it cannot (po_refresh then).  NULL: only po_refresh.
+	 */
+	int		(*po_reread)(const struct heldev *, const struct bdf *);
 	/* 1 if po_functions would answer without a scan (NULL: always). */
 	int		(*po_listed)(const struct heldev *);
 	/*

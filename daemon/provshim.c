@@ -59,6 +59,7 @@ static int	provshim_reset_bus(struct heldev *, char **);
 static const char *provshim_reset_method(const struct heldev *);
 static int	provshim_owner(const struct heldev *);
 static void	provshim_refresh(const struct heldev *);
+static int	provshim_reread(const struct heldev *, const struct bdf *);
 static int	provshim_functions(const struct heldev *,
 		    const struct provider_fn **, size_t *);
 static int	provshim_listed(const struct heldev *);
@@ -78,6 +79,7 @@ static const struct provider_ops provshim_ops = {
 	.po_owner = provshim_owner,
 	.po_functions = provshim_functions,
 	.po_refresh = provshim_refresh,
+	.po_reread = provshim_reread,
 	.po_listed = provshim_listed,
 	.po_aer_reply = provshim_aer_reply,
 	.po_free = provshim_free,
@@ -244,6 +246,7 @@ provshim_relist(struct provshim *ps)
 	ps->ps_fns = pss.pss_fns;
 	ps->ps_nfns = pss.pss_n;
 	ps->ps_stale = 0;
+	log_debug("host PCI functions listed: %zu", pss.pss_n);
 	return 0;
 }
 
@@ -286,6 +289,36 @@ static void
 provshim_refresh(const struct heldev *hd)
 {
 	hd->hd_env->pb_shim->ps_stale = 1;
+}
+
+/* The one function's Command register, not a scan of the host. */
+static int
+provshim_reread(const struct heldev *hd, const struct bdf *b)
+{
+	struct provshim		*ps = hd->hd_env->pb_shim;
+	struct provider_fn	*pf = NULL;
+	char			*cause = NULL, addr[BDF_XL_MAX];
+	uint16_t		 cmd;
+	size_t			 i;
+
+	for (i = 0; i < ps->ps_nfns && !ps->ps_stale; i++)
+		if (bdf_equal(&ps->ps_fns[i].pf_bdf, b))
+			pf = &ps->ps_fns[i];
+	if (pf == NULL)
+		return -1;
+	bdf_format_dev(b, addr, sizeof(addr));
+	/* All ones: the function is gone or unreadable; list them all. */
+	if (hostpci_read_word(b->b_seg, b->b_bus, b->b_dev, b->b_fn,
+	    PCI_COMMAND, &cmd, &cause) != 0 || cmd == 0xffff) {
+		log_debug("%s: Command: %s", addr,
+		    cause != NULL ? cause : "unread");
+		free(cause);
+		return -1;
+	}
+	pf->pf_intx_off = (cmd & PCI_COMMAND_DISABLE_INTx) != 0;
+	log_debug("%s: Command read again: INTx %s", addr,
+	    pf->pf_intx_off ? "off" : "on");
+	return 0;
 }
 
 static int

@@ -45,6 +45,7 @@
 #define SHARE_INTERRUPT_PIN	0x3d
 #define SHARE_CAP_MSI		0x05
 #define SHARE_CAP_MSIX		0x11
+#define SHARE_REREAD_MAX	8	/* functions read again alone; more: a scan */
 
 static void
 share_append(char *, size_t, const char *, ...)
@@ -74,6 +75,8 @@ struct share_ctx {
 	void				*sx_arg;
 	int				 sx_refused;
 	int				 sx_unused;	/* SHAREPOL_UNUSED seen */
+	/* Whose INTx being off they rest on, to read again. */
+	struct bdf			 sx_unused_fn[SHARE_REREAD_MAX];
 };
 
 /*
@@ -108,15 +111,17 @@ share_owner(struct share_ctx *sx, const struct bdf *b, char *buf,
 }
 
 static void
-share_report(struct share_ctx *sx, struct share_item *si, int isfree)
+share_report(struct share_ctx *sx, struct share_item *si, int isfree,
+    const struct bdf *fn)
 {
 	/* Allowed stays allowed; else it depends on who gets the other. */
 	if (isfree && si->sit_verdict != SHAREPOL_ALLOWED)
 		si->sit_verdict = SHAREPOL_FREE;
 	if (si->sit_verdict == SHAREPOL_REFUSE)
 		sx->sx_refused++;
-	if (si->sit_verdict == SHAREPOL_UNUSED)
-		sx->sx_unused++;
+	if (si->sit_verdict == SHAREPOL_UNUSED &&
+	    sx->sx_unused++ < SHARE_REREAD_MAX)
+		sx->sx_unused_fn[sx->sx_unused - 1] = *fn;
 	if (sx->sx_fn != NULL)
 		sx->sx_fn(sx->sx_arg, si);
 }
@@ -144,7 +149,7 @@ share_one(struct share_ctx *sx, const struct provider_fn *me,
 		si.sit_verdict = sharepol_irq_verdict(sx->sx_cd != NULL &&
 		    sx->sx_cd->cd_shared_irq, sx->sx_msi, 0,
 		    isdom0 && o->pf_intx_off);
-		share_report(sx, &si, isfree);
+		share_report(sx, &si, isfree, &o->pf_bdf);
 	}
 	for (i = 0; i <= CFGDEV_ROM; i++) {
 		for (j = 0; j <= CFGDEV_ROM; j++) {
@@ -155,7 +160,7 @@ share_one(struct share_ctx *sx, const struct provider_fn *me,
 			si.sit_what = page;
 			si.sit_verdict = sharepol_page_verdict(sx->sx_cd !=
 			    NULL && sx->sx_cd->cd_shared_page);
-			share_report(sx, &si, isfree);
+			share_report(sx, &si, isfree, &o->pf_bdf);
 			return;		/* one page per function */
 		}
 	}
@@ -170,6 +175,24 @@ share_from_info(struct provider_fn *sf, const struct bdf *b,
 	sf->pf_irq = ci->ci_irq;
 	sf->pf_pin = pin;
 	memcpy(sf->pf_bar, ci->ci_bar, sizeof(sf->pf_bar));
+}
+
+/*
+ * Read again, each alone, the dom0 functions whose INTx being off a
+ * verdict rests on; -1 if the provider cannot (or there are too many):
+ * the whole list is read again instead.
+ */
+static int
+share_reread(const struct share_ctx *sx, const struct heldev *hd)
+{
+	int	i;
+
+	if (hd->hd_prov->po_reread == NULL || sx->sx_unused > SHARE_REREAD_MAX)
+		return -1;
+	for (i = 0; i < sx->sx_unused; i++)
+		if (hd->hd_prov->po_reread(hd, &sx->sx_unused_fn[i]) != 0)
+			return -1;
+	return 0;
 }
 
 /*
@@ -203,15 +226,17 @@ share_list(struct pcibackd *env, const struct heldev *hd, int domid,
 		return -1;
 	/*
 	 * A verdict that rests on a dom0 function's INTx being off rests on
-	 * the listing's reading of it: read it again first, quietly.
+	 * the listing's reading of it: read it again first, quietly, that
+	 * function alone (share_reread), not every function of the host.
 	 */
 	for (i = 0; i < n; i++)
 		share_one(&sx, &me, &fns[i]);
-	if (sx.sx_unused > 0 && hd->hd_prov->po_refresh != NULL) {
+	if (sx.sx_unused > 0 && share_reread(&sx, hd) != 0 &&
+	    hd->hd_prov->po_refresh != NULL)
 		hd->hd_prov->po_refresh(hd);
-		if (hd->hd_prov->po_functions(hd, &fns, &n) != 0)
-			return -1;
-	}
+	if (sx.sx_unused > 0 &&
+	    hd->hd_prov->po_functions(hd, &fns, &n) != 0)
+		return -1;
 	sx.sx_fn = fn;
 	sx.sx_arg = arg;
 	sx.sx_refused = 0;

@@ -34,6 +34,11 @@ check "... info: the line is shared with 00:05.0, whose INTx is off" \
 check "... blocks nothing" out_lacks 'blocks'
 
 # --- a guest gets it, with INTx -------------------------------------------
+# The claim reads 00:05.0's Command again, that function alone: a scan of
+# every host function costs tens of milliseconds in a PV dom0, on the
+# event loop, in each attach.
+scans=$(grep -c 'host PCI functions listed' "$T/daemon.log")
+reads=$(grep -c '^0000:00:05.0: Command read again: INTx off$' "$T/daemon.log")
 guest_boot g 5 "--run-ms 20000" 0000:00:04.0
 check "the guest connects" wait_event g connected
 check "... with 00:04.0" test "$(gval g devices)" = 00:00.0
@@ -42,6 +47,10 @@ check "log: given with INTx, naming the sharer and its line" \
     log_has 'dom5 0000:00:04.0: its INTx line is shared only with dom0 functions whose INTx is off \(MSI or MSI-X\): 0000:00:05.0 \(line 40\); given with INTx \(XSA-461\)$'
 check "log: not held off" \
     eval '! log_has "dom5 0000:00:04.0: its INTx line 40 is shared with"'
+check "the claim read 00:05.0's Command again" test "$(grep -c \
+    '^0000:00:05.0: Command read again: INTx off$' "$T/daemon.log")" -gt "$reads"
+check "... alone: the host's functions were not listed again" \
+    test "$(grep -c 'host PCI functions listed' "$T/daemon.log")" -eq "$scans"
 check "INTx disable not set on 00:04.0 by pcibackd" \
     sh -c 'c=$("$1" show 0000:00:04.0 | sed -n "s/^command=//p");
     [ $((c & 0x400)) -eq 0 ]' x "$SHIMCTL"
@@ -55,6 +64,8 @@ check "dom0's 00:05.0 takes INTx again" shim command 0000:00:05.0 0x0103
 guest_boot h 6 "--run-ms 20000" 0000:00:04.0
 check "the next guest is refused 00:04.0" \
     wait_until 10 log_has 'dom6: 0000:00:04.0: INTx line 40 shared with 0000:00:05.0 \(dom0\) \(XSA-461\); to give it anyway'
+check "... as the Command read again said" \
+    log_has '^0000:00:05.0: Command read again: INTx on$'
 check "... the shim did not give it" shim_is 0000:00:04.0 domid none
 guest_stop h
 xl -w 500 destroy 6
