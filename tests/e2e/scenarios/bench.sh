@@ -228,6 +228,9 @@ bench_guest() {
 	bench_step destroy "$t0" "$MS"
 	bench_stamp_stop
 	bench_shares
+	# Each half's stamps (a few hundred bytes) go home with the logs.
+	cp "$LOGDIR/xsstamp.log" "$LOGDIR/xsstamp-$2-$1.log"
+	cp "$LOGDIR/steps.log" "$LOGDIR/steps-$2-$1.log"
 }
 
 # bench_half N BACKEND (pciback or pcibackd)
@@ -255,7 +258,7 @@ bench_half() {
 	elif [ "$2" = pcibackd ] && ! bench_syscost; then
 		not_ok "round $1: e2etool syscost"
 		rc=1
-	elif ! bench_guest "$2"; then
+	elif ! bench_guest "$2" "$1"; then
 		not_ok "round $1: $2: a step of the guest's round failed"
 		rc=1
 	fi
