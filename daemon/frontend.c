@@ -1030,7 +1030,8 @@ frontend_identity(struct frontend *fe)
 	char	*vm, *rec, *dom;
 
 	vm = frontend_read(fe, "/local/domain/%u/vm", fe->fe_domid);
-	rec = frontend_read(fe, "owner-vm");
+	/* Only an adoption compares: a fresh instance writes, one trip less. */
+	rec = fe->fe_restarted ? frontend_read(fe, "owner-vm") : NULL;
 	/* No domain at all: the instance is torn down as gone. */
 	dom = vm != NULL ? NULL : frontend_read(fe, "/local/domain/%u",
 	    fe->fe_domid);
