@@ -551,6 +551,9 @@ check "raw: show guest 77: no backend for dom77" \
 check "raw: quirk add at 0x10000: bad offset" \
     raw_is 'END 22 quirk add: bad offset "0x10000"' \
     11 0000:00:03.0 0x10000 4 1
+check "raw: quirk add at 0x1000, past config space: said with its end" \
+    raw_is 'END 22 quirk add: quirk offset 0x1000: beyond config space (max 0xfff)' \
+    11 0000:00:03.0 0x1000 4 1
 check "raw: quirk add of 256 bytes: bad size" \
     raw_is 'END 22 quirk add: bad size "256"' 11 0000:00:03.0 0x40 256 1
 check "raw: quirk add with mask 2^32: bad mask" \
