@@ -745,11 +745,12 @@ if $NOBODY test -x "$PCIBACKCTL" -a -x "$SOCKDIR" 2>/dev/null; then
 	# client whose credentials lack the group (added to it since it
 	# logged in); the daemon reads them at start and reload.  It gets
 	# a group file of its own, in a mount namespace: nobody listed in a
-	# group no process of nobody's has.  The socket made 0666, so that
-	# the daemon's check alone decides.
+	# group no process of nobody's has, after a name no user has (left
+	# out).  The socket made 0666, so that the daemon's check alone
+	# decides.
 	if [ -z "$(getent group 64123)" ] && unshare -m true 2>/dev/null; then
 		daemon_stop TERM
-		{ cat /etc/group; echo "pbdctl:x:64123:nobody"; } >"$T/group"
+		{ cat /etc/group; echo "pbdctl:x:64123:pbd-no-such-user,nobody"; } >"$T/group"
 		printf '#!/bin/sh\nmount --bind "%s" /etc/group && exec "$@"\n' \
 		    "$T/group" >"$T/ns-group"
 		chmod 755 "$T/ns-group"
