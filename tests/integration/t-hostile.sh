@@ -119,8 +119,12 @@ roots_then() {
 	if [ $# -ge 4 ]; then
 		xenstore-write "$(be 18)/root-0" "$3" "$(be 18)/root-1" "$4"
 	fi
+	r_n=$(grep -c "dom18: Reconfiguring -> Reconfigured" "$T/daemon.log")
 	xl -w 2000 attach 18 "$r_bdf"
-	wait_until 5 log_has "dom18 $r_bdf: exported"
+	# The roots are published before the switch to Reconfigured.
+	wait_until 5 sh -c 'test "$(grep -c "$1" "$2")" -gt "$3"' \
+	    x "dom18: Reconfiguring -> Reconfigured" "$T/daemon.log" "$r_n" &&
+	    log_has "dom18 $r_bdf: exported"
 }
 check 'root_num "abc": the hot-attach is exported' \
     roots_then 0000:00:05.0 abc
