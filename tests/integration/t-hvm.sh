@@ -106,7 +106,11 @@ xenstore-rm /libxl/pci/0000-00-03-0/domid
 check "reset done once libxl let go" ctl reset $E
 xl destroy 8
 guest_stop p
-check "a PV guest is served the e1000e now" serves 9 $E s
+# libxl names a PV domain's type too ("pv"): not HVM.
+xenstore-write /libxl/9/type pv
+check "a PV guest (libxl's type pv) is served the e1000e now" serves 9 $E s
+check "... not taken for HVM" \
+    sh -c '! grep -q "dom9: an HVM guest" "$1"' x "$T/daemon.log"
 
 # xl destroy of the HVM guest.
 check "libxl destroys dom7, HVM" xl destroy 7 --hvm
