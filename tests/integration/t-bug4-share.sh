@@ -82,4 +82,26 @@ guest_stop c
 check "adopt: every read right, none timed out" \
     test "$(gval c loop_wrong)" = 0 -a "$(gval c loop_timeouts)" = 0
 xl -w 300 destroy 8
+
+# --- every sharer named, in one refusal (tests/data/share-mixed.txt) ----
+# 00:04.0 shares a page of each of its BARs with 03.0, 05.0 and 06.0, and
+# its INTx line with 05.0: the error node lists each, as the host's
+# listing has them, and one fix for both.
+daemon_stop TERM
+cat >"$T/pcibackd.conf" <<EOC
+socket "$T/pcibackd.sock"
+emulate "dump:$DATA/share-mixed.txt" bars "$DATA/share-mixed.bars"
+device 0000:00:04.0 { name "mixed" }
+EOC
+daemon_start
+guest_start d 9 --run-ms 20000
+wait_domain 9
+xl -w 1000 attach 9 0000:00:04.0 --starting
+check "mixed: attach refused" wait_until 5 state_written 9 5
+check "mixed: the error node names every page and the line, with whose" \
+    error_like 9 '*0000:00:04.0: BAR page 0xfec00000 shared with 0000:00:06.0 (dom0); INTx line 10 shared with 0000:00:05.0 (dom0); BAR page 0xfeb00000 shared with 0000:00:05.0 (dom0); BAR page 0xfea00000 shared with 0000:00:03.0 (dom0) (XSA-461)*'
+check "mixed: ... and the one fix for both kinds" \
+    error_like 9 '*to give it anyway, add "allow shared-irq allow shared-bar-page" to the device block at *'
+xl -w 300 destroy 9
+guest_stop d
 t_done

@@ -36,6 +36,16 @@ EOF
 check "-D defines a macro the file uses" \
     run_pbd -nv -D "sock=$T/m.sock" -f "$T/macro.conf"
 check "... as printed" out_has "socket \"$T/m.sock\""
+# The command line wins over the file: a macro -D sets, the file's own
+# setting of it is ignored.
+cat >"$T/macro2.conf" <<EOF
+sock = "$T/file.sock"
+socket \$sock
+mode virtual
+EOF
+check "-D over a macro the file sets: loaded" \
+    run_pbd -nv -D "sock=$T/m.sock" -f "$T/macro2.conf"
+check "... the -D value used" out_has "socket \"$T/m.sock\""
 check "a missing file: not loaded" \
     eval '! run_pbd -n -f "$T/none.conf"'
 check "... named" out_has "none.conf: configuration not loaded"

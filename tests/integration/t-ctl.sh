@@ -551,6 +551,9 @@ check "raw: show guest 77: no backend for dom77" \
 check "raw: quirk add at 0x10000: bad offset" \
     raw_is 'END 22 quirk add: bad offset "0x10000"' \
     11 0000:00:03.0 0x10000 4 1
+check "raw: quirk add at 0x1000, past config space: said with its end" \
+    raw_is 'END 22 quirk add: quirk offset 0x1000: beyond config space (max 0xfff)' \
+    11 0000:00:03.0 0x1000 4 1
 check "raw: quirk add of 256 bytes: bad size" \
     raw_is 'END 22 quirk add: bad size "256"' 11 0000:00:03.0 0x40 256 1
 check "raw: quirk add with mask 2^32: bad mask" \
@@ -742,11 +745,12 @@ if $NOBODY test -x "$PCIBACKCTL" -a -x "$SOCKDIR" 2>/dev/null; then
 	# client whose credentials lack the group (added to it since it
 	# logged in); the daemon reads them at start and reload.  It gets
 	# a group file of its own, in a mount namespace: nobody listed in a
-	# group no process of nobody's has.  The socket made 0666, so that
-	# the daemon's check alone decides.
+	# group no process of nobody's has, after a name no user has (left
+	# out).  The socket made 0666, so that the daemon's check alone
+	# decides.
 	if [ -z "$(getent group 64123)" ] && unshare -m true 2>/dev/null; then
 		daemon_stop TERM
-		{ cat /etc/group; echo "pbdctl:x:64123:nobody"; } >"$T/group"
+		{ cat /etc/group; echo "pbdctl:x:64123:pbd-no-such-user,nobody"; } >"$T/group"
 		printf '#!/bin/sh\nmount --bind "%s" /etc/group && exec "$@"\n' \
 		    "$T/group" >"$T/ns-group"
 		chmod 755 "$T/ns-group"

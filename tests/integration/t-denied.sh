@@ -181,4 +181,22 @@ r[0][\"count\"] == 2 and r[0][\"owner\"] == \"dom7\"))"' x "$PCIBACKCTL" \
 xl -w 300 destroy 7
 guest_stop k
 
+# A write that leaves the register as the hardware holds it: kept from
+# the device all the same, but suggest says no quirk is needed.
+guest_start m 8 --paused --run-ms 60000 --write 1234:11e8:80:4:0
+wait_domain 8
+xl attach 8 $EDU --starting
+guest_unpause m
+check "a guest writes edu's 0x80 with what it holds (0)" wait_event m work-done
+check "suggest edu" ctl suggest $EDU
+check "... no need for 0x080/4, and why" \
+    out_has '^# no need: 0x080/4, .*: every write left the register as the hardware holds it; no quirk needed$'
+check "... no quirk line" out_lacks '^quirk'
+check "JSON: verdict nothing, no quirk" sh -c '"$1" -s "$2" -j suggest "$3" |
+    python3 -c "import json, sys; r = json.load(sys.stdin)
+sys.exit(not (len(r) == 1 and r[0][\"verdict\"] == \"nothing\" and
+\"quirk\" not in r[0]))"' x "$PCIBACKCTL" "$T/pcibackd.sock" $EDU
+xl -w 300 destroy 8
+guest_stop m
+
 t_done

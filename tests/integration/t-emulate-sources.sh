@@ -105,4 +105,13 @@ check "no source loaded: the daemon starts holding nothing" \
     log_has 'started in [0-9]* ms, holding 0 devices'
 check "... explain says no device source is loaded" \
     ctl_explain 00:03.0 "blocks: not held: listed at $T/pcibackd.conf:3, but no device source is loaded (no emulate line that loaded, and no shim)"
+daemon_stop TERM
+cat >"$T/pcibackd.conf" <<EOF
+socket "$T/pcibackd.sock"
+emulate "dump:$DATA/qemu-edu.txt" bars "$DATA/qemu-edu.bars"
+device 0000:00:03.0 { name "e1000e" }
+EOF
+daemon_start
+check "one source loaded, without the e1000e: explain says one source" \
+    ctl_explain 00:03.0 "blocks: not held: listed at $T/pcibackd.conf:3, but no device source has it (1 emulate source loaded)\$"
 t_done

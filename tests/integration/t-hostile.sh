@@ -103,6 +103,50 @@ guest_stop g14
 check "never connects: device released at destroy" \
     wait_until 5 log_has '0000:00:03.0: released by dom14'
 
+# Roots the toolstack (or anyone writing dom0's backend directory) left
+# there, read when a hot-attach publishes the roots again: a root_num
+# that is no number counts as none; a root-N that is no root, or another
+# root, is kept and the guest's root appended after it; the guest's root
+# listed already is not listed twice.
+guest_start g18 18 --run-ms 30000
+wait_domain 18
+xl attach 18 0000:00:03.0 --starting
+check "roots: the guest connects" wait_event g18 connected
+# roots_then BDF ROOT_NUM [ROOT-0 ROOT-1]: written, then BDF hot-attached.
+roots_then() {
+	r_bdf=$1
+	xenstore-write "$(be 18)/root_num" "$2"
+	if [ $# -ge 4 ]; then
+		xenstore-write "$(be 18)/root-0" "$3" "$(be 18)/root-1" "$4"
+	fi
+	r_n=$(grep -c "dom18: Reconfiguring -> Reconfigured" "$T/daemon.log")
+	xl -w 2000 attach 18 "$r_bdf"
+	# The roots are published before the switch to Reconfigured.
+	wait_until 5 sh -c 'test "$(grep -c "$1" "$2")" -gt "$3"' \
+	    x "dom18: Reconfiguring -> Reconfigured" "$T/daemon.log" "$r_n" &&
+	    log_has "dom18 $r_bdf: exported"
+}
+check 'root_num "abc": the hot-attach is exported' \
+    roots_then 0000:00:05.0 abc
+check "... root_num 1, the guest's root root-0" \
+    eval 'xs_is "$(be 18)/root_num" 1 && xs_is "$(be 18)/root-0" 0000:00'
+check 'root-0 "bogus", root-1 another root: exported' \
+    roots_then 0000:00:02.0 2 bogus 0001:00
+check "... both kept" \
+    eval 'xs_is "$(be 18)/root-0" bogus && xs_is "$(be 18)/root-1" 0001:00'
+check "... the guest's root appended as root-2, root_num 3" \
+    eval 'xs_is "$(be 18)/root-2" 0000:00 && xs_is "$(be 18)/root_num" 3'
+xl -w 2000 detach 18 0000:00:02.0
+wait_until 5 log_has '0000:00:02.0: released by dom18'
+xenstore-rm "$(be 18)/root-2"
+check "the guest's root listed already, after one that is no root: exported" \
+    roots_then 0000:00:02.0 2 bogus 0000:00
+check "... not listed again, root_num stays 2" \
+    eval '! xenstore-exists "$(be 18)/root-2" && xs_is "$(be 18)/root_num" 2'
+check "roots: the daemon is alive, the witness served" witness_served
+xl -w 300 destroy 18
+guest_stop g18
+
 check "daemon still running" daemon_alive
 check "witness: every read right, none timed out" witness_end
 check "a fresh guest is served" serves 15 0000:00:03.0 p

@@ -68,6 +68,24 @@ check "... and the nvme" dev_is $N hvm True
 check "nothing reset across the restart" \
     eval 'shim_is $E resets "$r_e" && shim_is $N resets "$r_n"'
 
+# The kernel's error recovery of an HVM guest's device: QEMU, not a
+# pcifront, would have to answer, so the guest has no say: Linux's
+# backend's default at once, and aerState aerfail for error detected.
+aer_is() {
+	ai=$(shim aer "$2" "$3" ${4:-} 40 | sed -n 's/^result=//p')
+	[ "$ai" = "$1" ] && return 0
+	note "aer $2 $3: result '$ai', want '$1'"
+	return 1
+}
+check "AER of the HVM guest's nvme: the kernel gets can-recover at once" \
+    aer_is 2 $N detected normal
+check "... logged as an HVM guest's device" log_has \
+    "$N: PCIe error recovery: dom7 cannot recover the device \\(an HVM guest's device\\)"
+check "... aerState aerfail" xs_is "$(be 7)/aerState" aerfail
+check "mmio enabled of it: recovered, no new log line" \
+    eval 'aer_is 5 $N mmio &&
+    test "$(grep -c "dom7 cannot recover" "$T/daemon.log")" -eq 1'
+
 # xl pci-detach: QEMU's device_del, libxl's reset and deassign, then the
 # slot goes at once.
 check "libxl detaches the e1000e, HVM" xl detach 7 $E --hvm
@@ -88,7 +106,11 @@ xenstore-rm /libxl/pci/0000-00-03-0/domid
 check "reset done once libxl let go" ctl reset $E
 xl destroy 8
 guest_stop p
-check "a PV guest is served the e1000e now" serves 9 $E s
+# libxl names a PV domain's type too ("pv"): not HVM.
+xenstore-write /libxl/9/type pv
+check "a PV guest (libxl's type pv) is served the e1000e now" serves 9 $E s
+check "... not taken for HVM" \
+    sh -c '! grep -q "dom9: an HVM guest" "$1"' x "$T/daemon.log"
 
 # xl destroy of the HVM guest.
 check "libxl destroys dom7, HVM" xl destroy 7 --hvm

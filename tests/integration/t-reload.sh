@@ -152,6 +152,9 @@ check "a source's .bars file dropped: the same" \
     reload_says 's| bars "[^"]*qemu-nvme.bars"||' "$src_said"
 check "a source replaced by another: the same" \
     reload_says 's|qemu-edu.txt|qemu-e1000.txt|' "$src_said"
+check "the last source dropped: the same" \
+    reload_says '/^emulate .*qemu-e1000\.txt/d' "$src_said"
+check "... its device still held" dev_is 0000:00:04.0 state "'ready'"
 check "a source added at the end: the same" \
     reload_says "\$a emulate \"dump:$DATA/qemu-edu.txt\"" "$src_said"
 check "only the log burst changed: applied and said" \

@@ -73,8 +73,10 @@ ln -s "$T/good" "$R/9.19"
 { forge 9 27 | grep -v '^worker '; echo "worker 12345 0"; } | put 9.27
 { forge 9 28 | grep -v '^worker '; echo "worker x 100"; } | put 9.28
 { forge 9 29 | grep -v '^worker '; echo "worker 12345 -1"; } | put 9.29
+forge 9 30 | grep -v '^port ' | put 9.30
+forge 9 31 | sed 's/^port .*/port abc/' | put 9.31
 # Someone else's: only root can make one.
-forged="0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 16 17 18 19 22 23 24 25 26 27 28 29"
+forged="0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 16 17 18 19 22 23 24 25 26 27 28 29 30 31"
 forge 9 20 | put 9.20
 if chown 65534 "$R/9.20" 2>/dev/null; then
 	forged="$forged 20"
@@ -137,7 +139,32 @@ daemon_start
 check "a record naming another port: not served from it" \
     log_has 'dom5: its restart record does not apply \(another grant or port\)'
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 3))
-n0=$((n0 + 1))
+daemon_stop KILLALL
+sed 's/^grant .*/grant 77/' "$T/good" | put 5.0
+daemon_start
+check "a record naming another grant: not served from it" \
+    log_has 'dom5: its restart record does not apply \(another grant or port\)'
+check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 4))
+n0=$((n0 + 2))
+
+# A record that cannot be removed when its guest goes (a directory in
+# its place): said with its path; the device given back all the same.
+guest_start k 8 --paused --run-ms 60000
+wait_domain 8
+xl attach 8 0000:00:02.0 --starting
+guest_unpause k
+check "dom8 connects" wait_event k connected
+check "... its record written" wait_until 5 test -f "$R/8.0"
+rm -f "$R/8.0"
+mkdir "$R/8.0"
+guest_stop k
+xl destroy 8
+# The removal's own line: a rewrite of the record (its worker's Command
+# values) fails on the directory too, but says its guest first.
+check "a record that cannot be removed as its guest goes: said" \
+    wait_until 5 log_has "^$R/8\\.0: Is a directory"
+check "... the device free again" wait_until 10 dump_has 0000:00:02.0 free
+rmdir "$R/8.0"
 # A record giving a device another guest address than xenstore's vdev-N:
 # served, then undone once xenstore is read; adopted at vdev-N's.
 daemon_stop KILLALL
@@ -190,6 +217,22 @@ check "a record directory others may read: said, not used" log_has \
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 5))
 check "... no record written" test ! -e "$R/5.0"
 daemon_stop KILLALL
+# Ours only by its mode, another user's by its owner: the same.
+said=2
+chmod 700 "$R"
+if chown 65534 "$R" 2>/dev/null; then
+	daemon_start
+	check "a record directory another user owns: said, not used" \
+	    wait_until 5 sh -c \
+	    'test "$(grep -c "$1: not a directory of ours only" "$2")" -eq 2' \
+	    x "$R" "$T/daemon.log"
+	check "... the guest adopted from xenstore" \
+	    wait_until 5 adoptions $((n0 + 6))
+	check "... no record written" test ! -e "$R/5.0"
+	daemon_stop KILLALL
+	said=3
+	n0=$((n0 + 1))
+fi
 rm -rf "$R"
 touch "$R"
 # The guest addresses in xenstore, which the adoption keeps, changed
@@ -197,8 +240,8 @@ touch "$R"
 xenstore-write "$(be 5)/vdev-0" bogus
 daemon_start
 check "a file where the directory goes: said" wait_until 5 sh -c \
-    'test "$(grep -c "$1: not a directory of ours only" "$2")" -eq 2' \
-    x "$R" "$T/daemon.log"
+    'test "$(grep -c "$1: not a directory of ours only" "$2")" -eq "$3"' \
+    x "$R" "$T/daemon.log" "$said"
 check "... the guest adopted from xenstore" wait_until 5 adoptions $((n0 + 6))
 check "a vdev-N that is no address: the device placed afresh, written back" \
     xs_is "$(be 5)/vdev-0" 0000:00:00.00

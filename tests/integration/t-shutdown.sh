@@ -60,6 +60,25 @@ kill -CONT "$(guest_pid h)"
 guest_stop h
 check "no error node for dom6" test -z "$(error_node 6)"
 
+# --- the toolstack takes a closed instance offline (online 0) --------
+# Closed and no longer online: the backend unregisters and gives the
+# device back with no destroy (§1.2 online).
+guest_start k 8 --paused --shutdown --linger --run-ms 30000
+wait_domain 8
+xl attach 8 0000:00:03.0 --starting
+guest_unpause k
+check "third guest connects, then shuts down" wait_event k shutdown 1 20
+check "... its backend Closed" wait_until 5 state_written 8 6
+check "... its device kept while online" dump_has 0000:00:03.0 'owned by dom8'
+xenstore-write "$(be 8)/online" 0
+check "online 0: the device released" \
+    wait_until 5 log_has 'released by dom8'
+check "... by a teardown, the frontend Closed" \
+    log_has 'dom8: be [A-Za-z]+ fe Closed: .*TEARDOWN'
+check "... 0000:00:03.0 free again" dump_has 0000:00:03.0 free
+xl -w 1500 destroy 8
+guest_stop k
+
 check "daemon still running" daemon_alive
 check "daemon serves a new guest with the same devices" \
     serves 7 0000:00:05.0 p
