@@ -59,6 +59,21 @@ xl -w 500 destroy 5
 check "released and reset" \
     wait_until 10 log_has '0000:00:04.0: reset .*ready for the next guest'
 
+# --- a sharer reading all ones is not trusted alone: the host is listed --
+# (a function gone or unreadable; libpci says all ones, not an error)
+check "00:05.0's Command reads all ones" shim command 0000:00:05.0 0xffff
+scans=$(grep -c 'host PCI functions listed' "$T/daemon.log")
+resets=$(grep -c '0000:00:04.0: reset .*ready for the next guest' "$T/daemon.log")
+guest_boot k 7 "--run-ms 20000" 0000:00:04.0
+check "the guest connects" wait_event k connected
+check "... after the claim listed the host's functions again" \
+    test "$(grep -c 'host PCI functions listed' "$T/daemon.log")" -gt "$scans"
+guest_stop k
+xl -w 500 destroy 7
+check "released and reset" wait_until 10 sh -c '[ "$(grep -c \
+    "0000:00:04.0: reset .*ready for the next guest" "$1")" -gt "$2" ]' \
+    x "$T/daemon.log" "$resets"
+
 # --- dom0 turns 00:05.0's INTx back on: read again at the next claim ------
 check "dom0's 00:05.0 takes INTx again" shim command 0000:00:05.0 0x0103
 guest_boot h 6 "--run-ms 20000" 0000:00:04.0
