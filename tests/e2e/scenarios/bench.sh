@@ -38,11 +38,21 @@ bench_notify_listen() {
 	done
 }
 
+# The hvm and devices boots come up through here too, with no listener
+# of their own: one is made then, its fork counted.
 bench_pcibackd_start() {
+	local rc
+
+	if [ -z "${BENCH_NOTIFY_PID:-}" ]; then
+		bench_notify_listen || return 1
+	fi
 	NOTIFY_SOCKET=$BENCH_NOTIFY pcibackd -d -f "$PCIBACKD_CONF" \
 	    >>"$LOGDIR/pcibackd.log" 2>&1 &
 	PCIBACKD_PID=$!
 	wait "$BENCH_NOTIFY_PID"
+	rc=$?
+	BENCH_NOTIFY_PID=
+	return $rc
 }
 
 bench_pcibackd_up() {
