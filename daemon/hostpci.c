@@ -47,6 +47,20 @@ hostpci_quiet(char *msg, ...)
 	(void)msg;
 }
 
+/* A libpci handle whose errors come back through hostpci_jmp, quietly. */
+static struct pci_access *
+hostpci_alloc(void)
+{
+	struct pci_access	*pa;
+
+	if ((pa = pci_alloc()) == NULL)
+		return NULL;
+	pa->error = hostpci_error;
+	pa->warning = hostpci_quiet;
+	pa->debug = hostpci_quiet;
+	return pa;
+}
+
 static int
 hostpci_method(struct pci_access *pa, char *src, char **cause)
 {
@@ -97,13 +111,10 @@ hostpci_scan(const char *src, size_t max,
 	*cause = NULL;
 	if (src != NULL && (copy = strdup(src)) == NULL)
 		return util_cause(cause, "%s", strerror(errno));
-	if ((pa = pci_alloc()) == NULL) {
+	if ((pa = hostpci_alloc()) == NULL) {
 		free(copy);
 		return util_cause(cause, "libpci: out of memory");
 	}
-	pa->error = hostpci_error;
-	pa->warning = hostpci_quiet;
-	pa->debug = hostpci_quiet;
 	if (hostpci_method(pa, copy, cause) != 0)
 		goto done;
 	if (hostpci_run(pa, max, fn, arg) != 0) {
@@ -133,11 +144,8 @@ hostpci_read_word(unsigned int seg, unsigned int bus, unsigned int dev,
 	volatile int		 rc = -1;
 
 	*cause = NULL;
-	if ((pa = pci_alloc()) == NULL)
+	if ((pa = hostpci_alloc()) == NULL)
 		return util_cause(cause, "libpci: out of memory");
-	pa->error = hostpci_error;
-	pa->warning = hostpci_quiet;
-	pa->debug = hostpci_quiet;
 	if (setjmp(hostpci_jmp) != 0) {
 		(void)util_cause(cause, "libpci: %s", hostpci_errbuf);
 		goto done;
